@@ -1,0 +1,148 @@
+"""Configuration: a TOML file plus MICROSTORE_* environment overrides, validated once."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "MICROSTORE_"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    # SQLite in the working directory by default; postgres://user@host:5432/db in production.
+    url: str = "sqlite://microstore.db?busy_timeout=5000"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not v.startswith(("sqlite://", "postgres://", "asyncpg://", "postgresql://")):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return v
+
+
+class RedisConfig(_Section):
+    url: str | None = None  # e.g. redis://127.0.0.1:6379/0; unset = in-process state
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8080"  # how the outside world reaches us
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+
+
+class ShopDefaults(_Section):
+    default_shop: str = "demo"  # slug of the shop a chat lands in when nothing else says
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    currency: str = Field("CNY", min_length=3, max_length=3)
+    timezone: str = "Asia/Shanghai"
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    mode: Literal["webhook", "polling"] = "polling"
+    webhook_secret: SecretStr | None = None
+    api_server: str | None = None  # another Bot API server, e.g. a local stand-in
+    provider_token: SecretStr | None = None  # payments provider; empty with currency XTR = Stars
+    currency: str = "CNY"
+    bot_username: str | None = None  # learned from getMe when unset
+
+
+class WeChatAccount(_Section):
+    name: str
+    app_id: str
+    secret: SecretStr
+    token: SecretStr
+    encoding_aes_key: SecretStr | None = None
+    shop: str = "demo"
+    menu: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class WeChatPayConfig(_Section):
+    mch_id: str | None = None
+    api_key: SecretStr | None = None
+    app_id: str | None = None
+    notify_url: str | None = None
+    cert_path: str | None = None
+    key_path: str | None = None
+    api_base: str = "https://api.mch.weixin.qq.com"
+
+
+class WeChatConfig(_Section):
+    api_base: str = "https://api.weixin.qq.com"
+    reply_deadline_seconds: float = Field(4.0, gt=0, le=4.8)
+    accounts: list[WeChatAccount] = Field(default_factory=list)
+    pay: WeChatPayConfig = Field(default_factory=WeChatPayConfig)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
+    )
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    redis: RedisConfig = Field(default_factory=RedisConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    shop: ShopDefaults = Field(default_factory=ShopDefaults)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    wechat: WeChatConfig = Field(default_factory=WeChatConfig)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Filled by load_settings from the TOML file; environment variables win over it.
+    _toml: dict[str, Any] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init kwargs carry the TOML file; the environment overrides it.
+        return (env_settings, init_settings)
+
+
+def _key_of(error: dict[str, Any]) -> str:
+    return ".".join(str(p) for p in error.get("loc", ()))
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate.
+
+    Raises ConfigError with one line per wrong key, never a traceback's worth.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as e:
+        lines = [f"{_key_of(err)}: {err['msg']}" for err in e.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def default_config_path() -> Path | None:
+    """config.toml in the working directory when present, else embedded defaults."""
+    p = Path("config.toml")
+    return p if p.is_file() else None
