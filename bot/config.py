@@ -68,6 +68,25 @@ class WeChatAccount(_Section):
     encoding_aes_key: SecretStr | None = None
     shop: str = "demo"
     menu: list[dict[str, Any]] = Field(default_factory=list)
+    # Verified service accounts and test accounts (测试号) may send customer-service messages;
+    # unverified subscription accounts may not: then long answers continue with "more".
+    customer_service: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _url_safe_name(cls, v: str) -> str:
+        # The webhook is /wechat/<name>.
+        if not v or len(v) > 32 or not v.replace("_", "").replace("-", "").isalnum() \
+                or not v.isascii():
+            raise ValueError("1 to 32 letters, digits, - or _")
+        return v
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key_length(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) != 43:
+            raise ValueError("an EncodingAESKey has 43 characters")
+        return v
 
 
 class WeChatPayConfig(_Section):
@@ -78,13 +97,24 @@ class WeChatPayConfig(_Section):
     cert_path: str | None = None
     key_path: str | None = None
     api_base: str = "https://api.mch.weixin.qq.com"
+    # spbill_create_ip for Native orders (the server's public IP); JSAPI sends the payer's.
+    server_ip: str = "127.0.0.1"
 
 
 class WeChatConfig(_Section):
     api_base: str = "https://api.weixin.qq.com"
     reply_deadline_seconds: float = Field(4.0, gt=0, le=4.8)
+    signature_max_age_seconds: int = Field(300, ge=10)  # older signed URLs are replays
     accounts: list[WeChatAccount] = Field(default_factory=list)
     pay: WeChatPayConfig = Field(default_factory=WeChatPayConfig)
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_names(cls, v: list[WeChatAccount]) -> list[WeChatAccount]:
+        names = [a.name for a in v]
+        if len(set(names)) != len(names):
+            raise ValueError("account names must be unique")
+        return v
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,38 @@
+"""The one aiohttp application: simulator, health check, and the platform adapters."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.runtime import Runtime
+from bot.simulator import web as sim_web
+from bot.simulator.inbox import PLATFORM as SIM, Inbox
+
+log = logging.getLogger(__name__)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def build_app(runtime: Runtime, *, simulator: bool = True) -> web.Application:
+    app = web.Application(client_max_size=runtime.settings.server.max_body_bytes)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    if simulator:
+        inbox = Inbox()
+        runtime.register_sender(SIM, inbox.deliver)
+        sim_web.setup(app, runtime, inbox)
+    # -- platform adapters: each mounts itself when configured ------------------------------
+    if runtime.settings.telegram.token is not None:
+        from bot.telegram import mount as mount_telegram
+
+        await mount_telegram(app, runtime)
+    if runtime.settings.wechat.accounts:
+        from bot.wechat import mount as mount_wechat
+
+        await mount_wechat(app, runtime)
+    return app

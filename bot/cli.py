@@ -1,0 +1,163 @@
+"""The `microstore` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings, default_config_path, load_settings
+
+log = logging.getLogger("microstore")
+EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="microstore",
+        description="Chat-commerce for micro-merchants: shops in WeChat and Telegram chats.",
+    )
+    p.add_argument("-c", "--config", help="TOML config file (default: ./config.toml if present; "
+                   "MICROSTORE_* environment variables override it)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser("init", help="write a commented config.toml from the example")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument("--path", default="config.toml", help="where to write (default: %(default)s)")
+
+    sub.add_parser("migrate", help="apply database schema migrations")
+
+    chat = sub.add_parser("chat", help="chat in the terminal (piped: '@name text' speaks as name)")
+    chat.add_argument("--user", default="alice", help="who you are (default: %(default)s)")
+    chat.add_argument("--demo", action="store_true", help="seed the demo shop first")
+
+    serve = sub.add_parser("serve", help="run the web app: simulator at /sim, webhooks, /healthz")
+    serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
+    serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")
+
+    sub.add_parser("sweep", help="run the deadline sweep once (unpaid orders, auto-complete)")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = Path(args.config) if args.config else default_config_path()
+    return load_settings(path)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    if target.exists() and not args.force:
+        print(f"{target} exists; use --force to overwrite it", file=sys.stderr)
+        return 1
+    shutil.copyfile(EXAMPLE_CONFIG, target)
+    print(f"wrote {target}: edit it, then run `microstore serve`")
+    return 0
+
+
+async def _prepare(settings: Settings, demo: bool):  # type: ignore[no-untyped-def]
+    from bot.runtime import build_runtime
+    from store.db import migrate
+    from store.demo import seed_demo
+
+    await migrate(settings.database.url)
+    runtime = await build_runtime(settings)
+    if demo:
+        shop = await seed_demo(runtime.services)
+        log.info("demo shop ready: %s (/%s)", shop.name, shop.slug)
+    return runtime
+
+
+async def _migrate(settings: Settings) -> None:
+    from store.db import close_db, migrate
+
+    await migrate(settings.database.url)
+    await close_db()
+
+
+async def _chat(settings: Settings, user: str, demo: bool) -> None:
+    from bot.simulator.inbox import PLATFORM, Inbox
+    from bot.simulator.terminal import run_terminal
+
+    runtime = await _prepare(settings, demo)
+    inbox = Inbox()
+    runtime.register_sender(PLATFORM, inbox.deliver)
+    try:
+        await run_terminal(runtime, inbox, user)
+    finally:
+        await runtime.close()
+
+
+async def _serve(settings: Settings, demo: bool) -> None:
+    from bot.app import build_app
+
+    runtime = await _prepare(settings, demo)
+    app = await build_app(runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host, port = settings.server.host, settings.server.port
+    await web.TCPSite(runner, host, port).start()
+    runtime.start_sweeper()
+    print(f"microstore is serving on http://{host}:{port} — chat simulator: "
+          f"http://{host}:{port}/sim", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+
+
+async def _sweep(settings: Settings) -> None:
+    runtime = await _prepare(settings, demo=False)
+    try:
+        cancelled, completed = await runtime.services.orders.sweep()
+        print(f"cancelled {cancelled} unpaid orders, completed {completed} shipped orders")
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "init":
+        return cmd_init(args)
+    try:
+        settings = _settings(args)
+        if args.command == "serve":
+            overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+            if overrides:
+                settings = load_settings(
+                    Path(args.config) if args.config else default_config_path(),
+                    server=settings.server.model_dump() | overrides,
+                )
+    except ConfigError as e:
+        print(f"microstore: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "chat":
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    jobs = {
+        "migrate": lambda: _migrate(settings),
+        "chat": lambda: _chat(settings, args.user, args.demo),
+        "serve": lambda: _serve(settings, args.demo),
+        "sweep": lambda: _sweep(settings),
+    }
+    try:
+        asyncio.run(jobs[args.command]())
+    except KeyboardInterrupt:
+        return 130
+    except OSError as e:
+        print(f"microstore: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

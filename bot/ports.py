@@ -1,0 +1,99 @@
+"""In-process and Redis implementations of the small ports: de-dup, key-value, chat state.
+
+Which one runs is decided once in the composition root. A configured Redis that fails
+raises; it never quietly turns into memory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from typing import Any
+
+from redis.asyncio import Redis
+
+MAX_MEMORY_KEYS = 100_000
+
+
+class MemoryDedup:
+    """Remembers recently seen keys for their TTL (bounded, oldest forgotten first)."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool:
+        now = time.monotonic()
+        expires = self._seen.get(key)
+        if expires is not None and expires > now:
+            return False
+        self._seen[key] = now + ttl_seconds
+        self._seen.move_to_end(key)
+        while len(self._seen) > MAX_MEMORY_KEYS:
+            self._seen.popitem(last=False)
+        return True
+
+
+class MemoryKV:
+    def __init__(self) -> None:
+        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    async def get(self, key: str) -> str | None:
+        item = self._data.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None:
+        self._data[key] = (time.monotonic() + ttl_seconds, value)
+        self._data.move_to_end(key)
+        while len(self._data) > MAX_MEMORY_KEYS:
+            self._data.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+
+class RedisDedup:
+    def __init__(self, redis: Redis, prefix: str = "ms:dedup:") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool:
+        return bool(await self.redis.set(self.prefix + key, b"1", nx=True, ex=ttl_seconds))
+
+
+class RedisKV:
+    def __init__(self, redis: Redis, prefix: str = "ms:kv:") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def get(self, key: str) -> str | None:
+        value = await self.redis.get(self.prefix + key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None:
+        await self.redis.set(self.prefix + key, value, ex=ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        await self.redis.delete(self.prefix + key)
+
+
+class RedisStateStore:
+    """Conversation state that survives a restart mid-checkout."""
+
+    def __init__(self, redis: Redis, ttl: int = 24 * 3600, prefix: str = "ms:state:") -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self.prefix = prefix
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(self.prefix + key)
+        return json.loads(raw) if raw else None
+
+    async def set(self, key: str, value: dict[str, Any]) -> None:
+        await self.redis.set(self.prefix + key, json.dumps(value, ensure_ascii=False),
+                             ex=self.ttl)
+
+    async def delete(self, key: str) -> None:
+        await self.redis.delete(self.prefix + key)

@@ -1,0 +1,117 @@
+"""The composition root: configuration in, one wired Runtime out. Nothing is wired at import."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from bot.config import Settings
+from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
+from handlers.commands import FLOWS, ROUTERS
+from handlers.engine import Engine
+from handlers.notify import Notifier
+from handlers.outbox import Outbox
+from handlers.state import MemoryStateStore, StateStore
+from handlers.types import Outgoing
+from store.clock import Clock, utcnow
+from store.db import close_db, init_db
+from store.services import StoreServices
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30.0
+
+
+class Deduplicator(Protocol):
+    async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool: ...
+
+
+class KeyValue(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None: ...
+    async def delete(self, key: str) -> None: ...
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: StoreServices
+    engine: Engine
+    state: StateStore
+    dedup: Deduplicator
+    kv: KeyValue
+    outbox: Outbox
+    redis: Redis | None = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def register_sender(self, platform: str, send: Callable[[Outgoing], Awaitable[None]]) -> None:
+        self.outbox.register(platform, send)
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        self._closers.append(closer)
+
+    def start_sweeper(self, every: float = SWEEP_SECONDS) -> None:
+        """Deadlines live in the database; this acts on them, restart-safe and idempotent."""
+        self._tasks.append(asyncio.create_task(self._sweep_forever(every)))
+
+    async def _sweep_forever(self, every: float) -> None:
+        while True:
+            try:
+                cancelled, completed = await self.services.orders.sweep()
+                if cancelled or completed:
+                    log.info("sweep: %d unpaid cancelled, %d completed", cancelled, completed)
+            except Exception:
+                log.exception("sweep failed; retrying in %.0fs", every)
+            await asyncio.sleep(every)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for closer in reversed(self._closers):
+            await closer()
+        await self.outbox.drain()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await close_db()
+
+
+def _describe_db(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url.split("?")[0]
+
+
+async def build_runtime(
+    settings: Settings, *, clock: Clock = utcnow, create_schema: bool = False
+) -> Runtime:
+    """Connect the database (and Redis when configured) and wire the core together."""
+    await init_db(settings.database.url, create_schema=create_schema)
+    redis: Redis | None = None
+    if settings.redis.url:
+        redis = Redis.from_url(settings.redis.url)
+        await redis.ping()  # a configured Redis that is down stops start-up, loudly
+        state: StateStore = RedisStateStore(redis)
+        dedup: Deduplicator = RedisDedup(redis)
+        kv: KeyValue = RedisKV(redis)
+    else:
+        state, dedup, kv = MemoryStateStore(), MemoryDedup(), MemoryKV()
+    log.info(
+        "database: %s; state, de-dup and locks: %s",
+        _describe_db(settings.database.url), "redis" if redis else "in-process",
+    )
+    services = StoreServices.build(
+        default_shop=settings.shop.default_shop, locale=settings.shop.locale,
+        currency=settings.shop.currency, clock=clock,
+    )
+    engine = Engine(services, state, ROUTERS, FLOWS, default_locale=settings.shop.locale)
+    outbox = Outbox()
+    Notifier(services, outbox).subscribe()
+    return Runtime(settings=settings, services=services, engine=engine, state=state,
+                   dedup=dedup, kv=kv, outbox=outbox, redis=redis)

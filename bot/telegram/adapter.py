@@ -1,0 +1,77 @@
+"""The Telegram adapter: updates in, engine in the middle, replies out."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.types import CallbackQuery, Message
+
+from bot.telegram import texts
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.convert import callback_to_incoming, is_group, message_to_incoming
+from bot.telegram.delivery import Delivery, Origin
+from bot.telegram.locales import Locales
+from handlers.engine import Engine
+from handlers.types import Incoming, Outgoing
+
+log = logging.getLogger(__name__)
+
+
+class TelegramAdapter:
+    def __init__(
+        self, bot: Bot, engine: Engine, codec: CallbackCodec, delivery: Delivery,
+        locales: Locales, username: str | None = None,
+    ) -> None:
+        self.bot = bot
+        self._username = (username or "").lstrip("@")
+        self.engine = engine
+        self.codec = codec
+        self.delivery = delivery
+        self.locales = locales
+
+    async def username(self) -> str:
+        """telegram.bot_username when configured, else what getMe says (asked once)."""
+        if self._username:
+            return self._username
+        me = await self.bot.me()
+        return me.username or ""
+
+    async def on_message(self, message: Message) -> None:
+        incoming = message_to_incoming(message, await self.username())
+        if incoming is None:
+            return  # group chatter, another bot's command, a sticker
+        assert message.from_user is not None
+        await self._answer(incoming, Origin(
+            chat_id=message.chat.id, user_id=message.from_user.id,
+            is_group=is_group(message.chat), language_code=message.from_user.language_code,
+        ))
+
+    async def on_callback(self, query: CallbackQuery) -> None:
+        user = query.from_user
+        payload = await self.codec.decode(query.data or "")
+        if payload is None:
+            locale = await self.locales.for_user(user.id, user.language_code)
+            await query.answer(text=texts.t(locale, texts.BUTTON_EXPIRED), show_alert=True)
+            return
+        await query.answer()  # stop the button's spinner before the work
+        incoming = callback_to_incoming(query, payload, await self.username())
+        message = query.message
+        chat_id = message.chat.id if message is not None else user.id
+        await self._answer(incoming, Origin(
+            chat_id=chat_id, user_id=user.id, is_group=incoming.is_group,
+            language_code=user.language_code,
+            message_id=message.message_id if message is not None else None,
+            message_is_text=isinstance(message, Message) and message.text is not None,
+        ))
+
+    async def _answer(self, incoming: Incoming, origin: Origin) -> None:
+        replies = await self.engine.handle(incoming)
+        await self.delivery.deliver(replies, origin)
+
+    async def send_outgoing(self, outgoing: Outgoing) -> None:
+        """Notifications and broadcasts from the core (runtime.register_sender)."""
+        chat_id = int(outgoing.chat_id)
+        await self.delivery.deliver([outgoing.reply], Origin(
+            chat_id=chat_id, user_id=chat_id if chat_id > 0 else None, is_group=chat_id < 0,
+        ))

@@ -1,0 +1,94 @@
+"""The aiogram ``Bot``: token, Bot API server, HTML by default, resilient requests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.utils.token import TokenValidationError
+
+from bot.config import ConfigError, TelegramConfig
+
+log = logging.getLogger(__name__)
+
+OnForbidden = Callable[[int], Awaitable[None]]
+
+
+class ResilientRequests(BaseRequestMiddleware):
+    """Honour ``retry_after`` (429) and report users who blocked the bot (403).
+
+    A 429 is retried after the wait Telegram asks for, a few times; a wait longer
+    than ``max_wait`` is not slept through (the caller gets the error). A 403 for a
+    private chat calls ``on_forbidden(user_id)`` and is re-raised.
+    """
+
+    def __init__(
+        self, on_forbidden: OnForbidden | None = None, *, max_retries: int = 3,
+        max_wait: float = 60.0,
+    ) -> None:
+        self.on_forbidden = on_forbidden
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        attempt = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as e:
+                attempt += 1
+                if attempt > self.max_retries or e.retry_after > self.max_wait:
+                    raise
+                log.warning("telegram %s: 429, retrying in %ss", method.__api_method__,
+                            e.retry_after)
+                await asyncio.sleep(e.retry_after)
+            except TelegramForbiddenError:
+                await self._forbidden(method)
+                raise
+
+    async def _forbidden(self, method: TelegramMethod[Any]) -> None:
+        target = getattr(method, "chat_id", None) or getattr(method, "user_id", None)
+        if self.on_forbidden is None or not isinstance(target, int) or target <= 0:
+            return  # a group or channel: the bot was removed, no person to mark
+        try:
+            await self.on_forbidden(target)
+        except Exception:
+            log.exception("could not mark telegram user %s unreachable", target)
+
+
+def api_server(config: TelegramConfig) -> TelegramAPIServer:
+    return TelegramAPIServer.from_base(config.api_server) if config.api_server else PRODUCTION
+
+
+def build_bot(config: TelegramConfig, on_forbidden: OnForbidden | None = None) -> Bot:
+    if config.token is None:
+        raise ConfigError("telegram.token: required to run the Telegram adapter")
+    session = AiohttpSession(api=api_server(config))
+    session.middleware(ResilientRequests(on_forbidden))
+    try:
+        return Bot(
+            token=config.token.get_secret_value(),
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
+    except TokenValidationError:
+        raise ConfigError("telegram.token: not a bot token (like 123456:ABC-...)") from None

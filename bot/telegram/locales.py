@@ -1,0 +1,24 @@
+"""Which language the adapter's own words use for a Telegram user."""
+
+from __future__ import annotations
+
+from bot.telegram.convert import PLATFORM
+from handlers.i18n import normalise_locale
+from store.services import StoreServices
+
+
+class Locales:
+    def __init__(self, services: StoreServices, default: str) -> None:
+        self.services = services
+        self.default = default
+
+    async def for_user(self, user_id: int | None, language_code: str | None = None) -> str:
+        """The person's chosen language (/lang), else their Telegram app's, else the default."""
+        if user_id is None or user_id <= 0:
+            return self.default
+        people = self.services.people
+        ident = await people.identify(PLATFORM, str(user_id))
+        person = await people.person(ident.person_id)  # type: ignore[attr-defined]
+        if person.locale:
+            return normalise_locale(person.locale)
+        return normalise_locale(language_code) if language_code else self.default

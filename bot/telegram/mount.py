@@ -1,0 +1,153 @@
+"""Composition of the Telegram adapter and its place in the aiohttp app's lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.config import ConfigError, Settings
+from bot.runtime import Runtime
+from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.client import build_bot
+from bot.telegram.commands import publish_commands
+from bot.telegram.convert import PLATFORM
+from bot.telegram.delivery import Delivery
+from bot.telegram.gate import UpdateGate, log_error
+from bot.telegram.locales import Locales
+from bot.telegram.payments import TelegramPayments
+from bot.telegram.router import build_router
+from bot.telegram.webhook import WEBHOOK_PATH, WebhookHandler
+from store.events import OrderRefunded
+
+log = logging.getLogger(__name__)
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret token
+POLLING_RESTART_SECONDS = 5.0
+
+
+@dataclass
+class TelegramParts:
+    """The adapter's wired pieces, kept on the app under ``TELEGRAM``."""
+
+    runtime: Runtime
+    bot: Bot
+    dispatcher: Dispatcher
+    adapter: TelegramAdapter
+    payments: TelegramPayments
+    mode: str
+    polling: asyncio.Task[Any] | None = field(default=None)
+
+
+TELEGRAM = web.AppKey("telegram", TelegramParts)
+
+
+def _check_settings(settings: Settings) -> str | None:
+    """The webhook secret (webhook mode), after checking what the mode needs."""
+    tg = settings.telegram
+    if tg.mode != "webhook":
+        return None
+    secret = tg.webhook_secret.get_secret_value() if tg.webhook_secret else ""
+    if not secret:
+        raise ConfigError("telegram.webhook_secret: required in webhook mode")
+    if not _SECRET.fullmatch(secret):
+        raise ConfigError("telegram.webhook_secret: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if not settings.server.public_url.startswith("https://"):
+        raise ConfigError("server.public_url: Telegram webhooks need an https:// address")
+    return secret
+
+
+async def mount(app: web.Application, runtime: Runtime) -> None:
+    settings = runtime.settings
+    secret = _check_settings(settings)
+    services = runtime.services
+
+    async def unreachable(user_id: int) -> None:
+        await services.people.mark_unreachable(PLATFORM, str(user_id))
+
+    bot = build_bot(settings.telegram, on_forbidden=unreachable)
+    locales = Locales(services, settings.shop.locale)
+    payments = TelegramPayments(bot, services, settings.telegram, locales, runtime.outbox.send)
+    codec = CallbackCodec(runtime.kv)
+    delivery = Delivery(bot, codec, services, locales, invoice=payments.send_invoice)
+    adapter = TelegramAdapter(bot, runtime.engine, codec, delivery, locales,
+                              username=settings.telegram.bot_username)
+
+    dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher.update.outer_middleware(UpdateGate(runtime.dedup))
+    dispatcher.errors.register(log_error)
+    dispatcher.include_router(build_router(adapter, payments))
+
+    runtime.register_sender(PLATFORM, adapter.send_outgoing)
+    services.bus.subscribe(OrderRefunded, payments.on_refunded)
+
+    parts = TelegramParts(runtime, bot, dispatcher, adapter, payments, settings.telegram.mode)
+    app[TELEGRAM] = parts
+    if secret is not None:
+        WebhookHandler(dispatcher, bot, secret).register(app, path=WEBHOOK_PATH)
+    app.on_startup.append(_on_startup)
+    app.on_cleanup.append(_on_cleanup)
+    log.info("telegram: %s mode, Bot API at %s, payments %s", parts.mode,
+             settings.telegram.api_server or "api.telegram.org",
+             f"in {settings.telegram.currency}" if payments.enabled else "off")
+
+
+async def _on_startup(app: web.Application) -> None:
+    parts = app[TELEGRAM]
+    settings = parts.runtime.settings
+    bot, dispatcher = parts.bot, parts.dispatcher
+    try:
+        await publish_commands(bot, parts.runtime.engine.registry)
+    except Exception:
+        log.exception("telegram: could not publish the command menu")
+    if parts.mode == "webhook":
+        secret = settings.telegram.webhook_secret
+        assert secret is not None
+        try:
+            await bot.set_webhook(
+                url=settings.server.public_url.rstrip("/") + WEBHOOK_PATH,
+                secret_token=secret.get_secret_value(),
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+        except Exception:
+            log.exception("telegram: setWebhook failed; updates will not arrive until it works")
+        return
+    parts.polling = asyncio.create_task(_poll_forever(bot, dispatcher), name="telegram-polling")
+
+
+async def _poll_forever(bot: Bot, dispatcher: Dispatcher) -> None:
+    """Long polling for the app's lifetime; a crash is logged and polling starts again."""
+    while True:
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dispatcher.start_polling(
+                bot, handle_signals=False, close_bot_session=False,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+            return  # stopped on purpose
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("telegram polling stopped; restarting in %.0fs",
+                          POLLING_RESTART_SECONDS)
+            await asyncio.sleep(POLLING_RESTART_SECONDS)
+
+
+async def _on_cleanup(app: web.Application) -> None:
+    parts = app[TELEGRAM]
+    if parts.polling is not None:
+        with contextlib.suppress(RuntimeError):  # not started yet
+            await parts.dispatcher.stop_polling()
+        parts.polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await parts.polling
+    await parts.runtime.outbox.drain()  # notifications already queued still go out
+    await parts.bot.session.close()
+

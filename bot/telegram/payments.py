@@ -1,0 +1,218 @@
+"""Telegram Payments: invoices, pre-checkout answers, successful payments, refunds.
+
+Amounts cross the boundary as integer minor units (``store.money.to_minor``); inside
+they are the order's Decimal total. A payment is confirmed through the store's payment
+port, keyed by ``telegram_payment_charge_id``, so a repeated or concurrent delivery of
+the same payment pays the order once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
+
+from bot.config import TelegramConfig
+from bot.telegram import texts
+from bot.telegram.convert import PLATFORM
+from bot.telegram.locales import Locales
+from handlers.errors import error_text
+from handlers.i18n import normalise_locale
+from handlers.types import Outgoing, Reply
+from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, OrderNotFound, StoreError
+from store.events import OrderRefunded
+from store.models import Identity, Order, OrderStatus
+from store.money import format_money, from_minor, to_minor
+from store.services import StoreServices
+
+log = logging.getLogger(__name__)
+
+STARS = "XTR"
+METHOD_PROVIDER = "telegram"  # paid through a payments provider (card)
+METHOD_STARS = "telegram_stars"
+PRE_CHECKOUT_BUDGET_SECONDS = 6.0  # Telegram waits 10 s for the answer
+_PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
+MAX_TITLE = 32
+MAX_DESCRIPTION = 255
+
+Notify = Callable[[Outgoing], None]  # runtime.outbox.send: queued, delivered in the background
+
+
+def payments_enabled(config: TelegramConfig) -> bool:
+    return config.provider_token is not None or config.currency == STARS
+
+
+def method_for(currency: str) -> str:
+    return METHOD_STARS if currency == STARS else METHOD_PROVIDER
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class TelegramPayments:
+    def __init__(
+        self, bot: Bot, services: StoreServices, config: TelegramConfig, locales: Locales,
+        notify: Notify,
+    ) -> None:
+        self.bot = bot
+        self.services = services
+        self.locales = locales
+        self.currency = config.currency
+        self.provider_token = (
+            config.provider_token.get_secret_value() if config.provider_token else ""
+        )
+        self.enabled = payments_enabled(config)
+        self.notify = notify
+
+    # -- invoice ------------------------------------------------------------------------
+
+    async def send_invoice(self, chat_id: int, order_no: str, locale: str) -> None:
+        if not self.enabled:
+            return
+        order = await self.services.orders.get(order_no)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            return
+        if order.currency != self.currency:
+            log.warning("order %s is in %s, Telegram payments take %s: no invoice",
+                        order.order_no, order.currency, self.currency)
+            return
+        try:
+            amount = to_minor(order.total, order.currency)
+        except ValueError:
+            log.error("order %s: %s %s can't be paid in whole minor units; no invoice",
+                      order.order_no, order.total, order.currency)
+            return
+        lines = ", ".join(
+            texts.t(locale, texts.INVOICE_LINE, title=item.title, quantity=item.quantity)
+            for item in order.items
+        )
+        await self.bot.send_invoice(
+            chat_id=chat_id,
+            title=_shorten(texts.t(locale, texts.INVOICE_TITLE, no=order.order_no), MAX_TITLE),
+            description=_shorten(lines or order.order_no, MAX_DESCRIPTION),
+            payload=order.order_no,
+            currency=order.currency,
+            prices=[LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL),
+                                 amount=amount)],
+            provider_token=self.provider_token if order.currency != STARS else None,
+        )
+
+    # -- pre-checkout -------------------------------------------------------------------
+
+    async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
+        """Answer within Telegram's 10 seconds: ok only for a payable order and amount."""
+        error: str | None
+        try:
+            async with asyncio.timeout(PRE_CHECKOUT_BUDGET_SECONDS):
+                user = query.from_user
+                locale = await self.locales.for_user(user.id, user.language_code)
+                error = await self._refusal(query, locale)
+        except Exception:
+            log.exception("pre-checkout check failed for %s", query.invoice_payload)
+            locale = normalise_locale(query.from_user.language_code)
+            error = texts.t(locale, texts.PAY_UNAVAILABLE)
+        await query.answer(ok=error is None, error_message=error)
+
+    async def _refusal(self, query: PreCheckoutQuery, locale: str) -> str | None:
+        no = query.invoice_payload
+        if query.currency != self.currency:
+            return texts.t(locale, texts.PAY_AMOUNT_CHANGED, no=no)
+        amount = from_minor(query.total_amount, query.currency)
+        try:
+            order = await self.services.payments.check_payable(no, amount)
+        except OrderNotFound:
+            return texts.t(locale, texts.PAY_ORDER_GONE, no=no)
+        except AmountMismatch:
+            return texts.t(locale, texts.PAY_AMOUNT_CHANGED, no=no)
+        except IllegalTransition as e:
+            if e.params.get("status") in _PAID_STATES:
+                return texts.t(locale, texts.PAY_ALREADY_PAID, no=no)
+            return texts.t(locale, texts.PAY_NOT_PENDING, no=no)
+        except StoreError:
+            return texts.t(locale, texts.PAY_NOT_PENDING, no=no)
+        if order.currency != query.currency:
+            return texts.t(locale, texts.PAY_AMOUNT_CHANGED, no=no)
+        return None
+
+    # -- successful payment -------------------------------------------------------------
+
+    async def on_successful_payment(self, message: Message) -> None:
+        payment = message.successful_payment
+        assert payment is not None
+        no = payment.invoice_payload
+        charge = payment.telegram_payment_charge_id
+        try:
+            order = await self.services.orders.get(no)
+            if order.currency != payment.currency:
+                log.error("telegram payment %s: %s paid for order %s in %s; not applied",
+                          charge, payment.currency, no, order.currency)
+                return
+            result = await self.services.payments.confirm(
+                no, method_for(payment.currency), charge,
+                from_minor(payment.total_amount, payment.currency),
+            )
+        except OrderNotFound:
+            log.error("telegram payment %s for unknown order %s: not applied", charge, no)
+            return
+        except (AlreadyPaid, AmountMismatch, IllegalTransition) as e:
+            log.error("telegram payment %s for order %s not applied: %s", charge, no, e.code)
+            await self._tell_staff_not_applied(order, payment.total_amount, payment.currency,
+                                               charge, e)
+            return
+        if result.duplicate:
+            log.info("telegram payment %s for order %s: already recorded", charge, no)
+        else:
+            log.info("order %s paid with telegram payment %s", no, charge)
+
+    async def _tell_staff_not_applied(
+        self, order: Order, minor: int, currency: str, charge: str, err: StoreError
+    ) -> None:
+        """Money Telegram took for an order that can't take it: a person must give it back."""
+        shop = await self.services.shops.get(order.shop_id)  # type: ignore[attr-defined]
+        text = texts.t(shop.locale, texts.PAYMENT_NOT_APPLIED, no=order.order_no, charge=charge,
+                       amount=format_money(from_minor(minor, currency), currency, shop.locale),
+                       reason=error_text(shop.locale, err))
+        await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
+
+    # -- refunds ------------------------------------------------------------------------
+
+    async def on_refunded(self, event: OrderRefunded) -> None:
+        if event.payment_method == METHOD_STARS:
+            await self._refund_stars(event)
+        elif event.payment_method == METHOD_PROVIDER:
+            await self._tell_staff(event, texts.REFUND_AT_PROVIDER)
+
+    async def _refund_stars(self, event: OrderRefunded) -> None:
+        payer = await Identity.filter(person_id=event.person_id, platform=PLATFORM).first()
+        if payer is None or not payer.platform_user_id.isdigit():
+            log.error("order %s: no Telegram account to refund Stars to", event.order_no)
+            await self._tell_staff(event, texts.REFUND_STARS_FAILED)
+            return
+        try:
+            await self.bot.refund_star_payment(
+                user_id=int(payer.platform_user_id),
+                telegram_payment_charge_id=event.provider_payment_id,
+            )
+        except TelegramAPIError as e:
+            log.error("order %s: Stars refund refused: %s", event.order_no, e.message)
+            await self._tell_staff(event, texts.REFUND_STARS_FAILED)
+            return
+        log.info("order %s: %s Stars refunded", event.order_no, event.refunded)
+
+    async def _tell_staff(self, event: OrderRefunded, msgid: str) -> None:
+        shop = await self.services.shops.get(event.shop_id)
+        amount = format_money(event.refunded, event.currency, shop.locale)
+        text = texts.t(shop.locale, msgid, no=event.order_no, amount=amount,
+                       charge=event.provider_payment_id)
+        await self._notify_staff(event.shop_id, text)
+
+    async def _notify_staff(self, shop_id: int, text: str) -> None:
+        """To the shop's owner and staff, on whichever platform each of them uses."""
+        for ident in await self.services.shops.staff_identities(shop_id):
+            self.notify(Outgoing(platform=ident.platform, chat_id=ident.platform_user_id,
+                                 reply=Reply(text=text, private=True)))

@@ -1,0 +1,67 @@
+"""Webhook mode: aiogram's aiohttp request handler on /telegram/webhook, hardened.
+
+- the secret token is required and compared in constant time (401 otherwise, nothing read);
+- a body that is not a JSON update answers 400;
+- an update is processed before the answer (so a crash can't lose it silently), and
+  whatever happens while processing, Telegram gets 200: a retry would not help.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookHandler(SimpleRequestHandler):
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret_token: str, **data: Any) -> None:
+        if not secret_token:
+            raise ValueError("a webhook secret token is required")
+        super().__init__(
+            dispatcher, bot, handle_in_background=False, secret_token=secret_token, **data
+        )
+        self._secret = secret_token
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        return bool(telegram_secret_token) and secrets.compare_digest(
+            telegram_secret_token.encode(), self._secret.encode()
+        )
+
+    async def close(self) -> None:
+        """The bot's session is closed by the adapter's own shutdown hook."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+            log.warning("telegram webhook: wrong or missing secret token from %s",
+                        request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.model_validate(data, context={"bot": bot})
+        except (ValueError, ValidationError, UnicodeDecodeError):
+            return web.Response(status=400, text="Bad Request: not a Telegram update")
+        try:
+            result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+            if isinstance(result, TelegramMethod):
+                await self.dispatcher.silent_call_request(bot, result)
+        except Exception:
+            log.exception("telegram update %s failed", update.update_id)
+        return web.json_response({})
+
+    __call__ = handle

@@ -1,0 +1,82 @@
+"""One inbound WeChat message -> what to show: numbered options and "more" pages resolved,
+the engine asked, the answer rendered for WeChat."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from bot.wechat.account import AccountEndpoint
+from bot.wechat.inbound import PLATFORM, Inbound
+from bot.wechat.render import Rendered, TextPart, render
+from bot.wechat.texts import TEXT_ONLY, Texts
+from handlers.i18n import normalise_locale
+from handlers.types import Reply
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# (replies, texts) -> {order no: the text offering to pay it}
+PayOffers = Callable[[Sequence[Reply], Texts], Awaitable[Mapping[str, str]]]
+
+
+class Conversation:
+    def __init__(self, runtime: Any, default_locale: str, pay_offers: PayOffers | None = None):
+        self.runtime = runtime
+        self.default_locale = default_locale
+        self.pay_offers = pay_offers
+
+    async def texts_for(self, openid: str, home_shop: str | None = None) -> Texts:
+        """The person's language; on first contact their shop becomes the account's shop."""
+        people = self.runtime.services.people
+        identity = await people.identify(PLATFORM, openid, private=True)
+        if home_shop and identity.current_shop_id is None:
+            await self._adopt_home_shop(identity, home_shop)
+        person = await people.person(identity.person_id)
+        return Texts(normalise_locale(person.locale or self.default_locale))
+
+    async def _adopt_home_shop(self, identity: Any, slug: str) -> None:
+        services = self.runtime.services
+        try:
+            shop = await services.shops.by_slug(slug)
+        except StoreError:
+            log.warning("wechat account shop %r does not exist", slug)
+            return
+        await services.people.set_current_shop(identity.id, shop.id)
+
+    async def answer(self, ep: AccountEndpoint, inbound: Inbound) -> tuple[Rendered, Texts]:
+        texts = await self.texts_for(inbound.openid, ep.config.shop)
+        if inbound.kind == "unsupported":
+            return Rendered((TextPart(texts.t(TEXT_ONLY)),), ()), texts
+        incoming = inbound.incoming
+        assert incoming is not None
+        if not incoming.via_button:
+            if incoming.text.strip().casefold() in texts.more_words():
+                page = await ep.memory.next_page(inbound.openid)
+                if page is not None:
+                    return Rendered((TextPart(page),), (), continuation=True), texts
+            # Inside a multi-step flow a number is an answer (a price, a stock), not an option.
+            if not await self.in_flow(inbound.openid):
+                payload = await ep.memory.option(inbound.openid, incoming.text)
+                if payload is not None:
+                    incoming = dataclasses.replace(incoming, text=payload, via_button=True)
+        replies = await self.runtime.engine.handle(incoming)
+        return await self.render(ep, inbound.openid, replies, texts), texts
+
+    async def in_flow(self, openid: str) -> bool:
+        """Is the engine waiting for this person's typed answer (checkout, product entry)?"""
+        state = await self.runtime.state.get(f"{PLATFORM}:{openid}")
+        return bool(state and state.get("flow"))
+
+    async def render(self, ep: AccountEndpoint, openid: str, replies: Sequence[Reply],
+                     texts: Texts, *, keep_options: bool = False) -> Rendered:
+        pay_texts: Mapping[str, str] = {}
+        if self.pay_offers and any(r.pay_order_no for r in replies):
+            pay_texts = await self.pay_offers(replies, texts)
+        numbered = not await self.in_flow(openid)
+        rendered = render(replies, texts, pay_texts, numbered=numbered)
+        if rendered.options or not keep_options:
+            await ep.memory.remember_options(openid, rendered.options)
+        return rendered

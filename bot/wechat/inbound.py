@@ -1,0 +1,65 @@
+"""wechatpy messages -> what the engine should see (or why it should see nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from wechatpy import events, messages
+
+from handlers.types import Incoming
+
+PLATFORM = "wechat"
+SCENE_PREFIXES = ("ref_", "gb_", "shop_")
+
+Kind = Literal["message", "unsupported", "unsubscribe", "ignore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    kind: Kind
+    openid: str
+    dedup_key: str  # MsgId for messages, FromUserName + CreateTime for events
+    incoming: Incoming | None = None
+
+
+def dedup_key(msg: Any) -> str:
+    msg_id = getattr(msg, "id", 0) or 0
+    if msg_id:
+        return f"id:{msg_id}"
+    raw = getattr(msg, "_data", {}) or {}
+    return f"ev:{msg.source}:{raw.get('CreateTime', '')}:{raw.get('Event', '')}"
+
+
+def key_to_command(key: str) -> str:
+    """A menu button's key is a command line; "catalog" and "/catalog" both work."""
+    key = (key or "").strip()
+    return key if key.startswith("/") else "/" + key
+
+
+def classify(msg: Any, account: str, home_shop: str) -> Inbound:
+    openid = str(msg.source or "")
+    key = dedup_key(msg)
+
+    def incoming(text: str, start: str | None = None, via_button: bool = False) -> Inbound:
+        return Inbound("message", openid, key, Incoming(
+            platform=PLATFORM, user_id=openid, chat_id=openid, text=text, message_id=key,
+            start_payload=start, via_button=via_button, account=account,
+        ))
+
+    if isinstance(msg, messages.TextMessage):
+        return incoming(msg.content or "")
+    if isinstance(msg, events.ClickEvent):
+        return incoming(key_to_command(msg.key), via_button=True)
+    if isinstance(msg, events.SubscribeScanEvent | events.ScanEvent):
+        scene = str(msg.scene_id or "")
+        return incoming("/start", start=scene if scene.startswith(SCENE_PREFIXES) else
+                        f"shop_{home_shop}")
+    if isinstance(msg, events.SubscribeEvent):
+        return incoming("/start", start=f"shop_{home_shop}")
+    if isinstance(msg, events.UnsubscribeEvent):
+        return Inbound("unsubscribe", openid, key)
+    raw = getattr(msg, "_data", {}) or {}
+    if str(raw.get("MsgType", "")).lower() == "event":
+        return Inbound("ignore", openid, key)  # menu links, location reports, job reports...
+    return Inbound("unsupported", openid, key)

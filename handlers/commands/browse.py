@@ -1,0 +1,73 @@
+"""Catalog, search and product cards."""
+
+from __future__ import annotations
+
+from handlers.args import product_id, usage, whole
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.router import Router
+from handlers.types import Button, Incoming, ParsedCommand, Reply
+from store.catalog import Page
+from store.errors import InvalidInput
+
+router = Router()
+
+
+def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
+    rows = [[ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=p.title[:24])]
+            for p in page.products]
+    nav = []
+    if page.page > 1:
+        nav.append(ctx.button("‹ Previous", f"{base} {page.page - 1}"))
+    if page.page < page.pages:
+        nav.append(ctx.button("Next ›", f"{base} {page.page + 1}"))
+    rows.append(nav)
+    return rows
+
+
+def _split_page(args: list[str]) -> tuple[list[str], int]:
+    if args and args[-1].isascii() and args[-1].isdigit():
+        return args[:-1], whole(args[-1], high=10_000)
+    return args, 1
+
+
+@router.command("catalog", "商品", "目录", help=N_("Browse the products"),
+                usage="[category] [page]")
+async def catalog(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_shop()
+    words, page_no = _split_page(cmd.args)
+    category = None
+    if words:
+        category = await ctx.services.catalog.find_category(shop.id, " ".join(words))
+        if category is None:
+            raise InvalidInput("unknown_category", name=" ".join(words)[:40])
+    page = await ctx.services.catalog.browse(shop.id, category.id if category else None, page_no)
+    categories = await ctx.services.catalog.categories(shop.id)
+    base = f"/catalog #{category.id}" if category else "/catalog"
+    buttons = _page_buttons(ctx, page, base)
+    if category is None and categories:
+        buttons.append([Button(label=c.name, payload=f"/catalog #{c.id}") for c in categories[:4]])
+    reply = ctx.reply("chat/catalog.j2", page=page, category=category, buttons=buttons)
+    return Reply(text=reply.text, buttons=reply.buttons, edit=msg.via_button)
+
+
+@router.command("search", "搜索", "找", help=N_("Search products by words"), usage="<words>")
+async def search(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_shop()
+    if not cmd.args:
+        raise usage("/search <words>")
+    page = await ctx.services.catalog.search(shop.id, cmd.raw_args[:100])
+    return ctx.reply("chat/search.j2", page=page, query=cmd.raw_args[:100],
+                     buttons=_page_buttons(ctx, page, "")[: len(page.products)])
+
+
+@router.command("product", "详情", help=N_("Show one product"), usage="<id>")
+async def product(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_shop()
+    if not cmd.args:
+        raise usage("/product <id>")
+    item = await ctx.services.catalog.product(shop.id, product_id(cmd.args[0]))
+    buttons = [[ctx.button("Add to cart", f"/add {item.id} 1"), ctx.button("Cart", "/cart")],
+               [ctx.button("‹ Catalog", "/catalog")]]
+    reply = ctx.reply("chat/product.j2", product=item, buttons=buttons)
+    return Reply(text=reply.text, buttons=reply.buttons, image=item.image_url)

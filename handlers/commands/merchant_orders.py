@@ -1,0 +1,90 @@
+"""Merchant commands for orders: sales list, payment, shipping, refunds."""
+
+from __future__ import annotations
+
+from handlers.args import need, usage
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.router import Router
+from handlers.types import Button, Incoming, ParsedCommand, Reply
+from store.models import Order, OrderStatus
+
+router = Router()
+STATUS_WORDS = {s.value: s for s in OrderStatus} | {
+    "pending": OrderStatus.PENDING_PAYMENT, "unpaid": OrderStatus.PENDING_PAYMENT,
+    "refund": OrderStatus.REFUND_REQUESTED, "refunds": OrderStatus.REFUND_REQUESTED,
+    "待付款": OrderStatus.PENDING_PAYMENT, "已付款": OrderStatus.PAID,
+    "已发货": OrderStatus.SHIPPED, "退款": OrderStatus.REFUND_REQUESTED,
+}
+
+
+@router.command("sales", "销售", "订单管理", help=N_("The shop's orders, by status"),
+                usage="[status]", merchant=True, private=True)
+async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    status = None
+    if cmd.args:
+        status = STATUS_WORDS.get(cmd.args[0].casefold())
+        if status is None:
+            raise usage("/sales [pending|paid|shipped|completed|cancelled|refund|refunded]")
+    found = await ctx.services.orders.list_for_shop(shop.id, status)
+    buttons = [[Button(label=f"{o.order_no}", payload=f"/sale {o.order_no}")] for o in found[:5]]
+    return ctx.reply("chat/sales.j2", orders=found, status=status, buttons=buttons)
+
+
+@router.command("sale", "订单处理", help=N_("Show one of the shop's orders"), usage="<no>",
+                merchant=True, private=True)
+async def sale(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    return merchant_order_reply(ctx, await _shop_order(ctx, need(cmd.args, 1, "/sale <no>")[0]))
+
+
+async def _shop_order(ctx: Context, no: str) -> Order:
+    shop = ctx.require_staff()
+    return await ctx.services.orders.for_shop(no, shop.id)
+
+
+def merchant_buttons(ctx: Context, order: Order) -> list[list[Button]]:
+    no = order.order_no
+    return [{
+        OrderStatus.PENDING_PAYMENT: [ctx.button("Payment arrived", f"/paid {no}")],
+        OrderStatus.REFUND_REQUESTED: [ctx.button("Approve refund", f"/refundok {no}")],
+    }.get(OrderStatus(order.status), []), [ctx.button("Sales", "/sales")]]
+
+
+def merchant_order_reply(ctx: Context, order: Order) -> Reply:
+    reply = ctx.reply("chat/merchant_order.j2", order=order, buttons=merchant_buttons(ctx, order))
+    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+@router.command("paid", "确认付款", help=N_("Confirm a transfer arrived"), usage="<no>",
+                merchant=True, private=True)
+async def paid(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    order = await _shop_order(ctx, need(cmd.args, 1, "/paid <no>")[0])
+    result = await ctx.services.payments.confirm_manual(order)
+    return merchant_order_reply(ctx, await ctx.services.orders.get(result.order.order_no))
+
+
+@router.command("ship", "发货", help=N_("Ship an order"), usage="<no> <carrier> <tracking no>",
+                merchant=True, private=True)
+async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    args = need(cmd.args, 3, "/ship <no> <carrier> <tracking no>")
+    order = await _shop_order(ctx, args[0])
+    done = await ctx.services.orders.ship(order, args[1], " ".join(args[2:]))
+    return merchant_order_reply(ctx, done)
+
+
+@router.command("refundok", "同意退款", help=N_("Approve a refund"), usage="<no>",
+                merchant=True, private=True)
+async def refundok(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    order = await _shop_order(ctx, need(cmd.args, 1, "/refundok <no>")[0])
+    done = await ctx.services.orders.approve_refund(order)
+    return merchant_order_reply(ctx, done)
+
+
+@router.command("refundno", "拒绝退款", help=N_("Reject a refund, with a reason"),
+                usage="<no> <reason>", merchant=True, private=True)
+async def refundno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    args = need(cmd.args, 2, "/refundno <no> <reason>")
+    order = await _shop_order(ctx, args[0])
+    done = await ctx.services.orders.reject_refund(order, cmd.raw_args[len(args[0]):])
+    return merchant_order_reply(ctx, done)

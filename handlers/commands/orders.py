@@ -1,0 +1,75 @@
+"""A customer's orders: list, detail, cancel, refund, confirm receipt."""
+
+from __future__ import annotations
+
+from handlers.args import need
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.router import Router
+from handlers.types import Button, Incoming, ParsedCommand, Reply
+from store.models import Order, OrderStatus
+
+router = Router()
+S = OrderStatus
+
+
+def order_buttons(ctx: Context, order: Order) -> list[list[Button]]:
+    no = order.order_no
+    actions = {
+        S.PENDING_PAYMENT: [ctx.button("Cancel order", f"/cancel {no}")],
+        S.PAID: [ctx.button("Ask for a refund", f"/refund {no}")],
+        S.SHIPPED: [ctx.button("I received it", f"/received {no}"),
+                    ctx.button("Ask for a refund", f"/refund {no}")],
+    }.get(OrderStatus(order.status), [])
+    return [actions, [ctx.button("My orders", "/orders")]]
+
+
+def order_reply(ctx: Context, order: Order, template: str = "chat/order.j2") -> Reply:
+    reply = ctx.reply(template, order=order, buttons=order_buttons(ctx, order))
+    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+@router.command("orders", "订单", "我的订单", help=N_("Your orders"), private=True)
+async def orders(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_shop()
+    found = await ctx.services.orders.list_for_person(ctx.person.id, shop.id)
+    buttons = [[ctx.button("Order {no}", f"/order {o.order_no}", no=o.order_no)]
+               for o in found[:5]]
+    return ctx.reply("chat/orders.j2", orders=found, buttons=buttons)
+
+
+@router.command("order", "订单详情", "查单", help=N_("Show one order"), usage="<no>",
+                private=True)
+async def order(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    no = need(cmd.args, 1, "/order <no>")[0]
+    return order_reply(ctx, await ctx.services.orders.for_person(no, ctx.person.id))
+
+
+@router.command("cancel", "取消", "取消订单", help=N_("Cancel an unpaid order, or leave checkout"),
+                usage="[no]", private=True)
+async def cancel(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    if not cmd.args:
+        had_flow = await ctx.state.get(ctx.state_key) is not None
+        await ctx.state.delete(ctx.state_key)
+        return ctx.reply("chat/flow_left.j2", had_flow=had_flow)
+    found = await ctx.services.orders.for_person(cmd.args[0], ctx.person.id)
+    done = await ctx.services.orders.cancel(found, "customer")
+    return order_reply(ctx, done, "chat/order_cancelled.j2")
+
+
+@router.command("refund", "退款", help=N_("Ask for a refund of a paid order"),
+                usage="<no> [reason]", private=True)
+async def refund(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    no = need(cmd.args, 1, "/refund <no> [reason]")[0]
+    found = await ctx.services.orders.for_person(no, ctx.person.id)
+    reason = cmd.raw_args[len(cmd.args[0]):].strip()
+    done = await ctx.services.orders.request_refund(found, reason)
+    return order_reply(ctx, done, "chat/refund_requested.j2")
+
+
+@router.command("received", "确认收货", "收货", help=N_("Confirm you received an order"),
+                usage="<no>", private=True)
+async def received(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    no = need(cmd.args, 1, "/received <no>")[0]
+    found = await ctx.services.orders.for_person(no, ctx.person.id)
+    return order_reply(ctx, await ctx.services.orders.complete(found), "chat/order_received.j2")

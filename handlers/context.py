@@ -1,0 +1,80 @@
+"""What a handler knows about the message it answers: who, which shop, which language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from handlers.i18n import render, translate
+from handlers.state import StateStore
+from handlers.status import status_label
+from handlers.types import Button, Incoming, Reply
+from store.errors import PermissionDenied, ShopNotFound
+from store.models import Identity, Person, Role, Shop
+from store.money import format_money
+from store.services import StoreServices
+
+if TYPE_CHECKING:
+    from handlers.router import Registry
+
+# Start payload prefix (ref, gb) -> what happens; set by the capability that owns the prefix.
+StartHook = Callable[[str, "Context"], Awaitable[list[Reply]]]
+
+
+@dataclass(slots=True)
+class Context:
+    msg: Incoming
+    identity: Identity
+    person: Person
+    shop: Shop | None
+    role: Role | None
+    locale: str
+    services: StoreServices
+    state: StateStore
+    registry: Registry
+    start_hooks: dict[str, StartHook] = field(default_factory=dict)
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.msg.platform}:{self.msg.user_id}"
+
+    def t(self, msgid: str, **params: Any) -> str:
+        return translate(self.locale, msgid, **params)
+
+    def money(self, value: Any, currency: str | None = None) -> str:
+        cur = currency or (self.shop.currency if self.shop else "CNY")
+        return format_money(value, cur, self.locale)
+
+    def render(self, template: str, **values: Any) -> str:
+        return render(self.locale, template, money=self.money, shop=self.shop,
+                      status_name=self.status_name, **values)
+
+    def status_name(self, status: str) -> str:
+        return status_label(self.locale, status)
+
+    def reply(
+        self, template: str, buttons: list[list[Button]] | None = None, **values: Any
+    ) -> Reply:
+        rows = tuple(tuple(r) for r in (buttons or []) if r)
+        return Reply(text=self.render(template, **values), buttons=rows)
+
+    def button(self, msgid: str, payload: str, **params: Any) -> Button:
+        return Button(label=self.t(msgid, **params), payload=payload)
+
+    def require_shop(self) -> Shop:
+        if self.shop is None:
+            raise ShopNotFound("no_shop")
+        return self.shop
+
+    def require_staff(self) -> Shop:
+        shop = self.require_shop()
+        if self.role is None:
+            raise PermissionDenied()
+        return shop
+
+    def require_owner(self) -> Shop:
+        shop = self.require_shop()
+        if self.role != Role.OWNER:
+            raise PermissionDenied("owner_only")
+        return shop

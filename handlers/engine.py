@@ -1,0 +1,120 @@
+"""The command engine: one Incoming in, Replies out; typed errors become friendly text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from handlers.context import Context, StartHook
+from handlers.errors import MESSAGES, error_text
+from handlers.i18n import normalise_locale, translate
+from handlers.router import MAX_TEXT, CommandSpec, Registry, Router, parse, split_command
+from handlers.state import StateStore
+from handlers.types import Incoming, ParsedCommand, Reply
+from store.errors import InvalidInput, StoreError
+from store.services import StoreServices
+
+log = logging.getLogger(__name__)
+
+# A multi-step flow's next step: (text, ctx) -> replies.
+FlowStep = Callable[[str, Context, dict[str, Any]], Awaitable[Reply | list[Reply]]]
+
+
+class Engine:
+    def __init__(
+        self, services: StoreServices, state: StateStore, routers: list[Router],
+        flows: dict[str, FlowStep], default_locale: str = "zh_CN",
+        start_hooks: dict[str, StartHook] | None = None,
+    ) -> None:
+        self.services = services
+        self.state = state
+        self.registry = Registry(*routers)
+        self.flows = flows
+        self.default_locale = default_locale
+        self.start_hooks = start_hooks or {}
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Answer one message. Never raises: a person never sees a traceback."""
+        ctx: Context | None = None
+        try:
+            ctx = await self._context(msg)
+            return await self._dispatch(msg, ctx)
+        except StoreError as err:
+            locale = ctx.locale if ctx else self.default_locale
+            return [Reply(text=error_text(locale, err), private=bool(ctx and msg.is_group))]
+        except Exception:
+            log.exception("handler failed for %s:%s", msg.platform, msg.message_id)
+            locale = ctx.locale if ctx else self.default_locale
+            return [Reply(text=translate(locale, MESSAGES["error"]))]
+
+    async def _context(self, msg: Incoming) -> Context:
+        s = self.services
+        identity = await s.people.identify(
+            msg.platform, msg.user_id, msg.display_name, private=not msg.is_group
+        )
+        person = await s.people.person(identity.person_id)  # type: ignore[attr-defined]
+        shop = None
+        if msg.is_group:
+            shop = await s.shops.shop_for_group(msg.platform, msg.chat_id)
+        if shop is None and identity.current_shop_id is not None:  # type: ignore[attr-defined]
+            shop = await s.shops.get(identity.current_shop_id)  # type: ignore[attr-defined]
+        if shop is None:
+            shop = await s.shops.default()
+        role = await s.shops.role_of(shop.id, person.id) if shop else None
+        locale = normalise_locale(person.locale or (shop.locale if shop else self.default_locale))
+        return Context(msg=msg, identity=identity, person=person, shop=shop, role=role,
+                       locale=locale, services=s, state=self.state, registry=self.registry,
+                       start_hooks=self.start_hooks)
+
+    async def _dispatch(self, msg: Incoming, ctx: Context) -> list[Reply]:
+        if len(msg.text) > MAX_TEXT:
+            raise InvalidInput("too_long", high=MAX_TEXT)
+        split = split_command(msg.text)
+        if msg.start_payload is not None and not split.word:
+            split = split_command(f"/start {msg.start_payload}")
+        if msg.is_group:
+            # In groups: only commands, and only those meant for us.
+            if not split.slashed or (split.mention and msg.account
+                                     and split.mention.casefold() != msg.account.casefold()):
+                return []
+        elif not split.slashed:
+            flow = await self.state.get(ctx.state_key)
+            if flow and flow.get("flow") in self.flows:
+                return _as_list(await self.flows[flow["flow"]](msg.text.strip(), ctx, flow))
+        if not split.word:
+            return []
+        spec = self.registry.lookup(split.word)
+        if spec is None:
+            if msg.is_group and not split.slashed:
+                return []
+            return [self._unknown(split.word, ctx)]
+        return await self._run(spec, msg, parse(split, spec), ctx)
+
+    async def _run(
+        self, spec: CommandSpec, msg: Incoming, cmd: ParsedCommand, ctx: Context
+    ) -> list[Reply]:
+        if spec.merchant:
+            ctx.require_staff()
+        replies = _as_list(await spec.handler(msg, cmd, ctx))
+        if spec.private and msg.is_group:
+            replies = [_private(r) for r in replies]
+        return replies
+
+    def _unknown(self, word: str, ctx: Context) -> Reply:
+        suggestions = self.registry.suggest(word)
+        return ctx.reply(
+            "chat/unknown.j2", word=word[:40],
+            suggestions=[(s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help))
+                         for s in suggestions],
+            buttons=[[ctx.button("Help", "/help")]],
+        )
+
+
+def _as_list(result: Reply | list[Reply]) -> list[Reply]:
+    return result if isinstance(result, list) else [result]
+
+
+def _private(reply: Reply) -> Reply:
+    return replace(reply, private=True)

@@ -1,0 +1,74 @@
+"""Translations (gettext catalogs in templates/locale) and the jinja2 environment per locale."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+import templates
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+TEMPLATE_DIR = Path(templates.__file__).parent
+LOCALE_DIR = TEMPLATE_DIR / "locale"
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return msgid
+
+
+def normalise_locale(value: str | None) -> str:
+    if not value:
+        return DEFAULT_LOCALE
+    v = value.replace("-", "_").lower()
+    if v.startswith("zh"):
+        return "zh_CN"
+    if v.startswith("en"):
+        return "en"
+    return DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> gettext.NullTranslations:
+    """Compile the .po catalog in memory: no build step, no .mo files to forget."""
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.is_file():
+        return gettext.NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def translate(locale: str, msgid: str, **params: Any) -> str:
+    text = translations(locale).gettext(msgid)
+    return text.format(**params) if params else text
+
+
+@lru_cache(maxsize=None)
+def environment(locale: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=False,  # plain text; each adapter escapes for its own markup at the edge
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(locale: str, name: str, **values: Any) -> str:
+    return environment(locale).get_template(name).render(**values).strip()

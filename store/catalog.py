@@ -1,0 +1,122 @@
+"""Products and categories: browse, search and the merchant's edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from store.errors import InvalidInput, ProductNotFound
+from store.models import Category, Product
+
+PAGE_SIZE = 5
+MAX_STOCK = 1_000_000
+MAX_SEARCH_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    products: list[Product]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    title: str
+    price: Decimal
+    stock: int
+    description: str = ""
+    category: str | None = None
+    image_url: str | None = None
+
+
+def _search_text(title: str, description: str, category: str = "") -> str:
+    return f"{title}\n{description}\n{category}".casefold()
+
+
+def check_stock(stock: int) -> int:
+    if not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput("bad_stock", low=0, high=MAX_STOCK)
+    return stock
+
+
+class CatalogService:
+    async def categories(self, shop_id: int) -> list[Category]:
+        return await Category.filter(shop_id=shop_id).order_by("id")
+
+    async def find_category(self, shop_id: int, ref: str) -> Category | None:
+        ref = ref.strip()
+        if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit() and len(ref) < 11:
+            return await Category.get_or_none(shop_id=shop_id, id=int(ref[1:]))
+        return await Category.get_or_none(shop_id=shop_id, name=ref)
+
+    async def browse(
+        self, shop_id: int, category_id: int | None = None, page: int = 1
+    ) -> Page:
+        qs = Product.filter(shop_id=shop_id, active=True)
+        if category_id is not None:
+            qs = qs.filter(category_id=category_id)
+        return await self._page(qs, page)
+
+    async def search(self, shop_id: int, text: str, page: int = 1) -> Page:
+        words = [w for w in text.casefold().split() if w][:MAX_SEARCH_WORDS]
+        if not words:
+            raise InvalidInput("empty_search")
+        qs = Product.filter(shop_id=shop_id, active=True)
+        for word in words:
+            qs = qs.filter(search_text__contains=word)
+        return await self._page(qs, page)
+
+    async def _page(self, qs, page: int) -> Page:  # type: ignore[no-untyped-def]
+        total = await qs.count()
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        products = (
+            await qs.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        )
+        return Page(products=list(products), page=page, pages=pages, total=total)
+
+    async def product(self, shop_id: int, product_id: int, *, include_hidden: bool = False) -> Product:
+        qs = Product.filter(shop_id=shop_id, id=product_id)
+        if not include_hidden:
+            qs = qs.filter(active=True)
+        product = await qs.first()
+        if product is None:
+            raise ProductNotFound(id=product_id)
+        return product
+
+    async def add_product(self, shop_id: int, new: NewProduct) -> Product:
+        title = new.title.strip()
+        if not 1 <= len(title) <= 120:
+            raise InvalidInput("bad_title")
+        if len(new.description) > 2000:
+            raise InvalidInput("description_too_long")
+        check_stock(new.stock)
+        if new.image_url and not new.image_url.startswith(("http://", "https://")):
+            raise InvalidInput("bad_image_url")
+        category = None
+        if new.category and new.category.strip():
+            name = new.category.strip()[:40]
+            category, _ = await Category.get_or_create(shop_id=shop_id, name=name)
+        return await Product.create(
+            shop_id=shop_id, category=category, title=title, description=new.description.strip(),
+            price=new.price, stock=new.stock, image_url=new.image_url or None,
+            search_text=_search_text(title, new.description, category.name if category else ""),
+        )
+
+    async def set_price(self, shop_id: int, product_id: int, price: Decimal) -> Product:
+        await self.product(shop_id, product_id, include_hidden=True)
+        await Product.filter(id=product_id).update(price=price)
+        return await self.product(shop_id, product_id, include_hidden=True)
+
+    async def set_stock(self, shop_id: int, product_id: int, stock: int) -> Product:
+        check_stock(stock)
+        await self.product(shop_id, product_id, include_hidden=True)
+        await Product.filter(id=product_id).update(stock=stock)
+        return await self.product(shop_id, product_id, include_hidden=True)
+
+    async def set_active(self, shop_id: int, product_id: int, active: bool) -> Product:
+        await self.product(shop_id, product_id, include_hidden=True)
+        await Product.filter(id=product_id).update(active=active)
+        return await self.product(shop_id, product_id, include_hidden=True)

@@ -1,0 +1,59 @@
+"""Database set-up: one Tortoise config for SQLite (WAL, busy timeout) or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+MODEL_MODULES = {"store": ["store.models"]}
+MIGRATIONS = {"store": "store.migrations"}
+
+
+def normalise_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and ":memory:" not in url and "busy_timeout" not in url:
+        url += ("&" if "?" in url else "?") + "busy_timeout=5000"
+    return url
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": normalise_url(url)},
+        "apps": {
+            label: {
+                "models": modules,
+                "default_connection": "default",
+                "migrations": MIGRATIONS[label],
+            }
+            for label, modules in MODEL_MODULES.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(url: str, *, create_schema: bool = False) -> None:
+    """Connect. `create_schema` builds tables straight from models (tests on fresh databases)."""
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    if create_schema:
+        await Tortoise.generate_schemas(safe=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(url: str) -> None:
+    """Apply every migration that has not run yet (tortoise's own migration engine)."""
+    from tortoise.migrations.api import migrate as run_migrations
+
+    try:
+        await run_migrations(config=tortoise_config(url))
+    finally:
+        await Tortoise.close_connections()
+
+
+# For the `tortoise makemigrations` developer command (see CONTRIBUTING in README).
+TORTOISE_ORM = tortoise_config("sqlite://:memory:")

@@ -1,0 +1,61 @@
+"""Typed errors of the core. Each has a code; the chat edge maps codes to friendly text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base of every error a person can cause. `code` names a translation; `params` fill it."""
+
+    code = "error"
+
+    def __init__(self, code: str | None = None, **params: Any) -> None:
+        if code is not None:
+            self.code = code
+        self.params = params
+        super().__init__(f"{self.code} {params}" if params else self.code)
+
+
+class InvalidInput(StoreError):
+    code = "invalid_input"
+
+
+class NotFound(StoreError):
+    code = "not_found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+
+
+class ShopNotFound(NotFound):
+    code = "shop_not_found"
+
+
+class PermissionDenied(StoreError):
+    code = "not_allowed"
+
+
+class OutOfStock(StoreError):
+    code = "out_of_stock"
+
+
+class IllegalTransition(StoreError):
+    code = "illegal_transition"
+
+
+class AmountMismatch(StoreError):
+    code = "amount_mismatch"
+
+
+class EmptyCart(StoreError):
+    code = "empty_cart"
+
+
+class AlreadyPaid(StoreError):
+    code = "already_paid"

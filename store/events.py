@@ -1,0 +1,89 @@
+"""Domain events, published after the transaction that caused them commits."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    order_id: int
+    order_no: str
+    shop_id: int
+    person_id: int
+    total: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid(OrderEvent):
+    payment_method: str
+    provider_payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled(OrderEvent):
+    reason: str  # "customer" | "merchant" | "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderShipped(OrderEvent):
+    carrier: str
+    tracking_no: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCompleted(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequested(OrderEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRejected(OrderEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefunded(OrderEvent):
+    refunded: Decimal
+    payment_method: str
+    provider_payment_id: str
+
+
+E = TypeVar("E")
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class EventBus:
+    """In-process publish/subscribe. A failing subscriber is logged and never undoes a commit."""
+
+    def __init__(self) -> None:
+        self._subs: dict[type, list[Handler]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], Awaitable[None]]) -> None:
+        self._subs[event_type].append(handler)
+
+    async def publish(self, events: Iterable[object]) -> None:
+        for event in events:
+            for etype in type(event).__mro__:
+                for handler in self._subs.get(etype, ()):
+                    try:
+                        await handler(event)
+                    except Exception:
+                        log.exception("subscriber %s failed on %s", handler, type(event).__name__)

@@ -1,0 +1,62 @@
+"""Money: Decimal in the core, integer minor units at payment boundaries, babel for display."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+
+from store.errors import InvalidInput
+
+MAX_PRICE = Decimal("1000000")  # a micro-merchant's product never costs a million
+CENT = Decimal("0.01")
+
+
+def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
+    """Parse a price typed by a person: at most 2 decimals, positive, below MAX_PRICE."""
+    cleaned = text.strip().lstrip("¥￥$").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("bad_amount", value=text) from None
+    if not value.is_finite():
+        raise InvalidInput("bad_amount", value=text)
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput("too_many_decimals", value=text)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInput("amount_not_positive", value=text)
+    if value >= MAX_PRICE:
+        raise InvalidInput("amount_too_large", value=text)
+    return value.quantize(CENT)
+
+
+def quantize(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Telegram Stars are whole units; babel does not know them.
+_DIGITS_OVERRIDE = {"XTR": 0}
+
+
+def minor_digits(currency: str) -> int:
+    return _DIGITS_OVERRIDE.get(currency, get_currency_precision(currency))
+
+
+def to_minor(value: Decimal, currency: str) -> int:
+    """Decimal -> integer minor units (fen, cents; Stars have none)."""
+    digits = minor_digits(currency)
+    scaled = value.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} has more precision than {currency} allows")
+    return int(scaled)
+
+
+def from_minor(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-minor_digits(currency))
+
+
+def format_money(value: Decimal, currency: str, locale: str) -> str:
+    """¥1,234.50 in zh_CN, CN¥1,234.50 in en (babel's CLDR symbols)."""
+    if currency in _DIGITS_OVERRIDE:
+        return f"{value:,.0f} {currency}"
+    return format_currency(value, currency, locale=locale)

@@ -1,0 +1,285 @@
+"""Orders: placing them from a cart, and every state change as one guarded update."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from store.clock import Clock
+from store.errors import EmptyCart, IllegalTransition, InvalidInput, OrderNotFound, OutOfStock
+from store.events import (
+    EventBus,
+    OrderCancelled,
+    OrderCompleted,
+    OrderEvent,
+    OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    RefundRejected,
+    RefundRequested,
+)
+from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
+
+S = OrderStatus
+# Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
+_NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_NO_LENGTH = 8
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+
+
+def check_name(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 64:
+        raise InvalidInput("bad_name")
+    return value
+
+
+def check_phone(value: str) -> str:
+    value = value.strip()
+    if not _PHONE.match(value):
+        raise InvalidInput("bad_phone")
+    return value
+
+
+def check_address(value: str) -> str:
+    value = value.strip()
+    if not 5 <= len(value) <= 300:
+        raise InvalidInput("bad_address")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    phone: str
+    address: str
+    note: str = ""
+
+    def validated(self) -> Contact:
+        return Contact(check_name(self.name), check_phone(self.phone),
+                       check_address(self.address), self.note.strip()[:300])
+
+
+def new_order_no() -> str:
+    return "".join(secrets.choice(_NO_ALPHABET) for _ in range(_NO_LENGTH))
+
+
+def normalise_order_no(text: str) -> str:
+    return text.strip().lstrip("#").upper()
+
+
+def _event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
+    return cls(
+        order_id=order.id, order_no=order.order_no, shop_id=order.shop_id,  # type: ignore[attr-defined]
+        person_id=order.person_id, total=order.total, currency=order.currency,  # type: ignore[attr-defined]
+        **extra,
+    )
+
+
+class OrderService:
+    def __init__(self, bus: EventBus, clock: Clock) -> None:
+        self.bus = bus
+        self.clock = clock
+
+    # -- reading ---------------------------------------------------------------------------
+    async def get(self, order_no: str) -> Order:
+        order = await Order.get_or_none(order_no=normalise_order_no(order_no)).prefetch_related(
+            "items"
+        )
+        if order is None:
+            raise OrderNotFound(no=order_no)
+        return order
+
+    async def for_person(self, order_no: str, person_id: int) -> Order:
+        """Someone else's order number answers exactly like an unknown one."""
+        order = await self.get(order_no)
+        if order.person_id != person_id:  # type: ignore[attr-defined]
+            raise OrderNotFound(no=order_no)
+        return order
+
+    async def for_shop(self, order_no: str, shop_id: int) -> Order:
+        order = await self.get(order_no)
+        if order.shop_id != shop_id:  # type: ignore[attr-defined]
+            raise OrderNotFound(no=order_no)
+        return order
+
+    async def list_for_person(self, person_id: int, shop_id: int, limit: int = 10) -> list[Order]:
+        return (
+            await Order.filter(person_id=person_id, shop_id=shop_id)
+            .order_by("-id").limit(limit).prefetch_related("items")
+        )
+
+    async def last_for_person(self, person_id: int) -> Order | None:
+        """The newest order, whose contact details checkout can offer again."""
+        return await Order.filter(person_id=person_id).order_by("-id").first()
+
+    async def list_for_shop(
+        self, shop_id: int, status: OrderStatus | None = None, limit: int = 20
+    ) -> list[Order]:
+        qs = Order.filter(shop_id=shop_id)
+        if status is not None:
+            qs = qs.filter(status=status)
+        return await qs.order_by("-id").limit(limit).prefetch_related("items", "person")
+
+    # -- placing ---------------------------------------------------------------------------
+    async def place(
+        self, person_id: int, shop_id: int, contact: Contact, payment_method: str = "manual"
+    ) -> Order:
+        """Turn the cart into an order, reserving stock with one conditional update per line."""
+        contact = contact.validated()
+        now = self.clock()
+        async with in_transaction():
+            shop = await Shop.get(id=shop_id)
+            lines = (
+                await CartItem.filter(person_id=person_id, shop_id=shop_id)
+                .prefetch_related("product").order_by("product_id")  # pk order: no deadlocks
+            )
+            if not lines:
+                raise EmptyCart()
+            subtotal = Decimal("0.00")
+            for line in lines:
+                product = line.product
+                rows = await Product.filter(
+                    id=product.id, active=True, stock__gte=line.quantity
+                ).update(stock=F("stock") - line.quantity)
+                if rows == 0:
+                    raise OutOfStock(title=product.title, left=max(product.stock, 0))
+                subtotal += product.price * line.quantity
+            order_no = new_order_no()
+            while await Order.exists(order_no=order_no):
+                order_no = new_order_no()
+            order = await Order.create(
+                order_no=order_no, shop_id=shop_id, person_id=person_id, subtotal=subtotal,
+                shipping_fee=Decimal("0.00"), total=subtotal, currency=shop.currency,
+                contact_name=contact.name, phone=contact.phone, address=contact.address,
+                note=contact.note, payment_method=payment_method,
+                pay_deadline=now + timedelta(minutes=shop.unpaid_timeout_minutes),
+            )
+            await OrderItem.bulk_create([
+                OrderItem(order=order, product_id=line.product.id, title=line.product.title,
+                          unit_price=line.product.price, quantity=line.quantity)
+                for line in lines
+            ])
+            await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
+        await self.bus.publish([_event(OrderPlaced, order)])
+        return await self.get(order.order_no)
+
+    # -- transitions -----------------------------------------------------------------------
+    async def _move(
+        self, order: Order, expected: OrderStatus, new: OrderStatus, **changes: object
+    ) -> bool:
+        """The one way an order changes state: UPDATE ... WHERE status = expected."""
+        rows = await Order.filter(id=order.id, status=expected).update(status=new, **changes)
+        return rows == 1
+
+    async def _release_stock(self, order: Order) -> None:
+        items = await OrderItem.filter(order_id=order.id).order_by("product_id")
+        for item in items:
+            if item.product_id is not None:  # type: ignore[attr-defined]
+                await Product.filter(id=item.product_id).update(  # type: ignore[attr-defined]
+                    stock=F("stock") + item.quantity
+                )
+
+    async def cancel(self, order: Order, reason: str) -> Order:
+        """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
+        async with in_transaction():
+            if not await self._move(order, S.PENDING_PAYMENT, S.CANCELLED,
+                                    cancelled_at=self.clock(), cancel_reason=reason):
+                raise IllegalTransition(no=order.order_no, status=await self._status(order))
+            await self._release_stock(order)
+        await self.bus.publish([_event(OrderCancelled, order, reason=reason)])
+        return await self.get(order.order_no)
+
+    async def ship(self, order: Order, carrier: str, tracking_no: str) -> Order:
+        carrier, tracking_no = carrier.strip()[:40], tracking_no.strip()[:64]
+        if not carrier or not tracking_no:
+            raise InvalidInput("bad_tracking")
+        if not await self._move(order, S.PAID, S.SHIPPED, shipped_at=self.clock(),
+                                carrier=carrier, tracking_no=tracking_no):
+            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+        await self.bus.publish([
+            _event(OrderShipped, order, carrier=carrier, tracking_no=tracking_no)
+        ])
+        return await self.get(order.order_no)
+
+    async def complete(self, order: Order) -> Order:
+        if not await self._move(order, S.SHIPPED, S.COMPLETED, completed_at=self.clock()):
+            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+        await self.bus.publish([_event(OrderCompleted, order)])
+        return await self.get(order.order_no)
+
+    async def request_refund(self, order: Order, reason: str) -> Order:
+        reason = reason.strip()[:300]
+        current = OrderStatus(order.status)
+        if current not in (S.PAID, S.SHIPPED) or not await self._move(
+            order, current, S.REFUND_REQUESTED, refund_reason=reason,
+            status_before_refund=current.value,
+        ):
+            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+        await self.bus.publish([_event(RefundRequested, order, reason=reason)])
+        return await self.get(order.order_no)
+
+    async def reject_refund(self, order: Order, reason: str) -> Order:
+        reason = reason.strip()[:300]
+        if not reason:
+            raise InvalidInput("reason_required")
+        back = OrderStatus(order.status_before_refund or S.PAID)
+        if not await self._move(order, S.REFUND_REQUESTED, back, refund_rejection=reason):
+            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+        await self.bus.publish([_event(RefundRejected, order, reason=reason)])
+        return await self.get(order.order_no)
+
+    async def approve_refund(self, order: Order, note: str = "") -> Order:
+        """Refund in full and restock; the payment gateway is called by a subscriber after commit."""
+        async with in_transaction():
+            if not await self._move(order, S.REFUND_REQUESTED, S.REFUNDED,
+                                    refunded_at=self.clock(), refund_note=note[:300]):
+                raise IllegalTransition(no=order.order_no, status=await self._status(order))
+            await self._release_stock(order)
+            payment = await Payment.filter(order_id=order.id).order_by("id").first()
+        await self.bus.publish([_event(
+            OrderRefunded, order, refunded=order.total,
+            payment_method=payment.method if payment else order.payment_method,
+            provider_payment_id=payment.provider_payment_id if payment else "",
+        )])
+        return await self.get(order.order_no)
+
+    async def _status(self, order: Order) -> str:
+        return await Order.filter(id=order.id).values_list("status", flat=True).first() or ""
+
+    # -- deadlines -------------------------------------------------------------------------
+    async def sweep(self, now: datetime | None = None, batch: int = 200) -> tuple[int, int]:
+        """Cancel unpaid orders past their deadline and complete long-shipped ones.
+
+        Safe to run anywhere, any number of times, in several processes: every change is a
+        guarded update, so an order another sweep already moved is skipped.
+        """
+        now = now or self.clock()
+        cancelled = completed = 0
+        overdue = await Order.filter(
+            status=S.PENDING_PAYMENT, pay_deadline__lt=now
+        ).order_by("id").limit(batch)
+        for order in overdue:
+            try:
+                await self.cancel(order, "timeout")
+                cancelled += 1
+            except IllegalTransition:
+                pass  # paid or cancelled meanwhile
+        for shop in await Shop.all().only("id", "autocomplete_days"):
+            due = await Order.filter(
+                shop_id=shop.id, status=S.SHIPPED,
+                shipped_at__lte=now - timedelta(days=shop.autocomplete_days),
+            ).order_by("id").limit(batch)
+            for order in due:
+                try:
+                    await self.complete(order)
+                    completed += 1
+                except IllegalTransition:
+                    pass
+        return cancelled, completed

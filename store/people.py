@@ -1,0 +1,74 @@
+"""People and their platform identities."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from store.errors import NotFound
+from store.models import Identity, Person
+
+
+class PeopleService:
+    async def identify(
+        self, platform: str, user_id: str, display_name: str = "", *, private: bool = False
+    ) -> Identity:
+        """The identity for (platform, user id), created with its person on first contact."""
+        ident = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
+        if ident is None:
+            name = display_name[:64] or user_id[:64]
+            try:
+                async with in_transaction():
+                    person = await Person.create(display_name=name)
+                    ident = await Identity.create(
+                        platform=platform, platform_user_id=user_id, person=person,
+                        display_name=name, private_chat_ok=private,
+                    )
+            except IntegrityError:  # a concurrent first message created it
+                ident = await Identity.get(platform=platform, platform_user_id=user_id)
+        changes: dict[str, object] = {}
+        if private and not ident.private_chat_ok:
+            changes["private_chat_ok"] = True
+        if private and ident.unreachable:
+            changes["unreachable"] = False  # they came back
+        if display_name and display_name[:64] != ident.display_name:
+            changes["display_name"] = display_name[:64]
+        if changes:
+            await Identity.filter(id=ident.id).update(**changes)
+            for k, v in changes.items():
+                setattr(ident, k, v)
+        return ident
+
+    async def person(self, person_id: int) -> Person:
+        return await Person.get(id=person_id)
+
+    async def find(self, platform: str, ref: str) -> Person:
+        """A person named in a command: `#<person id>` or a platform user id."""
+        ref = ref.strip().lstrip("@")
+        if ref.startswith("#") and ref[1:].isdigit():
+            person = await Person.get_or_none(id=int(ref[1:]))
+        else:
+            ident = await Identity.get_or_none(platform=platform, platform_user_id=ref)
+            person = await Person.get_or_none(id=ident.person_id) if ident else None  # type: ignore[attr-defined]
+        if person is None:
+            raise NotFound("user_not_found", user=ref)
+        return person
+
+    async def set_locale(self, person_id: int, locale: str) -> None:
+        await Person.filter(id=person_id).update(locale=locale)
+
+    async def set_current_shop(self, identity_id: int, shop_id: int) -> None:
+        await Identity.filter(id=identity_id).update(current_shop_id=shop_id)
+
+    async def mark_unreachable(self, platform: str, user_id: str) -> None:
+        await Identity.filter(platform=platform, platform_user_id=user_id).update(
+            unreachable=True
+        )
+
+    async def private_chat_ok(self, platform: str, user_id: str) -> bool:
+        return await Identity.exists(
+            platform=platform, platform_user_id=user_id, private_chat_ok=True, unreachable=False
+        )
+
+    async def reachable_identities(self, person_id: int) -> list[Identity]:
+        return await Identity.filter(person_id=person_id, unreachable=False).order_by("id")

@@ -1,0 +1,126 @@
+"""Shops, their members (owner and staff) and the group chats bound to them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from store.errors import InvalidInput, PermissionDenied, ShopNotFound
+from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
+
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+
+SETTING_LIMITS = {
+    "unpaid_timeout_minutes": (5, 7 * 24 * 60),
+    "autocomplete_days": (1, 60),
+}
+
+
+def slugify(name: str) -> str:
+    slug = _SLUG_CHARS.sub("-", name.lower()).strip("-")[:24]
+    return slug or "shop"
+
+
+class ShopService:
+    def __init__(self, default_slug: str, locale: str, currency: str) -> None:
+        self.default_slug = default_slug
+        self.locale = locale
+        self.currency = currency
+
+    async def get(self, shop_id: int) -> Shop:
+        shop = await Shop.get_or_none(id=shop_id)
+        if shop is None:
+            raise ShopNotFound()
+        return shop
+
+    async def by_slug(self, slug: str) -> Shop:
+        shop = await Shop.get_or_none(slug=slug.lower())
+        if shop is None:
+            raise ShopNotFound(slug=slug)
+        return shop
+
+    async def default(self) -> Shop | None:
+        shop = await Shop.get_or_none(slug=self.default_slug)
+        return shop or await Shop.all().order_by("id").first()
+
+    async def create(self, name: str, owner: Person, slug: str | None = None) -> Shop:
+        name = name.strip()
+        if not 1 <= len(name) <= 80:
+            raise InvalidInput("bad_shop_name")
+        base = slugify(slug or name)
+        async with in_transaction():
+            candidate = base
+            while await Shop.exists(slug=candidate):
+                candidate = f"{base}-{secrets.token_hex(2)}"
+            shop = await Shop.create(
+                slug=candidate, name=name, locale=self.locale, currency=self.currency
+            )
+            await ShopMember.create(shop=shop, person=owner, role=Role.OWNER)
+        return shop
+
+    async def role_of(self, shop_id: int, person_id: int) -> Role | None:
+        member = await ShopMember.get_or_none(shop_id=shop_id, person_id=person_id)
+        return member.role if member else None
+
+    async def require_staff(self, shop_id: int, person_id: int) -> Role:
+        role = await self.role_of(shop_id, person_id)
+        if role is None:
+            raise PermissionDenied()
+        return role
+
+    async def add_staff(self, shop_id: int, actor_id: int, person: Person) -> bool:
+        if await self.role_of(shop_id, actor_id) != Role.OWNER:
+            raise PermissionDenied("owner_only")
+        try:
+            await ShopMember.create(shop_id=shop_id, person=person, role=Role.STAFF)
+        except IntegrityError:
+            return False
+        return True
+
+    async def remove_staff(self, shop_id: int, actor_id: int, person: Person) -> bool:
+        if await self.role_of(shop_id, actor_id) != Role.OWNER:
+            raise PermissionDenied("owner_only")
+        rows = await ShopMember.filter(
+            shop_id=shop_id, person_id=person.id, role=Role.STAFF
+        ).delete()
+        return rows > 0
+
+    async def staff(self, shop_id: int) -> list[ShopMember]:
+        return await ShopMember.filter(shop_id=shop_id).prefetch_related("person").order_by("id")
+
+    async def staff_identities(self, shop_id: int) -> list[Identity]:
+        person_ids = await ShopMember.filter(shop_id=shop_id).values_list("person_id", flat=True)
+        return await Identity.filter(person_id__in=list(person_ids), unreachable=False)
+
+    async def update_setting(self, shop_id: int, actor_id: int, key: str, value: int) -> Shop:
+        await self.require_staff(shop_id, actor_id)
+        if key not in SETTING_LIMITS:
+            raise InvalidInput("unknown_setting", key=key)
+        low, high = SETTING_LIMITS[key]
+        if not low <= value <= high:
+            raise InvalidInput("setting_out_of_range", key=key, low=low, high=high)
+        await Shop.filter(id=shop_id).update(**{key: value})
+        return await self.get(shop_id)
+
+    async def bind_group(
+        self, shop_id: int, actor_id: int, platform: str, chat_id: str, title: str = ""
+    ) -> None:
+        await self.require_staff(shop_id, actor_id)
+        binding = await GroupBinding.get_or_none(platform=platform, chat_id=chat_id)
+        if binding is None:
+            await GroupBinding.create(platform=platform, chat_id=chat_id, shop_id=shop_id,
+                                      title=title)
+        else:
+            # A group is rebound only by the owner or staff of the shop it is bound to.
+            await self.require_staff(binding.shop_id, actor_id)  # type: ignore[attr-defined]
+            await GroupBinding.filter(id=binding.id).update(shop_id=shop_id, title=title)
+
+    async def shop_for_group(self, platform: str, chat_id: str) -> Shop | None:
+        binding = await GroupBinding.get_or_none(platform=platform, chat_id=chat_id)
+        return await Shop.get_or_none(id=binding.shop_id) if binding else None  # type: ignore[attr-defined]
+
+    async def bound_groups(self, shop_id: int) -> list[GroupBinding]:
+        return await GroupBinding.filter(shop_id=shop_id).order_by("id")

@@ -1,0 +1,69 @@
+"""Deep links: made with aiogram's helpers, routed by the engine on /start <payload>."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from aiogram.types import Update
+
+from bot.telegram import TELEGRAM
+from bot.telegram.convert import message_to_incoming
+from bot.telegram.links import add_to_group_link, start_link
+from store.demo import DEMO_SLUG
+
+from . import updates as u
+from .conftest import Harness
+from .fake_bot_api import BOT_USERNAME
+
+ALICE = 111
+
+
+def _start_param(link: str) -> str:
+    parsed = urlparse(link)
+    assert parsed.netloc == "t.me" and parsed.path == f"/{BOT_USERNAME}"
+    return parse_qs(parsed.query)["start"][0]
+
+
+def test_start_payload_becomes_incoming_start_payload() -> None:
+    for payload in ("shop_demo", "ref_AB12", "gb_x-9"):
+        update = Update.model_validate(u.message(ALICE, f"/start {payload}"))
+        assert update.message is not None
+        incoming = message_to_incoming(update.message, BOT_USERNAME)
+        assert incoming is not None
+        assert (incoming.text, incoming.start_payload) == ("/start", payload)
+        assert incoming.platform == "telegram" and incoming.user_id == str(ALICE)
+
+
+async def test_links_for_each_kind(tg: Harness) -> None:
+    bot = tg.client.server.app[TELEGRAM].bot
+    assert _start_param(await start_link(bot, "shop", "tea-house")) == "shop_tea-house"
+    assert _start_param(await start_link(bot, "ref", "AB12")) == "ref_AB12"
+    assert _start_param(await start_link(bot, "gb", "X9")) == "gb_X9"
+    group = await add_to_group_link(bot, "tea-house")
+    assert parse_qs(urlparse(group).query)["startgroup"] == ["shop_tea-house"]
+    with pytest.raises(ValueError):
+        await start_link(bot, "ref", "has space")
+    with pytest.raises(ValueError):
+        await start_link(bot, "ref", "x" * 80)  # refused, never shortened
+
+
+async def test_shop_deep_link_chooses_the_shop(tg: Harness) -> None:
+    await tg.send(u.message(500, "/newshop Tea House", name="Mia"))
+    await tg.send(u.message(500, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    shop = await tg.runtime.services.shops.by_slug("tea-house")
+    bot = tg.client.server.app[TELEGRAM].bot
+    param = _start_param(await start_link(bot, "shop", shop.slug))
+    await tg.send(u.message(ALICE, f"/start {param}"))
+    welcome = tg.last_to(ALICE)
+    assert "Tea House" in welcome.params["text"]
+    assert tg.buttons(welcome)  # the welcome keyboard
+    await tg.send(u.message(ALICE, "/catalog"))
+    assert "Green tea" in tg.last_to(ALICE).params["text"]
+
+
+@pytest.mark.parametrize("payload", ["ref_AB12", "gb_X9", f"shop_{DEMO_SLUG}"])
+async def test_each_payload_kind_is_answered(tg: Harness, payload: str) -> None:
+    await tg.send(u.message(ALICE, f"/start {payload}"))
+    welcome = tg.last_to(ALICE)
+    assert tg.buttons(welcome), welcome.params["text"]

@@ -1,0 +1,75 @@
+"""Group chats: bound to a shop with /bindgroup, commands for us only, private answers."""
+
+from __future__ import annotations
+
+from . import updates as u
+from .conftest import Harness
+from .fake_bot_api import BOT_USERNAME
+
+GROUP = u.GROUP_ID
+MERCHANT, ALICE, BOB, CAROL = 500, 111, 222, 333
+
+
+async def open_tea_house(tg: Harness) -> str:
+    """A Telegram merchant opens a shop and binds the group to it; returns the shop slug."""
+    await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
+    await tg.send(u.message(MERCHANT, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    await tg.send(u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Mia"))
+    shop = await tg.runtime.services.shops.shop_for_group("telegram", str(GROUP))
+    assert shop is not None and shop.name == "Tea House"
+    assert tg.to_chat(GROUP)  # the bot confirmed in the group
+    return shop.slug
+
+
+async def test_commands_for_this_bot_answered_chatter_ignored(tg: Harness) -> None:
+    await open_tea_house(tg)
+    before = len(tg.to_chat(GROUP))
+    await tg.send(u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=GROUP))
+    catalog = tg.last_to(GROUP)
+    assert len(tg.to_chat(GROUP)) == before + 1
+    assert "Tea House" in catalog.params["text"] and "Green tea" in catalog.params["text"]
+
+    await tg.send(u.message(ALICE, "/catalog@some_other_bot", chat_id=GROUP))
+    await tg.send(u.message(ALICE, "anyone tried the green tea?", chat_id=GROUP))
+    await tg.send(u.message(ALICE, "catalog", chat_id=GROUP))
+    assert len(tg.to_chat(GROUP)) == before + 1
+
+
+async def test_private_answer_goes_to_the_private_chat(tg: Harness) -> None:
+    await open_tea_house(tg)
+    await tg.send(u.message(ALICE, "/help"))  # Alice has talked to the bot privately
+    group_before, alice_before = len(tg.to_chat(GROUP)), len(tg.to_chat(ALICE))
+    await tg.send(u.message(ALICE, f"/orders@{BOT_USERNAME}", chat_id=GROUP))
+    assert len(tg.to_chat(ALICE)) == alice_before + 1
+    assert len(tg.to_chat(GROUP)) == group_before  # nothing personal in the group
+
+
+async def test_never_started_user_gets_a_deep_link_button_in_the_group(tg: Harness) -> None:
+    slug = await open_tea_house(tg)
+    tg.fake.never_started(BOB)
+    await tg.send(u.message(BOB, f"/orders@{BOT_USERNAME}", chat_id=GROUP, name="Bob"))
+    prompt = tg.last_to(GROUP)
+    [button] = tg.buttons(prompt)
+    assert button["url"] == f"https://t.me/{BOT_USERNAME}?start=shop_{slug}"
+    assert "callback_data" not in button
+    assert tg.fake.attempts("sendMessage")[-1].params["chat_id"] == GROUP
+    assert not [c for c in tg.fake.attempts("sendMessage") if c.params["chat_id"] == BOB]
+
+    # Bob follows the link: /start shop_<slug> in the private chat, then asks again
+    tg.fake.unblock(BOB)
+    await tg.send(u.message(BOB, f"/start shop_{slug}", name="Bob"))
+    group_before = len(tg.to_chat(GROUP))
+    await tg.send(u.message(BOB, f"/orders@{BOT_USERNAME}", chat_id=GROUP, name="Bob"))
+    assert len(tg.to_chat(GROUP)) == group_before
+    assert tg.last_to(BOB)
+
+
+async def test_user_who_blocked_the_bot_is_marked_and_prompted(tg: Harness) -> None:
+    await open_tea_house(tg)
+    await tg.send(u.message(CAROL, "/help", name="Carol"))
+    assert await tg.runtime.services.people.private_chat_ok("telegram", str(CAROL))
+    tg.fake.block(CAROL)
+    await tg.send(u.message(CAROL, f"/orders@{BOT_USERNAME}", chat_id=GROUP, name="Carol"))
+    assert tg.fake.attempts("sendMessage")[-2].status == 403  # tried the private chat
+    assert tg.buttons(tg.last_to(GROUP))[0]["url"].startswith(f"https://t.me/{BOT_USERNAME}")
+    assert not await tg.runtime.services.people.private_chat_ok("telegram", str(CAROL))

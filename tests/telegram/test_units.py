@@ -1,0 +1,78 @@
+"""Pure parts of the adapter: callback data, text rendering, what counts as addressed to us."""
+
+from __future__ import annotations
+
+from bot.ports import MemoryKV
+from bot.telegram.callbacks import KEY_MARK, MAX_CALLBACK_BYTES, CallbackCodec
+from bot.telegram.convert import addressed_text, split_start
+from bot.telegram.render import MAX_TEXT, chunks, escape, keyboard
+from handlers.types import Button
+
+
+async def test_short_payload_travels_as_is() -> None:
+    codec = CallbackCodec(MemoryKV())
+    assert await codec.encode("/add 42 1") == "/add 42 1"
+    assert await codec.decode("/add 42 1") == "/add 42 1"
+
+
+async def test_long_payload_is_kept_behind_a_key_never_truncated() -> None:
+    kv = MemoryKV()
+    codec = CallbackCodec(kv)
+    payload = "/search " + "乌龙茶 " * 20  # 168 bytes
+    data = await codec.encode(payload)
+    assert data.startswith(KEY_MARK) and len(data.encode()) <= MAX_CALLBACK_BYTES
+    assert await codec.decode(data) == payload
+    assert await codec.encode(payload) == data  # same payload, same key
+    assert await CallbackCodec(MemoryKV()).decode(data) is None  # expired / unknown key
+
+
+async def test_payload_exactly_64_bytes_and_one_more() -> None:
+    codec = CallbackCodec(MemoryKV())
+    exact = "/" + "x" * 63
+    assert await codec.encode(exact) == exact
+    longer = exact + "y"
+    assert (await codec.encode(longer)).startswith(KEY_MARK)
+    lookalike = KEY_MARK + "abc"  # a payload that looks like a key is keyed too
+    assert await codec.decode(await codec.encode(lookalike)) == lookalike
+
+
+async def test_keyboard_rows_and_url_buttons() -> None:
+    codec = CallbackCodec(MemoryKV())
+    markup = await keyboard(
+        ((Button("Next ›", "/catalog 2"),), (), (Button("Pay", "https://pay.example.com/x"),)),
+        codec,
+    )
+    assert markup is not None
+    rows = markup.inline_keyboard
+    assert len(rows) == 2
+    assert rows[0][0].callback_data == "/catalog 2"
+    assert rows[1][0].url == "https://pay.example.com/x" and rows[1][0].callback_data is None
+    assert await keyboard((), codec) is None
+
+
+def test_escape() -> None:
+    assert escape("Details: /product <id> & more") == "Details: /product &lt;id&gt; &amp; more"
+
+
+def test_chunks_split_on_lines_and_keep_everything() -> None:
+    text = "\n".join(f"line {i} " + "x" * 80 for i in range(200))
+    pieces = chunks(text)
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_TEXT for p in pieces)
+    assert "".join(pieces) == text
+    assert chunks("short") == ["short"]
+
+
+def test_addressed_text() -> None:
+    bot = "ShopBot"
+    assert addressed_text("/catalog@shopbot 2", bot, in_group=True) == "/catalog 2"
+    assert addressed_text("/catalog@OtherBot", bot, in_group=True) is None
+    assert addressed_text("/catalog", bot, in_group=True) == "/catalog"
+    assert addressed_text("nice tea everyone", bot, in_group=True) is None
+    assert addressed_text("nice tea", bot, in_group=False) == "nice tea"
+
+
+def test_split_start() -> None:
+    assert split_start("/start shop_demo") == ("/start", "shop_demo")
+    assert split_start("/start") == ("/start", None)
+    assert split_start("/catalog 2") == ("/catalog 2", None)
