@@ -70,5 +70,5 @@ def environment(locale: str) -> jinja2.Environment:
     return env
 
 
-def render(locale: str, name: str, **values: Any) -> str:
-    return environment(locale).get_template(name).render(**values).strip()
+def render(locale: str, template: str, /, **values: Any) -> str:
+    return environment(locale).get_template(template).render(**values).strip()

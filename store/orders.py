@@ -251,7 +251,7 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def _status(self, order: Order) -> str:
-        return await Order.filter(id=order.id).values_list("status", flat=True).first() or ""
+        return await Order.filter(id=order.id).first().values_list("status", flat=True) or ""
 
     # -- deadlines -------------------------------------------------------------------------
     async def sweep(self, now: datetime | None = None, batch: int = 200) -> tuple[int, int]:

@@ -74,7 +74,7 @@ class PaymentService:
         except _NotPending as e:
             if await Payment.exists(method=method, provider_payment_id=provider_payment_id):
                 return PaymentResult(order=e.order, duplicate=True)
-            status = await Order.filter(id=e.order.id).values_list("status", flat=True).first()
+            status = await Order.filter(id=e.order.id).first().values_list("status", flat=True)
             if status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED):
                 raise AlreadyPaid(no=order_no) from None
             raise IllegalTransition(no=order_no, status=status) from None

@@ -55,8 +55,9 @@ async def checkout_step(text: str, ctx: Context, flow: dict[str, Any]) -> Reply:
 async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | list[Reply]:
     shop = ctx.require_shop()
     action = cmd.args[0].casefold() if cmd.args else ""
-    if action == "confirm":
-        return await _confirm(ctx)
+    flow = await ctx.state.get(ctx.state_key)
+    if action == "confirm" and flow and flow.get("flow") == FLOW and flow.get("step") == "confirm":
+        return await _confirm(ctx, flow["data"])
     cart = await ctx.services.carts.get(ctx.person.id, shop.id)
     if not cart.lines:
         raise EmptyCart()
@@ -72,12 +73,8 @@ async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | l
     return reply
 
 
-async def _confirm(ctx: Context) -> list[Reply]:
+async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     shop = ctx.require_shop()
-    flow = await ctx.state.get(ctx.state_key)
-    if not flow or flow.get("flow") != FLOW or flow.get("step") != "confirm":
-        return [await _ask(ctx, "name", {})]
-    data = flow["data"]
     order = await ctx.services.orders.place(
         ctx.person.id, shop.id, Contact(data["name"], data["phone"], data["address"])
     )

@@ -7,6 +7,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
+from store.errors import AlreadyPaid
 from store.models import Order, OrderStatus
 
 router = Router()
@@ -61,6 +62,8 @@ def merchant_order_reply(ctx: Context, order: Order) -> Reply:
 async def paid(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     order = await _shop_order(ctx, need(cmd.args, 1, "/paid <no>")[0])
     result = await ctx.services.payments.confirm_manual(order)
+    if result.duplicate:
+        raise AlreadyPaid(no=order.order_no)
     return merchant_order_reply(ctx, await ctx.services.orders.get(result.order.order_no))
 
 

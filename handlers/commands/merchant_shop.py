@@ -92,6 +92,7 @@ async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         action = cmd.args[0].casefold()
         if action not in ("add", "remove") or len(cmd.args) < 2:
             raise usage("/staff add|remove <user>")
+        ctx.require_owner()
         person = await ctx.services.people.find(msg.platform, cmd.args[1])
         if action == "add":
             changed = await ctx.services.shops.add_staff(shop.id, ctx.person.id, person)

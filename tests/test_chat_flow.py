@@ -1,0 +1,180 @@
+"""A customer's whole journey and the merchant's side of it, through the command engine."""
+
+from __future__ import annotations
+
+import re
+
+from store.models import Order, OrderStatus, Product
+from tests.conftest import MERCHANT, Chat
+
+
+def order_no(text: str) -> str:
+    found = re.search(r"Order ([2-9A-Z]{8}) placed", text)
+    assert found, text
+    return found.group(1)
+
+
+async def place_order(chat: Chat, user: str = "alice", product: int = 1, qty: int = 2) -> str:
+    await chat.say(user, f"/add {product} {qty}")
+    await chat.say(user, "/checkout")
+    await chat.say(user, "Zhang San")
+    await chat.say(user, "13800138000")
+    await chat.say(user, "1 Wensan Road, Hangzhou")
+    return order_no(await chat.text(user, "/checkout confirm"))
+
+
+async def test_browse_search_and_product_card(chat: Chat) -> None:
+    text = await chat.text("alice", "/catalog")
+    assert "#1 西湖龙井" in text and "Page 1 of 2" in text
+    page2 = await chat.say("alice", "/catalog 2", button=True)
+    assert "#6" in page2[0].text and page2[0].edit is True
+    tea = await chat.text("alice", "/catalog #1")
+    assert "Longjing" in tea and "nougat" not in tea
+    assert "Longjing" in await chat.text("alice", "/search longjing")
+    assert "Longjing" in await chat.text("alice", "搜索 龙井")  # Chinese alias, no slash
+    card = (await chat.say("alice", "/product 1"))[0]
+    assert "¥128.00" in card.text or "128.00" in card.text
+    assert any(b.payload == "/add 1 1" for row in card.buttons for b in row)
+
+
+async def test_checkout_reserves_stock_and_merchant_ships(chat: Chat) -> None:
+    no = await place_order(chat)
+    assert (await Product.get(id=1)).stock == 48
+    assert "New order " + no in chat.pushed(MERCHANT)
+    assert "awaiting payment" in await chat.text("alice", f"/order {no}")
+
+    assert "paid" in await chat.text(MERCHANT, f"/paid {no}")
+    assert "received" in chat.pushed("alice")
+    await chat.say(MERCHANT, f"/ship {no} SF SF123456")
+    assert "SF123456" in chat.pushed("alice")
+    assert "shipped" in await chat.text("alice", f"/order {no}")
+    assert "completed" in await chat.text("alice", f"/received {no}")
+    assert (await Order.get(order_no=no)).status == OrderStatus.COMPLETED
+
+
+async def test_checkout_offers_last_address(chat: Chat) -> None:
+    await place_order(chat)
+    await chat.say("alice", "/add 2")
+    first = await chat.say("alice", "/checkout")
+    assert any(b.payload == "/checkout last" for row in first[0].buttons for b in row)
+    confirm = await chat.text("alice", "/checkout last")
+    assert "Zhang San" in confirm
+    assert "placed" in await chat.text("alice", "/checkout confirm")
+
+
+async def test_leaving_checkout_keeps_the_cart(chat: Chat) -> None:
+    await chat.say("alice", "/add 3")
+    await chat.say("alice", "/checkout")
+    assert "Checkout left" in await chat.text("alice", "/cancel")
+    assert "Pu'er" in await chat.text("alice", "/cart")
+    assert await Order.all().count() == 0
+
+
+async def test_customer_cancel_releases_stock(chat: Chat) -> None:
+    no = await place_order(chat, qty=3)
+    assert (await Product.get(id=1)).stock == 47
+    assert "cancelled" in await chat.text("alice", f"/cancel {no}")
+    assert (await Product.get(id=1)).stock == 50
+    # cancelling again changes nothing and says why
+    assert "can't" in await chat.text("alice", f"/cancel {no}")
+    assert (await Product.get(id=1)).stock == 50
+
+
+async def test_refund_requested_rejected_then_approved(chat: Chat) -> None:
+    no = await place_order(chat)
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert "requested" in await chat.text("alice", f"/refund {no} wrong size")
+    assert "wrong size" in chat.pushed(MERCHANT)
+    await chat.say(MERCHANT, f"/refundno {no} already packed")
+    assert "already packed" in chat.pushed("alice")
+    assert (await Order.get(order_no=no)).status == OrderStatus.PAID
+    await chat.say("alice", f"/refund {no}")
+    await chat.say(MERCHANT, f"/refundok {no}")
+    assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
+    assert (await Product.get(id=1)).stock == 50
+    assert "refunded" in chat.pushed("alice")
+
+
+async def test_unpaid_orders_are_cancelled_by_the_sweep(chat: Chat, clock) -> None:  # type: ignore[no-untyped-def]
+    no = await place_order(chat)
+    services = chat.runtime.services
+    assert await services.orders.sweep() == (0, 0)
+    clock.advance(minutes=31)
+    assert await services.orders.sweep() == (1, 0)
+    assert await services.orders.sweep() == (0, 0)  # idempotent
+    assert (await Order.get(order_no=no)).status == OrderStatus.CANCELLED
+    assert (await Product.get(id=1)).stock == 50
+    assert "not paid in time" in chat.pushed("alice")
+
+
+async def test_shipped_orders_complete_after_the_shop_setting(chat: Chat, clock) -> None:  # type: ignore[no-untyped-def]
+    no = await place_order(chat)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, "/settings autocomplete 3")
+    await chat.say(MERCHANT, f"/ship {no} SF 1")
+    clock.advance(days=2)
+    assert await chat.runtime.services.orders.sweep() == (0, 0)
+    clock.advance(days=1, minutes=1)
+    assert await chat.runtime.services.orders.sweep() == (0, 1)
+    assert (await Order.get(order_no=no)).status == OrderStatus.COMPLETED
+
+
+async def test_language_switch(chat: Chat) -> None:
+    assert "English" in await chat.text("alice", "/lang en")
+    zh = await chat.text("alice", "/lang zh")
+    assert re.search(r"[\u4e00-\u9fff]", zh)
+    assert "购物车" in await chat.text("alice", "/cart")
+
+
+async def test_merchant_manages_products(chat: Chat) -> None:
+    saved = await chat.text(MERCHANT, "/addproduct 绿茶 Green tea | 19.9 | 5 | fresh | 茶叶 Tea")
+    pid = int(re.search(r"#(\d+)", saved).group(1))  # type: ignore[union-attr]
+    assert "19.90" in saved
+    await chat.say(MERCHANT, f"/price {pid} 21")
+    await chat.say(MERCHANT, f"/stock {pid} 7")
+    product = await Product.get(id=pid)
+    assert (str(product.price), product.stock) == ("21.00", 7)
+    await chat.say(MERCHANT, f"/hide {pid}")
+    assert "no product" in await chat.text("alice", f"/product {pid}")
+    await chat.say(MERCHANT, f"/show {pid}")
+    assert "Green tea" in await chat.text("alice", f"/product {pid}")
+
+
+async def test_staff_can_work_and_owner_decides(chat: Chat) -> None:
+    await chat.say("bob", "/start")
+    assert "only the shop's owner and staff" in await chat.text("bob", "/sales")
+    await chat.say(MERCHANT, "/staff add bob")
+    assert "No orders here." in await chat.text("bob", "/sales")
+    assert "only the shop's owner can" in await chat.text("bob", "/staff add carol")
+    await chat.say(MERCHANT, "/staff remove bob")
+    assert "only" in await chat.text("bob", "/sales")
+
+
+async def test_new_shop_and_shop_choice(chat: Chat) -> None:
+    created = await chat.text("carol", "/newshop Carol's Cakes")
+    assert "carol-s-cakes" in created
+    await chat.say("carol", "/addproduct Cheesecake | 30 | 4")
+    assert "Cheesecake" in await chat.text("carol", "/catalog")
+    # alice is still in the demo shop until she chooses
+    assert "Cheesecake" not in await chat.text("alice", "/catalog")
+    await chat.say("alice", "/start shop_carol-s-cakes")
+    assert "Cheesecake" in await chat.text("alice", "/catalog")
+    # the merchant of another shop has no power here
+    assert "only" in await chat.text(MERCHANT, "/shop carol-s-cakes") + await chat.text(
+        MERCHANT, "/price 10 1")
+
+
+async def test_group_binding_and_private_replies(chat: Chat) -> None:
+    assert await chat.say("alice", "hello everyone", group="fans") == []
+    assert "only" in await chat.text("alice", "/bindgroup", group="fans")
+    assert "belongs to" in await chat.text(MERCHANT, "/bindgroup", group="fans")
+    catalog = await chat.say("alice", "/catalog", group="fans")
+    assert catalog and not catalog[0].private
+    orders = await chat.say("alice", "/orders", group="fans")
+    assert orders and all(r.private for r in orders)
+
+
+async def test_unknown_command_suggests_close_ones(chat: Chat) -> None:
+    text = await chat.text("alice", "/catlog")
+    assert "catlog" in text and "/catalog" in text
+    assert "/cart" in await chat.text("alice", "/carts")
