@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -18,36 +19,38 @@ EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
 
 
 def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", default=argparse.SUPPRESS,
+                        help="TOML config file (default: ./config.toml if present; "
+                        "MICROSTORE_* environment variables override it)")
     p = argparse.ArgumentParser(
-        prog="microstore",
+        prog="microstore", parents=[common],
         description="Chat-commerce for micro-merchants: shops in WeChat and Telegram chats.",
     )
-    p.add_argument("-c", "--config", help="TOML config file (default: ./config.toml if present; "
-                   "MICROSTORE_* environment variables override it)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = sub.add_parser("init", help="write a commented config.toml from the example")
+    init = sub.add_parser("init", parents=[common], help="write a commented config.toml from the example")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.add_argument("--path", default="config.toml", help="where to write (default: %(default)s)")
 
-    sub.add_parser("migrate", help="apply database schema migrations")
+    sub.add_parser("migrate", parents=[common], help="apply database schema migrations")
 
-    chat = sub.add_parser("chat", help="chat in the terminal (piped: '@name text' speaks as name)")
+    chat = sub.add_parser("chat", parents=[common], help="chat in the terminal (piped: '@name text' speaks as name)")
     chat.add_argument("--user", default="alice", help="who you are (default: %(default)s)")
     chat.add_argument("--demo", action="store_true", help="seed the demo shop first")
 
-    serve = sub.add_parser("serve", help="run the web app: simulator at /sim, webhooks, /healthz")
+    serve = sub.add_parser("serve", parents=[common], help="run the web app: simulator at /sim, webhooks, /healthz")
     serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
     serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")
 
-    sub.add_parser("sweep", help="run the deadline sweep once (unpaid orders, auto-complete)")
+    sub.add_parser("sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)")
     return p
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    path = Path(args.config) if args.config else default_config_path()
-    return load_settings(path)
+def _config_path(args: argparse.Namespace) -> Path | None:
+    config = getattr(args, "config", None)
+    return Path(config) if config else default_config_path()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -105,8 +108,13 @@ async def _serve(settings: Settings, demo: bool) -> None:
     runtime.start_sweeper()
     print(f"microstore is serving on http://{host}:{port} — chat simulator: "
           f"http://{host}:{port}/sim", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("shutting down")
     finally:
         await runner.cleanup()
         await runtime.close()
@@ -126,13 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         return cmd_init(args)
     try:
-        settings = _settings(args)
+        settings = load_settings(_config_path(args))
         if args.command == "serve":
             overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
             if overrides:
                 settings = load_settings(
-                    Path(args.config) if args.config else default_config_path(),
-                    server=settings.server.model_dump() | overrides,
+                    _config_path(args), server=settings.server.model_dump() | overrides
                 )
     except ConfigError as e:
         print(f"microstore: {e}", file=sys.stderr)

@@ -1,0 +1,47 @@
+"""The dependency rule of ../shared/ARCHITECTURE.md, checked by walking the imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_SDKS = {"aiogram", "wechatpy", "aiohttp"}
+FORBIDDEN = {
+    "store": {"handlers", "bot", "referral", *PLATFORM_SDKS, "redis", "jinja2"},
+    "referral": {"handlers", "bot", *PLATFORM_SDKS},
+    "handlers": {"bot", *PLATFORM_SDKS, "redis"},
+}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependency_rule(package: str) -> None:
+    broken = {
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in broken.items() if v} == {}
+
+
+def test_money_is_never_a_float() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("store", "handlers", "referral")
+        for path in (ROOT / package).rglob("*.py")
+        if "float(" in path.read_text(encoding="utf-8") or "FloatField" in path.read_text(
+            encoding="utf-8")
+    ]
+    assert offenders == []

@@ -1,0 +1,111 @@
+"""End to end through the real `microstore` command, piped, as a newcomer would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """\
+# a customer browses, searches, adds to cart and checks out
+/catalog
+/search 龙井
+/product 1
+/add 1 2
+/cart
+/checkout
+Zhang San
+13800138000
+1 Wensan Road, Hangzhou
+/checkout confirm
+/orders
+# the merchant confirms the payment and ships
+@merchant /sales pending
+@merchant /paid {no}
+@alice /order {no}
+@merchant /ship {no} SF SF1234567
+@alice /order {no}
+@alice /received {no}
+"""
+
+
+def microstore() -> list[str]:
+    exe = shutil.which("microstore", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "bot"]
+
+
+def run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    environ.update(env)
+    return subprocess.run([*microstore(), *args], cwd=cwd, input=stdin, capture_output=True,
+                          text=True, timeout=120, env=environ)
+
+
+def test_piped_conversation_between_customer_and_merchant(tmp_path: Path) -> None:
+    first = run(["chat", "--demo"], tmp_path, SCRIPT.split("@merchant")[0],
+                MICROSTORE_SHOP__LOCALE="en")
+    assert first.returncode == 0, first.stderr
+    found = re.search(r"Order ([2-9A-Z]{8}) placed", first.stdout)
+    assert found, first.stdout
+    no = found.group(1)
+    assert "Longjing" in first.stdout and "Your cart" in first.stdout
+    assert f"[to merchant] New order {no}" in first.stdout
+
+    rest = "@merchant" + SCRIPT.split("@merchant", 1)[1]
+    second = run(["chat"], tmp_path, rest.format(no=no), MICROSTORE_SHOP__LOCALE="en")
+    out = second.stdout
+    assert second.returncode == 0, second.stderr
+    assert "Traceback" not in out + second.stderr
+    assert out.index(f"Order {no} — paid") < out.index(f"Order {no} — shipped")
+    assert f"[to alice] Payment for order {no} received" in out
+    assert "SF1234567" in out
+    assert f"Order {no} is completed" in out
+
+
+def test_demo_seed_is_idempotent_and_chinese_by_default(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = run(["chat", "--demo"], tmp_path, "/catalog 4\n")
+        assert result.returncode == 0, result.stderr
+    # seeded twice, still 9 products: page 4 does not exist and falls back to the last, 2
+    assert "#9 " in result.stdout and "#18" not in result.stdout
+    assert "Details: /product" not in result.stdout  # the default locale is Chinese
+
+
+def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    assert run(["init"], tmp_path).returncode == 0
+    text = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert "[database]" in text and "MICROSTORE_" in text
+    again = run(["init"], tmp_path)
+    assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_bad_config_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[server]\nport = "eighty"\n', encoding="utf-8")
+    result = run(["migrate"], tmp_path)
+    assert result.returncode == 2
+    assert "server.port" in result.stderr and "Traceback" not in result.stderr
+    env_bad = run(["migrate", "-c", "/nonexistent.toml"], tmp_path)
+    assert env_bad.returncode == 2 and "not found" in env_bad.stderr
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    result = run(["migrate"], tmp_path, MICROSTORE_DATABASE__URL="mysql://nope")
+    assert result.returncode == 2 and "database.url" in result.stderr
+
+
+def test_migrate_creates_the_database(tmp_path: Path) -> None:
+    result = run(["migrate"], tmp_path, MICROSTORE_DATABASE__URL="sqlite://shop.db")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shop.db").stat().st_size > 0
+    assert run(["migrate"], tmp_path, MICROSTORE_DATABASE__URL="sqlite://shop.db").returncode == 0
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["chat", "--help"]])
+def test_help(args: list[str], tmp_path: Path) -> None:
+    result = run(args, tmp_path)
+    assert result.returncode == 0 and "usage: microstore" in result.stdout

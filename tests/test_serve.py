@@ -1,0 +1,64 @@
+"""`microstore serve --demo` as a newcomer starts it: health check, simulator page, web chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from pathlib import Path
+
+import aiohttp
+
+from tests.test_cli import microstore
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    env["MICROSTORE_SHOP__LOCALE"] = "en"
+    proc = await asyncio.create_subprocess_exec(
+        *microstore(), "serve", "--demo", "--port", str(port), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"{base}/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("server did not start")
+            async with http.get(f"{base}/sim") as r:
+                assert r.status == 200 and "microstore" in await r.text()
+            async with http.post(f"{base}/sim/api/send",
+                                 json={"user": "alice", "text": "/catalog"}) as r:
+                data = await r.json()
+            assert "Longjing" in data["replies"][0]["text"]
+            assert data["replies"][0]["buttons"]
+            async with http.post(f"{base}/sim/api/send", data=b"{not json") as r:
+                assert r.status == 400
+            async with http.post(f"{base}/sim/api/send", json={"user": "", "text": "hi"}) as r:
+                assert r.status == 400
+            async with http.post(f"{base}/sim/api/send", data=b"x" * 2_000_000) as r:
+                assert r.status == 413
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(proc.wait(), 15)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    stderr = (await proc.stderr.read()).decode()  # type: ignore[union-attr]
+    assert "database: sqlite://microstore.db; state, de-dup and locks: in-process" in stderr
+    assert proc.returncode == 0, stderr
