@@ -8,7 +8,8 @@ from aiohttp import web
 
 from bot.runtime import Runtime
 from bot.simulator import web as sim_web
-from bot.simulator.inbox import PLATFORM as SIM, Inbox
+from bot.simulator.inbox import PLATFORM as SIM
+from bot.simulator.inbox import Inbox
 
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)

@@ -20,31 +20,44 @@ EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-c", "--config", default=argparse.SUPPRESS,
-                        help="TOML config file (default: ./config.toml if present; "
-                        "MICROSTORE_* environment variables override it)")
+    common.add_argument(
+        "-c",
+        "--config",
+        default=argparse.SUPPRESS,
+        help="TOML config file (default: ./config.toml if present; "
+        "MICROSTORE_* environment variables override it)",
+    )
     p = argparse.ArgumentParser(
-        prog="microstore", parents=[common],
+        prog="microstore",
+        parents=[common],
         description="Chat-commerce for micro-merchants: shops in WeChat and Telegram chats.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = sub.add_parser("init", parents=[common], help="write a commented config.toml from the example")
+    init = sub.add_parser(
+        "init", parents=[common], help="write a commented config.toml from the example"
+    )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.add_argument("--path", default="config.toml", help="where to write (default: %(default)s)")
 
     sub.add_parser("migrate", parents=[common], help="apply database schema migrations")
 
-    chat = sub.add_parser("chat", parents=[common], help="chat in the terminal (piped: '@name text' speaks as name)")
+    chat = sub.add_parser(
+        "chat", parents=[common], help="chat in the terminal (piped: '@name text' speaks as name)"
+    )
     chat.add_argument("--user", default="alice", help="who you are (default: %(default)s)")
     chat.add_argument("--demo", action="store_true", help="seed the demo shop first")
 
-    serve = sub.add_parser("serve", parents=[common], help="run the web app: simulator at /sim, webhooks, /healthz")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the web app: simulator at /sim, webhooks, /healthz"
+    )
     serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
     serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")
 
-    sub.add_parser("sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)")
+    sub.add_parser(
+        "sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)"
+    )
     return p
 
 
@@ -106,8 +119,10 @@ async def _serve(settings: Settings, demo: bool) -> None:
     host, port = settings.server.host, settings.server.port
     await web.TCPSite(runner, host, port).start()
     runtime.start_sweeper()
-    print(f"microstore is serving on http://{host}:{port} — chat simulator: "
-          f"http://{host}:{port}/sim", flush=True)
+    print(
+        f"microstore is serving on http://{host}:{port} — chat simulator: http://{host}:{port}/sim",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -145,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"microstore: {e}", file=sys.stderr)
         return 2
     logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr,
+        level=settings.log_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "chat":

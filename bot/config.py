@@ -76,8 +76,12 @@ class WeChatAccount(_Section):
     @classmethod
     def _url_safe_name(cls, v: str) -> str:
         # The webhook is /wechat/<name>.
-        if not v or len(v) > 32 or not v.replace("_", "").replace("-", "").isalnum() \
-                or not v.isascii():
+        if (
+            not v
+            or len(v) > 32
+            or not v.replace("_", "").replace("-", "").isalnum()
+            or not v.isascii()
+        ):
             raise ValueError("1 to 32 letters, digits, - or _")
         return v
 

@@ -92,8 +92,7 @@ class RedisStateStore:
         return json.loads(raw) if raw else None
 
     async def set(self, key: str, value: dict[str, Any]) -> None:
-        await self.redis.set(self.prefix + key, json.dumps(value, ensure_ascii=False),
-                             ex=self.ttl)
+        await self.redis.set(self.prefix + key, json.dumps(value, ensure_ascii=False), ex=self.ttl)
 
     async def delete(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)

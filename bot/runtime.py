@@ -104,14 +104,25 @@ async def build_runtime(
         state, dedup, kv = MemoryStateStore(), MemoryDedup(), MemoryKV()
     log.info(
         "database: %s; state, de-dup and locks: %s",
-        _describe_db(settings.database.url), "redis" if redis else "in-process",
+        _describe_db(settings.database.url),
+        "redis" if redis else "in-process",
     )
     services = StoreServices.build(
-        default_shop=settings.shop.default_shop, locale=settings.shop.locale,
-        currency=settings.shop.currency, clock=clock,
+        default_shop=settings.shop.default_shop,
+        locale=settings.shop.locale,
+        currency=settings.shop.currency,
+        clock=clock,
     )
     engine = Engine(services, state, ROUTERS, FLOWS, default_locale=settings.shop.locale)
     outbox = Outbox()
     Notifier(services, outbox).subscribe()
-    return Runtime(settings=settings, services=services, engine=engine, state=state,
-                   dedup=dedup, kv=kv, outbox=outbox, redis=redis)
+    return Runtime(
+        settings=settings,
+        services=services,
+        engine=engine,
+        state=state,
+        dedup=dedup,
+        kv=kv,
+        outbox=outbox,
+        redis=redis,
+    )

@@ -47,8 +47,14 @@ class Context:
         return format_money(value, cur, self.locale)
 
     def render(self, template: str, **values: Any) -> str:
-        return render(self.locale, template, money=self.money, shop=self.shop,
-                      status_name=self.status_name, **values)
+        return render(
+            self.locale,
+            template,
+            money=self.money,
+            shop=self.shop,
+            status_name=self.status_name,
+            **values,
+        )
 
     def status_name(self, status: str) -> str:
         return status_label(self.locale, status)

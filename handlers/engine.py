@@ -24,8 +24,12 @@ FlowStep = Callable[[str, Context, dict[str, Any]], Awaitable[Reply | list[Reply
 
 class Engine:
     def __init__(
-        self, services: StoreServices, state: StateStore, routers: list[Router],
-        flows: dict[str, FlowStep], default_locale: str = "zh_CN",
+        self,
+        services: StoreServices,
+        state: StateStore,
+        routers: list[Router],
+        flows: dict[str, FlowStep],
+        default_locale: str = "zh_CN",
         start_hooks: dict[str, StartHook] | None = None,
     ) -> None:
         self.services = services
@@ -64,9 +68,18 @@ class Engine:
             shop = await s.shops.default()
         role = await s.shops.role_of(shop.id, person.id) if shop else None
         locale = normalise_locale(person.locale or (shop.locale if shop else self.default_locale))
-        return Context(msg=msg, identity=identity, person=person, shop=shop, role=role,
-                       locale=locale, services=s, state=self.state, registry=self.registry,
-                       start_hooks=self.start_hooks)
+        return Context(
+            msg=msg,
+            identity=identity,
+            person=person,
+            shop=shop,
+            role=role,
+            locale=locale,
+            services=s,
+            state=self.state,
+            registry=self.registry,
+            start_hooks=self.start_hooks,
+        )
 
     async def _dispatch(self, msg: Incoming, ctx: Context) -> list[Reply]:
         if len(msg.text) > MAX_TEXT:
@@ -76,8 +89,9 @@ class Engine:
             split = split_command(f"/start {msg.start_payload}")
         if msg.is_group:
             # In groups: only commands, and only those meant for us.
-            if not split.slashed or (split.mention and msg.account
-                                     and split.mention.casefold() != msg.account.casefold()):
+            if not split.slashed or (
+                split.mention and msg.account and split.mention.casefold() != msg.account.casefold()
+            ):
                 return []
         elif not split.slashed:
             flow = await self.state.get(ctx.state_key)
@@ -105,9 +119,11 @@ class Engine:
     def _unknown(self, word: str, ctx: Context) -> Reply:
         suggestions = self.registry.suggest(word)
         return ctx.reply(
-            "chat/unknown.j2", word=word[:40],
-            suggestions=[(s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help))
-                         for s in suggestions],
+            "chat/unknown.j2",
+            word=word[:40],
+            suggestions=[
+                (s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help)) for s in suggestions
+            ],
             buttons=[[ctx.button("Help", "/help")]],
         )
 

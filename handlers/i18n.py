@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def normalise_locale(value: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> gettext.NullTranslations:
     """Compile the .po catalog in memory: no build step, no .mo files to forget."""
     po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
@@ -55,7 +55,7 @@ def translate(locale: str, msgid: str, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(locale: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),

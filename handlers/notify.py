@@ -47,22 +47,43 @@ class Notifier:
         async def send(event: OrderEvent) -> None:
             person = await self.services.people.person(event.person_id)
             for ident in await self.services.people.reachable_identities(event.person_id):
-                await self._send(ident, person.locale, template, event,
-                                 [Button(label=translate(
-                                     normalise_locale(person.locale), "Order {no}",
-                                     no=event.order_no), payload=f"/order {event.order_no}")])
+                await self._send(
+                    ident,
+                    person.locale,
+                    template,
+                    event,
+                    [
+                        Button(
+                            label=translate(
+                                normalise_locale(person.locale), "Order {no}", no=event.order_no
+                            ),
+                            payload=f"/order {event.order_no}",
+                        )
+                    ],
+                )
+
         return send
 
     def _to_merchants(self, template: str):  # type: ignore[no-untyped-def]
         async def send(event: OrderEvent) -> None:
             for ident in await self.services.shops.staff_identities(event.shop_id):
                 person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
-                await self._send(ident, person.locale, template, event,
-                                 [Button(label=event.order_no, payload=f"/sale {event.order_no}")])
+                await self._send(
+                    ident,
+                    person.locale,
+                    template,
+                    event,
+                    [Button(label=event.order_no, payload=f"/sale {event.order_no}")],
+                )
+
         return send
 
     async def _send(
-        self, ident: Identity, locale: str | None, template: str, event: OrderEvent,
+        self,
+        ident: Identity,
+        locale: str | None,
+        template: str,
+        event: OrderEvent,
         buttons: list[Button],
     ) -> None:
         if not self.outbox.can_send(ident.platform):
@@ -70,11 +91,16 @@ class Notifier:
         shop = await self.services.shops.get(event.shop_id)
         loc = normalise_locale(locale or shop.locale)
         values: dict[str, Any] = {
-            "event": event, "shop": shop,
+            "event": event,
+            "shop": shop,
             "total": format_money(event.total, event.currency, loc),
             "status_name": lambda s: status_label(loc, s),
         }
         text = render(loc, template, **values)
-        self.outbox.send(Outgoing(platform=ident.platform, chat_id=ident.platform_user_id,
-                                  reply=Reply(text=text, buttons=(tuple(buttons),),
-                                              private=True)))
+        self.outbox.send(
+            Outgoing(
+                platform=ident.platform,
+                chat_id=ident.platform_user_id,
+                reply=Reply(text=text, buttons=(tuple(buttons),), private=True),
+            )
+        )

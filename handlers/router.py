@@ -35,12 +35,19 @@ class Router:
         self.commands: list[CommandSpec] = []
 
     def command(
-        self, name: str, *aliases: str, help: str, usage: str = "", merchant: bool = False,
-        private: bool = False, hidden: bool = False,
+        self,
+        name: str,
+        *aliases: str,
+        help: str,
+        usage: str = "",
+        merchant: bool = False,
+        private: bool = False,
+        hidden: bool = False,
     ) -> Callable[[HandlerFunc], HandlerFunc]:
         def register(func: HandlerFunc) -> HandlerFunc:
-            self.commands.append(CommandSpec(name, aliases, help, usage, func, merchant,
-                                             private, hidden))
+            self.commands.append(
+                CommandSpec(name, aliases, help, usage, func, merchant, private, hidden)
+            )
             return func
 
         return register
@@ -92,5 +99,6 @@ def split_command(text: str) -> SplitText:
 
 
 def parse(split: SplitText, spec: CommandSpec) -> ParsedCommand:
-    return ParsedCommand(name=spec.name, args=split.rest.split(), raw_args=split.rest,
-                         alias=split.word)
+    return ParsedCommand(
+        name=spec.name, args=split.rest.split(), raw_args=split.rest, alias=split.word
+    )

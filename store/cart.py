@@ -56,10 +56,14 @@ class CartService:
         if new_quantity > product.stock:
             raise OutOfStock(title=product.title, left=product.stock)
         if line is None:
-            if await CartItem.filter(person_id=person_id, shop_id=shop_id).count() >= MAX_CART_LINES:
+            if (
+                await CartItem.filter(person_id=person_id, shop_id=shop_id).count()
+                >= MAX_CART_LINES
+            ):
                 raise InvalidInput("cart_full", high=MAX_CART_LINES)
             await CartItem.get_or_create(
-                person_id=person_id, product_id=product_id,
+                person_id=person_id,
+                product_id=product_id,
                 defaults={"shop_id": shop_id, "quantity": quantity},
             )
         else:

@@ -51,9 +51,7 @@ class CatalogService:
             return await Category.get_or_none(shop_id=shop_id, id=int(ref[1:]))
         return await Category.get_or_none(shop_id=shop_id, name=ref)
 
-    async def browse(
-        self, shop_id: int, category_id: int | None = None, page: int = 1
-    ) -> Page:
+    async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
         qs = Product.filter(shop_id=shop_id, active=True)
         if category_id is not None:
             qs = qs.filter(category_id=category_id)
@@ -72,12 +70,12 @@ class CatalogService:
         total = await qs.count()
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
-        products = (
-            await qs.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        )
+        products = await qs.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         return Page(products=list(products), page=page, pages=pages, total=total)
 
-    async def product(self, shop_id: int, product_id: int, *, include_hidden: bool = False) -> Product:
+    async def product(
+        self, shop_id: int, product_id: int, *, include_hidden: bool = False
+    ) -> Product:
         qs = Product.filter(shop_id=shop_id, id=product_id)
         if not include_hidden:
             qs = qs.filter(active=True)
@@ -100,8 +98,13 @@ class CatalogService:
             name = new.category.strip()[:40]
             category, _ = await Category.get_or_create(shop_id=shop_id, name=name)
         return await Product.create(
-            shop_id=shop_id, category=category, title=title, description=new.description.strip(),
-            price=new.price, stock=new.stock, image_url=new.image_url or None,
+            shop_id=shop_id,
+            category=category,
+            title=title,
+            description=new.description.strip(),
+            price=new.price,
+            stock=new.stock,
+            image_url=new.image_url or None,
             search_text=_search_text(title, new.description, category.name if category else ""),
         )
 

@@ -25,24 +25,69 @@ class _Item:
 
 
 DEMO_PRODUCTS = [
-    _Item("西湖龙井 West Lake Longjing tea 250g", "128.00", 50, "茶叶 Tea",
-          "明前龙井，清香回甘。Spring-picked green tea from Hangzhou."),
-    _Item("安溪铁观音 Tieguanyin oolong 200g", "96.00", 40, "茶叶 Tea",
-          "兰花香，耐冲泡。Orchid-scented oolong, many infusions."),
-    _Item("云南普洱 Pu'er tea cake 357g", "168.00", 20, "茶叶 Tea",
-          "七年陈普洱饼。A seven-year aged pu'er cake."),
-    _Item("手工牛轧糖 Handmade nougat 300g", "39.90", 100, "零食 Snacks",
-          "花生牛轧糖，不粘牙。Peanut nougat, soft and not sticky."),
-    _Item("麻辣牛肉干 Spicy beef jerky 200g", "59.00", 80, "零食 Snacks",
-          "四川风味。Sichuan-style, numbing and hot."),
-    _Item("桂花糕 Osmanthus cake (12 pcs)", "35.00", 60, "零食 Snacks",
-          "每日现做。Made fresh every day."),
-    _Item("竹编果篮 Woven bamboo basket", "88.00", 15, "手工 Handmade",
-          "手工竹编，可装水果。Hand-woven bamboo, for fruit or bread."),
-    _Item("蜡染围巾 Batik scarf", "129.00", 12, "手工 Handmade",
-          "贵州蜡染。Indigo batik from Guizhou."),
-    _Item("青花瓷茶杯 Blue-and-white porcelain cup", "45.00", 3, "手工 Handmade",
-          "景德镇手绘。Hand-painted in Jingdezhen."),
+    _Item(
+        "西湖龙井 West Lake Longjing tea 250g",
+        "128.00",
+        50,
+        "茶叶 Tea",
+        "明前龙井，清香回甘。Spring-picked green tea from Hangzhou.",
+    ),
+    _Item(
+        "安溪铁观音 Tieguanyin oolong 200g",
+        "96.00",
+        40,
+        "茶叶 Tea",
+        "兰花香，耐冲泡。Orchid-scented oolong, many infusions.",
+    ),
+    _Item(
+        "云南普洱 Pu'er tea cake 357g",
+        "168.00",
+        20,
+        "茶叶 Tea",
+        "七年陈普洱饼。A seven-year aged pu'er cake.",
+    ),
+    _Item(
+        "手工牛轧糖 Handmade nougat 300g",
+        "39.90",
+        100,
+        "零食 Snacks",
+        "花生牛轧糖，不粘牙。Peanut nougat, soft and not sticky.",
+    ),
+    _Item(
+        "麻辣牛肉干 Spicy beef jerky 200g",
+        "59.00",
+        80,
+        "零食 Snacks",
+        "四川风味。Sichuan-style, numbing and hot.",
+    ),
+    _Item(
+        "桂花糕 Osmanthus cake (12 pcs)",
+        "35.00",
+        60,
+        "零食 Snacks",
+        "每日现做。Made fresh every day.",
+    ),
+    _Item(
+        "竹编果篮 Woven bamboo basket",
+        "88.00",
+        15,
+        "手工 Handmade",
+        "手工竹编，可装水果。Hand-woven bamboo, for fruit or bread.",
+    ),
+    _Item(
+        "蜡染围巾 Batik scarf",
+        "129.00",
+        12,
+        "手工 Handmade",
+        "贵州蜡染。Indigo batik from Guizhou.",
+    ),
+    _Item(
+        "青花瓷茶杯 Blue-and-white porcelain cup",
+        "45.00",
+        3,
+        "手工 Handmade",
+        "景德镇手绘。Hand-painted in Jingdezhen.",
+    ),
 ]
 
 
@@ -51,13 +96,18 @@ async def seed_demo(services: StoreServices) -> Shop:
     if existing is not None:
         return existing
     async with in_transaction():
-        owner = await services.people.identify("sim", DEMO_MERCHANT, "店主 Merchant",
-                                               private=True)
+        owner = await services.people.identify("sim", DEMO_MERCHANT, "店主 Merchant", private=True)
         person = await services.people.person(owner.person_id)  # type: ignore[attr-defined]
         shop = await services.shops.create("微店小铺 Demo Shop", person, slug=DEMO_SLUG)
         for item in DEMO_PRODUCTS:
-            await services.catalog.add_product(shop.id, NewProduct(
-                title=item.title, price=Decimal(item.price), stock=item.stock,
-                description=item.description, category=item.category,
-            ))
+            await services.catalog.add_product(
+                shop.id,
+                NewProduct(
+                    title=item.title,
+                    price=Decimal(item.price),
+                    stock=item.stock,
+                    description=item.description,
+                    category=item.category,
+                ),
+            )
     return shop

@@ -146,9 +146,7 @@ class CartItem(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "store.Person", related_name="cart_items"
     )
-    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
-        "store.Shop", related_name=False
-    )
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField("store.Shop", related_name=False)
     product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
         "store.Product", related_name=False
     )

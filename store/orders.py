@@ -62,8 +62,12 @@ class Contact:
     note: str = ""
 
     def validated(self) -> Contact:
-        return Contact(check_name(self.name), check_phone(self.phone),
-                       check_address(self.address), self.note.strip()[:300])
+        return Contact(
+            check_name(self.name),
+            check_phone(self.phone),
+            check_address(self.address),
+            self.note.strip()[:300],
+        )
 
 
 def new_order_no() -> str:
@@ -76,8 +80,12 @@ def normalise_order_no(text: str) -> str:
 
 def _event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
     return cls(
-        order_id=order.id, order_no=order.order_no, shop_id=order.shop_id,  # type: ignore[attr-defined]
-        person_id=order.person_id, total=order.total, currency=order.currency,  # type: ignore[attr-defined]
+        order_id=order.id,
+        order_no=order.order_no,
+        shop_id=order.shop_id,  # type: ignore[attr-defined]
+        person_id=order.person_id,
+        total=order.total,
+        currency=order.currency,  # type: ignore[attr-defined]
         **extra,
     )
 
@@ -112,7 +120,9 @@ class OrderService:
     async def list_for_person(self, person_id: int, shop_id: int, limit: int = 10) -> list[Order]:
         return (
             await Order.filter(person_id=person_id, shop_id=shop_id)
-            .order_by("-id").limit(limit).prefetch_related("items")
+            .order_by("-id")
+            .limit(limit)
+            .prefetch_related("items")
         )
 
     async def last_for_person(self, person_id: int) -> Order | None:
@@ -138,7 +148,8 @@ class OrderService:
             shop = await Shop.get(id=shop_id)
             lines = (
                 await CartItem.filter(person_id=person_id, shop_id=shop_id)
-                .prefetch_related("product").order_by("product_id")  # pk order: no deadlocks
+                .prefetch_related("product")
+                .order_by("product_id")  # pk order: no deadlocks
             )
             if not lines:
                 raise EmptyCart()
@@ -155,17 +166,32 @@ class OrderService:
             while await Order.exists(order_no=order_no):
                 order_no = new_order_no()
             order = await Order.create(
-                order_no=order_no, shop_id=shop_id, person_id=person_id, subtotal=subtotal,
-                shipping_fee=Decimal("0.00"), total=subtotal, currency=shop.currency,
-                contact_name=contact.name, phone=contact.phone, address=contact.address,
-                note=contact.note, payment_method=payment_method,
+                order_no=order_no,
+                shop_id=shop_id,
+                person_id=person_id,
+                subtotal=subtotal,
+                shipping_fee=Decimal("0.00"),
+                total=subtotal,
+                currency=shop.currency,
+                contact_name=contact.name,
+                phone=contact.phone,
+                address=contact.address,
+                note=contact.note,
+                payment_method=payment_method,
                 pay_deadline=now + timedelta(minutes=shop.unpaid_timeout_minutes),
             )
-            await OrderItem.bulk_create([
-                OrderItem(order=order, product_id=line.product.id, title=line.product.title,
-                          unit_price=line.product.price, quantity=line.quantity)
-                for line in lines
-            ])
+            await OrderItem.bulk_create(
+                [
+                    OrderItem(
+                        order=order,
+                        product_id=line.product.id,
+                        title=line.product.title,
+                        unit_price=line.product.price,
+                        quantity=line.quantity,
+                    )
+                    for line in lines
+                ]
+            )
             await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
         await self.bus.publish([_event(OrderPlaced, order)])
         return await self.get(order.order_no)
@@ -189,8 +215,13 @@ class OrderService:
     async def cancel(self, order: Order, reason: str) -> Order:
         """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
         async with in_transaction():
-            if not await self._move(order, S.PENDING_PAYMENT, S.CANCELLED,
-                                    cancelled_at=self.clock(), cancel_reason=reason):
+            if not await self._move(
+                order,
+                S.PENDING_PAYMENT,
+                S.CANCELLED,
+                cancelled_at=self.clock(),
+                cancel_reason=reason,
+            ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
             await self._release_stock(order)
         await self.bus.publish([_event(OrderCancelled, order, reason=reason)])
@@ -200,12 +231,18 @@ class OrderService:
         carrier, tracking_no = carrier.strip()[:40], tracking_no.strip()[:64]
         if not carrier or not tracking_no:
             raise InvalidInput("bad_tracking")
-        if not await self._move(order, S.PAID, S.SHIPPED, shipped_at=self.clock(),
-                                carrier=carrier, tracking_no=tracking_no):
+        if not await self._move(
+            order,
+            S.PAID,
+            S.SHIPPED,
+            shipped_at=self.clock(),
+            carrier=carrier,
+            tracking_no=tracking_no,
+        ):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
-        await self.bus.publish([
-            _event(OrderShipped, order, carrier=carrier, tracking_no=tracking_no)
-        ])
+        await self.bus.publish(
+            [_event(OrderShipped, order, carrier=carrier, tracking_no=tracking_no)]
+        )
         return await self.get(order.order_no)
 
     async def complete(self, order: Order) -> Order:
@@ -218,7 +255,10 @@ class OrderService:
         reason = reason.strip()[:300]
         current = OrderStatus(order.status)
         if current not in (S.PAID, S.SHIPPED) or not await self._move(
-            order, current, S.REFUND_REQUESTED, refund_reason=reason,
+            order,
+            current,
+            S.REFUND_REQUESTED,
+            refund_reason=reason,
             status_before_refund=current.value,
         ):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
@@ -236,18 +276,29 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def approve_refund(self, order: Order, note: str = "") -> Order:
-        """Refund in full and restock; the payment gateway is called by a subscriber after commit."""
+        """Refund in full and restock; a subscriber calls the payment gateway after commit."""
         async with in_transaction():
-            if not await self._move(order, S.REFUND_REQUESTED, S.REFUNDED,
-                                    refunded_at=self.clock(), refund_note=note[:300]):
+            if not await self._move(
+                order,
+                S.REFUND_REQUESTED,
+                S.REFUNDED,
+                refunded_at=self.clock(),
+                refund_note=note[:300],
+            ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
             await self._release_stock(order)
             payment = await Payment.filter(order_id=order.id).order_by("id").first()
-        await self.bus.publish([_event(
-            OrderRefunded, order, refunded=order.total,
-            payment_method=payment.method if payment else order.payment_method,
-            provider_payment_id=payment.provider_payment_id if payment else "",
-        )])
+        await self.bus.publish(
+            [
+                _event(
+                    OrderRefunded,
+                    order,
+                    refunded=order.total,
+                    payment_method=payment.method if payment else order.payment_method,
+                    provider_payment_id=payment.provider_payment_id if payment else "",
+                )
+            ]
+        )
         return await self.get(order.order_no)
 
     async def _status(self, order: Order) -> str:
@@ -262,9 +313,11 @@ class OrderService:
         """
         now = now or self.clock()
         cancelled = completed = 0
-        overdue = await Order.filter(
-            status=S.PENDING_PAYMENT, pay_deadline__lt=now
-        ).order_by("id").limit(batch)
+        overdue = (
+            await Order.filter(status=S.PENDING_PAYMENT, pay_deadline__lt=now)
+            .order_by("id")
+            .limit(batch)
+        )
         for order in overdue:
             try:
                 await self.cancel(order, "timeout")
@@ -272,10 +325,15 @@ class OrderService:
             except IllegalTransition:
                 pass  # paid or cancelled meanwhile
         for shop in await Shop.all().only("id", "autocomplete_days"):
-            due = await Order.filter(
-                shop_id=shop.id, status=S.SHIPPED,
-                shipped_at__lte=now - timedelta(days=shop.autocomplete_days),
-            ).order_by("id").limit(batch)
+            due = (
+                await Order.filter(
+                    shop_id=shop.id,
+                    status=S.SHIPPED,
+                    shipped_at__lte=now - timedelta(days=shop.autocomplete_days),
+                )
+                .order_by("id")
+                .limit(batch)
+            )
             for order in due:
                 try:
                     await self.complete(order)

@@ -29,7 +29,7 @@ class PaymentService:
         self.clock = clock
 
     async def check_payable(self, order_no: str, amount: Decimal) -> Order:
-        """For pre-checkout questions: still pending, before its deadline, same amount, stock held."""
+        """For pre-checkout questions: still pending, in time, same amount, stock held."""
         order = await Order.get_or_none(order_no=normalise_order_no(order_no))
         if order is None:
             raise OrderNotFound(no=order_no)
@@ -66,8 +66,12 @@ class PaymentService:
                 )
                 if rows == 0:
                     raise _NotPending(order)
-                await Payment.create(order=order, method=method,
-                                     provider_payment_id=provider_payment_id, amount=amount)
+                await Payment.create(
+                    order=order,
+                    method=method,
+                    provider_payment_id=provider_payment_id,
+                    amount=amount,
+                )
         except IntegrityError:
             # A concurrent delivery of the same payment committed first.
             return PaymentResult(order=await Order.get(order_no=order_no), duplicate=True)
@@ -79,11 +83,20 @@ class PaymentService:
                 raise AlreadyPaid(no=order_no) from None
             raise IllegalTransition(no=order_no, status=status) from None
         order = await Order.get(id=order.id)
-        await self.bus.publish([OrderPaid(
-            order_id=order.id, order_no=order.order_no, shop_id=order.shop_id,  # type: ignore[attr-defined]
-            person_id=order.person_id, total=order.total, currency=order.currency,  # type: ignore[attr-defined]
-            payment_method=method, provider_payment_id=provider_payment_id,
-        )])
+        await self.bus.publish(
+            [
+                OrderPaid(
+                    order_id=order.id,
+                    order_no=order.order_no,
+                    shop_id=order.shop_id,  # type: ignore[attr-defined]
+                    person_id=order.person_id,
+                    total=order.total,
+                    currency=order.currency,  # type: ignore[attr-defined]
+                    payment_method=method,
+                    provider_payment_id=provider_payment_id,
+                )
+            ]
+        )
         return PaymentResult(order=order, duplicate=False)
 
     async def confirm_manual(self, order: Order) -> PaymentResult:

@@ -21,8 +21,11 @@ class PeopleService:
                 async with in_transaction():
                     person = await Person.create(display_name=name)
                     ident = await Identity.create(
-                        platform=platform, platform_user_id=user_id, person=person,
-                        display_name=name, private_chat_ok=private,
+                        platform=platform,
+                        platform_user_id=user_id,
+                        person=person,
+                        display_name=name,
+                        private_chat_ok=private,
                     )
             except IntegrityError:  # a concurrent first message created it
                 ident = await Identity.get(platform=platform, platform_user_id=user_id)
@@ -61,9 +64,7 @@ class PeopleService:
         await Identity.filter(id=identity_id).update(current_shop_id=shop_id)
 
     async def mark_unreachable(self, platform: str, user_id: str) -> None:
-        await Identity.filter(platform=platform, platform_user_id=user_id).update(
-            unreachable=True
-        )
+        await Identity.filter(platform=platform, platform_user_id=user_id).update(unreachable=True)
 
     async def private_chat_ok(self, platform: str, user_id: str) -> bool:
         return await Identity.exists(

@@ -27,7 +27,11 @@ class StoreServices:
 
     @classmethod
     def build(
-        cls, *, default_shop: str = "demo", locale: str = "zh_CN", currency: str = "CNY",
+        cls,
+        *,
+        default_shop: str = "demo",
+        locale: str = "zh_CN",
+        currency: str = "CNY",
         clock: Clock = utcnow,
     ) -> StoreServices:
         bus = EventBus()

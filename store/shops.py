@@ -111,8 +111,9 @@ class ShopService:
         await self.require_staff(shop_id, actor_id)
         binding = await GroupBinding.get_or_none(platform=platform, chat_id=chat_id)
         if binding is None:
-            await GroupBinding.create(platform=platform, chat_id=chat_id, shop_id=shop_id,
-                                      title=title)
+            await GroupBinding.create(
+                platform=platform, chat_id=chat_id, shop_id=shop_id, title=title
+            )
         else:
             # A group is rebound only by the owner or staff of the shop it is bound to.
             await self.require_staff(binding.shop_id, actor_id)  # type: ignore[attr-defined]

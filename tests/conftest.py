@@ -37,12 +37,19 @@ class Chat:
         self.runtime = runtime
         self.inbox = inbox
 
-    async def say(self, user: str, text: str, *, group: str | None = None,
-                  button: bool = False) -> list[Reply]:
-        msg = Incoming(platform=PLATFORM, user_id=user,
-                       chat_id=f"group:{group}" if group else user, text=text,
-                       message_id=f"t{next(self._ids)}", is_group=group is not None,
-                       display_name=user, via_button=button)
+    async def say(
+        self, user: str, text: str, *, group: str | None = None, button: bool = False
+    ) -> list[Reply]:
+        msg = Incoming(
+            platform=PLATFORM,
+            user_id=user,
+            chat_id=f"group:{group}" if group else user,
+            text=text,
+            message_id=f"t{next(self._ids)}",
+            is_group=group is not None,
+            display_name=user,
+            via_button=button,
+        )
         replies = await self.runtime.engine.handle(msg)
         await self.runtime.outbox.drain()
         return replies

@@ -41,7 +41,7 @@ def test_money_is_never_a_float() -> None:
         str(path.relative_to(ROOT))
         for package in ("store", "handlers", "referral")
         for path in (ROOT / package).rglob("*.py")
-        if "float(" in path.read_text(encoding="utf-8") or "FloatField" in path.read_text(
-            encoding="utf-8")
+        if "float(" in path.read_text(encoding="utf-8")
+        or "FloatField" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []

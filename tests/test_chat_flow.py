@@ -161,7 +161,8 @@ async def test_new_shop_and_shop_choice(chat: Chat) -> None:
     assert "Cheesecake" in await chat.text("alice", "/catalog")
     # the merchant of another shop has no power here
     assert "only" in await chat.text(MERCHANT, "/shop carol-s-cakes") + await chat.text(
-        MERCHANT, "/price 10 1")
+        MERCHANT, "/price 10 1"
+    )
 
 
 async def test_group_binding_and_private_replies(chat: Chat) -> None:

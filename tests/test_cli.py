@@ -39,16 +39,26 @@ def microstore() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "bot"]
 
 
-def run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
     environ.update(env)
-    return subprocess.run([*microstore(), *args], cwd=cwd, input=stdin, capture_output=True,
-                          text=True, timeout=120, env=environ)
+    return subprocess.run(
+        [*microstore(), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
 
 
 def test_piped_conversation_between_customer_and_merchant(tmp_path: Path) -> None:
-    first = run(["chat", "--demo"], tmp_path, SCRIPT.split("@merchant")[0],
-                MICROSTORE_SHOP__LOCALE="en")
+    first = run(
+        ["chat", "--demo"], tmp_path, SCRIPT.split("@merchant")[0], MICROSTORE_SHOP__LOCALE="en"
+    )
     assert first.returncode == 0, first.stderr
     found = re.search(r"Order ([2-9A-Z]{8}) placed", first.stdout)
     assert found, first.stdout

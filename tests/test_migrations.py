@@ -16,7 +16,9 @@ async def test_models_have_no_unmigrated_changes() -> None:
     try:
         detector = MigrationAutodetector(Tortoise.apps, config["apps"])
         writers = await detector.changes()
-        assert [w.name for w in writers] == [], "run: tortoise -c store.db.TORTOISE_ORM makemigrations"
+        assert [w.name for w in writers] == [], (
+            "run: tortoise -c store.db.TORTOISE_ORM makemigrations"
+        )
     finally:
         await close_db()
 
@@ -29,7 +31,8 @@ async def test_migrations_apply_to_a_fresh_database_and_twice(tmp_path: Path) ->
     try:
         conn = Tortoise.get_connection("default")
         _, rows = await conn.execute_query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
         tables = {r["name"] for r in rows}
         assert {"shop", "person", "identity", "product", "order", "order_item", "payment"} <= tables
     finally:

@@ -8,17 +8,28 @@ from store.errors import InvalidInput
 from store.money import format_money, from_minor, parse_amount, to_minor
 
 
-@pytest.mark.parametrize("text,expected", [("12", "12.00"), ("12.5", "12.50"), ("¥1,234.50", "1234.50"),
-                                           ("0.01", "0.01")])
+@pytest.mark.parametrize(
+    "text,expected",
+    [("12", "12.00"), ("12.5", "12.50"), ("¥1,234.50", "1234.50"), ("0.01", "0.01")],
+)
 def test_parse_amount_accepts_prices(text: str, expected: str) -> None:
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text,code", [
-    ("12.345", "too_many_decimals"), ("-1", "amount_not_positive"), ("0", "amount_not_positive"),
-    ("abc", "bad_amount"), ("NaN", "bad_amount"), ("Infinity", "bad_amount"),
-    ("1e9", "amount_too_large"), ("99999999999", "amount_too_large"), ("", "bad_amount"),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("12.345", "too_many_decimals"),
+        ("-1", "amount_not_positive"),
+        ("0", "amount_not_positive"),
+        ("abc", "bad_amount"),
+        ("NaN", "bad_amount"),
+        ("Infinity", "bad_amount"),
+        ("1e9", "amount_too_large"),
+        ("99999999999", "amount_too_large"),
+        ("", "bad_amount"),
+    ],
+)
 def test_parse_amount_refuses_bad_prices(text: str, code: str) -> None:
     with pytest.raises(InvalidInput) as err:
         parse_amount(text)

@@ -24,8 +24,15 @@ async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
     env["MICROSTORE_SHOP__LOCALE"] = "en"
     proc = await asyncio.create_subprocess_exec(
-        *microstore(), "serve", "--demo", "--port", str(port), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *microstore(),
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -41,8 +48,9 @@ async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
                 raise AssertionError("server did not start")
             async with http.get(f"{base}/sim") as r:
                 assert r.status == 200 and "microstore" in await r.text()
-            async with http.post(f"{base}/sim/api/send",
-                                 json={"user": "alice", "text": "/catalog"}) as r:
+            async with http.post(
+                f"{base}/sim/api/send", json={"user": "alice", "text": "/catalog"}
+            ) as r:
                 data = await r.json()
             assert "Longjing" in data["replies"][0]["text"]
             assert data["replies"][0]["buttons"]

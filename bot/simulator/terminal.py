@@ -32,18 +32,29 @@ def parse_line(line: str, current: str) -> tuple[str, str]:
 
 
 async def send(runtime: Runtime, user: str, text: str) -> list[Reply]:
-    msg = Incoming(platform=PLATFORM, user_id=user, chat_id=user, text=text,
-                   message_id=f"term-{next(_ids)}", display_name=user)
+    msg = Incoming(
+        platform=PLATFORM,
+        user_id=user,
+        chat_id=user,
+        text=text,
+        message_id=f"term-{next(_ids)}",
+        display_name=user,
+    )
     return await runtime.engine.handle(msg)
 
 
 async def run_terminal(
-    runtime: Runtime, inbox: Inbox, user: str, stdin: TextIO = sys.stdin,
+    runtime: Runtime,
+    inbox: Inbox,
+    user: str,
+    stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> None:
     interactive = stdin.isatty()
     if interactive:
-        stdout.write(f"microstore chat — you are {user}. Ctrl-D quits; @name text speaks as name.\n")
+        stdout.write(
+            f"microstore chat — you are {user}. Ctrl-D quits; @name text speaks as name.\n"
+        )
     loop = asyncio.get_running_loop()
     while True:
         if interactive:

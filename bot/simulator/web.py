@@ -23,8 +23,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
         "image": reply.image,
-        "buttons": [[{"label": b.label, "payload": b.payload} for b in row]
-                    for row in reply.buttons],
+        "buttons": [
+            [{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons
+        ],
     }
 
 
@@ -52,16 +53,23 @@ async def send(request: web.Request) -> web.Response:
     group = str(body.get("group") or "").strip()[:MAX_NAME]
     runtime = request.app[RUNTIME]
     msg = Incoming(
-        platform=PLATFORM, user_id=user, chat_id=f"group:{group}" if group else user, text=text,
-        message_id=f"web-{next(_ids)}", display_name=user, is_group=bool(group),
+        platform=PLATFORM,
+        user_id=user,
+        chat_id=f"group:{group}" if group else user,
+        text=text,
+        message_id=f"web-{next(_ids)}",
+        display_name=user,
+        is_group=bool(group),
         via_button=bool(body.get("button")),
     )
     replies = await runtime.engine.handle(msg)
     await runtime.outbox.drain()
-    return web.json_response({
-        "replies": [reply_json(r) | {"private": r.private} for r in replies],
-        "inbox": [reply_json(r) for r in request.app[INBOX].take(user)],
-    })
+    return web.json_response(
+        {
+            "replies": [reply_json(r) | {"private": r.private} for r in replies],
+            "inbox": [reply_json(r) for r in request.app[INBOX].take(user)],
+        }
+    )
 
 
 async def inbox(request: web.Request) -> web.Response:

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from handlers.commands import browse, cart, checkout, general, merchant_orders, merchant_shop, orders
+from handlers.commands import (
+    browse,
+    cart,
+    checkout,
+    general,
+    merchant_orders,
+    merchant_shop,
+    orders,
+)
 
 ROUTERS = [
-    general.router, browse.router, cart.router, checkout.router, orders.router,
-    merchant_shop.router, merchant_orders.router,
+    general.router,
+    browse.router,
+    cart.router,
+    checkout.router,
+    orders.router,
+    merchant_shop.router,
+    merchant_orders.router,
 ]
 FLOWS = {"checkout": checkout.checkout_step}

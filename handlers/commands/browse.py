@@ -14,8 +14,10 @@ router = Router()
 
 
 def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
-    rows = [[ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=p.title[:24])]
-            for p in page.products]
+    rows = [
+        [ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=p.title[:24])]
+        for p in page.products
+    ]
     nav = []
     if page.page > 1:
         nav.append(ctx.button("‹ Previous", f"{base} {page.page - 1}"))
@@ -31,8 +33,9 @@ def _split_page(args: list[str]) -> tuple[list[str], int]:
     return args, 1
 
 
-@router.command("catalog", "商品", "目录", help=N_("Browse the products"),
-                usage="[category] [page]")
+@router.command(
+    "catalog", "商品", "目录", help=N_("Browse the products"), usage="[category] [page]"
+)
 async def catalog(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
     words, page_no = _split_page(cmd.args)
@@ -57,8 +60,12 @@ async def search(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
         raise usage("/search <words>")
     page = await ctx.services.catalog.search(shop.id, cmd.raw_args[:100])
-    return ctx.reply("chat/search.j2", page=page, query=cmd.raw_args[:100],
-                     buttons=_page_buttons(ctx, page, "")[: len(page.products)])
+    return ctx.reply(
+        "chat/search.j2",
+        page=page,
+        query=cmd.raw_args[:100],
+        buttons=_page_buttons(ctx, page, "")[: len(page.products)],
+    )
 
 
 @router.command("product", "详情", help=N_("Show one product"), usage="<id>")
@@ -67,7 +74,9 @@ async def product(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
         raise usage("/product <id>")
     item = await ctx.services.catalog.product(shop.id, product_id(cmd.args[0]))
-    buttons = [[ctx.button("Add to cart", f"/add {item.id} 1"), ctx.button("Cart", "/cart")],
-               [ctx.button("‹ Catalog", "/catalog")]]
+    buttons = [
+        [ctx.button("Add to cart", f"/add {item.id} 1"), ctx.button("Cart", "/cart")],
+        [ctx.button("‹ Catalog", "/catalog")],
+    ]
     reply = ctx.reply("chat/product.j2", product=item, buttons=buttons)
     return Reply(text=reply.text, buttons=reply.buttons, image=item.image_url)

@@ -15,11 +15,15 @@ router = Router()
 def cart_reply(ctx: Context, cart: Cart, added: str | None = None) -> Reply:
     buttons = []
     if cart.lines:
-        buttons.append([ctx.button("Check out", "/checkout"),
-                        ctx.button("Keep shopping", "/catalog")])
+        buttons.append(
+            [ctx.button("Check out", "/checkout"), ctx.button("Keep shopping", "/catalog")]
+        )
         buttons.extend(
-            [ctx.button("Remove {title}", f"/remove {line.product.id}",
-                        title=line.product.title[:20])]
+            [
+                ctx.button(
+                    "Remove {title}", f"/remove {line.product.id}", title=line.product.title[:20]
+                )
+            ]
             for line in cart.lines[:5]
         )
     else:

@@ -34,8 +34,12 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> Reply:
         if not cart.lines:
             await ctx.state.delete(ctx.state_key)
             raise EmptyCart()
-        buttons = [[ctx.button("Confirm order", "/checkout confirm"),
-                    ctx.button("Cancel checkout", "/cancel")]]
+        buttons = [
+            [
+                ctx.button("Confirm order", "/checkout confirm"),
+                ctx.button("Cancel checkout", "/cancel"),
+            ]
+        ]
         reply = ctx.reply("chat/checkout_confirm.j2", cart=cart, contact=data, buttons=buttons)
     else:
         reply = ctx.reply(_ASK[step], buttons=_cancel_button(ctx))
@@ -67,8 +71,12 @@ async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | l
         return await _ask(ctx, "confirm", data)
     reply = await _ask(ctx, "name", {})
     if last is not None:
-        use_last = ctx.button("Send to {name}, {address}", "/checkout last",
-                              name=last.contact_name, address=last.address[:20])
+        use_last = ctx.button(
+            "Send to {name}, {address}",
+            "/checkout last",
+            name=last.contact_name,
+            address=last.address[:20],
+        )
         reply = Reply(text=reply.text, buttons=((use_last,), *reply.buttons), private=True)
     return reply
 
@@ -79,8 +87,13 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
         ctx.person.id, shop.id, Contact(data["name"], data["phone"], data["address"])
     )
     await ctx.state.delete(ctx.state_key)
-    buttons = [[ctx.button("Cancel order", f"/cancel {order.order_no}"),
-                ctx.button("My orders", "/orders")]]
+    buttons = [
+        [
+            ctx.button("Cancel order", f"/cancel {order.order_no}"),
+            ctx.button("My orders", "/orders"),
+        ]
+    ]
     reply = ctx.reply("chat/order_placed.j2", order=order, buttons=buttons)
-    return [Reply(text=reply.text, buttons=reply.buttons, private=True,
-                  pay_order_no=order.order_no)]
+    return [
+        Reply(text=reply.text, buttons=reply.buttons, private=True, pay_order_no=order.order_no)
+    ]

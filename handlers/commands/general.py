@@ -49,12 +49,18 @@ async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             return ctx.reply("chat/help_one.j2", spec=spec, help=ctx.t(spec.help))
     lines = [
         (spec.name, spec.aliases[0] if spec.aliases else "", spec.usage, ctx.t(spec.help))
-        for spec in registry.specs if not spec.hidden and not spec.merchant
+        for spec in registry.specs
+        if not spec.hidden and not spec.merchant
     ]
-    merchant = [
-        (spec.name, spec.aliases[0] if spec.aliases else "", spec.usage, ctx.t(spec.help))
-        for spec in registry.specs if spec.merchant and not spec.hidden
-    ] if ctx.role else []
+    merchant = (
+        [
+            (spec.name, spec.aliases[0] if spec.aliases else "", spec.usage, ctx.t(spec.help))
+            for spec in registry.specs
+            if spec.merchant and not spec.hidden
+        ]
+        if ctx.role
+        else []
+    )
     return ctx.reply("chat/help.j2", lines=lines, merchant=merchant)
 
 

@@ -12,15 +12,26 @@ from store.models import Order, OrderStatus
 
 router = Router()
 STATUS_WORDS = {s.value: s for s in OrderStatus} | {
-    "pending": OrderStatus.PENDING_PAYMENT, "unpaid": OrderStatus.PENDING_PAYMENT,
-    "refund": OrderStatus.REFUND_REQUESTED, "refunds": OrderStatus.REFUND_REQUESTED,
-    "待付款": OrderStatus.PENDING_PAYMENT, "已付款": OrderStatus.PAID,
-    "已发货": OrderStatus.SHIPPED, "退款": OrderStatus.REFUND_REQUESTED,
+    "pending": OrderStatus.PENDING_PAYMENT,
+    "unpaid": OrderStatus.PENDING_PAYMENT,
+    "refund": OrderStatus.REFUND_REQUESTED,
+    "refunds": OrderStatus.REFUND_REQUESTED,
+    "待付款": OrderStatus.PENDING_PAYMENT,
+    "已付款": OrderStatus.PAID,
+    "已发货": OrderStatus.SHIPPED,
+    "退款": OrderStatus.REFUND_REQUESTED,
 }
 
 
-@router.command("sales", "销售", "订单管理", help=N_("The shop's orders, by status"),
-                usage="[status]", merchant=True, private=True)
+@router.command(
+    "sales",
+    "销售",
+    "订单管理",
+    help=N_("The shop's orders, by status"),
+    usage="[status]",
+    merchant=True,
+    private=True,
+)
 async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     status = None
@@ -33,8 +44,14 @@ async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/sales.j2", orders=found, status=status, buttons=buttons)
 
 
-@router.command("sale", "订单处理", help=N_("Show one of the shop's orders"), usage="<no>",
-                merchant=True, private=True)
+@router.command(
+    "sale",
+    "订单处理",
+    help=N_("Show one of the shop's orders"),
+    usage="<no>",
+    merchant=True,
+    private=True,
+)
 async def sale(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return merchant_order_reply(ctx, await _shop_order(ctx, need(cmd.args, 1, "/sale <no>")[0]))
 
@@ -46,10 +63,13 @@ async def _shop_order(ctx: Context, no: str) -> Order:
 
 def merchant_buttons(ctx: Context, order: Order) -> list[list[Button]]:
     no = order.order_no
-    return [{
-        OrderStatus.PENDING_PAYMENT: [ctx.button("Payment arrived", f"/paid {no}")],
-        OrderStatus.REFUND_REQUESTED: [ctx.button("Approve refund", f"/refundok {no}")],
-    }.get(OrderStatus(order.status), []), [ctx.button("Sales", "/sales")]]
+    return [
+        {
+            OrderStatus.PENDING_PAYMENT: [ctx.button("Payment arrived", f"/paid {no}")],
+            OrderStatus.REFUND_REQUESTED: [ctx.button("Approve refund", f"/refundok {no}")],
+        }.get(OrderStatus(order.status), []),
+        [ctx.button("Sales", "/sales")],
+    ]
 
 
 def merchant_order_reply(ctx: Context, order: Order) -> Reply:
@@ -57,8 +77,14 @@ def merchant_order_reply(ctx: Context, order: Order) -> Reply:
     return Reply(text=reply.text, buttons=reply.buttons, private=True)
 
 
-@router.command("paid", "确认付款", help=N_("Confirm a transfer arrived"), usage="<no>",
-                merchant=True, private=True)
+@router.command(
+    "paid",
+    "确认付款",
+    help=N_("Confirm a transfer arrived"),
+    usage="<no>",
+    merchant=True,
+    private=True,
+)
 async def paid(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     order = await _shop_order(ctx, need(cmd.args, 1, "/paid <no>")[0])
     result = await ctx.services.payments.confirm_manual(order)
@@ -67,8 +93,14 @@ async def paid(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return merchant_order_reply(ctx, await ctx.services.orders.get(result.order.order_no))
 
 
-@router.command("ship", "发货", help=N_("Ship an order"), usage="<no> <carrier> <tracking no>",
-                merchant=True, private=True)
+@router.command(
+    "ship",
+    "发货",
+    help=N_("Ship an order"),
+    usage="<no> <carrier> <tracking no>",
+    merchant=True,
+    private=True,
+)
 async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 3, "/ship <no> <carrier> <tracking no>")
     order = await _shop_order(ctx, args[0])
@@ -76,18 +108,25 @@ async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return merchant_order_reply(ctx, done)
 
 
-@router.command("refundok", "同意退款", help=N_("Approve a refund"), usage="<no>",
-                merchant=True, private=True)
+@router.command(
+    "refundok", "同意退款", help=N_("Approve a refund"), usage="<no>", merchant=True, private=True
+)
 async def refundok(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     order = await _shop_order(ctx, need(cmd.args, 1, "/refundok <no>")[0])
     done = await ctx.services.orders.approve_refund(order)
     return merchant_order_reply(ctx, done)
 
 
-@router.command("refundno", "拒绝退款", help=N_("Reject a refund, with a reason"),
-                usage="<no> <reason>", merchant=True, private=True)
+@router.command(
+    "refundno",
+    "拒绝退款",
+    help=N_("Reject a refund, with a reason"),
+    usage="<no> <reason>",
+    merchant=True,
+    private=True,
+)
 async def refundno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 2, "/refundno <no> <reason>")
     order = await _shop_order(ctx, args[0])
-    done = await ctx.services.orders.reject_refund(order, cmd.raw_args[len(args[0]):])
+    done = await ctx.services.orders.reject_refund(order, cmd.raw_args[len(args[0]) :])
     return merchant_order_reply(ctx, done)

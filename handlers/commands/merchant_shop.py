@@ -12,24 +12,23 @@ from store.money import parse_amount
 from store.shops import SETTING_LIMITS
 
 router = Router()
-ADD_USAGE = "/addproduct <title> | <price> | <stock> [| <description> [| <category> [| <image url>]]]"
+ADD_USAGE = (
+    "/addproduct <title> | <price> | <stock> [| <description> [| <category> [| <image url>]]]"
+)
 SETTING_NAMES = {"unpaid": "unpaid_timeout_minutes", "autocomplete": "autocomplete_days"}
 
 
-@router.command("newshop", "开店", help=N_("Open a new shop; you become its owner"),
-                usage="<name>")
+@router.command("newshop", "开店", help=N_("Open a new shop; you become its owner"), usage="<name>")
 async def newshop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.raw_args:
         raise usage("/newshop <name>")
     shop = await ctx.services.shops.create(cmd.raw_args, ctx.person)
     await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
     ctx.shop = shop
-    return ctx.reply("chat/shop_created.j2",
-                     buttons=[[ctx.button("Help", "/help")]])
+    return ctx.reply("chat/shop_created.j2", buttons=[[ctx.button("Help", "/help")]])
 
 
-@router.command("addproduct", "上架", help=N_("Add a product"), usage=ADD_USAGE[12:],
-                merchant=True)
+@router.command("addproduct", "上架", help=N_("Add a product"), usage=ADD_USAGE[12:], merchant=True)
 async def addproduct(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     parts = [p.strip() for p in cmd.raw_args.split("|")]
@@ -37,27 +36,39 @@ async def addproduct(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         raise usage(ADD_USAGE)
     parts += [""] * (6 - len(parts))
     title, price, stock, description, category, image = parts
-    product = await ctx.services.catalog.add_product(shop.id, NewProduct(
-        title=title, price=parse_amount(price),
-        stock=whole(stock, low=0, high=MAX_STOCK, code="bad_stock"),
-        description=description, category=category or None, image_url=image or None,
-    ))
-    return ctx.reply("chat/product_saved.j2", product=product,
-                     buttons=[[ctx.button("View", f"/product {product.id}")]])
+    product = await ctx.services.catalog.add_product(
+        shop.id,
+        NewProduct(
+            title=title,
+            price=parse_amount(price),
+            stock=whole(stock, low=0, high=MAX_STOCK, code="bad_stock"),
+            description=description,
+            category=category or None,
+            image_url=image or None,
+        ),
+    )
+    return ctx.reply(
+        "chat/product_saved.j2",
+        product=product,
+        buttons=[[ctx.button("View", f"/product {product.id}")]],
+    )
 
 
-@router.command("price", "改价", help=N_("Change a product's price"), usage="<id> <price>",
-                merchant=True)
+@router.command(
+    "price", "改价", help=N_("Change a product's price"), usage="<id> <price>", merchant=True
+)
 async def price(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     args = need(cmd.args, 2, "/price <id> <price>")
-    product = await ctx.services.catalog.set_price(shop.id, product_id(args[0]),
-                                                   parse_amount(args[1]))
+    product = await ctx.services.catalog.set_price(
+        shop.id, product_id(args[0]), parse_amount(args[1])
+    )
     return ctx.reply("chat/product_saved.j2", product=product)
 
 
-@router.command("stock", "库存", help=N_("Set a product's stock"), usage="<id> <qty>",
-                merchant=True)
+@router.command(
+    "stock", "库存", help=N_("Set a product's stock"), usage="<id> <qty>", merchant=True
+)
 async def stock(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     args = need(cmd.args, 2, "/stock <id> <qty>")
@@ -66,8 +77,9 @@ async def stock(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/product_saved.j2", product=product)
 
 
-@router.command("hide", "下架", help=N_("Hide a product from the catalog"), usage="<id>",
-                merchant=True)
+@router.command(
+    "hide", "下架", help=N_("Hide a product from the catalog"), usage="<id>", merchant=True
+)
 async def hide(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     pid = product_id(need(cmd.args, 1, "/hide <id>")[0])
@@ -75,8 +87,9 @@ async def hide(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/product_saved.j2", product=product)
 
 
-@router.command("show", "重新上架", help=N_("Show a hidden product again"), usage="<id>",
-                merchant=True)
+@router.command(
+    "show", "重新上架", help=N_("Show a hidden product again"), usage="<id>", merchant=True
+)
 async def show(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     pid = product_id(need(cmd.args, 1, "/show <id>")[0])
@@ -84,8 +97,13 @@ async def show(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/product_saved.j2", product=product)
 
 
-@router.command("staff", "店员", help=N_("List, add or remove staff"),
-                usage="[add|remove <user>]", merchant=True)
+@router.command(
+    "staff",
+    "店员",
+    help=N_("List, add or remove staff"),
+    usage="[add|remove <user>]",
+    merchant=True,
+)
 async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     if cmd.args:
@@ -103,8 +121,13 @@ async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/staff_list.j2", members=members)
 
 
-@router.command("settings", "设置", help=N_("View or change the shop's timeouts"),
-                usage="[unpaid <minutes> | autocomplete <days>]", merchant=True)
+@router.command(
+    "settings",
+    "设置",
+    help=N_("View or change the shop's timeouts"),
+    usage="[unpaid <minutes> | autocomplete <days>]",
+    merchant=True,
+)
 async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     if cmd.args:
@@ -118,8 +141,7 @@ async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/settings.j2", saved=bool(cmd.args))
 
 
-@router.command("bindgroup", "绑定群", help=N_("Bind this group chat to your shop"),
-                merchant=True)
+@router.command("bindgroup", "绑定群", help=N_("Bind this group chat to your shop"), merchant=True)
 async def bindgroup(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     if not msg.is_group:

@@ -18,8 +18,10 @@ def order_buttons(ctx: Context, order: Order) -> list[list[Button]]:
     actions = {
         S.PENDING_PAYMENT: [ctx.button("Cancel order", f"/cancel {no}")],
         S.PAID: [ctx.button("Ask for a refund", f"/refund {no}")],
-        S.SHIPPED: [ctx.button("I received it", f"/received {no}"),
-                    ctx.button("Ask for a refund", f"/refund {no}")],
+        S.SHIPPED: [
+            ctx.button("I received it", f"/received {no}"),
+            ctx.button("Ask for a refund", f"/refund {no}"),
+        ],
     }.get(OrderStatus(order.status), [])
     return [actions, [ctx.button("My orders", "/orders")]]
 
@@ -33,20 +35,24 @@ def order_reply(ctx: Context, order: Order, template: str = "chat/order.j2") -> 
 async def orders(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
     found = await ctx.services.orders.list_for_person(ctx.person.id, shop.id)
-    buttons = [[ctx.button("Order {no}", f"/order {o.order_no}", no=o.order_no)]
-               for o in found[:5]]
+    buttons = [[ctx.button("Order {no}", f"/order {o.order_no}", no=o.order_no)] for o in found[:5]]
     return ctx.reply("chat/orders.j2", orders=found, buttons=buttons)
 
 
-@router.command("order", "订单详情", "查单", help=N_("Show one order"), usage="<no>",
-                private=True)
+@router.command("order", "订单详情", "查单", help=N_("Show one order"), usage="<no>", private=True)
 async def order(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/order <no>")[0]
     return order_reply(ctx, await ctx.services.orders.for_person(no, ctx.person.id))
 
 
-@router.command("cancel", "取消", "取消订单", help=N_("Cancel an unpaid order, or leave checkout"),
-                usage="[no]", private=True)
+@router.command(
+    "cancel",
+    "取消",
+    "取消订单",
+    help=N_("Cancel an unpaid order, or leave checkout"),
+    usage="[no]",
+    private=True,
+)
 async def cancel(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
         had_flow = await ctx.state.get(ctx.state_key) is not None
@@ -57,18 +63,29 @@ async def cancel(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return order_reply(ctx, done, "chat/order_cancelled.j2")
 
 
-@router.command("refund", "退款", help=N_("Ask for a refund of a paid order"),
-                usage="<no> [reason]", private=True)
+@router.command(
+    "refund",
+    "退款",
+    help=N_("Ask for a refund of a paid order"),
+    usage="<no> [reason]",
+    private=True,
+)
 async def refund(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/refund <no> [reason]")[0]
     found = await ctx.services.orders.for_person(no, ctx.person.id)
-    reason = cmd.raw_args[len(cmd.args[0]):].strip()
+    reason = cmd.raw_args[len(cmd.args[0]) :].strip()
     done = await ctx.services.orders.request_refund(found, reason)
     return order_reply(ctx, done, "chat/refund_requested.j2")
 
 
-@router.command("received", "确认收货", "收货", help=N_("Confirm you received an order"),
-                usage="<no>", private=True)
+@router.command(
+    "received",
+    "确认收货",
+    "收货",
+    help=N_("Confirm you received an order"),
+    usage="<no>",
+    private=True,
+)
 async def received(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/received <no>")[0]
     found = await ctx.services.orders.for_person(no, ctx.person.id)
