@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
-from handlers.commands import FLOWS, ROUTERS
+from handlers.commands import FLOWS, ROUTERS, START_HOOKS
 from handlers.engine import Engine
 from handlers.notify import Notifier
 from handlers.outbox import Outbox
@@ -64,8 +64,14 @@ class Runtime:
         while True:
             try:
                 cancelled, completed = await self.services.orders.sweep()
-                if cancelled or completed:
-                    log.info("sweep: %d unpaid cancelled, %d completed", cancelled, completed)
+                refunded = await self.services.refunds.process_due()
+                if cancelled or completed or refunded:
+                    log.info(
+                        "sweep: %d unpaid cancelled, %d completed, %d refunds finished",
+                        cancelled,
+                        completed,
+                        refunded,
+                    )
             except Exception:
                 log.exception("sweep failed; retrying in %.0fs", every)
             await asyncio.sleep(every)
@@ -113,7 +119,14 @@ async def build_runtime(
         currency=settings.shop.currency,
         clock=clock,
     )
-    engine = Engine(services, state, ROUTERS, FLOWS, default_locale=settings.shop.locale)
+    engine = Engine(
+        services,
+        state,
+        ROUTERS,
+        FLOWS,
+        default_locale=settings.shop.locale,
+        start_hooks=START_HOOKS,
+    )
     outbox = Outbox()
     Notifier(services, outbox).subscribe()
     return Runtime(

@@ -229,3 +229,38 @@ class Payment(Model):
     class Meta:
         table = "payment"
         unique_together = (("method", "provider_payment_id"),)
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # waiting for (another) attempt
+    DONE = "done"  # the provider returned the money
+    MANUAL = "manual"  # the merchant must return it by hand (transfers, provider payments)
+    FAILED = "failed"  # gave up after the last attempt; reported to the merchant
+
+
+class RefundJob(Model):
+    """A refund owed to a customer: written in the transaction that decided it, then retried
+    by the outbox until the provider confirms, so a refund is never lost."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=80, unique=True)  # what it refunds, e.g. order:<no>
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "store.Order", related_name="refund_jobs"
+    )
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField("store.Shop", related_name=False)
+    method = fields.CharField(max_length=24)
+    provider_payment_id = fields.CharField(max_length=128, default="")
+    amount = _money()
+    currency = fields.CharField(max_length=3)
+    reason = fields.CharField(max_length=300, default="")
+    status = fields.CharEnumField(RefundStatus, max_length=8, default=RefundStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    last_error = fields.CharField(max_length=300, default="")
+    provider_refund_id = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refund_job"
+        indexes = (("status", "next_attempt_at"),)

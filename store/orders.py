@@ -25,6 +25,7 @@ from store.events import (
     RefundRequested,
 )
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
+from store.refunds import RefundOutbox
 
 S = OrderStatus
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
@@ -91,9 +92,10 @@ def _event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
 
 
 class OrderService:
-    def __init__(self, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, bus: EventBus, clock: Clock, refunds: RefundOutbox) -> None:
         self.bus = bus
         self.clock = clock
+        self.refunds = refunds
 
     # -- reading ---------------------------------------------------------------------------
     async def get(self, order_no: str) -> Order:
@@ -276,7 +278,7 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def approve_refund(self, order: Order, note: str = "") -> Order:
-        """Refund in full and restock; a subscriber calls the payment gateway after commit."""
+        """Refund in full and restock; the refund outbox returns the money after commit."""
         async with in_transaction():
             if not await self._move(
                 order,
@@ -288,6 +290,9 @@ class OrderService:
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
             await self._release_stock(order)
             payment = await Payment.filter(order_id=order.id).order_by("id").first()
+            method = payment.method if payment else order.payment_method
+            payment_id = payment.provider_payment_id if payment else ""
+            await self.refunds.enqueue(order, order.total, order.refund_reason, method, payment_id)
         await self.bus.publish(
             [
                 _event(

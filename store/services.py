@@ -11,6 +11,7 @@ from store.events import EventBus
 from store.orders import OrderService
 from store.payments import PaymentService
 from store.people import PeopleService
+from store.refunds import RefundOutbox
 from store.shops import ShopService
 
 
@@ -22,6 +23,7 @@ class StoreServices:
     carts: CartService
     orders: OrderService
     payments: PaymentService
+    refunds: RefundOutbox
     bus: EventBus
     clock: Clock = field(default=utcnow)
 
@@ -35,13 +37,15 @@ class StoreServices:
         clock: Clock = utcnow,
     ) -> StoreServices:
         bus = EventBus()
+        refunds = RefundOutbox(bus, clock)
         return cls(
             shops=ShopService(default_shop, locale, currency),
             people=PeopleService(),
             catalog=CatalogService(),
             carts=CartService(),
-            orders=OrderService(bus, clock),
+            orders=OrderService(bus, clock, refunds),
             payments=PaymentService(bus, clock),
+            refunds=refunds,
             bus=bus,
             clock=clock,
         )

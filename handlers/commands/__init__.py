@@ -11,6 +11,7 @@ from handlers.commands import (
     merchant_shop,
     orders,
 )
+from handlers.context import StartHook
 
 ROUTERS = [
     general.router,
@@ -22,3 +23,5 @@ ROUTERS = [
     merchant_orders.router,
 ]
 FLOWS = {"checkout": checkout.checkout_step}
+# Start payload prefix -> hook, e.g. "gb" for gb_<code>; `shop_` is handled by /start itself.
+START_HOOKS: dict[str, StartHook] = {}

@@ -77,24 +77,25 @@ async def stock(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/product_saved.j2", product=product)
 
 
+async def _set_active(cmd: ParsedCommand, ctx: Context, active: bool) -> Reply:
+    shop = ctx.require_staff()
+    pid = product_id(need(cmd.args, 1, f"/{cmd.name} <id>")[0])
+    product = await ctx.services.catalog.set_active(shop.id, pid, active)
+    return ctx.reply("chat/product_saved.j2", product=product)
+
+
 @router.command(
     "hide", "下架", help=N_("Hide a product from the catalog"), usage="<id>", merchant=True
 )
 async def hide(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    shop = ctx.require_staff()
-    pid = product_id(need(cmd.args, 1, "/hide <id>")[0])
-    product = await ctx.services.catalog.set_active(shop.id, pid, False)
-    return ctx.reply("chat/product_saved.j2", product=product)
+    return await _set_active(cmd, ctx, False)
 
 
 @router.command(
     "show", "重新上架", help=N_("Show a hidden product again"), usage="<id>", merchant=True
 )
 async def show(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    shop = ctx.require_staff()
-    pid = product_id(need(cmd.args, 1, "/show <id>")[0])
-    product = await ctx.services.catalog.set_active(shop.id, pid, True)
-    return ctx.reply("chat/product_saved.j2", product=product)
+    return await _set_active(cmd, ctx, True)
 
 
 @router.command(

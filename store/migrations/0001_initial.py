@@ -1,10 +1,9 @@
-from tortoise import fields, migrations
-from tortoise.fields.base import OnDelete
-from tortoise.indexes import Index
+from tortoise import migrations
 from tortoise.migrations import operations as ops
-
-from store.models import OrderStatus, Role
-
+from store.models import OrderStatus, RefundStatus, Role
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
@@ -166,6 +165,29 @@ class Migration(migrations.Migration):
                 ('quantity', fields.IntField()),
             ],
             options={'table': 'order_item', 'app': 'store', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RefundJob',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=80)),
+                ('order', fields.ForeignKeyField('store.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='refund_jobs', on_delete=OnDelete.CASCADE)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('method', fields.CharField(max_length=24)),
+                ('provider_payment_id', fields.CharField(default='', max_length=128)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('currency', fields.CharField(max_length=3)),
+                ('reason', fields.CharField(default='', max_length=300)),
+                ('status', fields.CharEnumField(default=RefundStatus.PENDING, description='PENDING: pending\nDONE: done\nMANUAL: manual\nFAILED: failed', enum_type=RefundStatus, max_length=8)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(default='', max_length=300)),
+                ('provider_refund_id', fields.CharField(default='', max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'refund_job', 'app': 'store', 'indexes': [Index(fields=['status', 'next_attempt_at'])], 'pk_attr': 'id', 'table_description': 'A refund owed to a customer: written in the transaction that decided it, then retried'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,169 @@
+"""The refund outbox: refunds are written with the decision and retried until confirmed.
+
+Payment methods plug in a gateway. A gateway returns a RefundOutcome or raises RefundError
+(retried with backoff) — an exception of any other kind is retried the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from store.clock import Clock
+from store.events import EventBus
+from store.models import Order, RefundJob, RefundStatus
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
+LEASE = timedelta(minutes=5)  # a claimed job is retried if its worker dies mid-call
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOutcome:
+    manual: bool = False  # the merchant has to return the money by hand
+    provider_refund_id: str = ""
+
+
+class RefundError(Exception):
+    """The provider refused or failed; the message is kept on the job."""
+
+
+class RefundGateway(Protocol):
+    async def refund(self, job: RefundJob) -> RefundOutcome: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefundFinished:
+    """Published once per job when it ends: done, manual or failed."""
+
+    job_id: int
+    order_no: str
+    shop_id: int
+    person_id: int
+    amount: Decimal
+    currency: str
+    method: str
+    status: RefundStatus
+    error: str
+
+
+class ManualRefunds:
+    """Transfers were paid by hand, so they are refunded by hand."""
+
+    async def refund(self, job: RefundJob) -> RefundOutcome:
+        return RefundOutcome(manual=True)
+
+
+class RefundOutbox:
+    def __init__(self, bus: EventBus, clock: Clock) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.gateways: dict[str, RefundGateway] = {"manual": ManualRefunds()}
+
+    def register(self, method: str, gateway: RefundGateway) -> None:
+        self.gateways[method] = gateway
+
+    async def enqueue(
+        self, order: Order, amount: Decimal, reason: str, method: str, provider_payment_id: str
+    ) -> RefundJob:
+        """Call inside the transaction that decides the refund; a repeated key is a no-op."""
+        job, _ = await RefundJob.get_or_create(
+            key=f"order:{order.order_no}",
+            defaults={
+                "order_id": order.id,
+                "shop_id": order.shop_id,  # type: ignore[attr-defined]
+                "method": method,
+                "provider_payment_id": provider_payment_id,
+                "amount": amount,
+                "currency": order.currency,
+                "reason": reason[:300],
+                "next_attempt_at": self.clock(),
+            },
+        )
+        return job
+
+    async def process_due(self, now: datetime | None = None, batch: int = 50) -> int:
+        """Attempt every due job once. Safe in several processes: each attempt is claimed by a
+        guarded update on (status, attempts), so only one worker calls the provider."""
+        now = now or self.clock()
+        due = (
+            await RefundJob.filter(status=RefundStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("id")
+            .limit(batch)
+        )
+        finished = 0
+        for job in due:
+            claimed = await RefundJob.filter(
+                id=job.id, status=RefundStatus.PENDING, attempts=job.attempts
+            ).update(attempts=job.attempts + 1, next_attempt_at=now + LEASE)
+            if claimed:
+                job.attempts += 1
+                finished += await self._attempt(job, now)
+        return finished
+
+    async def _attempt(self, job: RefundJob, now: datetime) -> int:
+        gateway = self.gateways.get(job.method)
+        try:
+            if gateway is None:
+                raise RefundError(f"no refund gateway for {job.method}")
+            outcome = await gateway.refund(job)
+        except Exception as e:  # every failure is retried; none is lost
+            error = str(e)[:300] or type(e).__name__
+            if job.attempts >= MAX_ATTEMPTS:
+                return await self._finish(job, RefundStatus.FAILED, now, error=error)
+            delay = BACKOFF_SECONDS[min(job.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+            await RefundJob.filter(id=job.id).update(
+                next_attempt_at=now + timedelta(seconds=delay), last_error=error
+            )
+            log.warning("refund %s attempt %d failed: %s", job.key, job.attempts, error)
+            return 0
+        status = RefundStatus.MANUAL if outcome.manual else RefundStatus.DONE
+        return await self._finish(job, status, now, provider_refund_id=outcome.provider_refund_id)
+
+    async def _finish(
+        self,
+        job: RefundJob,
+        status: RefundStatus,
+        now: datetime,
+        error: str = "",
+        provider_refund_id: str = "",
+    ) -> int:
+        rows = await RefundJob.filter(id=job.id, status=RefundStatus.PENDING).update(
+            status=status,
+            finished_at=now,
+            last_error=error,
+            provider_refund_id=provider_refund_id[:128],
+        )
+        if rows:
+            order = await Order.get(id=job.order_id)  # type: ignore[attr-defined]
+            await self.bus.publish(
+                [
+                    RefundFinished(
+                        job_id=job.id,
+                        order_no=order.order_no,
+                        shop_id=job.shop_id,  # type: ignore[attr-defined]
+                        person_id=order.person_id,
+                        amount=job.amount,
+                        currency=job.currency,  # type: ignore[attr-defined]
+                        method=job.method,
+                        status=status,
+                        error=error,
+                    )
+                ]
+            )
+        return rows
+
+    async def open_for_shop(self, shop_id: int) -> list[RefundJob]:
+        """What the merchant still has to look at: manual and failed refunds."""
+        return (
+            await RefundJob.filter(
+                shop_id=shop_id, status__in=[RefundStatus.MANUAL, RefundStatus.FAILED]
+            )
+            .order_by("-id")
+            .limit(50)
+            .prefetch_related("order")
+        )
