@@ -18,8 +18,9 @@ from store.events import (
     RefundRejected,
     RefundRequested,
 )
-from store.models import Identity
+from store.models import Identity, RefundStatus
 from store.money import format_money
+from store.refunds import RefundFinished
 from store.services import StoreServices
 
 
@@ -38,6 +39,30 @@ class Notifier:
         bus.subscribe(RefundRequested, self._to_merchants("notify/merchant_refund_requested.j2"))
         bus.subscribe(RefundRejected, self._to_customer("notify/refund_rejected.j2"))
         bus.subscribe(OrderRefunded, self._to_customer("notify/order_refunded.j2"))
+        bus.subscribe(RefundFinished, self._refund_finished)
+
+    async def _refund_finished(self, event: RefundFinished) -> None:
+        """The merchant hears of refunds they must make by hand, or that kept failing."""
+        if event.status == RefundStatus.DONE:
+            return
+        for ident in await self.services.shops.staff_identities(event.shop_id):
+            person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
+            shop = await self.services.shops.get(event.shop_id)
+            loc = normalise_locale(person.locale or shop.locale)
+            text = render(
+                loc,
+                "notify/merchant_refund_todo.j2",
+                event=event,
+                amount=format_money(event.amount, event.currency, loc),
+            )
+            self._push(
+                ident,
+                Reply(
+                    text=text,
+                    buttons=((Button(label=translate(loc, "Refunds to do"), payload="/refunds"),),),
+                    private=True,
+                ),
+            )
 
     async def _cancelled(self, event: OrderCancelled) -> None:
         if event.reason != "customer":  # the customer saw their own cancel already
@@ -86,8 +111,6 @@ class Notifier:
         event: OrderEvent,
         buttons: list[Button],
     ) -> None:
-        if not self.outbox.can_send(ident.platform):
-            return
         shop = await self.services.shops.get(event.shop_id)
         loc = normalise_locale(locale or shop.locale)
         values: dict[str, Any] = {
@@ -97,10 +120,10 @@ class Notifier:
             "status_name": lambda s: status_label(loc, s),
         }
         text = render(loc, template, **values)
-        self.outbox.send(
-            Outgoing(
-                platform=ident.platform,
-                chat_id=ident.platform_user_id,
-                reply=Reply(text=text, buttons=(tuple(buttons),), private=True),
+        self._push(ident, Reply(text=text, buttons=(tuple(buttons),), private=True))
+
+    def _push(self, ident: Identity, reply: Reply) -> None:
+        if self.outbox.can_send(ident.platform):
+            self.outbox.send(
+                Outgoing(platform=ident.platform, chat_id=ident.platform_user_id, reply=reply)
             )
-        )

@@ -130,3 +130,15 @@ async def refundno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     order = await _shop_order(ctx, args[0])
     done = await ctx.services.orders.reject_refund(order, cmd.raw_args[len(args[0]) :])
     return merchant_order_reply(ctx, done)
+
+
+@router.command(
+    "refunds",
+    "待退款",
+    help=N_("Refunds you must make by hand, or that failed"),
+    merchant=True,
+    private=True,
+)
+async def refunds(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    return ctx.reply("chat/refunds.j2", jobs=await ctx.services.refunds.open_for_shop(shop.id))
