@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 
-MODEL_MODULES = {"store": ["store.models"]}
-MIGRATIONS = {"store": "store.migrations"}
+MODEL_MODULES = {
+    "store": [
+        "store.models",
+        "store.dashboard_models",
+        "store.community.models",
+        "store.groupbuy.models",
+    ],
+    "referral": ["referral.models"],
+}
+MIGRATIONS = {"store": "store.migrations", "referral": "referral.migrations"}
 
 
 def normalise_url(url: str) -> str:
@@ -18,9 +27,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def connection_config(url: str) -> dict[str, Any] | str:
+    url = normalise_url(url)
+    if not url.startswith("sqlite://"):
+        return url
+    config = expand_db_url(url)
+    config["engine"] = "store.sqlite_engine"  # BEGIN IMMEDIATE: safe across processes
+    return config
+
+
 def tortoise_config(url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalise_url(url)},
+        "connections": {"default": connection_config(url)},
         "apps": {
             label: {
                 "models": modules,

@@ -138,7 +138,7 @@ class Product(Model):
 
     class Meta:
         table = "product"
-        indexes = (("shop", "active"),)
+        indexes = (("shop_id", "active"),)
 
 
 class CartItem(Model):
@@ -195,7 +195,7 @@ class Order(Model):
 
     class Meta:
         table = "order"
-        indexes = (("status", "pay_deadline"), ("status", "shipped_at"), ("shop", "status"))
+        indexes = (("status", "pay_deadline"), ("status", "shipped_at"), ("shop_id", "status"))
 
 
 class OrderItem(Model):

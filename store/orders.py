@@ -12,7 +12,14 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from store.clock import Clock
-from store.errors import EmptyCart, IllegalTransition, InvalidInput, OrderNotFound, OutOfStock
+from store.errors import (
+    EmptyCart,
+    IllegalTransition,
+    InvalidInput,
+    OrderNotFound,
+    OutOfStock,
+    ProductNotFound,
+)
 from store.events import (
     EventBus,
     OrderCancelled,
@@ -91,6 +98,34 @@ def _event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
     )
 
 
+async def _new_order(
+    shop: Shop,
+    person_id: int,
+    total: Decimal,
+    contact: Contact,
+    payment_method: str,
+    pay_deadline: datetime,
+) -> Order:
+    order_no = new_order_no()
+    while await Order.exists(order_no=order_no):
+        order_no = new_order_no()
+    return await Order.create(
+        order_no=order_no,
+        shop_id=shop.id,
+        person_id=person_id,
+        subtotal=total,
+        shipping_fee=Decimal("0.00"),
+        total=total,
+        currency=shop.currency,
+        contact_name=contact.name,
+        phone=contact.phone,
+        address=contact.address,
+        note=contact.note,
+        payment_method=payment_method,
+        pay_deadline=pay_deadline,
+    )
+
+
 class OrderService:
     def __init__(self, bus: EventBus, clock: Clock, refunds: RefundOutbox) -> None:
         self.bus = bus
@@ -155,32 +190,14 @@ class OrderService:
             )
             if not lines:
                 raise EmptyCart()
-            subtotal = Decimal("0.00")
-            for line in lines:
-                product = line.product
-                rows = await Product.filter(
-                    id=product.id, active=True, stock__gte=line.quantity
-                ).update(stock=F("stock") - line.quantity)
-                if rows == 0:
-                    raise OutOfStock(title=product.title, left=max(product.stock, 0))
-                subtotal += product.price * line.quantity
-            order_no = new_order_no()
-            while await Order.exists(order_no=order_no):
-                order_no = new_order_no()
-            order = await Order.create(
-                order_no=order_no,
-                shop_id=shop_id,
-                person_id=person_id,
-                subtotal=subtotal,
-                shipping_fee=Decimal("0.00"),
-                total=subtotal,
-                currency=shop.currency,
-                contact_name=contact.name,
-                phone=contact.phone,
-                address=contact.address,
-                note=contact.note,
-                payment_method=payment_method,
-                pay_deadline=now + timedelta(minutes=shop.unpaid_timeout_minutes),
+            subtotal = sum((ln.product.price * ln.quantity for ln in lines), Decimal("0.00"))
+            order = await _new_order(
+                shop,
+                person_id,
+                subtotal,
+                contact,
+                payment_method,
+                now + timedelta(minutes=shop.unpaid_timeout_minutes),
             )
             await OrderItem.bulk_create(
                 [
@@ -195,8 +212,65 @@ class OrderService:
                 ]
             )
             await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
+            # Stock last: the hot product rows stay locked only until the commit right after.
+            for line in lines:
+                rows = await Product.filter(
+                    id=line.product.id, active=True, stock__gte=line.quantity
+                ).update(stock=F("stock") - line.quantity)
+                if rows == 0:
+                    raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
         await self.bus.publish([_event(OrderPlaced, order)])
         return await self.get(order.order_no)
+
+    async def place_single(
+        self,
+        person_id: int,
+        shop_id: int,
+        product_id: int,
+        unit_price: Decimal,
+        contact: Contact,
+        pay_deadline: datetime,
+        payment_method: str = "manual",
+    ) -> Order:
+        """One unit of one product at a given price and pay deadline, without the cart."""
+        async with in_transaction():
+            order, placed = await self.reserve_single(
+                person_id, shop_id, product_id, unit_price, contact, pay_deadline, payment_method
+            )
+        await self.bus.publish([placed])
+        return await self.get(order.order_no)
+
+    async def reserve_single(
+        self,
+        person_id: int,
+        shop_id: int,
+        product_id: int,
+        unit_price: Decimal,
+        contact: Contact,
+        pay_deadline: datetime,
+        payment_method: str = "manual",
+    ) -> tuple[Order, OrderEvent]:
+        """The inside of place_single, for a caller whose own transaction does more (a group
+        seat): call it in that transaction and publish the returned event after its commit."""
+        contact = contact.validated()
+        shop = await Shop.get(id=shop_id)
+        product = await Product.get_or_none(id=product_id, shop_id=shop_id)
+        if product is None:
+            raise ProductNotFound(id=product_id)
+        rows = await Product.filter(id=product_id, active=True, stock__gte=1).update(
+            stock=F("stock") - 1
+        )
+        if rows == 0:
+            raise OutOfStock(title=product.title, left=max(product.stock, 0))
+        order = await _new_order(shop, person_id, unit_price, contact, payment_method, pay_deadline)
+        await OrderItem.create(
+            order=order,
+            product_id=product.id,
+            title=product.title,
+            unit_price=unit_price,
+            quantity=1,
+        )
+        return order, _event(OrderPlaced, order)
 
     # -- transitions -----------------------------------------------------------------------
     async def _move(
@@ -288,23 +362,38 @@ class OrderService:
                 refund_note=note[:300],
             ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
-            await self._release_stock(order)
-            payment = await Payment.filter(order_id=order.id).order_by("id").first()
-            method = payment.method if payment else order.payment_method
-            payment_id = payment.provider_payment_id if payment else ""
-            await self.refunds.enqueue(order, order.total, order.refund_reason, method, payment_id)
-        await self.bus.publish(
-            [
-                _event(
-                    OrderRefunded,
-                    order,
-                    refunded=order.total,
-                    payment_method=payment.method if payment else order.payment_method,
-                    provider_payment_id=payment.provider_payment_id if payment else "",
-                )
-            ]
-        )
+            refunded = await self._return_money(order, order.refund_reason)
+        await self.bus.publish([refunded])
         return await self.get(order.order_no)
+
+    async def refund_in_full(self, order: Order, reason: str) -> Order:
+        """Refund a paid order the shop will not fulfil (a failed group buy): no request and no
+        decision needed, and a pending refund request is settled by it too."""
+        async with in_transaction():
+            rows = await Order.filter(id=order.id, status__in=[S.PAID, S.REFUND_REQUESTED]).update(
+                status=S.REFUNDED, refunded_at=self.clock(), refund_reason=reason[:300]
+            )
+            if rows == 0:
+                raise IllegalTransition(no=order.order_no, status=await self._status(order))
+            refunded = await self._return_money(order, reason)
+        await self.bus.publish([refunded])
+        return await self.get(order.order_no)
+
+    async def _return_money(self, order: Order, reason: str) -> OrderEvent:
+        """Restock and queue the refund, inside the transaction that moved the order to
+        refunded; the caller publishes the returned event after commit."""
+        await self._release_stock(order)
+        payment = await Payment.filter(order_id=order.id).order_by("id").first()
+        method = payment.method if payment else order.payment_method
+        payment_id = payment.provider_payment_id if payment else ""
+        await self.refunds.enqueue(order, order.total, reason, method, payment_id)
+        return _event(
+            OrderRefunded,
+            order,
+            refunded=order.total,
+            payment_method=method,
+            provider_payment_id=payment_id,
+        )
 
     async def _status(self, order: Order) -> str:
         return await Order.filter(id=order.id).first().values_list("status", flat=True) or ""

@@ -76,6 +76,20 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='LoginToken',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('store.Person', source_field='person_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'dashboard_login_token', 'app': 'store', 'pk_attr': 'id', 'table_description': 'A login link: only its SHA-256 is stored, it expires and it is redeemed once.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Order',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -108,7 +122,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'order', 'app': 'store', 'indexes': [Index(fields=['status', 'pay_deadline']), Index(fields=['status', 'shipped_at']), Index(fields=['shop', 'status'])], 'pk_attr': 'id'},
+            options={'table': 'order', 'app': 'store', 'indexes': [Index(fields=['status', 'pay_deadline']), Index(fields=['status', 'shipped_at']), Index(fields=['shop_id', 'status'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -139,7 +153,7 @@ class Migration(migrations.Migration):
                 ('search_text', fields.TextField(default='', unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'product', 'app': 'store', 'indexes': [Index(fields=['shop', 'active'])], 'pk_attr': 'id'},
+            options={'table': 'product', 'app': 'store', 'indexes': [Index(fields=['shop_id', 'active'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
