@@ -85,23 +85,20 @@ async def run_case(
         start_at = time.time() + 1.5
         slices = [people[i::processes] for i in range(processes)]
         procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--worker",
-                    url,
-                    str(shop_id),
-                    json.dumps(s),
-                    str(concurrency),
-                    str(start_at),
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--worker",
+                url,
+                str(shop_id),
+                json.dumps(s),
+                str(concurrency),
+                str(start_at),
+                stdout=asyncio.subprocess.PIPE,
             )
             for s in slices
         ]
-        outs = [json.loads(p.communicate(timeout=600)[0]) for p in procs]
+        outs = [json.loads((await p.communicate())[0]) for p in procs]
         await init_db(url)
         left = (await Product.all().first()).stock  # type: ignore[union-attr]
         orders = await Order.all().count()
