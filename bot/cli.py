@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)"
     )
+    sub.add_parser(
+        "worker", parents=[common], help="send broadcasts (with redis.url: one of many processes)"
+    )
     return p
 
 
@@ -103,6 +106,7 @@ async def _chat(settings: Settings, user: str, demo: bool) -> None:
     runtime = await _prepare(settings, demo)
     inbox = Inbox()
     runtime.register_sender(PLATFORM, inbox.deliver)
+    await _broadcasts(runtime)
     try:
         await run_terminal(runtime, inbox, user)
     finally:
@@ -114,6 +118,7 @@ async def _serve(settings: Settings, demo: bool) -> None:
 
     runtime = await _prepare(settings, demo)
     app = await build_app(runtime)
+    await _broadcasts(runtime)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.server.host, settings.server.port
@@ -135,11 +140,36 @@ async def _serve(settings: Settings, demo: bool) -> None:
         await runtime.close()
 
 
+async def _broadcasts(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Embedded default: this process sends broadcasts; with Redis, `microstore worker`s do."""
+    from bot.broadcast.setup import start_broadcasting
+
+    await start_broadcasting(runtime, send=runtime.redis is None)
+
+
+async def _worker(settings: Settings) -> None:
+    from bot.broadcast.setup import start_broadcasting
+
+    runtime = await _prepare(settings, demo=False)
+    broadcasting = await start_broadcasting(runtime, send=True)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, broadcasting.stop.set)
+    print("microstore worker: sending broadcasts", flush=True)
+    try:
+        await broadcasting.stop.wait()
+        log.info("worker shutting down")
+    finally:
+        await runtime.close()
+
+
 async def _sweep(settings: Settings) -> None:
     runtime = await _prepare(settings, demo=False)
     try:
         cancelled, completed = await runtime.services.orders.sweep()
         print(f"cancelled {cancelled} unpaid orders, completed {completed} shipped orders")
+        groups = await runtime.services.groupbuy_sweep.run()
+        print(f"group buys: {groups.completed} completed, {groups.failed} failed")
     finally:
         await runtime.close()
 
@@ -171,12 +201,16 @@ def main(argv: list[str] | None = None) -> int:
         "chat": lambda: _chat(settings, args.user, args.demo),
         "serve": lambda: _serve(settings, args.demo),
         "sweep": lambda: _sweep(settings),
+        "worker": lambda: _worker(settings),
     }
     try:
         asyncio.run(jobs[args.command]())
     except KeyboardInterrupt:
         return 130
-    except OSError as e:
+    except ConfigError as e:
+        print(f"microstore: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the database or a port cannot be reached
         print(f"microstore: {e}", file=sys.stderr)
         return 1
     return 0

@@ -9,11 +9,26 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from store.errors import Unavailable
 
 MAX_MEMORY_KEYS = 100_000
+
+
+@contextmanager
+def redis_required() -> Iterator[None]:
+    """A Redis that is down is a clear refusal to the person, never a silent fallback."""
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+        raise Unavailable() from e
 
 
 class MemoryDedup:
@@ -60,7 +75,8 @@ class RedisDedup:
         self.prefix = prefix
 
     async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool:
-        return bool(await self.redis.set(self.prefix + key, b"1", nx=True, ex=ttl_seconds))
+        with redis_required():
+            return bool(await self.redis.set(self.prefix + key, b"1", nx=True, ex=ttl_seconds))
 
 
 class RedisKV:
@@ -69,14 +85,17 @@ class RedisKV:
         self.prefix = prefix
 
     async def get(self, key: str) -> str | None:
-        value = await self.redis.get(self.prefix + key)
+        with redis_required():
+            value = await self.redis.get(self.prefix + key)
         return value.decode() if isinstance(value, bytes) else value
 
     async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None:
-        await self.redis.set(self.prefix + key, value, ex=ttl_seconds)
+        with redis_required():
+            await self.redis.set(self.prefix + key, value, ex=ttl_seconds)
 
     async def delete(self, key: str) -> None:
-        await self.redis.delete(self.prefix + key)
+        with redis_required():
+            await self.redis.delete(self.prefix + key)
 
 
 class RedisStateStore:
@@ -88,11 +107,16 @@ class RedisStateStore:
         self.prefix = prefix
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        raw = await self.redis.get(self.prefix + key)
+        with redis_required():
+            raw = await self.redis.get(self.prefix + key)
         return json.loads(raw) if raw else None
 
     async def set(self, key: str, value: dict[str, Any]) -> None:
-        await self.redis.set(self.prefix + key, json.dumps(value, ensure_ascii=False), ex=self.ttl)
+        with redis_required():
+            await self.redis.set(
+                self.prefix + key, json.dumps(value, ensure_ascii=False), ex=self.ttl
+            )
 
     async def delete(self, key: str) -> None:
-        await self.redis.delete(self.prefix + key)
+        with redis_required():
+            await self.redis.delete(self.prefix + key)

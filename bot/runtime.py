@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
-from handlers.commands import FLOWS, ROUTERS, START_HOOKS
+from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
 from handlers.engine import Engine
+from handlers.groupbuy_cards import GroupCards
+from handlers.groupbuy_notify import GroupBuyNotifier
 from handlers.notify import Notifier
 from handlers.outbox import Outbox
 from handlers.state import MemoryStateStore, StateStore
 from handlers.types import Outgoing
+from referral.services import ReferralServices
 from store.clock import Clock, utcnow
 from store.db import close_db, init_db
 from store.services import StoreServices
@@ -47,6 +51,9 @@ class Runtime:
     kv: KeyValue
     outbox: Outbox
     redis: Redis | None = None
+    referral: ReferralServices | None = None
+    # Adapters register a GroupCardPublisher here to edit live group cards in place.
+    group_cards: GroupCards | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -72,6 +79,13 @@ class Runtime:
                         completed,
                         refunded,
                     )
+                groups = await self.services.groupbuy_sweep.run()
+                if groups:
+                    log.info("sweep: group buys %s", groups)
+                if self.referral is not None:
+                    released = await self.referral.ledger.release_due()
+                    if released:
+                        log.info("sweep: commission of %d orders released", released)
             except Exception:
                 log.exception("sweep failed; retrying in %.0fs", every)
             await asyncio.sleep(every)
@@ -98,11 +112,16 @@ async def build_runtime(
     settings: Settings, *, clock: Clock = utcnow, create_schema: bool = False
 ) -> Runtime:
     """Connect the database (and Redis when configured) and wire the core together."""
-    await init_db(settings.database.url, create_schema=create_schema)
     redis: Redis | None = None
     if settings.redis.url:
         redis = Redis.from_url(settings.redis.url)
-        await redis.ping()  # a configured Redis that is down stops start-up, loudly
+        try:
+            await redis.ping()  # a configured Redis that is down stops start-up, loudly
+        except (RedisError, OSError) as e:
+            await redis.aclose()
+            raise ConfigError(f"redis.url: cannot reach Redis ({e})") from None
+    await init_db(settings.database.url, create_schema=create_schema)
+    if redis is not None:
         state: StateStore = RedisStateStore(redis)
         dedup: Deduplicator = RedisDedup(redis)
         kv: KeyValue = RedisKV(redis)
@@ -119,6 +138,9 @@ async def build_runtime(
         currency=settings.shop.currency,
         clock=clock,
     )
+    services.logins.link_base = f"{settings.server.public_url.rstrip('/')}/dashboard/login/"
+    referral = ReferralServices.build(clock=clock, public_url=settings.server.public_url)
+    referral.subscribe(services.bus)
     engine = Engine(
         services,
         state,
@@ -126,9 +148,14 @@ async def build_runtime(
         FLOWS,
         default_locale=settings.shop.locale,
         start_hooks=START_HOOKS,
+        contact_hooks=CONTACT_HOOKS,
+        referral=referral,
     )
     outbox = Outbox()
     Notifier(services, outbox).subscribe()
+    GroupBuyNotifier(services, outbox).subscribe()
+    group_cards = GroupCards(services, outbox)
+    group_cards.subscribe()
     return Runtime(
         settings=settings,
         services=services,
@@ -138,4 +165,6 @@ async def build_runtime(
         kv=kv,
         outbox=outbox,
         redis=redis,
+        referral=referral,
+        group_cards=group_cards,
     )

@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from handlers.context import Context, StartHook
+from handlers.context import ContactHook, Context, StartHook
 from handlers.errors import MESSAGES, error_text
 from handlers.i18n import normalise_locale, translate
 from handlers.router import MAX_TEXT, CommandSpec, Registry, Router, parse, split_command
 from handlers.state import StateStore
 from handlers.types import Incoming, ParsedCommand, Reply
+from referral.services import ReferralServices
+from store.db import is_connection_failure
 from store.errors import InvalidInput, StoreError
 from store.services import StoreServices
 
@@ -31,6 +33,8 @@ class Engine:
         flows: dict[str, FlowStep],
         default_locale: str = "zh_CN",
         start_hooks: dict[str, StartHook] | None = None,
+        contact_hooks: list[ContactHook] | None = None,
+        referral: ReferralServices | None = None,
     ) -> None:
         self.services = services
         self.state = state
@@ -38,19 +42,27 @@ class Engine:
         self.flows = flows
         self.default_locale = default_locale
         self.start_hooks = start_hooks or {}
+        self.contact_hooks = contact_hooks or []
+        self.referral = referral
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message. Never raises: a person never sees a traceback."""
         ctx: Context | None = None
         try:
             ctx = await self._context(msg)
-            return await self._dispatch(msg, ctx)
+            try:
+                return await self._dispatch(msg, ctx)
+            finally:  # after the command, so `/start shop_x` joins shop x's community
+                await self._contact(ctx)
         except StoreError as err:
             locale = ctx.locale if ctx else self.default_locale
             return [Reply(text=error_text(locale, err), private=bool(ctx and msg.is_group))]
-        except Exception:
-            log.exception("handler failed for %s:%s", msg.platform, msg.message_id)
+        except Exception as exc:
             locale = ctx.locale if ctx else self.default_locale
+            if is_connection_failure(exc):
+                log.warning("backing service unreachable for %s: %r", msg.platform, exc)
+                return [Reply(text=translate(locale, MESSAGES["unavailable"]))]
+            log.exception("handler failed for %s:%s", msg.platform, msg.message_id)
             return [Reply(text=translate(locale, MESSAGES["error"]))]
 
     async def _context(self, msg: Incoming) -> Context:
@@ -79,7 +91,18 @@ class Engine:
             state=self.state,
             registry=self.registry,
             start_hooks=self.start_hooks,
+            referral=self.referral,
         )
+
+    async def _contact(self, ctx: Context) -> None:
+        """Tell the contact hooks (the community) that someone wrote to a shop privately."""
+        if ctx.msg.is_group or ctx.shop is None:
+            return
+        for hook in self.contact_hooks:
+            try:
+                await hook(ctx)
+            except Exception:  # bookkeeping never costs the person their answer
+                log.exception("contact hook %s failed", hook)
 
     async def _dispatch(self, msg: Incoming, ctx: Context) -> list[Reply]:
         if len(msg.text) > MAX_TEXT:

@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 
 MODEL_MODULES = {
     "store": [
@@ -17,6 +18,25 @@ MODEL_MODULES = {
     "referral": ["referral.models"],
 }
 MIGRATIONS = {"store": "store.migrations", "referral": "referral.migrations"}
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) means the database could not be reached."""
+    import asyncpg
+
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError | TimeoutError | DBConnectionError) or isinstance(
+            seen, asyncpg.exceptions.ConnectionDoesNotExistError
+            | asyncpg.exceptions.CannotConnectNowError
+            | asyncpg.exceptions.InterfaceError
+            | asyncpg.exceptions.AdminShutdownError
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def normalise_url(url: str) -> str:

@@ -59,3 +59,9 @@ class EmptyCart(StoreError):
 
 class AlreadyPaid(StoreError):
     code = "already_paid"
+
+
+class Unavailable(StoreError):
+    """A backing service (database, Redis) cannot be reached; nothing was changed."""
+
+    code = "unavailable"

@@ -211,7 +211,9 @@ class OrderService:
                     for line in lines
                 ]
             )
-            await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
+            # A second press of "confirm" racing this one finds the cart already gone.
+            if await CartItem.filter(id__in=[ln.id for ln in lines]).delete() != len(lines):
+                raise EmptyCart()
             # Stock last: the hot product rows stay locked only until the commit right after.
             for line in lines:
                 rows = await Product.filter(
