@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from bot import dashboard, referral_web
 from bot.runtime import Runtime
 from bot.simulator import web as sim_web
 from bot.simulator.inbox import PLATFORM as SIM
@@ -23,6 +24,7 @@ async def build_app(runtime: Runtime, *, simulator: bool = True) -> web.Applicat
     app = web.Application(client_max_size=runtime.settings.server.max_body_bytes)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    dashboard.mount(app, runtime)  # /dashboard: the merchant web dashboard
     if simulator:
         inbox = Inbox()
         runtime.register_sender(SIM, inbox.deliver)
@@ -36,4 +38,5 @@ async def build_app(runtime: Runtime, *, simulator: bool = True) -> web.Applicat
         from bot.wechat import mount as mount_wechat
 
         await mount_wechat(app, runtime)
+    await referral_web.mount(app, runtime.referral)  # share posters, WeChat QR links
     return app

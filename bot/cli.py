@@ -61,7 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worker", parents=[common], help="send broadcasts (with redis.url: one of many processes)"
     )
+    wechat = sub.add_parser("wechat", parents=[common], help="WeChat Official Account tasks")
+    wechat_sub = wechat.add_subparsers(dest="wechat_command", required=True, metavar="TASK")
+    menu = wechat_sub.add_parser(
+        "menu", parents=[common], help="push the custom menu of an account (wechat.accounts)"
+    )
+    menu.add_argument("account", help="the account's name in the configuration")
     return p
+
+
+async def _wechat_menu(settings: Settings, account: str) -> None:
+    from bot.wechat.api import WeChatApiError
+    from bot.wechat.menu import MenuError, push_menu
+
+    try:
+        await push_menu(settings, account)
+    except (MenuError, WeChatApiError) as e:
+        raise ConfigError(str(e)) from None
+    print(f"menu of {account} pushed")
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:
@@ -148,9 +165,10 @@ async def _broadcasts(runtime) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _worker(settings: Settings) -> None:
-    from bot.broadcast.setup import start_broadcasting
+    from bot.broadcast.setup import attach_wechat, start_broadcasting
 
     runtime = await _prepare(settings, demo=False)
+    await attach_wechat(runtime)
     broadcasting = await start_broadcasting(runtime, send=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -202,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": lambda: _serve(settings, args.demo),
         "sweep": lambda: _sweep(settings),
         "worker": lambda: _worker(settings),
+        "wechat": lambda: _wechat_menu(settings, args.account),
     }
     try:
         asyncio.run(jobs[args.command]())

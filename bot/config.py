@@ -121,6 +121,26 @@ class WeChatConfig(_Section):
         return v
 
 
+class DashboardConfig(_Section):
+    # Encrypts the dashboard's session cookies; unset = a new key per start (everyone logs in
+    # again after a restart, and several server processes would not share sessions).
+    # Sessions live in Redis instead when redis.url is set.
+    secret_key: SecretStr | None = None
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+
+
+class BroadcastConfig(_Section):
+    # Telegram allows about 30 messages/s per bot: stay under it.
+    rate_per_second: float = Field(25.0, gt=0, le=1000)
+    burst: int = Field(2, ge=1, le=100)
+    chat_interval_seconds: float = Field(1.0, ge=0)  # one message per second to one chat
+    group_per_minute: int = Field(20, ge=1)  # 20 messages per minute to one group
+    concurrency: int = Field(8, ge=1, le=256)  # in flight at once; bounds crash duplicates
+    lease_seconds: float = Field(60.0, gt=0)  # a claim older than this: its sender died
+    lock_ttl_seconds: float = Field(15.0, gt=0)  # the one-sender-per-bot Redis lock
+    poll_seconds: float = Field(2.0, gt=0)  # how often an idle worker looks for work
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
@@ -132,6 +152,8 @@ class Settings(BaseSettings):
     shop: ShopDefaults = Field(default_factory=ShopDefaults)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     wechat: WeChatConfig = Field(default_factory=WeChatConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    broadcast: BroadcastConfig = Field(default_factory=BroadcastConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Filled by load_settings from the TOML file; environment variables win over it.

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.broadcast.segments import wire_segments
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
 from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
@@ -20,6 +21,7 @@ from handlers.groupbuy_cards import GroupCards
 from handlers.groupbuy_notify import GroupBuyNotifier
 from handlers.notify import Notifier
 from handlers.outbox import Outbox
+from handlers.referral_notify import ReferralNotifier
 from handlers.state import MemoryStateStore, StateStore
 from handlers.types import Outgoing
 from referral.services import ReferralServices
@@ -96,9 +98,9 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.outbox.drain()  # adapters still open: queued messages can go out
         for closer in reversed(self._closers):
             await closer()
-        await self.outbox.drain()
         if self.redis is not None:
             await self.redis.aclose()
         await close_db()
@@ -139,8 +141,11 @@ async def build_runtime(
         clock=clock,
     )
     services.logins.link_base = f"{settings.server.public_url.rstrip('/')}/dashboard/login/"
-    referral = ReferralServices.build(clock=clock, public_url=settings.server.public_url)
-    referral.subscribe(services.bus)
+    referral = ReferralServices.build(
+        services.bus, clock=clock, public_url=settings.server.public_url
+    )
+    referral.subscribe()
+    wire_segments(services)  # the community's `agents` segment comes from referral
     engine = Engine(
         services,
         state,
@@ -153,6 +158,7 @@ async def build_runtime(
     )
     outbox = Outbox()
     Notifier(services, outbox).subscribe()
+    ReferralNotifier(services, outbox).subscribe(services.bus)
     GroupBuyNotifier(services, outbox).subscribe()
     group_cards = GroupCards(services, outbox)
     group_cards.subscribe()

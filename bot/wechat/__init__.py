@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.wechat.account import AccountEndpoint, build_endpoint
-from bot.wechat.checkout import WeChatCheckout
+from bot.wechat.checkout import METHOD, WeChatCheckout
 from bot.wechat.conversation import Conversation
 from bot.wechat.inbound import PLATFORM
 from bot.wechat.menu import MenuError, push_menu
@@ -23,7 +23,6 @@ from bot.wechat.pay import WeChatPayClient, load_client_cert, pay_configured
 from bot.wechat.tasks import TaskGroup
 from bot.wechat.token import MemoryTokenCache, RedisTokenCache, TokenCache
 from bot.wechat.webhook import WeChatWebhook
-from store.events import OrderRefunded
 
 __all__ = ["WECHAT", "MenuError", "WeChatAdapter", "mount", "push_menu"]
 
@@ -53,11 +52,13 @@ WECHAT = web.AppKey("wechat", WeChatAdapter)
 
 
 async def mount(app: web.Application, runtime: Any) -> None:
-    """Routes, the notification sender and the refund subscriber, for configured accounts."""
+    """Routes, the notification sender and the refund gateway, for configured accounts."""
     settings = runtime.settings
     wechat = settings.wechat
     if not wechat.accounts:
         return
+    pay_on = pay_configured(wechat.pay)
+    client_cert = await load_client_cert(wechat.pay) if pay_on else None  # fails loudly
     session = aiohttp.ClientSession()
     cache: TokenCache = (
         RedisTokenCache(runtime.redis) if runtime.redis is not None else MemoryTokenCache()
@@ -68,8 +69,8 @@ async def mount(app: web.Application, runtime: Any) -> None:
     }
     tasks = TaskGroup()
     checkout: WeChatCheckout | None = None
-    if pay_configured(wechat.pay):
-        client = WeChatPayClient(session, wechat.pay, await load_client_cert(wechat.pay))
+    if pay_on:
+        client = WeChatPayClient(session, wechat.pay, client_cert)
         oauth = next((e for e in endpoints.values() if e.config.app_id == wechat.pay.app_id),
                      None)
         if oauth is None:
@@ -78,7 +79,7 @@ async def mount(app: web.Application, runtime: Any) -> None:
                         "with %s, whose openids WeChat Pay will not accept", wechat.pay.app_id,
                         oauth.config.app_id)
         checkout = WeChatCheckout(runtime, client, oauth)
-        runtime.services.bus.subscribe(OrderRefunded, checkout.on_refunded)
+        runtime.services.refunds.register(METHOD, checkout)
         app.router.add_post("/wechat/pay/notify", checkout.notify)
         app.router.add_get("/pay/{order_no}", checkout.page)
         app.router.add_get("/pay/{order_no}/status", checkout.status)

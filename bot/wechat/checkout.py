@@ -29,8 +29,9 @@ from handlers.errors import error_text
 from handlers.i18n import normalise_locale, render
 from handlers.types import Reply
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, NotFound, StoreError
-from store.events import OrderRefunded
+from store.models import RefundJob
 from store.money import format_money, from_minor, to_minor
+from store.refunds import RefundError, RefundOutcome
 
 log = logging.getLogger(__name__)
 
@@ -222,21 +223,20 @@ class WeChatCheckout:
 
     # -- refunds -----------------------------------------------------------------------------------
 
-    async def on_refunded(self, event: OrderRefunded) -> None:
-        """The merchant approved a refund: give the money back through WeChat Pay."""
-        if event.payment_method != METHOD or not event.provider_payment_id:
-            return
+    async def refund(self, job: RefundJob) -> RefundOutcome:
+        """The core's refund outbox calls this (and retries it) after a merchant approves."""
+        await job.fetch_related("order")
+        order = job.order
         try:
             result = await self.client.refund(
-                out_trade_no=event.order_no, out_refund_no=f"{event.order_no}R",
-                total_fee=to_minor(event.total, event.currency),
-                refund_fee=to_minor(event.refunded, event.currency),
+                out_trade_no=order.order_no, out_refund_no=f"{order.order_no}R",
+                total_fee=to_minor(order.total, order.currency),
+                refund_fee=to_minor(job.amount, job.currency),  # type: ignore[attr-defined]
             )
-        except (PayError, OSError, TimeoutError):
-            log.exception("wechat pay: refund of order %s failed; refund it by hand",
-                          event.order_no)
-            return
-        log.info("wechat pay: order %s refunded (%s)", event.order_no, result.get("refund_id"))
+        except PayError as e:
+            raise RefundError(f"wechat pay: {e}") from None
+        log.info("wechat pay: order %s refunded (%s)", order.order_no, result.get("refund_id"))
+        return RefundOutcome(provider_refund_id=result.get("refund_id", ""))
 
 
 def _xml(text: str, status: int = 200) -> web.Response:

@@ -11,7 +11,7 @@ from typing import Any
 from bot.wechat.account import AccountEndpoint
 from bot.wechat.inbound import PLATFORM, Inbound
 from bot.wechat.render import Rendered, TextPart, render
-from bot.wechat.texts import TEXT_ONLY, Texts
+from bot.wechat.texts import NOTHING_MORE, TEXT_ONLY, Texts
 from handlers.i18n import normalise_locale
 from handlers.types import Reply
 from store.errors import StoreError
@@ -55,8 +55,8 @@ class Conversation:
         if not incoming.via_button:
             if incoming.text.strip().casefold() in texts.more_words():
                 page = await ep.memory.next_page(inbound.openid)
-                if page is not None:
-                    return Rendered((TextPart(page),), (), continuation=True), texts
+                return Rendered((TextPart(page or texts.t(NOTHING_MORE)),), (),
+                                continuation=True), texts
             # Inside a multi-step flow a number is an answer (a price, a stock), not an option.
             if not await self.in_flow(inbound.openid):
                 payload = await ep.memory.option(inbound.openid, incoming.text)

@@ -17,7 +17,10 @@ def welcome(ctx: Context) -> Reply:
         [ctx.button("Browse products", "/catalog"), ctx.button("My cart", "/cart")],
         [ctx.button("My orders", "/orders"), ctx.button("Help", "/help")],
     ]
-    return ctx.reply("chat/welcome.j2", buttons=buttons, name=ctx.person.display_name)
+    # Some platforms (WeChat) give no name: then the id stands in it, and we greet without it.
+    name = ctx.identity.display_name
+    return ctx.reply("chat/welcome.j2", buttons=buttons,
+                     name="" if name == ctx.msg.user_id else name)
 
 
 @router.command("start", "开始", help=N_("Start: see what the shop offers"), usage="[payload]")

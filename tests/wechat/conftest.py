@@ -8,6 +8,7 @@ Nothing of ours is patched.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -154,23 +155,29 @@ HarnessFactory = Callable[..., Awaitable[Harness]]
 @pytest.fixture
 async def make_harness(fake_api: FakeWeChatApi, tmp_path: Path
                        ) -> AsyncIterator[HarnessFactory]:
-    started: list[tuple[TestClient, Runtime]] = []
+    runtimes: list[Runtime] = []
+    clients: list[TestClient] = []
 
     async def start(**wechat: Any) -> Harness:
         settings = make_settings(fake_api, tmp_path, **wechat)
         runtime = await build_runtime(settings, create_schema=True)
+        runtimes.append(runtime)  # closed whatever happens next: the ORM is process-global
         await seed_demo(runtime.services)
         app = await build_app(runtime, simulator=False)
         client = TestClient(TestServer(app))
+        clients.append(client)
         await client.start_server()
-        started.append((client, runtime))
         return Harness(fake_api, client, runtime, app[WECHAT],
                        WeChatCrypto(TOKEN, AES_KEY, APP_ID))
 
-    yield start
-    for client, runtime in started:
-        await client.close()
-        await runtime.close()
+    try:
+        yield start
+    finally:
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.close()
+        for runtime in runtimes:
+            await runtime.close()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ class Call:
 
 @dataclass
 class _Failure:
-    errcode: int
+    errcode: int | str  # WeChat's numbers; the pay API's err_code strings (NOTENOUGH, ...)
     errmsg: str
     times: int
     expire_token: bool
@@ -63,7 +63,7 @@ class FakeWeChatApi:
 
     # -- test controls ------------------------------------------------------
 
-    def fail_next(self, path: str, errcode: int = 40001, times: int = 1, errmsg: str = "",
+    def fail_next(self, path: str, errcode: int | str = 40001, times: int = 1, errmsg: str = "",
                   expire_token: bool = True) -> None:
         """The next `times` calls to `path` answer `errcode`; with 40001/42001 the token used
         expires too, unless `expire_token` is False (WeChat refusing a token it still hands

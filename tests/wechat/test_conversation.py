@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from bot.wechat.render import TEXT_LIMIT
-from bot.wechat.texts import Texts
+from bot.wechat.texts import NOTHING_MORE, Texts
 from store.catalog import NewProduct
 from store.demo import DEMO_SLUG
 
@@ -98,6 +98,7 @@ async def test_without_customer_service_long_answers_continue_with_more(wx: Harn
     assert "".join(pages).count("明前龙井") == 190
     assert option_lines(pages[-1])
     assert not wx.fake.calls_to("/cgi-bin/message/custom/send")
+    assert (await wx.say(more, account="lite")).content == Texts("zh_CN").t(NOTHING_MORE)
     # The options of the long answer work once it has been read.
     assert (await wx.say("2", account="lite")).content == (
         await wx.say("/cart", account="lite")).content

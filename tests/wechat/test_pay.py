@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import xmltodict
 
 from store.demo import DEMO_SLUG
-from store.models import Order, OrderStatus, Payment
+from store.models import Order, OrderStatus, Payment, RefundJob, RefundStatus
 from store.orders import Contact
 
 from .conftest import APP_ID, MCH_ID, PAY_KEY, PUBLIC_URL, Harness
@@ -170,14 +170,33 @@ async def test_querying_settles_an_order_whose_notify_was_lost(wx: Harness) -> N
     assert len(wx.fake.calls_to("/pay/orderquery")) == 2
 
 
-async def test_an_approved_refund_goes_back_through_wechat_pay(wx: Harness) -> None:
-    order = await place_order(wx)
-    await post_notify(wx, notify_body(order))
+async def approve_refund(wx: Harness, order: Order) -> None:
     orders = wx.runtime.services.orders
     order = await orders.request_refund(await orders.get(order.order_no), "不想要了")
     await orders.approve_refund(order)
+
+
+async def test_an_approved_refund_goes_back_through_wechat_pay(wx: Harness) -> None:
+    order = await place_order(wx)
+    await post_notify(wx, notify_body(order))
+    await approve_refund(wx, order)
+    await wx.runtime.services.refunds.process_due()  # what the sweeper does
     await wx.settle()
     (call,) = wx.fake.calls_to("/secapi/pay/refund")
     assert call.body["out_trade_no"] == order.order_no
     assert call.body["total_fee"] == call.body["refund_fee"] == "12800"
     assert call.body["out_refund_no"].startswith(order.order_no)
+    job = await RefundJob.get(order_id=order.id)
+    assert job.status == RefundStatus.DONE
+    assert job.provider_refund_id.startswith("50000")
+
+
+async def test_a_refused_refund_stays_queued_for_another_try(wx: Harness) -> None:
+    order = await place_order(wx)
+    await post_notify(wx, notify_body(order))
+    await approve_refund(wx, order)
+    wx.fake.fail_next("/secapi/pay/refund", "NOTENOUGH", errmsg="基本账户余额不足")
+    await wx.runtime.services.refunds.process_due()
+    job = await RefundJob.get(order_id=order.id)
+    assert job.status == RefundStatus.PENDING
+    assert "NOTENOUGH" in job.last_error
