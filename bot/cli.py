@@ -9,10 +9,14 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.config import ConfigError, Settings, default_config_path, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("microstore")
 EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
@@ -54,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
     serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port (default: server.workers, 1; more than 1 needs redis.url)",
+    )
+    serve.add_argument("--child", type=int, help=argparse.SUPPRESS)  # index of a worker process
 
     sub.add_parser(
         "sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)"
@@ -96,12 +106,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare(settings: Settings, demo: bool):  # type: ignore[no-untyped-def]
+async def _prepare(settings: Settings, demo: bool, migrate_first: bool = True) -> Runtime:
     from bot.runtime import build_runtime
     from store.db import migrate
     from store.demo import seed_demo
 
-    await migrate(settings.database.url)
+    if migrate_first:
+        await migrate(settings.database.url)
     runtime = await build_runtime(settings)
     if demo:
         shop = await seed_demo(runtime.services)
@@ -130,31 +141,74 @@ async def _chat(settings: Settings, user: str, demo: bool) -> None:
         await runtime.close()
 
 
-async def _serve(settings: Settings, demo: bool) -> None:
+async def _serve(settings: Settings, demo: bool, child: int | None = None) -> None:
+    """One serving process; as worker `child` of several, the parent prepared the database."""
     from bot.app import build_app
 
-    runtime = await _prepare(settings, demo)
+    runtime = await _prepare(settings, demo, migrate_first=child is None)
     app = await build_app(runtime)
     await _broadcasts(runtime)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.server.host, settings.server.port
-    await web.TCPSite(runner, host, port).start()
-    runtime.start_sweeper()
-    print(
-        f"microstore is serving on http://{host}:{port} — chat simulator: http://{host}:{port}/sim",
-        flush=True,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    await web.TCPSite(runner, host, port, reuse_port=child is not None).start()
+    if not child:  # one sweeper is enough; worker 0 runs it
+        runtime.start_sweeper()
+    if child is None:
+        print(
+            f"microstore is serving on http://{host}:{port} — chat simulator: "
+            f"http://{host}:{port}/sim",
+            flush=True,
+        )
     try:
-        await stop.wait()
+        await _until_signalled()
         log.info("shutting down")
     finally:
         await runner.cleanup()
         await runtime.close()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve_many(settings: Settings, demo: bool, argv: list[str]) -> None:
+    """Prepare the database once, then run `workers` processes on one port (SO_REUSEPORT)."""
+    runtime = await _prepare(settings, demo)
+    await runtime.close()
+    host, port = settings.server.host, settings.server.port
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *argv,
+            "--child",
+            str(i),
+            "--port",
+            str(port),
+            "--host",
+            host,
+        )
+        for i in range(settings.server.workers)
+    ]
+    print(
+        f"microstore is serving on http://{host}:{port} with {len(children)} processes — "
+        f"chat simulator: http://{host}:{port}/sim",
+        flush=True,
+    )
+    waiting = asyncio.ensure_future(asyncio.gather(*(c.wait() for c in children)))
+    stop = asyncio.ensure_future(_until_signalled())
+    await asyncio.wait([waiting, stop], return_when=asyncio.FIRST_COMPLETED)
+    for c in children:
+        if c.returncode is None:
+            c.send_signal(signal.SIGTERM)
+    await asyncio.gather(*(c.wait() for c in children))
+    stop.cancel()
 
 
 async def _broadcasts(runtime) -> None:  # type: ignore[no-untyped-def]
@@ -192,14 +246,43 @@ async def _sweep(settings: Settings) -> None:
         await runtime.close()
 
 
+def _serve_command(settings: Settings, args: argparse.Namespace, argv: list[str]):  # type: ignore[no-untyped-def]
+    if args.child is not None or settings.server.workers == 1:
+        return _serve(settings, args.demo, args.child)
+    if not settings.redis.url:
+        raise ConfigError(
+            "server.workers: more than 1 process needs redis.url "
+            "(conversation state and de-duplication are shared there)"
+        )
+    passed = [a for a in argv if a not in ("--demo",)]
+    return _serve_many(settings, args.demo, _strip_option(passed, "--workers"))
+
+
+def _strip_option(argv: list[str], name: str) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == name:
+            skip = True
+        elif not a.startswith(name + "="):
+            out.append(a)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     if args.command == "init":
         return cmd_init(args)
     try:
         settings = load_settings(_config_path(args))
         if args.command == "serve":
-            overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+            overrides = {
+                k: v
+                for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
+                if v
+            }
             if overrides:
                 settings = load_settings(
                     _config_path(args), server=settings.server.model_dump() | overrides
@@ -217,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = {
         "migrate": lambda: _migrate(settings),
         "chat": lambda: _chat(settings, args.user, args.demo),
-        "serve": lambda: _serve(settings, args.demo),
+        "serve": lambda: _serve_command(settings, args, argv),
         "sweep": lambda: _sweep(settings),
         "worker": lambda: _worker(settings),
         "wechat": lambda: _wechat_menu(settings, args.account),

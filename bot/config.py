@@ -41,6 +41,8 @@ class ServerConfig(_Section):
     port: int = Field(8080, ge=1, le=65535)
     public_url: str = "http://127.0.0.1:8080"  # how the outside world reaches us
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Processes serving the same port (SO_REUSEPORT); more than 1 needs redis.url.
+    workers: int = Field(1, ge=1, le=32)
 
 
 class ShopDefaults(_Section):
