@@ -1,0 +1,328 @@
+"""Message pipeline: simulated users through the real webhooks, against a bare aiohttp ceiling.
+
+    python bench/pipeline.py                      # embedded (SQLite, 1 process) and pg2
+    python bench/pipeline.py --mode embedded --users 32 --seconds 15
+
+Each mode starts `microstore serve` with the Telegram adapter in webhook mode (its Bot API
+pointed at a local stand-in) and one WeChat account, then:
+1. closed loop, `--users` concurrent users, the realistic mix (browse 70%, search 10%,
+   cart 15%, checkout 5%) through POST /telegram/webhook: updates/s, p50, p99;
+2. open loop at half that peak rate: p50, p99 (the latency target holds here);
+3. WeChat text messages through POST /wechat/bench, signed like WeChat signs: p50, p99, p99.9;
+4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it.
+Modes: `embedded` = SQLite, no Redis, 1 process; `pg2` = PostgreSQL + Redis, 2 processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import os
+import random
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import fresh_database, save, table
+from bench.standins import TOKEN
+
+HERE = Path(__file__).resolve().parent
+SECRET = "bench-secret-token"
+WX_TOKEN = "benchWeChatToken"
+PRODUCTS = range(1, 10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(q * len(data)))] * 1000
+
+    def row(self, name: str) -> dict:
+        return {
+            "run": name,
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "per_s": round(self.rate, 1),
+            "p50_ms": round(self.pct(0.5), 1),
+            "p99_ms": round(self.pct(0.99), 1),
+            "p999_ms": round(self.pct(0.999), 1),
+        }
+
+
+def telegram_mix(uid: int) -> list[str]:
+    """One user's next few messages, drawn from the realistic mix."""
+    roll = random.random()
+    if roll < 0.70:
+        return [random.choice(["/catalog", "/catalog 2", f"/product {random.choice(PRODUCTS)}"])]
+    if roll < 0.80:
+        return [f"/search {random.choice(['茶', 'tea', '龙井', 'cake', '围巾'])}"]
+    if roll < 0.95:
+        return [random.choice([f"/add {random.choice(PRODUCTS)} 1", "/cart"])]
+    return [
+        f"/add {random.choice(PRODUCTS)} 1",
+        "/checkout",
+        f"User {uid}",
+        "13800138000",
+        "1 Benchmark Road, Hangzhou",
+        "/checkout confirm",
+    ]
+
+
+_update_ids = itertools.count(1)
+
+
+def update(uid: int, text: str) -> dict:
+    n = next(_update_ids)
+    return {
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": uid, "type": "private"},
+            "from": {"id": uid, "is_bot": False, "first_name": f"U{uid}"},
+        },
+    }
+
+
+def wechat_body(openid: str, text: str) -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
+        f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]>"
+        f"</MsgType><Content><![CDATA[{text}]]></Content><MsgId>{next(_update_ids)}</MsgId>"
+        "</xml>"
+    )
+
+
+def wechat_query() -> dict[str, str]:
+    ts, nonce = str(int(time.time())), secrets.token_hex(5)
+    sig = hashlib.sha1("".join(sorted([WX_TOKEN, ts, nonce])).encode()).hexdigest()
+    return {"signature": sig, "timestamp": ts, "nonce": nonce}
+
+
+async def timed(stats: Stats, coro) -> None:  # type: ignore[no-untyped-def]
+    began = time.perf_counter()
+    try:
+        status = await coro
+        if status != 200:
+            stats.errors += 1
+            return
+    except aiohttp.ClientError:
+        stats.errors += 1
+        return
+    stats.latencies.append(time.perf_counter() - began)
+
+
+async def post(http: aiohttp.ClientSession, url: str, **kw) -> int:  # type: ignore[no-untyped-def]
+    async with http.post(url, **kw) as r:
+        await r.read()
+        return r.status
+
+
+async def closed_loop(users: int, seconds: float, send) -> Stats:  # type: ignore[no-untyped-def]
+    stats = Stats()
+    deadline = time.perf_counter() + seconds
+
+    async def user(uid: int) -> None:
+        while time.perf_counter() < deadline:
+            for text in telegram_mix(uid):
+                await timed(stats, send(uid, text))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(user(10_000 + i) for i in range(users)))
+    stats.elapsed = time.perf_counter() - began
+    return stats
+
+
+async def open_loop(rate: float, seconds: float, send) -> Stats:  # type: ignore[no-untyped-def]
+    """Arrivals at a fixed rate whatever the answers do: latency without queueing in the client."""
+    stats = Stats()
+    tasks = []
+    began = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+        uid = 20_000 + i % 500
+        text = telegram_mix(uid)[0]
+        tasks.append(asyncio.create_task(timed(stats, send(uid, text))))
+    await asyncio.gather(*tasks)
+    stats.elapsed = time.perf_counter() - began
+    return stats
+
+
+async def start(args: list[str], cwd: Path, env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz"):
+                    return proc
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"{args} did not start")
+
+
+def config(db_url: str, redis: str | None, botapi: int) -> str:
+    return f"""
+log_level = "WARNING"
+[database]
+url = "{db_url}"
+{f'[redis]{chr(10)}url = "{redis}"' if redis else ""}
+[server]
+public_url = "https://bench.example.com"
+[shop]
+locale = "en"
+[telegram]
+token = "{TOKEN}"
+mode = "webhook"
+webhook_secret = "{SECRET}"
+api_server = "http://127.0.0.1:{botapi}"
+[wechat]
+api_base = "http://127.0.0.1:{botapi}"
+[[wechat.accounts]]
+name = "bench"
+app_id = "wxbench000000000"
+secret = "bench-secret"
+token = "{WX_TOKEN}"
+shop = "demo"
+"""
+
+
+async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list[dict]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    botapi, port, hello_port = free_port(), free_port(), free_port()
+    standin = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "standins.py"), "botapi", str(botapi)
+    )
+    hello = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "standins.py"), "hello", str(hello_port)
+    )
+    backend = "postgres" if mode == "pg2" else "sqlite"
+    rows: list[dict] = []
+    async with fresh_database(backend, workdir) as db_url:
+        redis = (
+            os.environ.get("MICROSTORE_TEST_REDIS", "redis://127.0.0.1:6379/13")
+            if mode == "pg2"
+            else None
+        )
+        (workdir / "config.toml").write_text(config(db_url, redis, botapi), encoding="utf-8")
+        exe = [
+            sys.executable,
+            "-m",
+            "bot",
+            "-c",
+            str(workdir / "config.toml"),
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+        ] + (["--workers", "2"] if mode == "pg2" else [])
+        await asyncio.sleep(0.5)  # the stand-ins bind
+        server = await start(exe, workdir, env, port)
+        await asyncio.sleep(1.0 if mode == "pg2" else 0.2)
+        base = f"http://127.0.0.1:{port}"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            for pid in PRODUCTS:  # enough stock for the whole run
+                await post(
+                    http,
+                    f"{base}/sim/api/send",
+                    json={"user": "merchant", "text": f"/stock {pid} 1000000"},
+                )
+
+            def tg(uid: int, text: str):  # type: ignore[no-untyped-def]
+                return post(
+                    http, f"{base}/telegram/webhook", json=update(uid, text), headers=headers
+                )
+
+            def wx(uid: int, text: str):  # type: ignore[no-untyped-def]
+                return post(
+                    http,
+                    f"{base}/wechat/bench",
+                    params=wechat_query(),
+                    data=wechat_body(f"oBench{uid:08d}", text).encode(),
+                )
+
+            await closed_loop(users, 2.0, tg)  # warm-up
+            peak = await closed_loop(users, seconds, tg)
+            rows.append(peak.row(f"{mode} telegram peak"))
+            half = await open_loop(peak.rate / 2, seconds, tg)
+            rows.append(half.row(f"{mode} telegram at half peak"))
+            wechat = await closed_loop(users, seconds, wx)
+            rows.append(wechat.row(f"{mode} wechat passive"))
+
+            async def bare(uid: int, text: str) -> int:
+                return await post(
+                    http, f"http://127.0.0.1:{hello_port}/hello", json=update(uid, text)
+                )
+
+            ceiling = await closed_loop(users, seconds, bare)
+            rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
+            rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
+        for proc in (server, standin, hello):
+            proc.send_signal(signal.SIGTERM)
+        for proc in (server, standin, hello):
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--mode", choices=["embedded", "pg2", "both"], default="both")
+    p.add_argument("--users", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=15.0)
+    args = p.parse_args()
+    modes = ["embedded", "pg2"] if args.mode == "both" else [args.mode]
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in modes:
+            rows += asyncio.run(run_mode(mode, args.users, args.seconds, Path(tmp)))
+    print(
+        table(rows, ["run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "ratio"])
+    )
+    print(
+        f"results: {save('pipeline', {'users': args.users, 'seconds': args.seconds, 'runs': rows})}"
+    )
+
+
+if __name__ == "__main__":
+    main()
