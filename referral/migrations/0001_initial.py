@@ -1,0 +1,175 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from referral.models import AgentStatus, BindPolicy, EntryKind, JoinMode, RateKind, WithdrawalStatus
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('store', '0001_initial')]
+
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Agent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('store.Person', source_field='person_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('code', fields.CharField(unique=True, max_length=16)),
+                ('status', fields.CharEnumField(description='PENDING: pending\nACTIVE: active\nREJECTED: rejected', enum_type=AgentStatus, max_length=8)),
+                ('pending_minor', fields.BigIntField(default=0)),
+                ('available_minor', fields.BigIntField(default=0)),
+                ('held_minor', fields.BigIntField(default=0)),
+                ('withdrawn_minor', fields.BigIntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'referral_agent', 'app': 'referral', 'unique_together': (('shop', 'person'),), 'pk_attr': 'id', 'table_description': "An agent of one shop. The balance columns are the ledger's running sums, changed only"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Binding',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('store.Person', source_field='customer_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('agent', fields.ForeignKeyField('referral.Agent', source_field='agent_id', db_constraint=True, to_field='id', related_name='bindings', on_delete=OnDelete.CASCADE)),
+                ('channel', fields.CharField(max_length=16)),
+                ('bound_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'referral_binding', 'app': 'referral', 'unique_together': (('shop', 'customer'),), 'pk_attr': 'id', 'table_description': "The agent a customer belongs to in a shop, by the shop's policy."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderReferral',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.OneToOneField('store.Order', source_field='order_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('order_no', fields.CharField(max_length=16)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('store.Person', source_field='customer_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('total_minor', fields.BigIntField()),
+                ('goods_minor', fields.BigIntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('completed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('release_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('released_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('refunded_minor', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'referral_order', 'app': 'referral', 'indexes': [Index(fields=['released_at', 'release_at'])], 'pk_attr': 'id', 'table_description': 'The agent chain and commission terms in force when an order was placed.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderCommission',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('referral', fields.ForeignKeyField('referral.OrderReferral', source_field='referral_id', db_constraint=True, to_field='id', related_name='commissions', on_delete=OnDelete.CASCADE)),
+                ('agent', fields.ForeignKeyField('referral.Agent', source_field='agent_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('level', fields.IntField()),
+                ('base_minor', fields.BigIntField()),
+                ('amount_minor', fields.BigIntField()),
+            ],
+            options={'table': 'referral_order_commission', 'app': 'referral', 'unique_together': (('referral', 'level'),), 'pk_attr': 'id', 'table_description': 'What one level of the chain earns on an order, fixed when the order was placed.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ProcessedEvent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=120)),
+            ],
+            options={'table': 'referral_processed_event', 'app': 'referral', 'pk_attr': 'id', 'table_description': 'Events without a state change to guard them (refunds) are applied once by key.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ProductRate',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('product', fields.OneToOneField('store.Product', source_field='product_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharEnumField(description='PERCENT: percent\nFIXED: fixed', enum_type=RateKind, max_length=8)),
+                ('value', fields.BigIntField()),
+            ],
+            options={'table': 'referral_product_rate', 'app': 'referral', 'pk_attr': 'id', 'table_description': "A product's own level-1 commission, a percentage or a fixed amount per unit."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ReferralProgram',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.OneToOneField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('join_mode', fields.CharEnumField(default=JoinMode.OPEN, description='OPEN: open\nAPPROVAL: approval\nSPEND: spend', enum_type=JoinMode, max_length=8)),
+                ('join_spend_minor', fields.BigIntField(default=0)),
+                ('policy', fields.CharEnumField(default=BindPolicy.FIRST, description='FIRST: first\nDAYS: days\nLAST: last', enum_type=BindPolicy, max_length=8)),
+                ('policy_days', fields.IntField(default=30)),
+                ('levels', fields.IntField(default=2)),
+                ('rate1_bp', fields.IntField(default=1000)),
+                ('rate2_bp', fields.IntField(default=500)),
+                ('rate3_bp', fields.IntField(default=0)),
+                ('cap_bp', fields.IntField(default=5000)),
+                ('freeze_days', fields.IntField(default=7)),
+                ('withdraw_min_minor', fields.BigIntField(default=1000)),
+                ('withdraw_daily_max_minor', fields.BigIntField(default=500000)),
+                ('withdraw_fee_bp', fields.IntField(default=0)),
+            ],
+            options={'table': 'referral_program', 'app': 'referral', 'pk_attr': 'id', 'table_description': "A shop's referral rules. Rates and fees in basis points (1% = 100)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Touch',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('agent', fields.ForeignKeyField('referral.Agent', source_field='agent_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('customer', fields.ForeignKeyField('store.Person', source_field='customer_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('channel', fields.CharField(max_length=16)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('outcome', fields.CharField(max_length=16)),
+            ],
+            options={'table': 'referral_touch', 'app': 'referral', 'indexes': [Index(fields=['shop_id', 'customer_id'])], 'pk_attr': 'id', 'table_description': 'Every referral touch and what came of it, so any binding can be explained.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Withdrawal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('agent', fields.ForeignKeyField('referral.Agent', source_field='agent_id', db_constraint=True, to_field='id', related_name='withdrawals', on_delete=OnDelete.CASCADE)),
+                ('amount_minor', fields.BigIntField()),
+                ('fee_minor', fields.BigIntField(default=0)),
+                ('status', fields.CharEnumField(default=WithdrawalStatus.PENDING, description='PENDING: pending\nAPPROVED: approved\nREJECTED: rejected', enum_type=WithdrawalStatus, max_length=8)),
+                ('reason', fields.CharField(default='', max_length=300)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'referral_withdrawal', 'app': 'referral', 'indexes': [Index(fields=['shop_id', 'status'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LedgerEntry',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('agent', fields.ForeignKeyField('referral.Agent', source_field='agent_id', db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.CASCADE)),
+                ('order_id', fields.IntField(default=0)),
+                ('order_no', fields.CharField(default='', max_length=16)),
+                ('level', fields.IntField(default=0)),
+                ('kind', fields.CharEnumField(description='COMMISSION: commission\nRELEASE: release\nREVERSAL: reversal\nHOLD: hold\nPAYOUT: payout\nRETURN: return', enum_type=EntryKind, max_length=12)),
+                ('ref', fields.CharField(default='', max_length=64)),
+                ('withdrawal', fields.ForeignKeyField('referral.Withdrawal', source_field='withdrawal_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('pending', fields.BigIntField(default=0)),
+                ('available', fields.BigIntField(default=0)),
+                ('held', fields.BigIntField(default=0)),
+                ('withdrawn', fields.BigIntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'referral_ledger_entry', 'app': 'referral', 'unique_together': (('order_id', 'agent', 'level', 'kind', 'ref'),), 'indexes': [Index(fields=['shop_id', 'created_at'])], 'pk_attr': 'id', 'table_description': "One movement between an agent's buckets. Never edited or deleted."},
+            bases=['Model'],
+        ),
+    ]

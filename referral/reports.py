@@ -1,0 +1,246 @@
+"""What agents and merchants read: earnings per order, the team, the leaderboard, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.functions import Sum
+
+from referral.ledger import Balances, balances
+from referral.models import (
+    Agent,
+    AgentStatus,
+    Binding,
+    EntryKind,
+    LedgerEntry,
+    OrderCommission,
+    OrderReferral,
+    Withdrawal,
+)
+from store.models import Shop
+from store.money import from_minor
+
+EARNING_KINDS = (EntryKind.COMMISSION, EntryKind.REVERSAL)
+
+
+def mask_name(name: str) -> str:
+    """Zhang San -> Z*******; 张三 -> 张*: agents see that someone bought, not who."""
+    name = name.strip()
+    return (name[0] + "*" * max(len(name) - 1, 1)) if name else "*"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEarning:
+    order_no: str
+    buyer: str  # masked
+    level: int
+    amount_minor: int  # what was promised
+    reversed_minor: int  # taken back by refunds
+    state: str  # "placed" | "pending" | "frozen" | "available" | "cancelled"
+    release_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Earnings:
+    agent: Agent
+    balances: Balances
+    orders: list[OrderEarning]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamLevel:
+    level: int
+    customers: list[str]  # masked names
+    agents: list[str]  # masked names of the sub-agents at this level
+
+
+@dataclass(frozen=True, slots=True)
+class Leader:
+    name: str  # masked
+    earned_minor: int
+
+
+class ReportService:
+    async def earnings(self, agent: Agent, limit: int = 10) -> Earnings:
+        commissions = (
+            await OrderCommission.filter(agent_id=agent.id)
+            .order_by("-id")
+            .limit(limit)
+            .prefetch_related("referral__customer")
+        )
+        orders = []
+        for c in commissions:
+            r = c.referral
+            reversed_minor = await _earned(
+                LedgerEntry.filter(
+                    order_id=r.order_id, agent_id=agent.id, level=c.level, kind=EntryKind.REVERSAL
+                )
+            )
+            orders.append(
+                OrderEarning(
+                    order_no=r.order_no,
+                    buyer=mask_name(r.customer.display_name),
+                    level=c.level,
+                    amount_minor=c.amount_minor,
+                    reversed_minor=-reversed_minor,
+                    state=_state(r),
+                    release_at=r.release_at,
+                )
+            )
+        fresh = await Agent.get(id=agent.id)
+        return Earnings(fresh, balances(fresh), orders)
+
+    async def team(self, agent: Agent, levels: int = 3, shown: int = 10) -> list[TeamLevel]:
+        """Customers bound to the agent (level 1), to its sub-agents (level 2), and so on."""
+        shop_id = agent.shop_id  # type: ignore[attr-defined]
+        result: list[TeamLevel] = []
+        frontier = [agent.id]
+        seen = {agent.id}
+        for level in range(1, levels + 1):
+            if not frontier:
+                break
+            bindings = await Binding.filter(
+                shop_id=shop_id, agent_id__in=frontier
+            ).prefetch_related("customer")
+            customer_ids = [b.customer_id for b in bindings]  # type: ignore[attr-defined]
+            subs = await Agent.filter(
+                shop_id=shop_id, person_id__in=customer_ids, status=AgentStatus.ACTIVE
+            ).prefetch_related("person")
+            subs = [a for a in subs if a.id not in seen]
+            result.append(
+                TeamLevel(
+                    level,
+                    [mask_name(b.customer.display_name) for b in bindings][:shown],
+                    [mask_name(a.person.display_name) for a in subs][:shown],
+                )
+            )
+            seen.update(a.id for a in subs)
+            frontier = [a.id for a in subs]
+        return result
+
+    async def leaderboard(
+        self, shop_id: int, period: str, now: datetime, limit: int = 10
+    ) -> list[Leader]:
+        """Commission earned (less refunds) since the start of this week or month, shop time."""
+        shop = await Shop.get(id=shop_id)
+        local = now.astimezone(ZoneInfo(shop.timezone)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        since = local.replace(day=1) if period == "month" else local - timedelta(local.weekday())
+        rows = (
+            await LedgerEntry.filter(shop_id=shop_id, kind__in=EARNING_KINDS, created_at__gte=since)
+            .annotate(p=Sum("pending"), a=Sum("available"))
+            .group_by("agent_id")
+            .values("agent_id", "p", "a")
+        )
+        totals = ((int(r["p"] or 0) + int(r["a"] or 0), r["agent_id"]) for r in rows)
+        ranked = sorted(((s, a) for s, a in totals if s > 0), reverse=True)[:limit]
+        agents = {
+            a.id: a
+            for a in await Agent.filter(id__in=[a for _, a in ranked]).prefetch_related("person")
+        }
+        return [Leader(mask_name(agents[a].person.display_name), s) for s, a in ranked]
+
+    async def ledger_csv(self, shop_id: int) -> str:
+        shop = await Shop.get(id=shop_id)
+        entries = await LedgerEntry.filter(shop_id=shop_id).order_by("id")
+        codes = await _agent_codes(shop_id)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "id",
+                "time",
+                "agent",
+                "order",
+                "level",
+                "kind",
+                "pending",
+                "available",
+                "held",
+                "withdrawn",
+                "currency",
+            ]
+        )
+        for e in entries:
+            writer.writerow(
+                [
+                    e.id,
+                    e.created_at.isoformat(),
+                    codes[e.agent_id],
+                    e.order_no,
+                    e.level or "",  # type: ignore[attr-defined]
+                    e.kind.value,
+                    *(
+                        _money(v, shop.currency)
+                        for v in (e.pending, e.available, e.held, e.withdrawn)
+                    ),
+                    shop.currency,
+                ]
+            )
+        return out.getvalue()
+
+    async def withdrawals_csv(self, shop_id: int) -> str:
+        shop = await Shop.get(id=shop_id)
+        rows = await Withdrawal.filter(shop_id=shop_id).order_by("id")
+        codes = await _agent_codes(shop_id)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "id",
+                "time",
+                "agent",
+                "amount",
+                "fee",
+                "payout",
+                "status",
+                "decided",
+                "reason",
+                "currency",
+            ]
+        )
+        for w in rows:
+            writer.writerow(
+                [
+                    w.id,
+                    w.created_at.isoformat(),
+                    codes[w.agent_id],  # type: ignore[attr-defined]
+                    _money(w.amount_minor, shop.currency),
+                    _money(w.fee_minor, shop.currency),
+                    _money(w.amount_minor - w.fee_minor, shop.currency),
+                    w.status.value,
+                    w.decided_at.isoformat() if w.decided_at else "",
+                    w.reason,
+                    shop.currency,
+                ]
+            )
+        return out.getvalue()
+
+
+def _state(r: OrderReferral) -> str:
+    if r.cancelled_at is not None:
+        return "cancelled"
+    if r.paid_at is None:
+        return "placed"
+    if r.released_at is not None:
+        return "available"
+    return "frozen" if r.release_at is not None else "pending"
+
+
+async def _earned(query: object) -> int:
+    """Commission moved by these entries (pending and available together)."""
+    row = await query.annotate(p=Sum("pending"), a=Sum("available")).first().values("p", "a")  # type: ignore[attr-defined]
+    return int(row["p"] or 0) + int(row["a"] or 0) if row else 0
+
+
+def _money(minor: int, currency: str) -> str:
+    return str(from_minor(minor, currency))
+
+
+async def _agent_codes(shop_id: int) -> dict[int, str]:
+    return dict(await Agent.filter(shop_id=shop_id).values_list("id", "code"))

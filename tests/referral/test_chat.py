@@ -1,0 +1,175 @@
+"""Referral through the command engine: share, bind, earn, settle, withdraw, export."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from referral.ledger import balances, ledger_sums
+from referral.models import Agent, Binding, LedgerEntry, Touch
+from tests.conftest import MERCHANT, Chat, FakeClock
+from tests.test_chat_flow import place_order
+
+
+async def agent_code(chat: Chat, user: str) -> str:
+    reply = (await chat.say(user, "/ref"))[0]
+    found = re.search(r"agent code: ([2-9A-Z]{8})", reply.text)
+    assert found, reply.text
+    return found.group(1)
+
+
+async def test_share_bind_earn_settle_withdraw(chat: Chat, clock: FakeClock) -> None:
+    share = (await chat.say("amy", "/ref"))[0]
+    assert share.image and "/referral/poster/" in share.image and share.private
+    code = await agent_code(chat, "amy")  # asking again: the same agent, the same code
+    assert code in share.text
+
+    invited = await chat.text("bob", f"/start ref_{code}")
+    assert "invited by a**" in invited
+    no = await place_order(chat, "bob", product=1, qty=1)  # 128.00 of tea
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert f"You earned CN¥12.80 on order {no} (level 1)" in chat.pushed("amy")
+    earnings = await chat.text("amy", "/earnings")
+    assert "Pending (orders not yet completed or still frozen): CN¥12.80" in earnings
+    assert f"{no} · b** · level 1 · CN¥12.80" in earnings
+
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    runtime = chat.runtime
+    assert await runtime.referral.ledger.release_due() == 0  # frozen for 7 days
+    clock.advance(days=7, seconds=1)
+    assert await runtime.referral.ledger.release_due() == 1
+    assert await runtime.referral.ledger.release_due() == 0  # a second sweep changes nothing
+    assert "Available: CN¥12.80" in await chat.text("amy", "/earnings")
+
+    assert "withdraw 10.00 or more" in await chat.text("amy", "/withdraw 5")
+    assert "not enough" in await chat.text("amy", "/withdraw 20")
+    asked = await chat.text("amy", "/withdraw 12.80")
+    assert "Withdrawal #1 of CN¥12.80 is waiting" in asked
+    assert "asks to withdraw CN¥12.80 (#1)" in chat.pushed(MERCHANT)
+    assert "#1 · amy" in await chat.text(MERCHANT, "/wd")
+    assert "marked paid" in await chat.text(MERCHANT, "/wdok 1")
+    assert "decided already" in await chat.text(MERCHANT, "/wdno 1 late")
+    assert "withdrawal #1 was paid: CN¥12.80" in chat.pushed("amy")
+    text = await chat.text("amy", "/earnings")
+    assert "Available: CN¥0.00" in text and "Withdrawn: CN¥12.80" in text
+
+    agent = await Agent.get(code=code)
+    assert await ledger_sums(agent.id) == balances(agent)
+    csv_text = await chat.text(MERCHANT, "/refexport ledger")
+    assert csv_text.splitlines()[0].startswith("id,time,agent,order,level,kind")
+    assert f"{code},{no},1,commission,12.80,0.00" in csv_text
+    assert "payout" in csv_text
+    wd_csv = await chat.text(MERCHANT, "/refexport withdrawals")
+    assert "1,2026-11-28" in wd_csv and "approved" in wd_csv
+
+
+async def test_rejected_withdrawal_returns_the_money(chat: Chat, clock: FakeClock) -> None:
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    await chat.runtime.referral.ledger.release_due()
+    await chat.say("amy", "/withdraw 12")
+    assert "Usage: /wdno" in await chat.text(MERCHANT, "/wdno 1")
+    assert "refused" in await chat.text(MERCHANT, "/wdno 1 wrong account name")
+    text = await chat.text("amy", "/earnings")
+    assert "Available: CN¥12.80" in text and "wrong account name" in text
+
+
+async def test_refund_before_settlement_reverses_pending(chat: Chat) -> None:
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say("bob", f"/refund {no} changed my mind")
+    await chat.say(MERCHANT, f"/refundok {no}")
+    text = await chat.text("amy", "/earnings")
+    assert "Pending (orders not yet completed or still frozen): CN¥0.00" in text
+    assert "refunded: -CN¥12.80" in text
+    kinds = sorted(e.kind.value for e in await LedgerEntry.all())
+    assert kinds == ["commission", "reversal"]
+
+
+async def test_two_levels_and_the_team(chat: Chat) -> None:
+    top = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{top}")
+    sub = await agent_code(chat, "bob")  # bob becomes an agent under amy
+    await chat.say("cat", f"/start ref_{sub}")
+    no = await place_order(chat, "cat", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert "CN¥12.80" in await chat.text("bob", "/earnings")  # level 1: 10%
+    amy = await chat.text("amy", "/earnings")
+    assert f"{no} · c** · level 2 · CN¥6.40" in amy  # level 2: 5%
+    team = await chat.text("amy", "/team")
+    assert "Level 1: 1 customers, 1 agents" in team
+    assert "Level 2: 1 customers, 0 agents" in team
+    top_board = await chat.text("cat", "/top")
+    assert top_board.index("b**") < top_board.index("a**")
+
+
+async def test_no_self_referral_and_no_cycles(chat: Chat) -> None:
+    a = await agent_code(chat, "amy")
+    assert "your own share link" in await chat.text("amy", f"/start ref_{a}")
+    await chat.say("bob", f"/start ref_{a}")
+    b = await agent_code(chat, "bob")
+    await chat.say("amy", f"/start ref_{b}")  # amy is above bob: binding her under him loops
+    amy = await Agent.get(code=a)
+    assert not await Binding.exists(customer_id=amy.person_id)
+    outcomes = [t.outcome for t in await Touch.all().order_by("id")]
+    assert outcomes == ["self", "bound", "cycle"]
+
+
+async def test_merchant_rules(chat: Chat) -> None:
+    assert "Level 1: 10%" in await chat.text(MERCHANT, "/commission")
+    text = await chat.text(MERCHANT, "/commission 20 10 5")
+    assert "Level 3: 5%" in text and "Saved" in text
+    assert "at most 50%" in await chat.text(MERCHANT, "/commission 40 20")
+    assert "1 to 3 levels" in await chat.text(MERCHANT, "/commission 10 5 3 1")
+    assert "“ten” is not a percentage" in await chat.text(MERCHANT, "/commission ten")
+    text = await chat.text(MERCHANT, "/commission #1 ¥8")
+    assert "per item" in text and "CN¥8.00" in text
+    assert "first touch, for 30 days" in await chat.text(MERCHANT, "/refpolicy days 30")
+    assert "last touch" in await chat.text(MERCHANT, "/refpolicy last")
+    assert "apply with /apply" in await chat.text(MERCHANT, "/refset join approval")
+    assert "only the shop" in await chat.text("amy", "/commission 50")
+
+
+async def test_approval_mode(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/refset join approval")
+    assert "apply with /apply" in await chat.text("amy", "/ref")
+    assert "waiting for the merchant" in await chat.text("amy", "/apply")
+    assert "waiting for approval" in await chat.text(MERCHANT, "/agents")
+    assert "is an agent now" in await chat.text(MERCHANT, "/agentok amy")
+    assert "agent code" in await chat.text("amy", "/ref")
+    assert "is not an agent" in await chat.text(MERCHANT, "/agentno amy")
+    assert "has not accepted you" in await chat.text("amy", "/ref")
+    assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")  # what was earned stays
+    assert "not an agent of this shop yet" in await chat.text("bob", "/earnings")
+
+
+async def test_spend_mode(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/refset join spend 100")
+    assert "spend 100.00 more" in await chat.text("amy", "/ref")
+    no = await place_order(chat, "amy", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert "agent code" in await chat.text("amy", "/ref")
+
+
+async def test_the_servers_sweeper_releases_commission(chat: Chat, clock: FakeClock) -> None:
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=7, minutes=1)
+    chat.runtime.start_sweeper(every=0.01)
+    for _ in range(200):
+        if (await Agent.get(code=code)).available_minor:
+            break
+        await asyncio.sleep(0.01)
+    assert (await Agent.get(code=code)).available_minor == 1280
