@@ -70,7 +70,7 @@ class Engine:
         identity = await s.people.identify(
             msg.platform, msg.user_id, msg.display_name, private=not msg.is_group
         )
-        person = await s.people.person(identity.person_id)  # type: ignore[attr-defined]
+        person = identity.person
         shop = None
         if msg.is_group:
             shop = await s.shops.shop_for_group(msg.platform, msg.chat_id)

@@ -14,7 +14,9 @@ class PeopleService:
         self, platform: str, user_id: str, display_name: str = "", *, private: bool = False
     ) -> Identity:
         """The identity for (platform, user id), created with its person on first contact."""
-        ident = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
+        ident = await Identity.get_or_none(
+            platform=platform, platform_user_id=user_id
+        ).select_related("person")  # one query for both: this runs on every message
         if ident is None:
             name = display_name[:64] or user_id[:64]
             try:
@@ -28,7 +30,9 @@ class PeopleService:
                         private_chat_ok=private,
                     )
             except IntegrityError:  # a concurrent first message created it
-                ident = await Identity.get(platform=platform, platform_user_id=user_id)
+                ident = await Identity.get(
+                    platform=platform, platform_user_id=user_id
+                ).select_related("person")
         changes: dict[str, object] = {}
         if private and not ident.private_chat_ok:
             changes["private_chat_ok"] = True
