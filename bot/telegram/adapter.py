@@ -12,6 +12,7 @@ from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.convert import callback_to_incoming, is_group, message_to_incoming
 from bot.telegram.delivery import Delivery, Origin
 from bot.telegram.locales import Locales
+from bot.telegram.serial import KeyedLocks
 from handlers.engine import Engine
 from handlers.types import Incoming, Outgoing
 
@@ -29,6 +30,7 @@ class TelegramAdapter:
         self.codec = codec
         self.delivery = delivery
         self.locales = locales
+        self._serial = KeyedLocks()
 
     async def username(self) -> str:
         """telegram.bot_username when configured, else what getMe says (asked once)."""
@@ -66,8 +68,9 @@ class TelegramAdapter:
         ))
 
     async def _answer(self, incoming: Incoming, origin: Origin) -> None:
-        replies = await self.engine.handle(incoming)
-        await self.delivery.deliver(replies, origin)
+        async with self._serial.hold(incoming.user_id):
+            replies = await self.engine.handle(incoming)
+            await self.delivery.deliver(replies, origin)
 
     async def send_outgoing(self, outgoing: Outgoing) -> None:
         """Notifications and broadcasts from the core (runtime.register_sender)."""

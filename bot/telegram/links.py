@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Literal
 
 from aiogram import Bot
-from aiogram.utils.deep_linking import create_start_link, create_startgroup_link
+from aiogram.utils.deep_linking import (
+    create_deep_link,
+    create_start_link,
+    create_startgroup_link,
+)
 
 LinkKind = Literal["shop", "ref", "gb"]
 
@@ -27,3 +31,16 @@ async def start_link(bot: Bot, kind: LinkKind, code: str) -> str:
 async def add_to_group_link(bot: Bot, shop_slug: str) -> str:
     """A link a merchant opens to add the bot to a group, landing in their shop."""
     return await create_startgroup_link(bot, f"shop_{shop_slug}")
+
+
+async def share_link(account: str, payload: str) -> str | None:
+    """The core's link-maker port (referral share links): ``t.me/<bot>?start=<payload>``.
+
+    None when there is no bot username, or the payload can't travel in a link.
+    """
+    if not account:
+        return None
+    try:
+        return create_deep_link(username=account.lstrip("@"), link_type="start", payload=payload)
+    except ValueError:
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -21,16 +22,18 @@ from bot.telegram.commands import publish_commands
 from bot.telegram.convert import PLATFORM
 from bot.telegram.delivery import Delivery
 from bot.telegram.gate import UpdateGate, log_error
+from bot.telegram.links import share_link
 from bot.telegram.locales import Locales
 from bot.telegram.payments import TelegramPayments
+from bot.telegram.refunds import register_refund_gateways
 from bot.telegram.router import build_router
 from bot.telegram.webhook import WEBHOOK_PATH, WebhookHandler
-from store.events import OrderRefunded
 
 log = logging.getLogger(__name__)
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret token
 POLLING_RESTART_SECONDS = 5.0
+STARTUP_CLAIM_SECONDS = 300  # processes starting within this window set the webhook once
 
 
 @dataclass
@@ -53,6 +56,11 @@ def _check_settings(settings: Settings) -> str | None:
     """The webhook secret (webhook mode), after checking what the mode needs."""
     tg = settings.telegram
     if tg.mode != "webhook":
+        if settings.server.workers > 1:
+            raise ConfigError(
+                "telegram.mode: polling runs in one process; with server.workers > 1 "
+                "use webhook mode"
+            )
         return None
     secret = tg.webhook_secret.get_secret_value() if tg.webhook_secret else ""
     if not secret:
@@ -86,7 +94,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     dispatcher.include_router(build_router(adapter, payments))
 
     runtime.register_sender(PLATFORM, adapter.send_outgoing)
-    services.bus.subscribe(OrderRefunded, payments.on_refunded)
+    register_refund_gateways(services.refunds, bot)
+    if runtime.referral is not None:  # referral share links, made with aiogram's helpers
+        runtime.referral.links[PLATFORM] = share_link
 
     parts = TelegramParts(runtime, bot, dispatcher, adapter, payments, settings.telegram.mode)
     app[TELEGRAM] = parts
@@ -103,23 +113,39 @@ async def _on_startup(app: web.Application) -> None:
     parts = app[TELEGRAM]
     settings = parts.runtime.settings
     bot, dispatcher = parts.bot, parts.dispatcher
+    if parts.mode == "polling":
+        await _publish_commands(parts)
+        parts.polling = asyncio.create_task(
+            _poll_forever(bot, dispatcher), name="telegram-polling"
+        )
+        return
+    secret = settings.telegram.webhook_secret
+    assert secret is not None
+    url = settings.server.public_url.rstrip("/") + WEBHOOK_PATH
+    allowed = dispatcher.resolve_used_update_types()
+    # Several serving processes start together: one of them tells Telegram (Redis decides).
+    fingerprint = hashlib.sha256(
+        "|".join([url, secret.get_secret_value(), *allowed]).encode()
+    ).hexdigest()[:16]
+    if not await parts.runtime.dedup.first_time(
+        f"telegram:startup:{bot.id}:{fingerprint}", STARTUP_CLAIM_SECONDS
+    ):
+        log.info("telegram: webhook and menu already set by another process")
+        return
+    await _publish_commands(parts)
     try:
-        await publish_commands(bot, parts.runtime.engine.registry)
+        await bot.set_webhook(
+            url=url, secret_token=secret.get_secret_value(), allowed_updates=allowed
+        )
+    except Exception:
+        log.exception("telegram: setWebhook failed; updates will not arrive until it works")
+
+
+async def _publish_commands(parts: TelegramParts) -> None:
+    try:
+        await publish_commands(parts.bot, parts.runtime.engine.registry)
     except Exception:
         log.exception("telegram: could not publish the command menu")
-    if parts.mode == "webhook":
-        secret = settings.telegram.webhook_secret
-        assert secret is not None
-        try:
-            await bot.set_webhook(
-                url=settings.server.public_url.rstrip("/") + WEBHOOK_PATH,
-                secret_token=secret.get_secret_value(),
-                allowed_updates=dispatcher.resolve_used_update_types(),
-            )
-        except Exception:
-            log.exception("telegram: setWebhook failed; updates will not arrive until it works")
-        return
-    parts.polling = asyncio.create_task(_poll_forever(bot, dispatcher), name="telegram-polling")
 
 
 async def _poll_forever(bot: Bot, dispatcher: Dispatcher) -> None:

@@ -1,9 +1,10 @@
-"""Telegram Payments: invoices, pre-checkout answers, successful payments, refunds.
+"""Telegram Payments: invoices, pre-checkout answers, successful payments.
 
 Amounts cross the boundary as integer minor units (``store.money.to_minor``); inside
 they are the order's Decimal total. A payment is confirmed through the store's payment
 port, keyed by ``telegram_payment_charge_id``, so a repeated or concurrent delivery of
-the same payment pays the order once.
+the same payment pays the order once. Refunds go through the store's refund outbox
+(``bot.telegram.refunds``).
 """
 
 from __future__ import annotations
@@ -13,27 +14,23 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
 
 from bot.config import TelegramConfig
 from bot.telegram import texts
-from bot.telegram.convert import PLATFORM
 from bot.telegram.locales import Locales
+from bot.telegram.refunds import METHOD_PROVIDER, METHOD_STARS
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale
 from handlers.types import Outgoing, Reply
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, OrderNotFound, StoreError
-from store.events import OrderRefunded
-from store.models import Identity, Order, OrderStatus
+from store.models import Order, OrderStatus
 from store.money import format_money, from_minor, to_minor
 from store.services import StoreServices
 
 log = logging.getLogger(__name__)
 
 STARS = "XTR"
-METHOD_PROVIDER = "telegram"  # paid through a payments provider (card)
-METHOD_STARS = "telegram_stars"
 PRE_CHECKOUT_BUDGET_SECONDS = 6.0  # Telegram waits 10 s for the answer
 _PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
 MAX_TITLE = 32
@@ -149,9 +146,7 @@ class TelegramPayments:
         try:
             order = await self.services.orders.get(no)
             if order.currency != payment.currency:
-                log.error("telegram payment %s: %s paid for order %s in %s; not applied",
-                          charge, payment.currency, no, order.currency)
-                return
+                raise AmountMismatch(no=order.order_no)
             result = await self.services.payments.confirm(
                 no, method_for(payment.currency), charge,
                 from_minor(payment.total_amount, payment.currency),
@@ -178,38 +173,6 @@ class TelegramPayments:
                        amount=format_money(from_minor(minor, currency), currency, shop.locale),
                        reason=error_text(shop.locale, err))
         await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
-
-    # -- refunds ------------------------------------------------------------------------
-
-    async def on_refunded(self, event: OrderRefunded) -> None:
-        if event.payment_method == METHOD_STARS:
-            await self._refund_stars(event)
-        elif event.payment_method == METHOD_PROVIDER:
-            await self._tell_staff(event, texts.REFUND_AT_PROVIDER)
-
-    async def _refund_stars(self, event: OrderRefunded) -> None:
-        payer = await Identity.filter(person_id=event.person_id, platform=PLATFORM).first()
-        if payer is None or not payer.platform_user_id.isdigit():
-            log.error("order %s: no Telegram account to refund Stars to", event.order_no)
-            await self._tell_staff(event, texts.REFUND_STARS_FAILED)
-            return
-        try:
-            await self.bot.refund_star_payment(
-                user_id=int(payer.platform_user_id),
-                telegram_payment_charge_id=event.provider_payment_id,
-            )
-        except TelegramAPIError as e:
-            log.error("order %s: Stars refund refused: %s", event.order_no, e.message)
-            await self._tell_staff(event, texts.REFUND_STARS_FAILED)
-            return
-        log.info("order %s: %s Stars refunded", event.order_no, event.refunded)
-
-    async def _tell_staff(self, event: OrderRefunded, msgid: str) -> None:
-        shop = await self.services.shops.get(event.shop_id)
-        amount = format_money(event.refunded, event.currency, shop.locale)
-        text = texts.t(shop.locale, msgid, no=event.order_no, amount=amount,
-                       charge=event.provider_payment_id)
-        await self._notify_staff(event.shop_id, text)
 
     async def _notify_staff(self, shop_id: int, text: str) -> None:
         """To the shop's owner and staff, on whichever platform each of them uses."""

@@ -29,13 +29,6 @@ PAY_UNAVAILABLE = N_("Payment is not possible right now. Please try again in a m
 PAYMENT_NOT_APPLIED = N_("A Telegram payment of {amount} for order {no} arrived but was not "
                          "applied: {reason} Please refund the buyer (Telegram charge {charge}).")
 
-# Refunds of payments made through a payment provider (not Stars).
-REFUND_AT_PROVIDER = N_("Order {no} is refunded. It was paid through Telegram's payment "
-                        "provider: please send the {amount} back in the provider's dashboard "
-                        "(Telegram charge {charge}).")
-REFUND_STARS_FAILED = N_("Order {no} is refunded, but Telegram did not return the {amount} to "
-                         "the buyer. Please refund them yourself (Telegram charge {charge}).")
-
 
 def t(locale: str, msgid: str, **params: object) -> str:
     return translate(locale, msgid, **params)

@@ -10,7 +10,6 @@ from aiogram.types import Update
 from bot.telegram import TELEGRAM
 from bot.telegram.convert import message_to_incoming
 from bot.telegram.links import add_to_group_link, start_link
-from store.demo import DEMO_SLUG
 
 from . import updates as u
 from .conftest import Harness
@@ -62,8 +61,25 @@ async def test_shop_deep_link_chooses_the_shop(tg: Harness) -> None:
     assert "Green tea" in tg.last_to(ALICE).params["text"]
 
 
-@pytest.mark.parametrize("payload", ["ref_AB12", "gb_X9", f"shop_{DEMO_SLUG}"])
-async def test_each_payload_kind_is_answered(tg: Harness, payload: str) -> None:
-    await tg.send(u.message(ALICE, f"/start {payload}"))
-    welcome = tg.last_to(ALICE)
-    assert tg.buttons(welcome), welcome.params["text"]
+async def test_referral_link_is_made_by_the_adapter_and_binds_the_newcomer(tg: Harness) -> None:
+    await tg.send(u.message(ALICE, "/ref"))
+    offer = tg.last_to(ALICE, "sendMessage", "sendPhoto")
+    text = offer.params.get("caption") or offer.params["text"]
+    link = next(w for w in text.split() if w.startswith("https://t.me/"))
+    param = _start_param(link)
+    assert param.startswith("ref_")
+
+    bob = 222
+    await tg.send(u.message(bob, f"/start {param}", name="Bob"))
+    answers = tg.to_chat(bob, "sendMessage", "sendPhoto")
+    assert len(answers) == 2  # the welcome, and the referral's own greeting
+
+
+async def test_group_buy_payload_reaches_group_buying(tg: Harness) -> None:
+    await tg.send(u.message(ALICE, "/start gb_X9"))
+    assert "X9" in tg.last_to(ALICE).params["text"]  # answered by the group-buy feature
+
+
+async def test_unknown_payload_still_gets_the_welcome(tg: Harness) -> None:
+    await tg.send(u.message(ALICE, "/start something_else"))
+    assert tg.buttons(tg.last_to(ALICE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from store.models import Order, OrderStatus, Payment
+from store.models import Order, OrderStatus, Payment, RefundJob, RefundStatus
 from store.money import to_minor
 
 from . import updates as u
@@ -95,16 +95,20 @@ async def test_payment_the_order_cannot_take_is_reported_to_staff(tg: Harness) -
     assert len(told) == 1 and no in told[0].params["text"]
 
 
-async def test_provider_refund_tells_the_merchant(tg: Harness) -> None:
+async def test_provider_refund_is_left_to_the_merchant(tg: Harness) -> None:
     await make_demo_staff(tg, MERCHANT)
     no, amount = await _order(tg)
     await tg.send(u.successful_payment(ALICE, no, amount, charge_id="card-charge-9"))
     await tg.send(u.message(ALICE, f"/refund {no} arrived broken"))
     await tg.send(u.message(MERCHANT, f"/refundok {no}", name="Mia"))
     assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
+    assert await tg.runtime.services.refunds.process_due() == 1
+    await tg.settle()
+    job = await RefundJob.get(order__order_no=no)
+    assert job.status == RefundStatus.MANUAL and job.provider_payment_id == "card-charge-9"
     assert tg.fake.sent("refundStarPayment") == []
-    told = [c for c in tg.to_chat(MERCHANT) if "card-charge-9" in c.params["text"]]
-    assert len(told) == 1 and no in told[0].params["text"]
+    told = [c for c in tg.to_chat(MERCHANT) if no in c.params["text"]]
+    assert told  # the core tells the merchant to return the money by hand
 
 
 async def test_stars_invoice_payment_and_refund(stars: Harness) -> None:
@@ -123,7 +127,26 @@ async def test_stars_invoice_payment_and_refund(stars: Harness) -> None:
 
     await stars.send(u.message(ALICE, f"/refund {no} changed my mind"))
     await stars.runtime.services.orders.approve_refund(await Order.get(order_no=no))
-    await stars.settle()
+    # Telegram fails once: the outbox keeps the job and tries again later
+    stars.fake.fail("refundStarPayment", 500, "Internal Server Error")
+    assert await stars.runtime.services.refunds.process_due() == 0
+    job = await RefundJob.get(order__order_no=no)
+    assert job.status == RefundStatus.PENDING and job.last_error
+    assert await stars.runtime.services.refunds.process_due(now=job.next_attempt_at) == 1
     assert stars.fake.sent("refundStarPayment") == [
         {"user_id": ALICE, "telegram_payment_charge_id": "stars-charge-1"}
     ]
+    job = await RefundJob.get(order__order_no=no)
+    assert job.status == RefundStatus.DONE and job.provider_refund_id == "stars-charge-1"
+
+
+async def test_stars_refund_already_done_at_telegram_counts_as_done(stars: Harness) -> None:
+    invoice = await checkout_to_invoice(stars, ALICE)
+    no = invoice["payload"]
+    total = int((await Order.get(order_no=no)).total)
+    await stars.send(u.successful_payment(ALICE, no, total, "XTR", charge_id="stars-2"))
+    await stars.send(u.message(ALICE, f"/refund {no} oops"))
+    await stars.runtime.services.orders.approve_refund(await Order.get(order_no=no))
+    stars.fake.fail("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+    assert await stars.runtime.services.refunds.process_due() == 1
+    assert (await RefundJob.get(order__order_no=no)).status == RefundStatus.DONE

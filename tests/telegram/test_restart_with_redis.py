@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.app import build_app
+from bot.config import ConfigError
+from bot.runtime import build_runtime
+
 from . import updates as u
 from .conftest import Harness, make_settings, start_harness
 from .fake_bot_api import FakeBotAPI
@@ -92,3 +96,38 @@ async def test_restart_mid_checkout_loses_nothing(
         assert order.contact_name == "Alice Zhang" and order.phone == "13800138000"
     finally:
         await _stop(second)
+
+
+async def test_several_processes_set_the_webhook_once(
+    fake_bot_api: FakeBotAPI, tmp_path: Path, redis_url: str
+) -> None:
+    settings = make_settings(fake_bot_api, tmp_path, redis={"url": redis_url})
+    first, _ = await start_harness(fake_bot_api, settings)
+    second, _ = await start_harness(fake_bot_api, settings)  # e.g. serve --workers 2
+    try:
+        assert len(fake_bot_api.sent("setWebhook")) == 1
+        assert len(fake_bot_api.sent("setMyCommands")) == 2  # English and Chinese, once
+        # both serve the webhook; the one Redis drops a repeat whichever process gets it
+        update = u.message(ALICE, "/catalog")
+        await first.send(update)
+        await second.send(update)
+        assert len(first.to_chat(ALICE)) == 1
+    finally:
+        await _stop(first)
+        await _stop(second)
+
+
+async def test_polling_is_refused_with_several_workers(
+    fake_bot_api: FakeBotAPI, tmp_path: Path, redis_url: str
+) -> None:
+    settings = make_settings(fake_bot_api, tmp_path, redis={"url": redis_url},
+                             mode="polling", webhook_secret=None)
+    settings = settings.model_copy(
+        update={"server": settings.server.model_copy(update={"workers": 2})}
+    )
+    runtime = await build_runtime(settings, create_schema=True)
+    try:
+        with pytest.raises(ConfigError, match=r"telegram\.mode"):
+            await build_app(runtime, simulator=False)
+    finally:
+        await runtime.close()

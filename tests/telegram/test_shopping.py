@@ -43,7 +43,7 @@ async def test_browse_add_checkout_pay(tg: Harness) -> None:
     assert paid.payment_method == "telegram"
     # the core's "order paid" notification reaches the buyer through the adapter
     note = tg.last_to(ALICE)
-    assert no in note["text"]
+    assert no in note.params["text"]
 
 
 async def test_catalog_paging_edits_in_place(tg: Harness) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.ports import MemoryKV
 from bot.telegram.callbacks import KEY_MARK, MAX_CALLBACK_BYTES, CallbackCodec
 from bot.telegram.convert import addressed_text, split_start
 from bot.telegram.render import MAX_TEXT, chunks, escape, keyboard
+from bot.telegram.serial import KeyedLocks
 from handlers.types import Button
 
 
@@ -76,3 +79,19 @@ def test_split_start() -> None:
     assert split_start("/start shop_demo") == ("/start", "shop_demo")
     assert split_start("/start") == ("/start", None)
     assert split_start("/catalog 2") == ("/catalog 2", None)
+
+
+async def test_keyed_locks_serialise_one_key_and_forget_it() -> None:
+    locks = KeyedLocks()
+    order: list[str] = []
+
+    async def work(key: str, name: str, pause: float) -> None:
+        async with locks.hold(key):
+            order.append(f"{name}+")
+            await asyncio.sleep(pause)
+            order.append(f"{name}-")
+
+    await asyncio.gather(work("alice", "a1", 0.05), work("alice", "a2", 0), work("bob", "b", 0))
+    assert order.index("a1-") < order.index("a2+")  # same person: one after the other
+    assert order.index("b+") < order.index("a1-")  # someone else: not kept waiting
+    assert len(locks) == 0
