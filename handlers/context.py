@@ -10,6 +10,7 @@ from handlers.i18n import render, translate
 from handlers.state import StateStore
 from handlers.status import status_label
 from handlers.types import Button, Incoming, Reply
+from referral.services import ReferralServices
 from store.errors import PermissionDenied, ShopNotFound
 from store.models import Identity, Person, Role, Shop
 from store.money import format_money
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 # Start payload prefix (ref, gb) -> what happens; set by the capability that owns the prefix.
 StartHook = Callable[[str, "Context"], Awaitable[list[Reply]]]
+# Called for every private message once the context is known (the community's last-seen).
+ContactHook = Callable[["Context"], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -34,6 +37,7 @@ class Context:
     state: StateStore
     registry: Registry
     start_hooks: dict[str, StartHook] = field(default_factory=dict)
+    referral: ReferralServices | None = None  # agents and commissions, when wired
 
     @property
     def state_key(self) -> str:

@@ -60,7 +60,9 @@ MESSAGES: dict[str, str] = {
     "gb_cap": N_("“cap” must be at least {low} seats (one group)."),
     "gb_bad_window": N_("The offer's end must be in the future."),
     "gb_bad_date": N_("“{value}” is not a date. Write it like 2026-12-31 or 2026-12-31T20:00."),
-    "gb_bad_option": N_("There is no option “{name}”. Options: leader, min, limit, cap, pay."),
+    "gb_bad_option": N_(
+        "There is no option “{name}”. Options: leader, min, limit, cap, pay, start."
+    ),
     "gb_campaign_not_found": N_("There is no group-buy offer #{id} here. See /groupbuys."),
     "gb_group_not_found": N_("There is no group {group}. Check the code, or see /groupbuys."),
     "gb_campaign_closed": N_("Group-buy offer #{id} is not open for new groups."),
@@ -78,9 +80,10 @@ MESSAGES: dict[str, str] = {
     "csv_bad_visible": N_("“{value}” is not yes or no."),
     "bad_segment": N_(
         "“{segment}” is not a segment. Use all, tag:<tag>, product:<id>, category:<name>, "
-        "idle:<days> or groups."
+        "idle:<days>, groups or agents."
     ),
     "bad_tag": N_("A tag is one word of at most {high} characters."),
+    "bad_quiet_hours": N_("Quiet hours are whole hours from 0 to 23, e.g. /quiet 22 8."),
     "bad_broadcast_text": N_("A broadcast has 1 to {high} characters."),
     "bad_time": N_("“{value}” is not a time. Write HH:MM or YYYY-MM-DD HH:MM."),
     "time_passed": N_("{value} has already passed."),

@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from store.cart import CartService
 from store.catalog import CatalogService
 from store.clock import Clock, utcnow
+from store.community.service import Community
 from store.events import EventBus
+from store.groupbuy.service import GroupBuyService
+from store.groupbuy.sweep import GroupSweep
+from store.login_links import LoginLinks
 from store.orders import OrderService
 from store.payments import PaymentService
 from store.people import PeopleService
@@ -25,7 +29,11 @@ class StoreServices:
     payments: PaymentService
     refunds: RefundOutbox
     bus: EventBus
+    logins: LoginLinks
+    groupbuys: GroupBuyService
+    groupbuy_sweep: GroupSweep
     clock: Clock = field(default=utcnow)
+    community: Community = field(default_factory=Community.build)
 
     @classmethod
     def build(
@@ -38,14 +46,21 @@ class StoreServices:
     ) -> StoreServices:
         bus = EventBus()
         refunds = RefundOutbox(bus, clock)
+        orders = OrderService(bus, clock, refunds)
+        groupbuys = GroupBuyService(orders, bus, clock)
+        groupbuys.subscribe()
         return cls(
             shops=ShopService(default_shop, locale, currency),
             people=PeopleService(),
             catalog=CatalogService(),
             carts=CartService(),
-            orders=OrderService(bus, clock, refunds),
+            orders=orders,
             payments=PaymentService(bus, clock),
             refunds=refunds,
             bus=bus,
+            logins=LoginLinks(clock),
+            groupbuys=groupbuys,
+            groupbuy_sweep=GroupSweep(groupbuys),
             clock=clock,
+            community=Community.build(clock),
         )

@@ -6,12 +6,16 @@ from handlers.commands import (
     browse,
     cart,
     checkout,
+    community,
+    dashboard,
     general,
+    groupbuy,
     merchant_orders,
     merchant_shop,
     orders,
+    referral,
 )
-from handlers.context import StartHook
+from handlers.context import ContactHook, StartHook
 
 ROUTERS = [
     general.router,
@@ -21,7 +25,13 @@ ROUTERS = [
     orders.router,
     merchant_shop.router,
     merchant_orders.router,
+    dashboard.router,
+    community.router,
+    referral.router,
+    groupbuy.router,
 ]
-FLOWS = {"checkout": checkout.checkout_step}
+FLOWS = {"checkout": checkout.checkout_step, groupbuy.FLOW: groupbuy.groupbuy_step}
 # Start payload prefix -> hook, e.g. "gb" for gb_<code>; `shop_` is handled by /start itself.
-START_HOOKS: dict[str, StartHook] = {}
+START_HOOKS: dict[str, StartHook] = {"ref": referral.start_hook, "gb": groupbuy.start_hook}
+# Called on every private message to a shop: the community's subscribe-on-first-contact.
+CONTACT_HOOKS: list[ContactHook] = [community.touch]

@@ -1,5 +1,9 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from store.community.models import BroadcastStatus, DeliveryStatus, SubscriptionStatus
+from store.groupbuy.models import CampaignStatus, GroupStatus, SeatStatus
 from store.models import OrderStatus, RefundStatus, Role
 from tortoise.fields.base import OnDelete
 from tortoise import fields
@@ -37,6 +41,29 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Broadcast',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_by', fields.ForeignKeyField('store.Person', source_field='created_by_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('segment', fields.CharField(max_length=64)),
+                ('text', fields.TextField(unique=False)),
+                ('image_url', fields.CharField(null=True, max_length=500)),
+                ('buttons', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharEnumField(default=BroadcastStatus.DRAFT, description='DRAFT: draft\nSCHEDULED: scheduled\nSENDING: sending\nPAUSED: paused\nDONE: done\nCANCELLED: cancelled', enum_type=BroadcastStatus, max_length=12)),
+                ('scheduled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('audience_cursor', fields.IntField(default=0)),
+                ('audience_done', fields.BooleanField(default=False)),
+                ('total', fields.IntField(default=0)),
+                ('recovered', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'community_broadcast', 'app': 'store', 'indexes': [Index(fields=['status', 'scheduled_at']), Index(fields=['shop_id', 'id'])], 'pk_attr': 'id', 'table_description': "A message to a segment of a shop's community, sent at a paced rate."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Category',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -44,6 +71,28 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=40)),
             ],
             options={'table': 'category', 'app': 'store', 'unique_together': (('shop', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CommunitySettings',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.OneToOneField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('quiet_start', fields.IntField(default=22)),
+                ('quiet_end', fields.IntField(default=8)),
+            ],
+            options={'table': 'community_settings', 'app': 'store', 'pk_attr': 'id', 'table_description': "A shop's community preferences: the quiet hours (local) when scheduled sends wait."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CustomerTag',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('store.Person', source_field='person_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('tag', fields.CharField(max_length=32)),
+            ],
+            options={'table': 'community_tag', 'app': 'store', 'unique_together': (('shop', 'person', 'tag'),), 'indexes': [Index(fields=['shop_id', 'tag'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -73,6 +122,25 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'identity', 'app': 'store', 'unique_together': (('platform', 'platform_user_id'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Delivery',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('broadcast', fields.ForeignKeyField('store.Broadcast', source_field='broadcast_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('identity', fields.ForeignKeyField('store.Identity', source_field='identity_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('platform', fields.CharField(max_length=16)),
+                ('chat_id', fields.CharField(max_length=64)),
+                ('is_group', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(default=DeliveryStatus.PENDING, description='PENDING: pending\nSENDING: sending\nSENT: sent\nFAILED: failed\nBLOCKED: blocked\nSKIPPED: skipped', enum_type=DeliveryStatus, max_length=8)),
+                ('claim', fields.CharField(default='', max_length=32)),
+                ('lease_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('attempts', fields.IntField(default=0)),
+                ('error', fields.CharField(default='', max_length=200)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'community_delivery', 'app': 'store', 'unique_together': (('broadcast', 'platform', 'chat_id'),), 'indexes': [Index(fields=['broadcast_id', 'status', 'id'])], 'pk_attr': 'id', 'table_description': "One recipient of one broadcast: a person's private chat or a bound group."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -169,6 +237,92 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='GroupCampaign',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('product', fields.ForeignKeyField('store.Product', source_field='product_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('group_price', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('leader_price', fields.DecimalField(null=True, max_digits=12, decimal_places=2)),
+                ('size', fields.IntField()),
+                ('group_seconds', fields.IntField()),
+                ('pay_seconds', fields.IntField(default=900)),
+                ('min_members', fields.IntField(null=True)),
+                ('per_customer', fields.IntField(default=1)),
+                ('seat_cap', fields.IntField(null=True)),
+                ('seats_held', fields.IntField(default=0)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharEnumField(default=CampaignStatus.ACTIVE, description='ACTIVE: active\nSTOPPED: stopped', enum_type=CampaignStatus, max_length=8)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'gb_campaign', 'app': 'store', 'indexes': [Index(fields=['shop_id', 'status'])], 'pk_attr': 'id', 'table_description': "A merchant's offer: this product at this price when `size` people buy together."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GroupBuy',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=8)),
+                ('campaign', fields.ForeignKeyField('store.GroupCampaign', source_field='campaign_id', db_constraint=True, to_field='id', related_name='groups', on_delete=OnDelete.CASCADE)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('leader', fields.ForeignKeyField('store.Person', source_field='leader_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('size', fields.IntField()),
+                ('seats_taken', fields.IntField(default=0)),
+                ('seats_paid', fields.IntField(default=0)),
+                ('status', fields.CharEnumField(default=GroupStatus.OPEN, description='OPEN: open\nCOMPLETED: completed\nFAILED: failed', enum_type=GroupStatus, max_length=10)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('remind_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('reminded', fields.BooleanField(default=False)),
+                ('settled', fields.BooleanField(default=False)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'gb_group', 'app': 'store', 'indexes': [Index(fields=['status', 'expires_at']), Index(fields=['status', 'settled']), Index(fields=['campaign_id', 'status'])], 'pk_attr': 'id', 'table_description': 'One group of a campaign, opened by its leader and shared by its code.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GroupCardPost',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('group', fields.ForeignKeyField('store.GroupBuy', source_field='group_id', db_constraint=True, to_field='id', related_name='cards', on_delete=OnDelete.CASCADE)),
+                ('platform', fields.CharField(max_length=16)),
+                ('chat_id', fields.CharField(max_length=64)),
+                ('account', fields.CharField(default='', max_length=64)),
+                ('locale', fields.CharField(max_length=8)),
+                ('message_ref', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'gb_card', 'app': 'store', 'unique_together': (('group', 'platform', 'chat_id'),), 'pk_attr': 'id', 'table_description': "A chat where a group's live card was posted, so it can be edited as the group changes."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GroupQuota',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('campaign', fields.ForeignKeyField('store.GroupCampaign', source_field='campaign_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('store.Person', source_field='person_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('held', fields.IntField(default=0)),
+            ],
+            options={'table': 'gb_quota', 'app': 'store', 'unique_together': (('campaign', 'person'),), 'pk_attr': 'id', 'table_description': 'Seats a customer holds in a campaign, counted by conditional update.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GroupSeat',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('group', fields.ForeignKeyField('store.GroupBuy', source_field='group_id', db_constraint=True, to_field='id', related_name='seats', on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('store.Person', source_field='person_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('order', fields.ForeignKeyField('store.Order', source_field='order_id', unique=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('leader', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(default=SeatStatus.RESERVED, description='RESERVED: reserved\nPAID: paid\nRELEASED: released\nREFUNDED: refunded', enum_type=SeatStatus, max_length=10)),
+                ('holder', fields.CharField(null=True, unique=True, max_length=24)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'gb_seat', 'app': 'store', 'indexes': [Index(fields=['group_id', 'status']), Index(fields=['person_id', 'status'])], 'pk_attr': 'id', 'table_description': "A member's place in a group, with the order that pays for it."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='OrderItem',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -213,6 +367,19 @@ class Migration(migrations.Migration):
                 ('role', fields.CharEnumField(description='OWNER: owner\nSTAFF: staff', enum_type=Role, max_length=8)),
             ],
             options={'table': 'shop_member', 'app': 'store', 'unique_together': (('shop', 'person'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Subscription',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('shop', fields.ForeignKeyField('store.Shop', source_field='shop_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('identity', fields.ForeignKeyField('store.Identity', source_field='identity_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharEnumField(default=SubscriptionStatus.SUBSCRIBED, description='SUBSCRIBED: subscribed\nUNSUBSCRIBED: unsubscribed\nBLOCKED: blocked', enum_type=SubscriptionStatus, max_length=16)),
+                ('last_seen_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'community_subscription', 'app': 'store', 'unique_together': (('shop', 'identity'),), 'indexes': [Index(fields=['shop_id', 'status', 'id'])], 'pk_attr': 'id', 'table_description': "A platform identity in a shop's community, with when it last talked to us."},
             bases=['Model'],
         ),
     ]
