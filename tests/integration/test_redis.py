@@ -1,0 +1,80 @@
+"""The Redis ports against a real Redis (MICROSTORE_TEST_REDIS): state, de-dup, key-value."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.ports import RedisDedup, RedisKV, RedisStateStore
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def test_checkout_state_survives_a_restart(redis_url: str, redis_prefix: str) -> None:
+    state = {
+        "flow": "checkout",
+        "step": "address",
+        "name": "李雷",
+        "phone": "13800138000",
+        "items": [[42, 2]],
+        "note": None,
+    }
+    first = Redis.from_url(redis_url)
+    store = RedisStateStore(first, ttl=600, prefix=redis_prefix + "state:")
+    await store.set("telegram:111", state)
+    await first.aclose()  # the process goes away
+
+    second = Redis.from_url(redis_url)  # a new process: new client, new store object
+    try:
+        reborn = RedisStateStore(second, ttl=600, prefix=redis_prefix + "state:")
+        assert await reborn.get("telegram:111") == state
+        assert await reborn.get("telegram:222") is None
+        assert 0 < await second.ttl(redis_prefix + "state:telegram:111") <= 600
+        await reborn.delete("telegram:111")
+        assert await reborn.get("telegram:111") is None
+    finally:
+        await second.aclose()
+
+
+async def test_dedup_says_first_time_exactly_once_under_concurrency(
+    redis: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    # Twenty deliveries of one update, through five separate clients (as from five workers).
+    clients = [Redis.from_url(redis_url) for _ in range(5)]
+    try:
+        dedups = [RedisDedup(c, prefix=redis_prefix + "dedup:") for c in clients]
+        answers = await asyncio.gather(
+            *(dedups[i % 5].first_time("telegram:update:9001", 60) for i in range(20))
+        )
+    finally:
+        for c in clients:
+            await c.aclose()
+
+    assert answers.count(True) == 1 and answers.count(False) == 19
+    assert 0 < await redis.ttl(redis_prefix + "dedup:telegram:update:9001") <= 60
+    other = RedisDedup(redis, prefix=redis_prefix + "dedup:")
+    assert await other.first_time("telegram:update:9002", 60) is True
+
+
+async def test_kv_round_trip_and_expiry(redis: Redis, redis_prefix: str) -> None:
+    kv = RedisKV(redis, prefix=redis_prefix + "kv:")
+    await kv.set("token", "абв-123", ttl_seconds=300)
+    assert await kv.get("token") == "абв-123"
+    assert 0 < await redis.ttl(redis_prefix + "kv:token") <= 300
+    await kv.delete("token")
+    assert await kv.get("token") is None
+
+    await kv.set("short", "x", ttl_seconds=1)
+    assert await kv.get("short") == "x"
+    await asyncio.sleep(1.1)
+    assert await kv.get("short") is None
