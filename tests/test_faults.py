@@ -37,7 +37,7 @@ async def start(workdir: Path, port: int) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.DEVNULL,
     )
     async with aiohttp.ClientSession() as http:
-        for _ in range(200):
+        for _ in range(1200):  # a loaded machine starts slowly
             try:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
                     if r.status == 200:

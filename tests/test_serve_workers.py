@@ -44,7 +44,7 @@ async def test_two_workers_share_one_checkout(tmp_path: Path) -> None:
         assert b"with 2 processes" in banner
         async with aiohttp.ClientSession() as http:
             texts = []
-            for _ in range(100):  # until both children listen
+            for _ in range(600):  # until both children listen
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
                         if r.status == 200:

@@ -1,0 +1,89 @@
+"""Agents (referral), read-only: the leaderboard, every agent's balances and ledger, the
+withdrawals waiting for a decision, the commission rules, and the CSV exports."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.dashboard.pages import Page, csv_response, page_of, render, staff_page
+from referral.ledger import balances
+from referral.models import Agent, LedgerEntry
+from referral.program import percent_text
+from referral.services import ReferralServices
+from store.errors import NotFound
+from store.money import from_minor
+
+REFERRAL = web.AppKey("dashboard_referral", ReferralServices)
+LEDGER_ROWS = 200
+
+
+def _minor(page: Page):  # type: ignore[no-untyped-def]
+    """Referral keeps integer fen; the page shows money."""
+    currency = page.shop.currency
+    return lambda amount: page.money(from_minor(int(amount), currency))
+
+
+@staff_page
+async def agents(request: web.Request) -> web.Response:
+    page = page_of(request)
+    referral = request.app[REFERRAL]
+    shop_id = page.shop.id
+    now = page.runtime.services.clock()
+    return render(
+        request,
+        "agents.html.j2",
+        agents=[(a, balances(a)) for a in await referral.agents.list(shop_id)],
+        month=await referral.reports.leaderboard(shop_id, "month", now),
+        week=await referral.reports.leaderboard(shop_id, "week", now),
+        withdrawals=await referral.withdrawals.pending(shop_id, limit=50),
+        program=await referral.program.get(shop_id),
+        product_rates=await referral.program.product_rate_list(shop_id),
+        minor=_minor(page),
+        percent=percent_text,
+    )
+
+
+@staff_page
+async def agent_ledger(request: web.Request) -> web.Response:
+    page = page_of(request)
+    text = request.match_info["id"]
+    agent = None
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        agent = await Agent.get_or_none(id=int(text), shop_id=page.shop.id).prefetch_related(
+            "person"
+        )
+    if agent is None:
+        raise NotFound()
+    referral = request.app[REFERRAL]
+    return render(
+        request,
+        "agent.html.j2",
+        agent=agent,
+        balance=balances(agent),
+        entries=await LedgerEntry.filter(agent_id=agent.id).order_by("-id").limit(LEDGER_ROWS),
+        withdrawals=await referral.withdrawals.of_agent(agent.id, limit=20),
+        minor=_minor(page),
+    )
+
+
+@staff_page
+async def ledger_csv(request: web.Request) -> web.Response:
+    page = page_of(request)
+    text = await request.app[REFERRAL].reports.ledger_csv(page.shop.id)
+    return csv_response(("\ufeff" + text).encode(), f"ledger-{page.shop.slug}.csv")
+
+
+@staff_page
+async def withdrawals_csv(request: web.Request) -> web.Response:
+    page = page_of(request)
+    text = await request.app[REFERRAL].reports.withdrawals_csv(page.shop.id)
+    return csv_response(("\ufeff" + text).encode(), f"withdrawals-{page.shop.slug}.csv")
+
+
+def setup(app: web.Application, referral: ReferralServices) -> None:
+    app[REFERRAL] = referral
+    r = app.router
+    r.add_get("/dashboard/agents", agents)
+    r.add_get("/dashboard/agents/ledger.csv", ledger_csv)
+    r.add_get("/dashboard/agents/withdrawals.csv", withdrawals_csv)
+    r.add_get("/dashboard/agents/{id}", agent_ledger)

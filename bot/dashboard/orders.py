@@ -1,0 +1,223 @@
+"""Orders: filter by status and date, one order's detail and its actions, CSV export.
+
+The actions call the same store services as the chat commands (/paid, /ship, /refundok,
+/refundno), so the customer is told exactly as when the merchant acts in chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
+from store.csvfile import write_csv
+from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, OrderNotFound, StoreError
+from store.models import Order, OrderStatus, RefundJob
+from store.reports import OrderFilter, ShopReports
+
+REPORTS = web.AppKey("dashboard_order_reports", ShopReports)
+Form = MultiDictProxy[Any]
+Action = Callable[["Page", Order, Form], Awaitable[None]]
+EXPORT_COLUMNS = (
+    "order_no",
+    "created_at",
+    "status",
+    "total",
+    "currency",
+    "items",
+    "contact_name",
+    "phone",
+    "address",
+    "note",
+    "payment_method",
+    "paid_at",
+    "shipped_at",
+    "carrier",
+    "tracking_no",
+)
+
+
+def _date(text: str) -> date | None:
+    """A filter date; nonsense, or a year no shop has orders in, is no filter."""
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return day if day and 2000 <= day.year <= 2999 else None
+
+
+def _filter(request: web.Request) -> OrderFilter:
+    status = request.query.get("status", "")
+    return OrderFilter(
+        status=OrderStatus(status) if status in OrderStatus._value2member_map_ else None,
+        since=_date(request.query.get("from", "")),
+        until=_date(request.query.get("to", "")),
+    )
+
+
+@staff_page
+async def order_list(request: web.Request) -> web.Response:
+    page = page_of(request)
+    flt = _filter(request)
+    number = request.query.get("page", "1")
+    found = await request.app[REPORTS].orders(
+        page.shop,
+        flt,
+        int(number) if number.isascii() and number.isdigit() and len(number) < 6 else 1,
+    )
+    counts = await request.app[REPORTS].status_counts(page.shop.id)
+    return render(
+        request,
+        "orders.html.j2",
+        found=found,
+        flt=flt,
+        counts=counts,
+        statuses=list(OrderStatus),
+        query=request.query_string,
+    )
+
+
+@staff_page
+async def export_orders(request: web.Request) -> web.Response:
+    page = page_of(request)
+    orders = await request.app[REPORTS].orders_for_export(page.shop, _filter(request))
+    data = write_csv(EXPORT_COLUMNS, (_export_row(page, o) for o in orders))
+    return csv_response(data, f"orders-{page.shop.slug}.csv")
+
+
+def _export_row(page: Page, o: Order) -> tuple[object, ...]:
+    items = "; ".join(f"{i.title} x{i.quantity}" for i in o.items)
+    return (
+        o.order_no,
+        page.when(o.created_at),
+        o.status,
+        o.total,
+        o.currency,
+        items,
+        o.contact_name,
+        o.phone,
+        o.address,
+        o.note,
+        o.payment_method,
+        page.when(o.paid_at),
+        page.when(o.shipped_at),
+        o.carrier,
+        o.tracking_no,
+    )
+
+
+ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]
+
+
+async def _order(page: Page, request: web.Request) -> Order:
+    number = request.match_info["no"]
+    # Longer than the column: the ORM's validator would raise, so answer as for any unknown.
+    if len(number) > ORDER_NO_MAX:
+        raise OrderNotFound(no=number[:20])
+    return await page.runtime.services.orders.for_shop(number, page.shop.id)
+
+
+async def _detail(
+    request: web.Request, order: Order, *, status: int = 200, problem: str = ""
+) -> web.Response:
+    await order.fetch_related("person")
+    return render(
+        request,
+        "order.html.j2",
+        status=status,
+        order=order,
+        problem=problem,
+        done=request.query.get("done", ""),
+        form=dict(await request.post()) if request.method == "POST" else {},
+        refund_jobs=await RefundJob.filter(order_id=order.id).order_by("id"),
+    )
+
+
+@staff_page
+async def order_detail(request: web.Request) -> web.Response:
+    return await _detail(request, await _order(page_of(request), request))
+
+
+async def _act(request: web.Request, done: str, action: Action) -> web.Response:
+    """Run one order action; a validation error is shown next to its field, an order that
+    moved on meanwhile is shown as it is now with a note."""
+    page = page_of(request)
+    order = await _order(page, request)
+    form = await request.post()
+    try:
+        await action(page, order, form)
+    except IllegalTransition as e:
+        fresh = await page.runtime.services.orders.get(order.order_no)
+        return await _detail(request, fresh, status=409, problem=page.error(e))
+    except InvalidInput as e:
+        if "field" not in e.params:
+            return await _detail(request, order, status=400, problem=page.error(e))
+        page.errors = {str(e.params["field"]): page.error(e)}
+        return await _detail(request, order, status=400)
+    except StoreError as e:  # already paid, amount mismatch: say so, change nothing
+        return await _detail(request, order, status=409, problem=page.error(e))
+    return see_other(f"/dashboard/orders/{order.order_no}?done={done}")
+
+
+def _required(form: Form, name: str, code: str) -> str:
+    value = str(form.get(name, "")).strip()
+    if not value:
+        raise InvalidInput(code, field=name)
+    return value
+
+
+async def _mark_paid(page: Page, order: Order, form: Form) -> None:
+    result = await page.runtime.services.payments.confirm_manual(order)
+    if result.duplicate:
+        raise AlreadyPaid(no=order.order_no)
+
+
+async def _ship(page: Page, order: Order, form: Form) -> None:
+    carrier = _required(form, "carrier", "bad_tracking")
+    tracking_no = _required(form, "tracking_no", "bad_tracking")
+    await page.runtime.services.orders.ship(order, carrier, tracking_no)
+
+
+async def _approve(page: Page, order: Order, form: Form) -> None:
+    await page.runtime.services.orders.approve_refund(order)
+
+
+async def _reject(page: Page, order: Order, form: Form) -> None:
+    reason = _required(form, "reason", "reason_required")
+    await page.runtime.services.orders.reject_refund(order, reason)
+
+
+@staff_page
+async def mark_paid(request: web.Request) -> web.Response:
+    return await _act(request, "paid", _mark_paid)
+
+
+@staff_page
+async def ship(request: web.Request) -> web.Response:
+    return await _act(request, "shipped", _ship)
+
+
+@staff_page
+async def approve_refund(request: web.Request) -> web.Response:
+    return await _act(request, "refunded", _approve)
+
+
+@staff_page
+async def reject_refund(request: web.Request) -> web.Response:
+    return await _act(request, "refund_rejected", _reject)
+
+
+def setup(app: web.Application, reports: ShopReports) -> None:
+    app[REPORTS] = reports
+    r = app.router
+    r.add_get("/dashboard/orders", order_list)
+    r.add_get("/dashboard/orders.csv", export_orders)
+    r.add_get("/dashboard/orders/{no}", order_detail)
+    r.add_post("/dashboard/orders/{no}/paid", mark_paid)
+    r.add_post("/dashboard/orders/{no}/ship", ship)
+    r.add_post("/dashboard/orders/{no}/refund/approve", approve_refund)
+    r.add_post("/dashboard/orders/{no}/refund/reject", reject_refund)

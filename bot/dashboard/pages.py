@@ -1,0 +1,169 @@
+"""Rendering dashboard pages: an HTML jinja2 environment (autoescape on) per locale, sharing
+the chat's template folder and gettext catalogs, and what every page knows."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cache, wraps
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.dashboard.sessions import Session, SessionStore
+from bot.runtime import Runtime
+from handlers.errors import error_text
+from handlers.i18n import TEMPLATE_DIR, translate, translations
+from handlers.status import status_label
+from store.errors import NotFound, StoreError
+from store.models import Person, Role, Shop
+from store.money import format_money
+from store.reports import shop_zone
+
+SESSIONS = web.AppKey("dashboard_sessions", SessionStore)
+RUNTIME = web.AppKey("dashboard_runtime", Runtime)
+
+
+@cache
+def html_environment(locale: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@dataclass(slots=True)
+class Page:
+    """The signed-in merchant, their shop and the helpers templates use."""
+
+    session: Session
+    shop: Shop
+    person: Person
+    role: Role
+    runtime: Runtime
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def locale(self) -> str:
+        return self.session.locale
+
+    def t(self, msgid: str, **params: Any) -> str:
+        return translate(self.locale, msgid, **params)
+
+    def money(self, value: Decimal, currency: str | None = None) -> str:
+        return format_money(value, currency or self.shop.currency, self.locale)
+
+    def when(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(shop_zone(self.shop)).strftime("%Y-%m-%d %H:%M")
+
+    def time_left(self, moment: datetime) -> str:
+        """How long until `moment`, to the minute: "2 d 3 h", "3 h 5 min", "4 min"."""
+        minutes = max(0, int((moment - self.runtime.services.clock()).total_seconds()) // 60)
+        days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+        if days:
+            return self.t("{d} d {h} h", d=days, h=hours)
+        if hours:
+            return self.t("{h} h {m} min", h=hours, m=mins)
+        return self.t("{m} min", m=mins)
+
+    def status_name(self, status: str) -> str:
+        return status_label(self.locale, status)
+
+    def error(self, err: StoreError) -> str:
+        return error_text(self.locale, err)
+
+
+PAGE = web.RequestKey("dashboard_page", Page)  # the signed-in merchant's page
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, locale: str = "", **values: Any
+) -> web.Response:
+    page = request.get(PAGE)
+    locale = locale or (page.locale if page else "zh_CN")
+    html = (
+        html_environment(locale)
+        .get_template(f"dashboard/{template}")
+        .render(page=page, locale=locale, path=request.path, **values)
+    )
+    return web.Response(text=html, status=status, content_type="text/html", headers=_NO_STORE)
+
+
+# Pages hold personal data (names, phones, addresses): never cached by the browser or proxies.
+_NO_STORE = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def staff_page(handler: Handler) -> Handler:
+    """Only a signed-in owner or staff member of the session's shop gets past; a POST must
+    carry the session's CSRF token."""
+
+    @wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        runtime = request.app[RUNTIME]
+        session = await request.app[SESSIONS].load(request)
+        role = None
+        if session is not None:
+            role = await runtime.services.shops.role_of(session.shop_id, session.person_id)
+        if session is None or role is None:  # never logged in, expired, or left the staff
+            return render(request, "signed_out.html.j2", status=401, locale=_guess(request))
+        if request.method == "POST":
+            form = await request.post()
+            token = str(form.get("csrf", ""))
+            if not secrets_equal(token, session.csrf):
+                return render(request, "error.html.j2", status=403, locale=session.locale, code=403)
+        request[PAGE] = Page(
+            session=session,
+            shop=await runtime.services.shops.get(session.shop_id),
+            person=await runtime.services.people.person(session.person_id),
+            role=role,
+            runtime=runtime,
+        )
+        try:
+            return await handler(request)
+        except NotFound:  # another shop's product or order looks exactly like none at all
+            return render(request, "error.html.j2", status=404, code=404)
+
+    return guarded
+
+
+def secrets_equal(a: str, b: str) -> bool:
+    return bool(a) and hmac.compare_digest(a.encode(), b.encode())
+
+
+def _guess(request: web.Request) -> str:
+    return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "zh_CN"
+
+
+def page_of(request: web.Request) -> Page:
+    return request[PAGE]
+
+
+def see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers=_NO_STORE | {"Location": location})
+
+
+def csv_response(data: bytes, filename: str) -> web.Response:
+    return web.Response(
+        body=data,
+        content_type="text/csv",
+        charset="utf-8",
+        headers=_NO_STORE | {"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,174 @@
+"""Products: list and search, create and edit, price and stock inline, hide and show, CSV."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.dashboard.pages import csv_response, page_of, render, see_other, staff_page
+from handlers.args import whole
+from store.catalog import MAX_STOCK
+from store.errors import InvalidInput, ProductNotFound, StoreError
+from store.money import parse_amount
+from store.product_admin import ProductAdmin, ProductForm, check_product
+
+ADMIN = web.AppKey("dashboard_products", ProductAdmin)
+MAX_CSV_BYTES = 1_000_000
+
+
+def _product_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise ProductNotFound(id=text[:20])
+    return int(text)
+
+
+def _form(data: dict[str, str] | object) -> ProductForm:
+    get = data.get  # type: ignore[attr-defined]
+    return ProductForm(**{k: str(get(k, "")) for k in ProductForm.__dataclass_fields__})
+
+
+async def _list(request: web.Request, *, status: int = 200, **values: object) -> web.Response:
+    page = page_of(request)
+    query = request.query.get("q", "")[:100]
+    visibility = request.query.get("show", "all")
+    products = await request.app[ADMIN].list(page.shop.id, query, visibility)
+    values.setdefault("row_errors", {})
+    values.setdefault("row_values", {})
+    return render(
+        request,
+        "products.html.j2",
+        status=status,
+        products=products,
+        query=query,
+        visibility=visibility,
+        done=request.query.get("done", ""),
+        **values,
+    )
+
+
+@staff_page
+async def product_list(request: web.Request) -> web.Response:
+    return await _list(request)
+
+
+@staff_page
+async def new_product(request: web.Request) -> web.Response:
+    return render(request, "product_form.html.j2", product=None, form=ProductForm(stock="1"))
+
+
+@staff_page
+async def create_product(request: web.Request) -> web.Response:
+    page = page_of(request)
+    form = _form(await request.post())
+    new, errors = check_product(form)
+    if new is None:
+        page.errors = {k: page.error(e) for k, e in errors.items()}
+        return render(request, "product_form.html.j2", status=400, product=None, form=form)
+    product = await page.runtime.services.catalog.add_product(page.shop.id, new)
+    return see_other(f"/dashboard/products?done=created&id={product.id}")
+
+
+@staff_page
+async def edit_product(request: web.Request) -> web.Response:
+    page = page_of(request)
+    product = await request.app[ADMIN].get(page.shop.id, _product_id(request))
+    form = ProductForm(
+        title=product.title,
+        price=str(product.price),
+        stock=str(product.stock),
+        description=product.description,
+        category=product.category.name if product.category else "",
+        image_url=product.image_url or "",
+    )
+    return render(request, "product_form.html.j2", product=product, form=form)
+
+
+@staff_page
+async def save_product(request: web.Request) -> web.Response:
+    page = page_of(request)
+    admin = request.app[ADMIN]
+    product = await admin.get(page.shop.id, _product_id(request))
+    form = _form(await request.post())
+    new, errors = check_product(form)
+    if new is None:
+        page.errors = {k: page.error(e) for k, e in errors.items()}
+        return render(request, "product_form.html.j2", status=400, product=product, form=form)
+    await admin.update(page.shop.id, product.id, new)
+    return see_other(f"/dashboard/products?done=saved&id={product.id}")
+
+
+@staff_page
+async def quick_edit(request: web.Request) -> web.Response:
+    """Price and stock straight from the list."""
+    page = page_of(request)
+    catalog = page.runtime.services.catalog
+    pid = _product_id(request)
+    await catalog.product(page.shop.id, pid, include_hidden=True)  # 404 for another shop's
+    form = await request.post()
+    errors: dict[str, str] = {}
+    price = stock = None
+    try:
+        price = parse_amount(str(form.get("price", "")))
+    except StoreError as e:
+        errors["price"] = page.error(e)
+    try:
+        stock = whole(str(form.get("stock", "")), low=0, high=MAX_STOCK, code="bad_stock")
+    except InvalidInput as e:
+        errors["stock"] = page.error(e)
+    if price is None or stock is None:
+        values = {"price": str(form.get("price", "")), "stock": str(form.get("stock", ""))}
+        return await _list(request, status=400, row_errors={pid: errors}, row_values={pid: values})
+    await catalog.set_price(page.shop.id, pid, price)
+    await catalog.set_stock(page.shop.id, pid, stock)
+    return see_other(f"/dashboard/products?done=saved&id={pid}")
+
+
+@staff_page
+async def set_visibility(request: web.Request) -> web.Response:
+    page = page_of(request)
+    form = await request.post()
+    visible = form.get("visible") == "1"
+    pid = _product_id(request)
+    await page.runtime.services.catalog.set_active(page.shop.id, pid, visible)
+    return see_other(f"/dashboard/products?done={'shown' if visible else 'hidden'}&id={pid}")
+
+
+@staff_page
+async def export_products(request: web.Request) -> web.Response:
+    page = page_of(request)
+    data = await request.app[ADMIN].export_csv(page.shop.id)
+    return csv_response(data, f"products-{page.shop.slug}.csv")
+
+
+@staff_page
+async def import_page(request: web.Request) -> web.Response:
+    return render(request, "products_import.html.j2", result=None)
+
+
+@staff_page
+async def import_products(request: web.Request) -> web.Response:
+    page = page_of(request)
+    form = await request.post()
+    upload = form.get("file")
+    data = upload.file.read(MAX_CSV_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    if not data or len(data) > MAX_CSV_BYTES:
+        page.errors = {"file": page.t("Choose a CSV file (1 MB at most).")}
+        return render(request, "products_import.html.j2", status=400, result=None)
+    result = await request.app[ADMIN].import_csv(page.shop.id, data)
+    status = 400 if result.errors else 200
+    return render(request, "products_import.html.j2", status=status, result=result)
+
+
+def setup(app: web.Application, admin: ProductAdmin) -> None:
+    app[ADMIN] = admin
+    r = app.router
+    r.add_get("/dashboard/products", product_list)
+    r.add_post("/dashboard/products", create_product)
+    r.add_get("/dashboard/products/new", new_product)
+    r.add_get("/dashboard/products.csv", export_products)
+    r.add_get("/dashboard/products/import", import_page)
+    r.add_post("/dashboard/products/import", import_products)
+    r.add_get("/dashboard/products/{id}", edit_product)
+    r.add_post("/dashboard/products/{id}", save_product)
+    r.add_post("/dashboard/products/{id}/quick", quick_edit)
+    r.add_post("/dashboard/products/{id}/visibility", set_visibility)

@@ -1,0 +1,142 @@
+"""Read-only pages of the capabilities beside the store core: group buys, agents."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from referral.models import Agent
+from store.groupbuy.service import NewCampaign
+from store.orders import Contact
+from tests.conftest import MERCHANT, FakeClock
+from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
+
+CONTACT = Contact("Zhang San", "13800138000", "1 Wensan Road, Hangzhou")
+
+
+async def test_group_buys_show_fill_time_left_and_completion(
+    dash: Dashboard, clock: FakeClock
+) -> None:
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    campaign = await services.groupbuys.create_campaign(
+        shop.id,
+        NewCampaign(product_id=1, group_price=Decimal("99.00"), size=3, group_seconds=2 * 3600),
+    )
+    people = [await services.people.identify("sim", name) for name in ("alice", "bob")]
+    seat = await services.groupbuys.open_group(
+        shop.id,
+        campaign.id,
+        people[0].person_id,
+        CONTACT,  # type: ignore[attr-defined]
+    )
+    await services.groupbuys.join(shop.id, seat.group.code, people[1].person_id, CONTACT)  # type: ignore[attr-defined]
+    await services.payments.confirm_manual(seat.order)
+    # Another shop's group never shows.
+    await dash.chat.say("rival", "/newshop Rival Tea")
+    await dash.chat.say("rival", "/addproduct Rival tea | 10 | 5")
+    rival = await services.shops.by_slug("rival-tea")
+    rival_campaign = await services.groupbuys.create_campaign(
+        rival.id, NewCampaign(product_id=10, group_price=Decimal("8"), size=2, group_seconds=3600)
+    )
+    rival_seat = await services.groupbuys.open_group(
+        rival.id,
+        rival_campaign.id,
+        people[1].person_id,
+        CONTACT,  # type: ignore[attr-defined]
+    )
+    clock.advance(minutes=35)
+    await dash.login()
+
+    status, body = await dash.get("/dashboard/groupbuys")
+    assert status == 200
+    group = body.split(f'id="group-{seat.group.code}"')[1].split("</li>")[0]
+    assert 'aria-valuenow="2"' in group and "width: 66%" in group
+    assert "2 of 3 joined, 1 paid" in group and "1 h 25 min left" in group
+    assert "CN¥99.00" in body and "—" in body  # no group ended yet: no rate
+    assert rival_seat.group.code not in body and "Rival tea" not in body
+
+    _, overview = await dash.get("/dashboard")
+    assert "Open group buys" in overview and "width: 66%" in overview
+
+    # The group's time runs out: it fails, and the campaign's completion rate says so.
+    clock.advance(hours=2)
+    await services.groupbuy_sweep.run()
+    _, body = await dash.get("/dashboard/groupbuys")
+    assert seat.group.code not in body and "No group is filling" in body
+    assert re.search(r">0 / 1<", body) and ">0%<" in body
+
+
+async def test_agents_balances_ledger_and_exports(dash: Dashboard) -> None:
+    chat = dash.chat
+    await chat.say("alice", "/ref")
+    agent = await Agent.get(person__identities__platform_user_id="alice")
+    await chat.say("bob", f"/start ref_{agent.code}")
+    no = await place_order(chat, "bob", product=1, qty=1)  # 128.00, 10 % to alice
+    await chat.say(MERCHANT, f"/paid {no}")
+    # An agent of another shop is not ours to see.
+    await chat.say("rival", "/newshop Rival Tea")
+    await chat.say("carol", "/ref")
+    rival = await Agent.get(person__identities__platform_user_id="carol")
+    await Agent.filter(id=rival.id).update(
+        shop_id=(await chat.runtime.services.shops.by_slug("rival-tea")).id
+    )
+    await dash.login()
+
+    status, body = await dash.get("/dashboard/agents")
+    assert status == 200
+    row = body.split(f'id="agent-{agent.id}"')[1].split("</tr>")[0]
+    assert "CN¥12.80" in row  # pending until delivery and the freeze period
+    assert "Top agents this month" in body and "a****" in body
+    assert "10%" in body and "Level 1" in body
+    assert f'id="agent-{rival.id}"' not in body
+
+    status, body = await dash.get(f"/dashboard/agents/{agent.id}")
+    assert status == 200 and no in body and "commission" in body and "CN¥12.80" in body
+    assert (await dash.get(f"/dashboard/agents/{rival.id}"))[0] == 404
+    assert (await dash.get("/dashboard/agents/999999"))[0] == 404
+
+    resp = await dash.client.get("/dashboard/agents/ledger.csv")
+    text = (await resp.read()).decode("utf-8-sig")
+    assert resp.status == 200 and agent.code in text and "12.80" in text
+    resp = await dash.client.get("/dashboard/agents/withdrawals.csv")
+    assert resp.status == 200 and "amount" in (await resp.read()).decode("utf-8-sig")
+
+
+async def test_broadcasts_progress_and_segment_preview(dash: Dashboard) -> None:
+    chat = dash.chat
+    for user in ("alice", "bob"):
+        await chat.say(user, "/start")  # joins the shop's community
+    services = chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    broadcasts = services.community.broadcasts
+    draft = await broadcasts.draft(shop.id, owner.person_id, "all", "New tea is in!")  # type: ignore[attr-defined]
+    await chat.say("rival", "/newshop Rival Tea")
+    rival = await services.shops.by_slug("rival-tea")
+    other = await broadcasts.draft(rival.id, owner.person_id, "all", "Rival news")  # type: ignore[attr-defined]
+    await dash.login()
+
+    status, body = await dash.get("/dashboard/broadcasts?segment=all")
+    assert status == 200
+    size = await broadcasts.size(shop.id, "all")
+    assert size >= 2 and f"reaches {size} people" in body
+    card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
+    assert "New tea is in!" in card and "width: 0%" in card
+    assert "data-progress" not in card  # a draft is not running: nothing to follow
+    assert "Rival news" not in body
+
+    _, body = await dash.get("/dashboard/broadcasts?segment=nonsense:1")
+    field = body.split('id="f-segment"')[1].split("</label>")[0]
+    assert 'id="err-segment"' in field and "is not a segment" in field
+
+    await broadcasts.send_now(shop.id, draft.id)
+    _, body = await dash.get("/dashboard/broadcasts")
+    card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
+    assert f'data-progress="/dashboard/broadcasts/{draft.id}/progress"' in card
+    resp = await dash.client.get(f"/dashboard/broadcasts/{draft.id}/progress")
+    progress = await resp.json()
+    assert resp.status == 200 and progress["id"] == draft.id
+    assert progress["audience"] == size and 0 <= progress["percent"] <= 100
+    assert (await dash.get(f"/dashboard/broadcasts/{other.id}/progress"))[0] == 404

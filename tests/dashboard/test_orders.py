@@ -1,0 +1,127 @@
+"""Orders on the dashboard: list and filter, detail, payment, shipping, refunds, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from store.models import Order, OrderStatus, Product
+from tests.conftest import MERCHANT, FakeClock
+from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
+
+
+async def test_list_filters_by_status_and_date(dash: Dashboard, clock: FakeClock) -> None:
+    old = await place_order(dash.chat, "alice", product=1, qty=1)
+    new = await place_order(dash.chat, "bob", product=2, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {new}")
+    # created_at is stamped by the database: place the orders on days of our choosing.
+    await Order.filter(order_no=old).update(created_at=clock())
+    await Order.filter(order_no=new).update(created_at=clock() + timedelta(days=3))
+    await dash.login()
+
+    _, body = await dash.get("/dashboard/orders")
+    assert old in body and new in body
+    _, body = await dash.get("/dashboard/orders?status=paid")
+    assert new in body and old not in body
+    # The fake clock starts 2026-11-21 12:00 UTC, 20:00 in Shanghai.
+    _, body = await dash.get("/dashboard/orders?from=2026-11-22&to=2026-11-30")
+    assert new in body and old not in body
+    _, body = await dash.get("/dashboard/orders?to=2026-11-21")
+    assert old in body and new not in body
+    status, body = await dash.get("/dashboard/orders?status=nonsense&from=junk&page=%C2%B2")
+    assert status == 200 and old in body and new in body  # bad filters are ignored
+    status, body = await dash.get("/dashboard/orders?from=0001-01-01&to=9999-12-31")
+    assert status == 200 and old in body and new in body
+
+
+async def test_export_follows_the_filter(dash: Dashboard) -> None:
+    first = await place_order(dash.chat, "alice", product=1, qty=2)
+    second = await place_order(dash.chat, "bob", product=4, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {second}")
+    await dash.login()
+    resp = await dash.client.get("/dashboard/orders.csv?status=paid")
+    rows = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
+    assert [r["order_no"] for r in rows] == [second]
+    assert rows[0]["total"] == "39.90" and rows[0]["status"] == "paid"
+    assert rows[0]["phone"] == "13800138000" and "nougat" in rows[0]["items"]
+    resp = await dash.client.get("/dashboard/orders.csv")
+    assert first in (await resp.read()).decode("utf-8-sig")
+
+
+async def test_mark_paid_then_ship_tells_the_customer(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    dash.chat.pushed("alice")
+    await dash.login()
+    status, body = await dash.get(f"/dashboard/orders/{no}")
+    assert status == 200 and "Zhang San" in body and "1 Wensan Road" in body
+
+    status, _, location = await dash.post(f"/dashboard/orders/{no}/paid")
+    assert status == 303 and location.endswith("done=paid")
+    assert (await Order.get(order_no=no)).status == OrderStatus.PAID
+    assert "received" in dash.chat.pushed("alice")
+    status, body, _ = await dash.post(f"/dashboard/orders/{no}/paid")
+    assert status == 409 and "already paid" in body
+
+    data = {"carrier": "SF Express", "tracking_no": " "}
+    status, body, _ = await dash.post(f"/dashboard/orders/{no}/ship", data)
+    assert status == 400
+    field = body.split('id="f-tracking_no"')[1].split("</label>")[0]
+    assert "carrier and the tracking number" in field
+    assert 'value="SF Express"' in body  # the carrier typed is kept
+
+    data = {"carrier": "SF Express", "tracking_no": "SF100200300"}
+    status, _, _ = await dash.post(f"/dashboard/orders/{no}/ship", data)
+    assert status == 303
+    order = await Order.get(order_no=no)
+    assert (order.status, order.carrier, order.tracking_no) == (
+        OrderStatus.SHIPPED,
+        "SF Express",
+        "SF100200300",
+    )
+    assert "SF100200300" in dash.chat.pushed("alice")
+    assert "shipped" in await dash.chat.text("alice", f"/order {no}")
+
+
+async def test_an_action_the_order_cannot_take_says_why(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice")
+    await dash.login()
+    data = {"carrier": "SF", "tracking_no": "1"}
+    status, body, _ = await dash.post(f"/dashboard/orders/{no}/ship", data)
+    assert status == 409 and "can&#39;t do that now" in body
+    assert (await Order.get(order_no=no)).status == OrderStatus.PENDING_PAYMENT
+
+
+async def test_refunds_approved_or_rejected(dash: Dashboard) -> None:
+    first = await place_order(dash.chat, "alice", product=1, qty=2)
+    second = await place_order(dash.chat, "bob", product=2, qty=1)
+    for no, user in ((first, "alice"), (second, "bob")):
+        await dash.chat.say(MERCHANT, f"/paid {no}")
+        await dash.chat.say(user, f"/refund {no} changed my mind")
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{first}")
+    assert "changed my mind" in body and "Approve refund" in body
+
+    status, body, _ = await dash.post(f"/dashboard/orders/{second}/refund/reject", {"reason": ""})
+    assert status == 400 and 'id="err-reason"' in body
+    await dash.post(f"/dashboard/orders/{second}/refund/reject", {"reason": "Already opened"})
+    assert (await Order.get(order_no=second)).status == OrderStatus.PAID
+    assert "Already opened" in dash.chat.pushed("bob")
+
+    stock = (await Product.get(id=1)).stock
+    status, _, _ = await dash.post(f"/dashboard/orders/{first}/refund/approve")
+    assert status == 303
+    assert (await Order.get(order_no=first)).status == OrderStatus.REFUNDED
+    assert (await Product.get(id=1)).stock == stock + 2
+    _, body = await dash.get(f"/dashboard/orders/{first}")
+    assert "Refund of" in body  # the refund outbox's job is shown
+
+
+async def test_an_unknown_order_number_is_404(dash: Dashboard) -> None:
+    await dash.login()
+    for number in ("NOSUCH22", "0" * 17, "%E4%B8%AD"):
+        status, body = await dash.get(f"/dashboard/orders/{number}")
+        assert status == 404 and "Not found" in body, number
+    status, _, _ = await dash.post("/dashboard/orders/" + "X" * 40 + "/paid")
+    assert status == 404

@@ -1,0 +1,114 @@
+"""The overview's figures and chart, the settings form, and the page language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bot.dashboard.chart import nice_ceiling, revenue_chart
+from store.models import Order, Shop
+from store.reports import DaySales
+from tests.conftest import MERCHANT, FakeClock
+from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
+
+
+async def test_overview_figures(dash: Dashboard, clock: FakeClock) -> None:
+    # 2026-11-21 12:00 UTC is 20:00 in Shanghai: yesterday's order was paid on the 20th.
+    clock.advance(days=-1)
+    yesterday = await place_order(dash.chat, "alice", product=4, qty=3)  # 3 x 39.90
+    await dash.chat.say(MERCHANT, f"/paid {yesterday}")
+    clock.advance(days=1)
+    today = await place_order(dash.chat, "bob", product=1, qty=1)  # 128.00
+    await dash.chat.say(MERCHANT, f"/paid {today}")
+    await place_order(dash.chat, "carol", product=2, qty=1)  # unpaid: not a sale
+    await dash.login()
+
+    status, body = await dash.get("/dashboard")
+    assert status == 200
+    assert re.search(r'id="sales-today">CN¥128\.00<', body)
+    assert re.search(r'id="sales-month">CN¥247\.70<', body)
+    bars = re.findall(r'<rect [^>]*height="([0-9.]+)"[^>]*><title>([0-9-]+): ([^<]+)</title>', body)
+    assert len(bars) == 30
+    assert bars[-1][1] == "2026-11-21" and "CN¥128.00" in bars[-1][2]
+    assert bars[-2][1] == "2026-11-20" and "CN¥119.70" in bars[-2][2]
+    assert Decimal(bars[-1][0]) > Decimal(bars[-2][0]) > 0
+    assert all(Decimal(h) == 0 for h, _, _ in bars[:-2])
+    best = body.split("Best sellers")[1]
+    assert best.index("nougat") < best.index("Longjing")  # 3 sold before 1 sold
+    assert "awaiting payment" in body and "/dashboard/orders?status=paid" in body
+
+
+async def test_a_refunded_order_is_not_a_sale(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say("alice", f"/refund {no}")
+    await dash.chat.say(MERCHANT, f"/refundok {no}")
+    assert (await Order.get(order_no=no)).status == "refunded"
+    await dash.login()
+    _, body = await dash.get("/dashboard")
+    assert 'id="sales-today">CN¥0.00<' in body
+
+
+def test_chart_scale_is_round_and_exact() -> None:
+    assert nice_ceiling(Decimal("0")) == 1
+    assert nice_ceiling(Decimal("128")) == 200
+    assert nice_ceiling(Decimal("247.70")) == 250
+    assert nice_ceiling(Decimal("1000")) == 1000
+    assert nice_ceiling(Decimal("1000.01")) == 2000
+    days = [DaySales(date(2026, 11, 1) + timedelta(days=i), Decimal(i), 1) for i in range(30)]
+    chart = revenue_chart(days)
+    assert chart.top == 50 and chart.total == Decimal(435)
+    assert chart.bars[0].height == 0 and chart.bars[29].height == Decimal("58.0")
+    assert chart.bars[1].height == 2  # 1 of 50 is 2 % of the height
+    assert all(isinstance(b.x, Decimal) for b in chart.bars)
+    tiny = revenue_chart([DaySales(date(2026, 11, 1), Decimal("0.01"), 1)] * 2 + days[29:])
+    assert tiny.bars[0].height == 1  # a small sale still shows
+
+
+async def test_settings_saved_or_errors_next_to_fields(dash: Dashboard) -> None:
+    await dash.login()
+    form = {"unpaid_timeout_minutes": "2", "autocomplete_days": "abc", "locale": "fr"}
+    status, body, _ = await dash.post("/dashboard/settings", form)
+    assert status == 400
+    for field in ("unpaid_timeout_minutes", "autocomplete_days", "locale"):
+        assert f'id="err-{field}"' in body
+    assert "between 5 and 10080" in body.split('id="f-unpaid_timeout_minutes"')[1]
+    shop = await Shop.get(slug="demo")
+    assert (shop.unpaid_timeout_minutes, shop.autocomplete_days) == (30, 10)
+
+    form = {"unpaid_timeout_minutes": "45", "autocomplete_days": "7", "locale": "zh_CN"}
+    status, _, location = await dash.post("/dashboard/settings", form)
+    assert status == 303 and location.endswith("done=saved")
+    shop = await Shop.get(slug="demo")
+    assert (shop.unpaid_timeout_minutes, shop.autocomplete_days, shop.locale) == (45, 7, "zh_CN")
+    assert "45" in await dash.chat.text(MERCHANT, "/settings")
+
+
+async def test_settings_show_quiet_hours_and_referral_policy(dash: Dashboard) -> None:
+    await dash.login()
+    _, body = await dash.get("/dashboard/settings")
+    assert re.search(r'id="quiet-hours">22:00–08:00<', body)
+    assert "first referrer, for good" in body
+    await dash.chat.say(MERCHANT, "/quiet off")
+    await dash.chat.say(MERCHANT, "/refpolicy last")
+    _, body = await dash.get("/dashboard/settings")
+    assert re.search(r'id="quiet-hours">off<', body) and "last referrer wins" in body
+
+
+async def test_switching_the_page_language(dash: Dashboard) -> None:
+    await dash.login()
+    _, body = await dash.get("/dashboard/orders")
+    assert ">Orders<" in body or "> Orders<" in body
+    status, _, location = await dash.post(
+        "/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/orders"}
+    )
+    assert status == 303 and location == "/dashboard/orders"
+    _, body = await dash.get("/dashboard/orders")
+    assert 'lang="zh-CN"' in body and "订单" in body
+    # Only pages of the dashboard are places to go back to.
+    _, _, location = await dash.post(
+        "/dashboard/language", {"locale": "en", "next": "https://evil.example/"}
+    )
+    assert location == "/dashboard"
