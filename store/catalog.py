@@ -31,7 +31,8 @@ class NewProduct:
     image_url: str | None = None
 
 
-def _search_text(title: str, description: str, category: str = "") -> str:
+def search_text_of(title: str, description: str, category: str = "") -> str:
+    """What search looks in: one lower-cased column, so a search is one LIKE per word."""
     return f"{title}\n{description}\n{category}".casefold()
 
 
@@ -49,6 +50,8 @@ class CatalogService:
         ref = ref.strip()
         if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit() and len(ref) < 11:
             return await Category.get_or_none(shop_id=shop_id, id=int(ref[1:]))
+        if len(ref) > 40:  # longer than any name; the ORM would refuse to look it up
+            return None
         return await Category.get_or_none(shop_id=shop_id, name=ref)
 
     async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
@@ -105,7 +108,7 @@ class CatalogService:
             price=new.price,
             stock=new.stock,
             image_url=new.image_url or None,
-            search_text=_search_text(title, new.description, category.name if category else ""),
+            search_text=search_text_of(title, new.description, category.name if category else ""),
         )
 
     async def set_price(self, shop_id: int, product_id: int, price: Decimal) -> Product:

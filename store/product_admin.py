@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from store.catalog import MAX_STOCK, CatalogService, NewProduct, _search_text, check_stock
+from store.catalog import MAX_STOCK, CatalogService, NewProduct, search_text_of, check_stock
 from store.csvfile import read_csv, write_csv
 from store.errors import InvalidInput, StoreError
 from store.models import Category, Product
@@ -140,7 +140,7 @@ class ProductAdmin:
             description=new.description,
             category_id=category.id if category else None,
             image_url=new.image_url,
-            search_text=_search_text(new.title, new.description, new.category or ""),
+            search_text=search_text_of(new.title, new.description, new.category or ""),
         )
 
     # -- CSV -------------------------------------------------------------------------------
