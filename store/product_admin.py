@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from store.catalog import MAX_STOCK, CatalogService, NewProduct, search_text_of, check_stock
+from store.catalog import MAX_STOCK, CatalogService, NewProduct, check_stock, search_text_of
 from store.csvfile import read_csv, write_csv
 from store.errors import InvalidInput, StoreError
 from store.models import Category, Product
