@@ -73,6 +73,10 @@ class Runtime:
         while True:
             try:
                 cancelled, completed = await self.services.orders.sweep()
+                # Before the refunds: a failed group's refunds go out in this same round.
+                groups = await self.services.groupbuy_sweep.run()
+                if groups:
+                    log.info("sweep: group buys %s", groups)
                 refunded = await self.services.refunds.process_due()
                 if cancelled or completed or refunded:
                     log.info(
@@ -81,9 +85,6 @@ class Runtime:
                         completed,
                         refunded,
                     )
-                groups = await self.services.groupbuy_sweep.run()
-                if groups:
-                    log.info("sweep: group buys %s", groups)
                 if self.referral is not None:
                     released = await self.referral.ledger.release_due()
                     if released:

@@ -134,11 +134,13 @@ class OrderService:
 
     # -- reading ---------------------------------------------------------------------------
     async def get(self, order_no: str) -> Order:
-        order = await Order.get_or_none(order_no=normalise_order_no(order_no)).prefetch_related(
-            "items"
+        no = normalise_order_no(order_no)
+        # Longer than the column: unknown (the ORM would refuse to even look it up).
+        order = (
+            None if len(no) > 16 else await Order.get_or_none(order_no=no).prefetch_related("items")
         )
         if order is None:
-            raise OrderNotFound(no=order_no)
+            raise OrderNotFound(no=order_no[:20])
         return order
 
     async def for_person(self, order_no: str, person_id: int) -> Order:

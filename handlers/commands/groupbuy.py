@@ -1,0 +1,298 @@
+"""Group buying (拼团) in the chat: offers, opening and joining groups, the merchant's side."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.args import need, product_id, usage, whole
+from handlers.context import Context
+from handlers.groupbuy_cards import CardShown, time_left
+from handlers.i18n import N_
+from handlers.router import Router
+from handlers.types import Button, Incoming, ParsedCommand, Reply
+from store.errors import InvalidInput
+from store.groupbuy.durations import parse_duration
+from store.groupbuy.errors import GroupUnavailable
+from store.groupbuy.models import GroupBuy, GroupStatus
+from store.groupbuy.service import MAX_PER_CUSTOMER, MAX_SIZE, MIN_SIZE, NewCampaign, Seat
+from store.money import parse_amount
+from store.orders import Contact, check_address, check_name, check_phone
+
+router = Router()
+FLOW = "groupbuy"
+NEW_USAGE = (
+    "/gbnew <product id> <group price> <size> <duration> [end date] "
+    "[leader=<price>] [min=<n>] [limit=<n>] [cap=<n>] [pay=<duration>] [start=<date>]"
+)
+_ASK = {
+    "name": "groupbuy/ask_name.j2",
+    "phone": "groupbuy/ask_phone.j2",
+    "address": "groupbuy/ask_address.j2",
+}
+_CHECK = {"name": check_name, "phone": check_phone, "address": check_address}
+_NEXT = {"name": "phone", "phone": "address"}
+_STATE = {
+    GroupStatus.COMPLETED: N_("complete"),
+    GroupStatus.FAILED: N_("not filled, refunded"),
+}
+
+
+def _left(ctx: Context):  # type: ignore[no-untyped-def]
+    now = ctx.services.clock()
+    return lambda g: time_left(ctx.locale, (g.expires_at - now).total_seconds())
+
+
+def _join_buttons(ctx: Context, groups: list[GroupBuy]) -> list[list[Button]]:
+    return [
+        [ctx.button("Join {code}", f"/join {g.code}", code=g.code) for g in groups[i : i + 2]]
+        for i in range(0, len(groups), 2)
+    ]
+
+
+# -- customers ---------------------------------------------------------------------------
+@router.command("groupbuys", "拼团", "团购", help=N_("Group buys: pay less together"))
+async def groupbuys(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_shop()
+    gb = ctx.services.groupbuys
+    rows = [(c, await gb.open_groups(c.id)) for c in await gb.active_campaigns(shop.id)]
+    buttons: list[list[Button]] = []
+    for c, groups in rows:
+        buttons += _join_buttons(ctx, groups)
+        buttons.append([ctx.button("Open a group of #{id}", f"/gbopen {c.id}", id=c.id)])
+    return ctx.reply("groupbuy/list.j2", rows=rows, left=_left(ctx), buttons=buttons)
+
+
+@router.command(
+    "gbopen", "开团", help=N_("Open a group buy and invite friends"), usage="<offer no>"
+)
+async def gbopen(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
+    campaign_id = whole(need(cmd.args, 1, "/gbopen <offer no>")[0].lstrip("#"))
+    campaign = await ctx.services.groupbuys.campaign(ctx.require_shop().id, campaign_id)
+    await ctx.services.groupbuys.check_open(campaign, ctx.person.id)
+    return await _with_contact(ctx, {"kind": "open", "campaign": campaign.id})
+
+
+@router.command("join", "参团", help=N_("Join a group buy by its code"), usage="<code>")
+async def join(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
+    return await _join(need(cmd.args, 1, "/join <code>")[0], ctx)
+
+
+async def start_hook(payload: str, ctx: Context) -> list[Reply]:
+    """Deep link / QR scene gb_<code>: join at once, in the group's own shop."""
+    group = await ctx.services.groupbuys.group(payload.removeprefix("gb_"))
+    if ctx.shop is None or ctx.shop.id != group.shop_id:  # type: ignore[attr-defined]
+        await ctx.services.people.set_current_shop(ctx.identity.id, group.shop_id)  # type: ignore[attr-defined]
+        ctx.shop = await ctx.services.shops.get(group.shop_id)  # type: ignore[attr-defined]
+        ctx.role = await ctx.services.shops.role_of(ctx.shop.id, ctx.person.id)
+    return await _join(group.code, ctx)
+
+
+async def _join(code: str, ctx: Context) -> list[Reply]:
+    group = await ctx.services.groupbuys.group(code, ctx.require_shop().id)
+    try:
+        await ctx.services.groupbuys.check_join(group, ctx.person.id)
+    except GroupUnavailable as err:
+        return [await _alternatives(ctx, err)]
+    return await _with_contact(ctx, {"kind": "join", "code": group.code})
+
+
+@router.command("mygroups", "我的拼团", help=N_("Your group buys"), private=True)
+async def mygroups(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    seats = await ctx.services.groupbuys.seats_of(ctx.person.id, ctx.require_shop().id)
+    left = _left(ctx)
+
+    def group_state(group: GroupBuy) -> str:
+        if group.status == GroupStatus.OPEN:
+            return ctx.t("open, {left} left", left=left(group))
+        return ctx.t(_STATE[GroupStatus(group.status)])
+
+    buttons = [[ctx.button("Group buys", "/groupbuys")]]
+    return ctx.reply("groupbuy/mygroups.j2", seats=seats, group_state=group_state, buttons=buttons)
+
+
+@router.command("gbcard", "拼团卡片", help=N_("Show a group's live card here"), usage="<code>")
+async def gbcard(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
+    code = need(cmd.args, 1, "/gbcard <code>")[0]
+    group = await ctx.services.groupbuys.group(code, ctx.require_shop().id)
+    await _show_card(ctx, group.id)
+    return []
+
+
+# -- the contact flow, then the seat -------------------------------------------------------
+async def _with_contact(ctx: Context, action: dict[str, Any]) -> list[Reply]:
+    """Seats are orders: reuse the last delivery contact, or ask for one first."""
+    action = {**action, "chat": ctx.msg.chat_id, "account": ctx.msg.account}
+    last = await ctx.services.orders.last_for_person(ctx.person.id)
+    if last is not None:
+        return await _take(ctx, action, Contact(last.contact_name, last.phone, last.address))
+    return [await _ask(ctx, "name", {}, action)]
+
+
+async def _ask(ctx: Context, step: str, data: dict[str, Any], action: dict[str, Any]) -> Reply:
+    await ctx.state.set(ctx.state_key, {"flow": FLOW, "step": step, "data": data, "action": action})
+    reply = ctx.reply(_ASK[step], buttons=[[ctx.button("Cancel", "/cancel")]])
+    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+async def groupbuy_step(text: str, ctx: Context, flow: dict[str, Any]) -> list[Reply]:
+    """One answer of the delivery questions; after the address, the seat is taken."""
+    step, data, action = flow["step"], dict(flow["data"]), flow["action"]
+    data[step] = _CHECK[step](text)
+    if step in _NEXT:
+        return [await _ask(ctx, _NEXT[step], data, action)]
+    await ctx.state.delete(ctx.state_key)
+    return await _take(ctx, action, Contact(data["name"], data["phone"], data["address"]))
+
+
+async def _take(ctx: Context, action: dict[str, Any], contact: Contact) -> list[Reply]:
+    gb = ctx.services.groupbuys
+    shop = ctx.require_shop()
+    try:
+        if action["kind"] == "open":
+            seat = await gb.open_group(shop.id, action["campaign"], ctx.person.id, contact)
+        else:
+            seat = await gb.join(shop.id, action["code"], ctx.person.id, contact)
+    except GroupUnavailable as err:
+        return [await _alternatives(ctx, err)]
+    await _show_card(ctx, seat.group.id, chat_id=action["chat"], account=action["account"])
+    return [_seat_reply(ctx, seat)]
+
+
+def _seat_reply(ctx: Context, seat: Seat) -> Reply:
+    now = ctx.services.clock()
+    reply = ctx.reply(
+        "groupbuy/seat.j2",
+        group=seat.group,
+        order=seat.order,
+        leader=seat.leader,
+        left=time_left(ctx.locale, (seat.group.expires_at - now).total_seconds()),
+        pay_left=time_left(ctx.locale, (seat.order.pay_deadline - now).total_seconds()),
+        buttons=[
+            [
+                ctx.button("Cancel order", f"/cancel {seat.order.order_no}"),
+                ctx.button("My group buys", "/mygroups"),
+            ]
+        ],
+    )
+    return Reply(
+        text=reply.text, buttons=reply.buttons, private=True, pay_order_no=seat.order.order_no
+    )
+
+
+async def _alternatives(ctx: Context, err: GroupUnavailable) -> Reply:
+    """Never a silent move: say why, and offer the other groups and a new one."""
+    groups = await ctx.services.groupbuys.open_groups(err.campaign_id)
+    buttons = _join_buttons(ctx, groups)
+    buttons.append([ctx.button("Open a new group", f"/gbopen {err.campaign_id}")])
+    reply = ctx.reply(
+        "groupbuy/unavailable.j2",
+        reason=err.reason,
+        code=err.params["group"],
+        groups=groups,
+        campaign_id=err.campaign_id,
+        left=_left(ctx),
+        buttons=buttons,
+    )
+    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+async def _show_card(
+    ctx: Context, group_id: int, chat_id: str | None = None, account: str | None = None
+) -> None:
+    await ctx.services.bus.publish(
+        [
+            CardShown(
+                group_id=group_id,
+                platform=ctx.msg.platform,
+                chat_id=chat_id or ctx.msg.chat_id,
+                account=ctx.msg.account if account is None else account,
+                locale=ctx.locale,
+            )
+        ]
+    )
+
+
+# -- merchants ---------------------------------------------------------------------------
+@router.command(
+    "gbnew",
+    "新建拼团",
+    help=N_("Create a group-buy offer"),
+    usage=NEW_USAGE.removeprefix("/gbnew "),
+    merchant=True,
+)
+async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    args = need(cmd.args, 4, NEW_USAGE)
+    tz = ZoneInfo(shop.timezone)
+    options: dict[str, str] = {}
+    ends_at = None
+    for extra in args[4:]:
+        key, eq, value = extra.partition("=")
+        if eq:
+            options[key.casefold()] = value
+        elif ends_at is None:
+            ends_at = _parse_date(extra, tz, end=True)
+        else:
+            raise usage(NEW_USAGE)
+    unknown = set(options) - {"leader", "min", "limit", "cap", "pay", "start"}
+    if unknown:
+        raise InvalidInput("gb_bad_option", name=sorted(unknown)[0][:20])
+    campaign = await ctx.services.groupbuys.create_campaign(
+        shop.id,
+        NewCampaign(
+            product_id=product_id(args[0]),
+            group_price=parse_amount(args[1]),
+            size=whole(args[2], low=MIN_SIZE, high=MAX_SIZE, code="gb_bad_size"),
+            group_seconds=parse_duration(args[3]),
+            ends_at=ends_at,
+            starts_at=_parse_date(options["start"], tz, end=False) if "start" in options else None,
+            leader_price=parse_amount(options["leader"]) if "leader" in options else None,
+            min_members=(
+                whole(options["min"], low=MIN_SIZE, high=MAX_SIZE, code="gb_min_members")
+                if "min" in options
+                else None
+            ),
+            per_customer=whole(
+                options.get("limit", "1"), high=MAX_PER_CUSTOMER, code="gb_per_customer"
+            ),
+            seat_cap=whole(options["cap"], code="gb_cap") if "cap" in options else None,
+            pay_seconds=parse_duration(options.get("pay", "15m"), low=60),
+        ),
+    )
+    campaign = await ctx.services.groupbuys.campaign(shop.id, campaign.id)
+    return ctx.reply(
+        "groupbuy/campaign_saved.j2",
+        campaign=campaign,
+        duration=args[3],
+        end=campaign.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _parse_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
+    """YYYY-MM-DDTHH:MM, or YYYY-MM-DD meaning the end (or start) of that day, in the shop's
+    time zone."""
+    try:
+        if "t" in text.casefold():
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        day = datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InvalidInput("gb_bad_date", value=text[:20]) from None
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=tz)
+
+
+@router.command(
+    "gbstop", "停止拼团", help=N_("Stop a group-buy offer"), usage="<offer no>", merchant=True
+)
+async def gbstop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    campaign_id = whole(need(cmd.args, 1, "/gbstop <offer no>")[0].lstrip("#"))
+    campaign = await ctx.services.groupbuys.stop_campaign(shop.id, campaign_id)
+    return ctx.reply("groupbuy/campaign_saved.j2", campaign=campaign, duration="", end="")
+
+
+@router.command("gbstats", "拼团统计", help=N_("Group-buy figures"), merchant=True)
+async def gbstats(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    return ctx.reply("groupbuy/stats.j2", stats=await ctx.services.groupbuys.stats(shop.id))
