@@ -238,10 +238,8 @@ async def _worker(settings: Settings) -> None:
 async def _sweep(settings: Settings) -> None:
     runtime = await _prepare(settings, demo=False)
     try:
-        cancelled, completed = await runtime.services.orders.sweep()
-        print(f"cancelled {cancelled} unpaid orders, completed {completed} shipped orders")
-        groups = await runtime.services.groupbuy_sweep.run()
-        print(f"group buys: {groups.completed} completed, {groups.failed} failed")
+        for what, count in (await runtime.sweep_once()).items():
+            print(f"{what}: {count}")
     finally:
         await runtime.close()
 

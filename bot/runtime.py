@@ -71,27 +71,45 @@ class Runtime:
 
     async def _sweep_forever(self, every: float) -> None:
         while True:
-            try:
-                cancelled, completed = await self.services.orders.sweep()
-                # Before the refunds: a failed group's refunds go out in this same round.
-                groups = await self.services.groupbuy_sweep.run()
-                if groups:
-                    log.info("sweep: group buys %s", groups)
-                refunded = await self.services.refunds.process_due()
-                if cancelled or completed or refunded:
-                    log.info(
-                        "sweep: %d unpaid cancelled, %d completed, %d refunds finished",
-                        cancelled,
-                        completed,
-                        refunded,
-                    )
-                if self.referral is not None:
-                    released = await self.referral.ledger.release_due()
-                    if released:
-                        log.info("sweep: commission of %d orders released", released)
-            except Exception:
-                log.exception("sweep failed; retrying in %.0fs", every)
+            done = await self.sweep_once()
+            if any(done.values()):
+                log.info("sweep: %s", ", ".join(f"{k} {v}" for k, v in done.items() if v))
             await asyncio.sleep(every)
+
+    async def sweep_once(self) -> dict[str, int]:
+        """Every deadline sweep once, in order; one that fails is logged and the rest still run.
+
+        Group buys go before refunds, so a failed group's refunds go out in the same round.
+        """
+        steps: list[tuple[str, Callable[[], Awaitable[dict[str, int]]]]] = [
+            ("orders", self._sweep_orders),
+            ("group buys", self._sweep_groups),
+            ("refunds", self._sweep_refunds),
+        ]
+        if self.referral is not None:
+            steps.append(("commission", self._sweep_commission))
+        done: dict[str, int] = {}
+        for name, step in steps:
+            try:
+                done |= await step()
+            except Exception:
+                log.exception("%s sweep failed; the next round retries it", name)
+        return done
+
+    async def _sweep_orders(self) -> dict[str, int]:
+        cancelled, completed = await self.services.orders.sweep()
+        return {"unpaid orders cancelled": cancelled, "shipped orders completed": completed}
+
+    async def _sweep_groups(self) -> dict[str, int]:
+        groups = await self.services.groupbuy_sweep.run()
+        return {"group buys completed": groups.completed, "group buys failed": groups.failed}
+
+    async def _sweep_refunds(self) -> dict[str, int]:
+        return {"refunds finished": await self.services.refunds.process_due()}
+
+    async def _sweep_commission(self) -> dict[str, int]:
+        assert self.referral is not None
+        return {"orders' commission released": await self.referral.ledger.release_due()}
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -119,3 +119,15 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
 def test_help(args: list[str], tmp_path: Path) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0 and "usage: microstore" in result.stdout
+
+
+def test_sweep_runs_every_deadline_sweep_once(tmp_path: Path) -> None:
+    result = run(["sweep"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    for line in (
+        "unpaid orders cancelled: 0",
+        "group buys failed: 0",
+        "refunds finished: 0",
+        "orders' commission released: 0",
+    ):
+        assert line in result.stdout
