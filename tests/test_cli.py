@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.servers import microstore
 
 SCRIPT = """\
 # a customer browses, searches, adds to cart and checks out
@@ -32,11 +32,6 @@ Zhang San
 @alice /order {no}
 @alice /received {no}
 """
-
-
-def microstore() -> list[str]:
-    exe = shutil.which("microstore", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "bot"]
 
 
 def run(

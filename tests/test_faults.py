@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import aiohttp
 
 from store.db import close_db, init_db
 from store.models import Order, OrderItem, OrderStatus, Product
-from tests.test_cli import microstore
-from tests.test_serve import free_port
+from tests.servers import free_port, serve
 
 HOLDING = [
     OrderStatus.PENDING_PAYMENT,
@@ -21,30 +19,6 @@ HOLDING = [
     OrderStatus.COMPLETED,
     OrderStatus.REFUND_REQUESTED,
 ]
-
-
-async def start(workdir: Path, port: int) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
-    proc = await asyncio.create_subprocess_exec(
-        *microstore(),
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        cwd=workdir,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    async with aiohttp.ClientSession() as http:
-        for _ in range(1200):  # a loaded machine starts slowly
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    if r.status == 200:
-                        return proc
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    raise AssertionError("server did not start")
 
 
 class Placed:
@@ -82,7 +56,7 @@ async def shop(
 
 async def test_sigkill_mid_checkout_loses_and_doubles_nothing(tmp_path: Path) -> None:
     port = free_port()
-    server = await start(tmp_path, port)
+    server = await serve(tmp_path, port)
     async with aiohttp.ClientSession() as http:
         placed = Placed(wanted=5)  # kill it in full flight, a few checkouts in
         buyers = [
@@ -93,7 +67,7 @@ async def test_sigkill_mid_checkout_loses_and_doubles_nothing(tmp_path: Path) ->
         await server.wait()
         await asyncio.gather(*buyers, return_exceptions=True)
 
-    server = await start(tmp_path, port)  # the restart applies migrations and re-seeds: no-ops
+    server = await serve(tmp_path, port)  # the restart applies migrations and re-seeds: no-ops
     server.send_signal(signal.SIGTERM)
     await server.wait()
 

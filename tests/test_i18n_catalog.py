@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import string
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ def extracted() -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
 
     def add(path: str, message: str | tuple) -> None:
-        for msgid in (message if isinstance(message, tuple) else (message,)):
+        for msgid in message if isinstance(message, tuple) else (message,):
             if msgid:
                 found.setdefault(msgid, set()).add(path)
 
@@ -92,7 +92,7 @@ def extracted() -> dict[str, frozenset[str]]:
     return {msgid: frozenset(paths) for msgid, paths in found.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(path: Path) -> dict[str, str]:
     with path.open("rb") as f:
         cat = read_po(f)
@@ -128,7 +128,9 @@ def test_extraction_finds_python_and_template_messages() -> None:
 def test_every_msgid_has_a_zh_cn_translation() -> None:
     zh = catalog(ZH_PO)
     missing = sorted(
-        (msgid, sorted(paths)) for msgid, paths in extracted().items() if not zh.get(msgid, "").strip()
+        (msgid, sorted(paths))
+        for msgid, paths in extracted().items()
+        if not zh.get(msgid, "").strip()
     )
     assert not missing, (
         f"{len(missing)} msgid(s) without a zh_CN translation in {ZH_PO.relative_to(ROOT)}:\n"
@@ -144,11 +146,15 @@ def test_zh_cn_placeholders_match_the_msgid() -> None:
         if not msgstr:
             continue  # reported by the test above
         if brace_fields(msgstr) != brace_fields(msgid):
-            wrong.append(f"{msgid!r}: {{fields}} {sorted(brace_fields(msgid))} "
-                         f"!= {sorted(brace_fields(msgstr))} in {msgstr!r}")
+            wrong.append(
+                f"{msgid!r}: {{fields}} {sorted(brace_fields(msgid))} "
+                f"!= {sorted(brace_fields(msgstr))} in {msgstr!r}"
+            )
         if percent_fields(msgstr) != percent_fields(msgid):
-            wrong.append(f"{msgid!r}: %(fields)s {sorted(percent_fields(msgid))} "
-                         f"!= {sorted(percent_fields(msgstr))} in {msgstr!r}")
+            wrong.append(
+                f"{msgid!r}: %(fields)s {sorted(percent_fields(msgid))} "
+                f"!= {sorted(percent_fields(msgstr))} in {msgstr!r}"
+            )
         # The translations are formatted at run time: python code with str.format
         # (when it passes params), templates with "%" (jinja2 newstyle gettext, always).
         brace = {name: "x" for name in brace_fields(msgid)}
@@ -197,8 +203,12 @@ def test_zh_cn_catalog_is_used_for_templates() -> None:
     text = i18n.render("zh_CN", "chat/cart.j2", added=None, cart=cart, money=str)
     assert text == "购物车是空的。"
 
-    order = i18n.render("zh_CN", "notify/order_refunded.j2",
-                        event=type("E", (), {"order_no": "A123"})(), total="¥9.90")
+    order = i18n.render(
+        "zh_CN",
+        "notify/order_refunded.j2",
+        event=type("E", (), {"order_no": "A123"})(),
+        total="¥9.90",
+    )
     assert "A123" in order and "¥9.90" in order and "退款" in order
 
 

@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 from pathlib import Path
 
 import aiohttp
 
-from tests.test_cli import microstore
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import clean_env, free_port, serve
 
 
 async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
-    env["MICROSTORE_SHOP__LOCALE"] = "en"
-    proc = await asyncio.create_subprocess_exec(
-        *microstore(),
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await serve(tmp_path, port, env=clean_env(MICROSTORE_SHOP__LOCALE="en"), quiet=False)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):  # a loaded machine starts slowly
-                try:
-                    async with http.get(f"{base}/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("server did not start")
             async with http.get(f"{base}/sim") as r:
                 assert r.status == 200 and "microstore" in await r.text()
             async with http.post(

@@ -11,8 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.test_cli import microstore
-from tests.test_serve import free_port
+from tests.servers import clean_env, free_port, microstore, wait_healthy
 
 REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
 pytestmark = pytest.mark.skipif(
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 async def test_two_workers_share_one_checkout(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
-    env |= {"MICROSTORE_REDIS__URL": str(REDIS), "MICROSTORE_SHOP__LOCALE": "en"}
+    env = clean_env(MICROSTORE_REDIS__URL=str(REDIS), MICROSTORE_SHOP__LOCALE="en")
     proc = await asyncio.create_subprocess_exec(
         *microstore(),
         "serve",
@@ -42,30 +40,23 @@ async def test_two_workers_share_one_checkout(tmp_path: Path) -> None:
     try:
         banner = await asyncio.wait_for(proc.stdout.readline(), 30)  # type: ignore[union-attr]
         assert b"with 2 processes" in banner
-        async with aiohttp.ClientSession() as http:
-            texts = []
-            for _ in range(600):  # until both children listen
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            await asyncio.sleep(1.0)
-            # fresh connections each time, so the kernel spreads them over both processes
-            for text in (
-                "/add 2",
-                "/checkout",
-                "Li Si",
-                "13900139000",
-                "2 Nanjing Road",
-                "/checkout confirm",
+        await wait_healthy(port)
+        await asyncio.sleep(1.0)  # the second process listens too
+        texts = []
+        # fresh connections each time, so the kernel spreads them over both processes
+        for text in (
+            "/add 2",
+            "/checkout",
+            "Li Si",
+            "13900139000",
+            "2 Nanjing Road",
+            "/checkout confirm",
+        ):
+            async with (
+                aiohttp.ClientSession() as one,
+                one.post(url, json={"user": user, "text": text}) as r,
             ):
-                async with (
-                    aiohttp.ClientSession() as one,
-                    one.post(url, json={"user": user, "text": text}) as r,
-                ):
-                    texts.append((await r.json())["replies"][0]["text"])
+                texts.append((await r.json())["replies"][0]["text"])
         assert re.search(r"Order [2-9A-Z]{8} placed", texts[-1]), texts
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -19,8 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.test_cli import microstore
-from tests.test_serve import free_port
+from tests.servers import clean_env, free_port, serve
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path("/tmp/dashboard-shots")
@@ -47,30 +46,8 @@ pytestmark = pytest.mark.skipif(
 async def server(tmp_path: Path) -> AsyncIterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
-    env["MICROSTORE_SERVER__PUBLIC_URL"] = base
-    proc = await asyncio.create_subprocess_exec(
-        *microstore(),
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    proc = await serve(tmp_path, port, env=clean_env(MICROSTORE_SERVER__PUBLIC_URL=base))
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(600):  # a loaded CI machine starts slowly
-                try:
-                    async with http.get(f"{base}/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("microstore serve did not start")
         yield base
     finally:
         proc.terminate()

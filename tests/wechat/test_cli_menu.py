@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from tests.test_cli import microstore
+from tests.servers import microstore
 
 from .conftest import APP_ID, MENU, SECRET, TOKEN
 from .fake_wechat_api import FakeWeChatApi
@@ -15,7 +15,8 @@ from .fake_wechat_api import FakeWeChatApi
 def config(api_base: str) -> str:
     buttons = ", ".join(
         f'{{ type = "{b["type"]}", name = "{b["name"]}", key = "{b["key"]}" }}'
-        for b in MENU if "key" in b
+        for b in MENU
+        if "key" in b
     )
     return f"""
 [wechat]
@@ -33,8 +34,12 @@ menu = [{buttons}]
 async def run(tmp_path: Path, *args: str) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
     proc = await asyncio.create_subprocess_exec(
-        *microstore(), *args, cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        *microstore(),
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()
     return proc.returncode or 0, out.decode()

@@ -1,0 +1,71 @@
+"""Starting the real `microstore serve` in a subprocess, as a person would, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+START_SECONDS = 60.0  # a loaded machine imports aiogram and migrates slowly
+
+
+def microstore() -> list[str]:
+    exe = shutil.which("microstore", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "bot"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without the developer's own MICROSTORE_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    return env | extra
+
+
+async def wait_healthy(port: int, seconds: float = START_SECONDS) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    async with aiohttp.ClientSession() as http:
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"microstore did not answer on port {port} in {seconds:.0f}s")
+
+
+async def serve(
+    workdir: Path, port: int, *args: str, env: dict[str, str] | None = None, quiet: bool = True
+) -> asyncio.subprocess.Process:
+    """`microstore serve --demo --port PORT *args`, started and answering /healthz."""
+    out = asyncio.subprocess.DEVNULL if quiet else asyncio.subprocess.PIPE
+    proc = await asyncio.create_subprocess_exec(
+        *microstore(),
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        *args,
+        cwd=workdir,
+        env=env if env is not None else clean_env(),
+        stdout=out,
+        stderr=out,
+    )
+    try:
+        await wait_healthy(port)
+    except AssertionError:
+        proc.kill()
+        await proc.wait()
+        raise
+    return proc
