@@ -29,10 +29,11 @@ def is_connection_failure(exc: BaseException) -> bool:
         if seen is None:
             return False
         if isinstance(seen, OSError | TimeoutError | DBConnectionError) or isinstance(
-            seen, asyncpg.exceptions.ConnectionDoesNotExistError
+            seen,
+            asyncpg.exceptions.ConnectionDoesNotExistError
             | asyncpg.exceptions.CannotConnectNowError
             | asyncpg.exceptions.InterfaceError
-            | asyncpg.exceptions.AdminShutdownError
+            | asyncpg.exceptions.AdminShutdownError,
         ):
             return True
         seen = seen.__cause__ or seen.__context__

@@ -9,14 +9,56 @@ from handlers.errors import MESSAGES
 from tests.conftest import MERCHANT, Chat
 from tests.test_bad_input import snapshot
 
-WORDS = ["/add", "/remove", "/checkout", "/cancel", "/refund", "/price", "/stock", "/ship",
-         "/paid", "/catalog", "/search", "/product", "/order", "/lang", "/staff", "/settings",
-         "加购", "结算", "/start", "/addproduct", "/refundno", "/hide"]
+WORDS = [
+    "/add",
+    "/remove",
+    "/checkout",
+    "/cancel",
+    "/refund",
+    "/price",
+    "/stock",
+    "/ship",
+    "/paid",
+    "/catalog",
+    "/search",
+    "/product",
+    "/order",
+    "/lang",
+    "/staff",
+    "/settings",
+    "加购",
+    "结算",
+    "/start",
+    "/addproduct",
+    "/refundno",
+    "/hide",
+]
 ARGS = st.one_of(
     st.text(max_size=30),
-    st.integers(-10**12, 10**12).map(str),
-    st.sampled_from(["0", "-1", "1e9", "NaN", "1.005", "¥", "|", "||||", "%", "_", "'", '"',
-                     "\x00", "🛒", "１２", "٣", "DROP TABLE product;--", "@bot", "\n"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1e9",
+            "NaN",
+            "1.005",
+            "¥",
+            "|",
+            "||||",
+            "%",
+            "_",
+            "'",
+            '"',
+            "\x00",
+            "🛒",
+            "１２",
+            "٣",
+            "DROP TABLE product;--",
+            "@bot",
+            "\n",
+        ]
+    ),
 )
 MESSAGE = st.one_of(
     st.text(max_size=200),
@@ -24,16 +66,35 @@ MESSAGE = st.one_of(
         lambda t: " ".join([t[0], *t[1]])
     ),
 )
-MUTATING = ("/add", "/remove", "/checkout", "/cancel", "/refund", "/price", "/stock", "/ship",
-            "/paid", "/lang", "/staff", "/settings", "加购", "结算", "/start", "/addproduct",
-            "/refundno", "/hide")
+MUTATING = (
+    "/add",
+    "/remove",
+    "/checkout",
+    "/cancel",
+    "/refund",
+    "/price",
+    "/stock",
+    "/ship",
+    "/paid",
+    "/lang",
+    "/staff",
+    "/settings",
+    "加购",
+    "结算",
+    "/start",
+    "/addproduct",
+    "/refundno",
+    "/hide",
+)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=MESSAGE, as_merchant=st.booleans())
-async def test_garbage_never_crashes_or_changes_state(chat: Chat, text: str,
-                                                      as_merchant: bool) -> None:
+async def test_garbage_never_crashes_or_changes_state(
+    chat: Chat, text: str, as_merchant: bool
+) -> None:
     user = MERCHANT if as_merchant else "fuzzer"
     before = await snapshot()
     replies = await chat.say(user, text)

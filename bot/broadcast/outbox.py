@@ -15,8 +15,9 @@ class OutboxSender:
         self.platform = platform
 
     async def send(self, chat_id: str, message: BroadcastMessage) -> SendResult:
-        buttons = tuple(tuple(Button(label, payload) for label, payload in row)
-                        for row in message.buttons)
+        buttons = tuple(
+            tuple(Button(label, payload) for label, payload in row) for row in message.buttons
+        )
         reply = Reply(text=message.text, buttons=buttons, image=message.image_url)
         self.outbox.send(Outgoing(platform=self.platform, chat_id=chat_id, reply=reply))
         return SENT

@@ -117,8 +117,11 @@ async def start_broadcasting(
         b.tasks.append(asyncio.create_task(b.worker.run(b.stop)))
         if queue.distributed:
             b.tasks.append(asyncio.create_task(queue.listen(b.stop)))
-        log.info("broadcasts: sending from this process via %s (%s/s per bot)",
-                 ", ".join(sorted(senders)) or "no platform", settings.broadcast.rate_per_second)
+        log.info(
+            "broadcasts: sending from this process via %s (%s/s per bot)",
+            ", ".join(sorted(senders)) or "no platform",
+            settings.broadcast.rate_per_second,
+        )
     else:
         log.info("broadcasts: queued on Redis for `microstore worker` processes")
     await queue.startup()

@@ -45,16 +45,22 @@ class TelegramBroadcastSender:
         self.codec = codec
 
     async def send(self, chat_id: str, message: BroadcastMessage) -> SendResult:
-        rows = tuple(tuple(Button(label, payload) for label, payload in row)
-                     for row in message.buttons)
+        rows = tuple(
+            tuple(Button(label, payload) for label, payload in row) for row in message.buttons
+        )
         markup = await keyboard(rows, self.codec)
         try:
             if message.image_url and len(message.text) <= MAX_CAPTION:
-                await self.bot.send_photo(chat_id=int(chat_id), photo=message.image_url,
-                                          caption=escape(message.text), reply_markup=markup)
+                await self.bot.send_photo(
+                    chat_id=int(chat_id),
+                    photo=message.image_url,
+                    caption=escape(message.text),
+                    reply_markup=markup,
+                )
             else:
-                await self.bot.send_message(chat_id=int(chat_id), text=escape(message.text),
-                                            reply_markup=markup)
+                await self.bot.send_message(
+                    chat_id=int(chat_id), text=escape(message.text), reply_markup=markup
+                )
         except TelegramRetryAfter as e:
             return retry_after(e.retry_after)
         except TelegramForbiddenError:

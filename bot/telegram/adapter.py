@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 
 class TelegramAdapter:
     def __init__(
-        self, bot: Bot, engine: Engine, codec: CallbackCodec, delivery: Delivery,
-        locales: Locales, username: str | None = None,
+        self,
+        bot: Bot,
+        engine: Engine,
+        codec: CallbackCodec,
+        delivery: Delivery,
+        locales: Locales,
+        username: str | None = None,
     ) -> None:
         self.bot = bot
         self._username = (username or "").lstrip("@")
@@ -44,10 +49,15 @@ class TelegramAdapter:
         if incoming is None:
             return  # group chatter, another bot's command, a sticker
         assert message.from_user is not None
-        await self._answer(incoming, Origin(
-            chat_id=message.chat.id, user_id=message.from_user.id,
-            is_group=is_group(message.chat), language_code=message.from_user.language_code,
-        ))
+        await self._answer(
+            incoming,
+            Origin(
+                chat_id=message.chat.id,
+                user_id=message.from_user.id,
+                is_group=is_group(message.chat),
+                language_code=message.from_user.language_code,
+            ),
+        )
 
     async def on_callback(self, query: CallbackQuery) -> None:
         user = query.from_user
@@ -60,12 +70,17 @@ class TelegramAdapter:
         incoming = callback_to_incoming(query, payload, await self.username())
         message = query.message
         chat_id = message.chat.id if message is not None else user.id
-        await self._answer(incoming, Origin(
-            chat_id=chat_id, user_id=user.id, is_group=incoming.is_group,
-            language_code=user.language_code,
-            message_id=message.message_id if message is not None else None,
-            message_is_text=isinstance(message, Message) and message.text is not None,
-        ))
+        await self._answer(
+            incoming,
+            Origin(
+                chat_id=chat_id,
+                user_id=user.id,
+                is_group=incoming.is_group,
+                language_code=user.language_code,
+                message_id=message.message_id if message is not None else None,
+                message_is_text=isinstance(message, Message) and message.text is not None,
+            ),
+        )
 
     async def _answer(self, incoming: Incoming, origin: Origin) -> None:
         async with self._serial.hold(incoming.user_id):
@@ -75,6 +90,11 @@ class TelegramAdapter:
     async def send_outgoing(self, outgoing: Outgoing) -> None:
         """Notifications and broadcasts from the core (runtime.register_sender)."""
         chat_id = int(outgoing.chat_id)
-        await self.delivery.deliver([outgoing.reply], Origin(
-            chat_id=chat_id, user_id=chat_id if chat_id > 0 else None, is_group=chat_id < 0,
-        ))
+        await self.delivery.deliver(
+            [outgoing.reply],
+            Origin(
+                chat_id=chat_id,
+                user_id=chat_id if chat_id > 0 else None,
+                is_group=chat_id < 0,
+            ),
+        )

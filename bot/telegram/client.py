@@ -37,7 +37,10 @@ class ResilientRequests(BaseRequestMiddleware):
     """
 
     def __init__(
-        self, on_forbidden: OnForbidden | None = None, *, max_retries: int = 3,
+        self,
+        on_forbidden: OnForbidden | None = None,
+        *,
+        max_retries: int = 3,
         max_wait: float = 60.0,
     ) -> None:
         self.on_forbidden = on_forbidden
@@ -58,8 +61,9 @@ class ResilientRequests(BaseRequestMiddleware):
                 attempt += 1
                 if attempt > self.max_retries or e.retry_after > self.max_wait:
                     raise
-                log.warning("telegram %s: 429, retrying in %ss", method.__api_method__,
-                            e.retry_after)
+                log.warning(
+                    "telegram %s: 429, retrying in %ss", method.__api_method__, e.retry_after
+                )
                 await asyncio.sleep(e.retry_after)
             except TelegramForbiddenError:
                 await self._forbidden(method)

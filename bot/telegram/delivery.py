@@ -40,7 +40,11 @@ class Origin:
 
 class Delivery:
     def __init__(
-        self, bot: Bot, codec: CallbackCodec, services: StoreServices, locales: Locales,
+        self,
+        bot: Bot,
+        codec: CallbackCodec,
+        services: StoreServices,
+        locales: Locales,
         invoice: InvoiceSender | None = None,
     ) -> None:
         self.bot = bot
@@ -57,8 +61,9 @@ class Delivery:
             try:
                 if origin.is_group and (reply.private or reply.pay_order_no):
                     if origin.user_id is None:
-                        log.warning("a personal reply for group %s, no person: dropped",
-                                    origin.chat_id)
+                        log.warning(
+                            "a personal reply for group %s, no person: dropped", origin.chat_id
+                        )
                         continue
                     if not await self._to_private(reply, origin) and not prompted:
                         await self._prompt_private(origin)
@@ -106,7 +111,9 @@ class Delivery:
         text = reply.text.strip()
         if len(text) <= MAX_CAPTION:
             await self.bot.send_photo(
-                chat_id=chat_id, photo=reply.image, caption=escape(text) if text else None,
+                chat_id=chat_id,
+                photo=reply.image,
+                caption=escape(text) if text else None,
                 reply_markup=markup,
             )
             return
@@ -122,7 +129,9 @@ class Delivery:
             return False
         try:
             await self.bot.edit_message_text(
-                chat_id=chat_id, message_id=message_id, text=escape(reply.text),
+                chat_id=chat_id,
+                message_id=message_id,
+                text=escape(reply.text),
                 reply_markup=markup,
             )
         except TelegramBadRequest as e:

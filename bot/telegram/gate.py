@@ -32,9 +32,7 @@ class UpdateGate(BaseMiddleware):
         self.dedup = dedup
         self.ttl = ttl_seconds
 
-    async def __call__(
-        self, handler: Handler, event: TelegramObject, data: dict[str, Any]
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         if _event_type(event) is None:
             log.info("telegram update %s of a type we don't know: ignored", event.update_id)

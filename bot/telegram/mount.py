@@ -85,8 +85,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     payments = TelegramPayments(bot, services, settings.telegram, locales, runtime.outbox.send)
     codec = CallbackCodec(runtime.kv)
     delivery = Delivery(bot, codec, services, locales, invoice=payments.send_invoice)
-    adapter = TelegramAdapter(bot, runtime.engine, codec, delivery, locales,
-                              username=settings.telegram.bot_username)
+    adapter = TelegramAdapter(
+        bot, runtime.engine, codec, delivery, locales, username=settings.telegram.bot_username
+    )
 
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(UpdateGate(runtime.dedup))
@@ -104,9 +105,12 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
         WebhookHandler(dispatcher, bot, secret).register(app, path=WEBHOOK_PATH)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
-    log.info("telegram: %s mode, Bot API at %s, payments %s", parts.mode,
-             settings.telegram.api_server or "api.telegram.org",
-             f"in {settings.telegram.currency}" if payments.enabled else "off")
+    log.info(
+        "telegram: %s mode, Bot API at %s, payments %s",
+        parts.mode,
+        settings.telegram.api_server or "api.telegram.org",
+        f"in {settings.telegram.currency}" if payments.enabled else "off",
+    )
 
 
 async def _on_startup(app: web.Application) -> None:
@@ -115,9 +119,7 @@ async def _on_startup(app: web.Application) -> None:
     bot, dispatcher = parts.bot, parts.dispatcher
     if parts.mode == "polling":
         await _publish_commands(parts)
-        parts.polling = asyncio.create_task(
-            _poll_forever(bot, dispatcher), name="telegram-polling"
-        )
+        parts.polling = asyncio.create_task(_poll_forever(bot, dispatcher), name="telegram-polling")
         return
     secret = settings.telegram.webhook_secret
     assert secret is not None
@@ -154,15 +156,16 @@ async def _poll_forever(bot: Bot, dispatcher: Dispatcher) -> None:
         try:
             await bot.delete_webhook(drop_pending_updates=False)
             await dispatcher.start_polling(
-                bot, handle_signals=False, close_bot_session=False,
+                bot,
+                handle_signals=False,
+                close_bot_session=False,
                 allowed_updates=dispatcher.resolve_used_update_types(),
             )
             return  # stopped on purpose
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("telegram polling stopped; restarting in %.0fs",
-                          POLLING_RESTART_SECONDS)
+            log.exception("telegram polling stopped; restarting in %.0fs", POLLING_RESTART_SECONDS)
             await asyncio.sleep(POLLING_RESTART_SECONDS)
 
 
@@ -176,4 +179,3 @@ async def _on_cleanup(app: web.Application) -> None:
             await parts.polling
     await parts.runtime.outbox.drain()  # notifications already queued still go out
     await parts.bot.session.close()
-

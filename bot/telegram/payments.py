@@ -53,7 +53,11 @@ def _shorten(text: str, limit: int) -> str:
 
 class TelegramPayments:
     def __init__(
-        self, bot: Bot, services: StoreServices, config: TelegramConfig, locales: Locales,
+        self,
+        bot: Bot,
+        services: StoreServices,
+        config: TelegramConfig,
+        locales: Locales,
         notify: Notify,
     ) -> None:
         self.bot = bot
@@ -75,14 +79,22 @@ class TelegramPayments:
         if order.status != OrderStatus.PENDING_PAYMENT:
             return
         if order.currency != self.currency:
-            log.warning("order %s is in %s, Telegram payments take %s: no invoice",
-                        order.order_no, order.currency, self.currency)
+            log.warning(
+                "order %s is in %s, Telegram payments take %s: no invoice",
+                order.order_no,
+                order.currency,
+                self.currency,
+            )
             return
         try:
             amount = to_minor(order.total, order.currency)
         except ValueError:
-            log.error("order %s: %s %s can't be paid in whole minor units; no invoice",
-                      order.order_no, order.total, order.currency)
+            log.error(
+                "order %s: %s %s can't be paid in whole minor units; no invoice",
+                order.order_no,
+                order.total,
+                order.currency,
+            )
             return
         lines = ", ".join(
             texts.t(locale, texts.INVOICE_LINE, title=item.title, quantity=item.quantity)
@@ -94,8 +106,7 @@ class TelegramPayments:
             description=_shorten(lines or order.order_no, MAX_DESCRIPTION),
             payload=order.order_no,
             currency=order.currency,
-            prices=[LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL),
-                                 amount=amount)],
+            prices=[LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL), amount=amount)],
             provider_token=self.provider_token if order.currency != STARS else None,
         )
 
@@ -148,7 +159,9 @@ class TelegramPayments:
             if order.currency != payment.currency:
                 raise AmountMismatch(no=order.order_no)
             result = await self.services.payments.confirm(
-                no, method_for(payment.currency), charge,
+                no,
+                method_for(payment.currency),
+                charge,
                 from_minor(payment.total_amount, payment.currency),
             )
         except OrderNotFound:
@@ -156,8 +169,9 @@ class TelegramPayments:
             return
         except (AlreadyPaid, AmountMismatch, IllegalTransition) as e:
             log.error("telegram payment %s for order %s not applied: %s", charge, no, e.code)
-            await self._tell_staff_not_applied(order, payment.total_amount, payment.currency,
-                                               charge, e)
+            await self._tell_staff_not_applied(
+                order, payment.total_amount, payment.currency, charge, e
+            )
             return
         if result.duplicate:
             log.info("telegram payment %s for order %s: already recorded", charge, no)
@@ -169,13 +183,23 @@ class TelegramPayments:
     ) -> None:
         """Money Telegram took for an order that can't take it: a person must give it back."""
         shop = await self.services.shops.get(order.shop_id)  # type: ignore[attr-defined]
-        text = texts.t(shop.locale, texts.PAYMENT_NOT_APPLIED, no=order.order_no, charge=charge,
-                       amount=format_money(from_minor(minor, currency), currency, shop.locale),
-                       reason=error_text(shop.locale, err))
+        text = texts.t(
+            shop.locale,
+            texts.PAYMENT_NOT_APPLIED,
+            no=order.order_no,
+            charge=charge,
+            amount=format_money(from_minor(minor, currency), currency, shop.locale),
+            reason=error_text(shop.locale, err),
+        )
         await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
 
     async def _notify_staff(self, shop_id: int, text: str) -> None:
         """To the shop's owner and staff, on whichever platform each of them uses."""
         for ident in await self.services.shops.staff_identities(shop_id):
-            self.notify(Outgoing(platform=ident.platform, chat_id=ident.platform_user_id,
-                                 reply=Reply(text=text, private=True)))
+            self.notify(
+                Outgoing(
+                    platform=ident.platform,
+                    chat_id=ident.platform_user_id,
+                    reply=Reply(text=text, private=True),
+                )
+            )

@@ -46,8 +46,7 @@ class WebhookHandler(SimpleRequestHandler):
     async def handle(self, request: web.Request) -> web.Response:
         bot = await self.resolve_bot(request)
         if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
-            log.warning("telegram webhook: wrong or missing secret token from %s",
-                        request.remote)
+            log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
             data = json.loads(await request.read())

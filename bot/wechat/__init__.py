@@ -42,8 +42,9 @@ class WeChatAdapter:
         """Wait for answers and replies still on their way."""
         await self.tasks.idle()
 
-    async def qrcode(self, account: str, scene: str, expire_seconds: int | None = None
-                     ) -> dict[str, Any]:
+    async def qrcode(
+        self, account: str, scene: str, expire_seconds: int | None = None
+    ) -> dict[str, Any]:
         """A parametric QR code (ref_<code>, gb_<code>, shop_<slug>) of one account."""
         return await self.endpoints[account].api.create_qrcode(scene, expire_seconds)
 
@@ -71,25 +72,33 @@ async def mount(app: web.Application, runtime: Any) -> None:
     checkout: WeChatCheckout | None = None
     if pay_on:
         client = WeChatPayClient(session, wechat.pay, client_cert)
-        oauth = next((e for e in endpoints.values() if e.config.app_id == wechat.pay.app_id),
-                     None)
+        oauth = next((e for e in endpoints.values() if e.config.app_id == wechat.pay.app_id), None)
         if oauth is None:
             oauth = next(iter(endpoints.values()))
-            log.warning("wechat.pay.app_id %s is none of the accounts; the pay page signs in "
-                        "with %s, whose openids WeChat Pay will not accept", wechat.pay.app_id,
-                        oauth.config.app_id)
+            log.warning(
+                "wechat.pay.app_id %s is none of the accounts; the pay page signs in "
+                "with %s, whose openids WeChat Pay will not accept",
+                wechat.pay.app_id,
+                oauth.config.app_id,
+            )
         checkout = WeChatCheckout(runtime, client, oauth)
         runtime.services.refunds.register(METHOD, checkout)
         app.router.add_post("/wechat/pay/notify", checkout.notify)
         app.router.add_get("/pay/{order_no}", checkout.page)
         app.router.add_get("/pay/{order_no}/status", checkout.status)
-    conversation = Conversation(runtime, settings.shop.locale,
-                                checkout.offers if checkout else None)
+    conversation = Conversation(
+        runtime, settings.shop.locale, checkout.offers if checkout else None
+    )
     sender = OutgoingSender(runtime, endpoints, conversation)
     runtime.register_sender(PLATFORM, sender)
     webhook = WeChatWebhook(
-        runtime, endpoints, conversation, tasks, sender,
-        deadline=wechat.reply_deadline_seconds, max_body=settings.server.max_body_bytes,
+        runtime,
+        endpoints,
+        conversation,
+        tasks,
+        sender,
+        deadline=wechat.reply_deadline_seconds,
+        max_body=settings.server.max_body_bytes,
         max_age=wechat.signature_max_age_seconds,
     )
     app.router.add_get("/wechat/{account}", webhook.verify)
@@ -108,6 +117,8 @@ async def mount(app: web.Application, runtime: Any) -> None:
     runtime.on_close(close)
     log.info(
         "wechat: %d account(s) at /wechat/<account> (%s); pay %s; tokens %s",
-        len(endpoints), ", ".join(endpoints), "on" if checkout else "off",
+        len(endpoints),
+        ", ".join(endpoints),
+        "on" if checkout else "off",
         "in redis" if runtime.redis is not None else "in-process",
     )

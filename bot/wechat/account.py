@@ -27,13 +27,16 @@ class AccountEndpoint:
 
 
 def build_endpoint(
-    config: WeChatAccount, session: aiohttp.ClientSession, api_base: str,
-    token_cache: TokenCache, kv: KeyValue,
+    config: WeChatAccount,
+    session: aiohttp.ClientSession,
+    api_base: str,
+    token_cache: TokenCache,
+    kv: KeyValue,
 ) -> AccountEndpoint:
     token = config.token.get_secret_value()
     aes_key = config.encoding_aes_key.get_secret_value() if config.encoding_aes_key else None
     crypto = WeChatCrypto(token, aes_key, config.app_id) if aes_key else None
-    api = WeChatApi(session, api_base, config.app_id, config.secret.get_secret_value(),
-                    token_cache)
-    return AccountEndpoint(config=config, token=token, crypto=crypto, api=api,
-                           memory=UserMemory(kv, config.name))
+    api = WeChatApi(session, api_base, config.app_id, config.secret.get_secret_value(), token_cache)
+    return AccountEndpoint(
+        config=config, token=token, crypto=crypto, api=api, memory=UserMemory(kv, config.name)
+    )

@@ -68,8 +68,10 @@ class WeChatApi:
             "force_refresh": force_refresh,
         }
         async with self._session.post(
-            self._base + path, data=_json_bytes(body),
-            headers={"Content-Type": "application/json"}, timeout=TIMEOUT,
+            self._base + path,
+            data=_json_bytes(body),
+            headers={"Content-Type": "application/json"},
+            timeout=TIMEOUT,
         ) as resp:
             data = await self._read_json(resp, path)
         if data.get("errcode") or "access_token" not in data:
@@ -81,8 +83,11 @@ class WeChatApi:
         token = await self.tokens.get()
         for attempt in (1, 2):
             async with self._session.post(
-                self._base + path, params={"access_token": token}, data=_json_bytes(payload),
-                headers={"Content-Type": "application/json; charset=utf-8"}, timeout=TIMEOUT,
+                self._base + path,
+                params={"access_token": token},
+                data=_json_bytes(payload),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=TIMEOUT,
             ) as resp:
                 data = await self._read_json(resp, path)
             errcode = int(data.get("errcode", 0) or 0)
@@ -103,8 +108,9 @@ class WeChatApi:
             {"touser": openid, "msgtype": "text", "text": {"content": text}},
         )
 
-    async def send_news(self, openid: str, title: str, description: str, url: str,
-                        picurl: str) -> None:
+    async def send_news(
+        self, openid: str, title: str, description: str, url: str, picurl: str
+    ) -> None:
         article = {"title": title, "description": description, "url": url, "picurl": picurl}
         await self.call(
             "/cgi-bin/message/custom/send",
@@ -141,8 +147,12 @@ class WeChatApi:
     async def oauth_openid(self, code: str) -> str:
         """snsapi_base: exchange the code from the OAuth redirect for the user's openid."""
         path = "/sns/oauth2/access_token"
-        params = {"appid": self.app_id, "secret": self._secret, "code": code,
-                  "grant_type": "authorization_code"}
+        params = {
+            "appid": self.app_id,
+            "secret": self._secret,
+            "code": code,
+            "grant_type": "authorization_code",
+        }
         async with self._session.get(self._base + path, params=params, timeout=TIMEOUT) as resp:
             data = await self._read_json(resp, path)
         if data.get("errcode") or not data.get("openid"):

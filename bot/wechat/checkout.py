@@ -53,9 +53,7 @@ class WeChatCheckout:
         self.public_url = settings.server.public_url.rstrip("/")
         self.notify_url = client.cfg.notify_url or f"{self.public_url}/wechat/pay/notify"
         self.default_locale = settings.shop.locale
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def page_url(self, order_no: str) -> str:
         return f"{self.public_url}/pay/{quote(order_no)}"
@@ -80,14 +78,21 @@ class WeChatCheckout:
             return None
         if order.currency != CURRENCY:
             return None
-        lines = [texts.t(PAY_OFFER, no=order.order_no,
-                         link=link(self.page_url(order.order_no), texts.t(PAY_LINK)))]
+        lines = [
+            texts.t(
+                PAY_OFFER,
+                no=order.order_no,
+                link=link(self.page_url(order.order_no), texts.t(PAY_LINK)),
+            )
+        ]
         try:
             native = await self.client.unified_order(
-                trade_type="NATIVE", out_trade_no=order.order_no,
+                trade_type="NATIVE",
+                out_trade_no=order.order_no,
                 total_fee=to_minor(order.total, order.currency),
                 body=texts.t(ORDER_BODY, no=order.order_no),
-                client_ip=self.client.cfg.server_ip, notify_url=self.notify_url,
+                client_ip=self.client.cfg.server_ip,
+                notify_url=self.notify_url,
                 product_id=order.order_no,
             )
             if native.get("code_url"):
@@ -114,8 +119,14 @@ class WeChatCheckout:
             log.error("wechat pay: payment %s for unknown order %s", transaction_id, order_no)
             return "unknown order"
         if order.currency != CURRENCY or to_minor(order.total, order.currency) != total_fee:
-            log.error("wechat pay: %s paid %s fen for order %s of %s %s", transaction_id,
-                      total_fee, order_no, order.total, order.currency)
+            log.error(
+                "wechat pay: %s paid %s fen for order %s of %s %s",
+                transaction_id,
+                total_fee,
+                order_no,
+                order.total,
+                order.currency,
+            )
             return "amount mismatch"
         async with self._lock(transaction_id):  # one process: no pile-up on the database
             try:
@@ -127,8 +138,12 @@ class WeChatCheckout:
             except (AlreadyPaid, IllegalTransition) as e:
                 # Money arrived for an order that cannot take it (paid otherwise, cancelled):
                 # acknowledged so WeChat stops, loudly logged so a person refunds it.
-                log.error("wechat pay: %s for order %s needs a manual refund: %s",
-                          transaction_id, order_no, e)
+                log.error(
+                    "wechat pay: %s for order %s needs a manual refund: %s",
+                    transaction_id,
+                    order_no,
+                    e,
+                )
                 return None
         if not result.duplicate:
             log.info("wechat pay: order %s paid (%s)", order_no, transaction_id)
@@ -147,8 +162,9 @@ class WeChatCheckout:
         if data.get("return_code") != "SUCCESS":
             return _xml(success_xml())
         if data.get("appid") != self.client.app_id or data.get("mch_id") != self.client.mch_id:
-            log.error("wechat pay: notify for appid %s mch %s", data.get("appid"),
-                      data.get("mch_id"))
+            log.error(
+                "wechat pay: notify for appid %s mch %s", data.get("appid"), data.get("mch_id")
+            )
             return _xml(fail_xml("appid or mch_id mismatch"))
         if data.get("result_code") != "SUCCESS":
             return _xml(success_xml())  # a failed payment: nothing to record
@@ -177,8 +193,12 @@ class WeChatCheckout:
             return web.json_response({"paid": False, "error": e.code})
         except (OSError, TimeoutError):
             return web.json_response({"paid": False, "error": "unreachable"}, status=503)
-        return web.json_response({"paid": result.get("trade_state") == "SUCCESS",
-                                  "trade_state": result.get("trade_state", "")})
+        return web.json_response(
+            {
+                "paid": result.get("trade_state") == "SUCCESS",
+                "trade_state": result.get("trade_state", ""),
+            }
+        )
 
     # -- the JSAPI page -------------------------------------------------------------------------
 
@@ -197,19 +217,24 @@ class WeChatCheckout:
         person = await services.people.person(order.person_id)  # type: ignore[attr-defined]
         locale = normalise_locale(person.locale or self.default_locale)
         values: dict[str, Any] = {
-            "lang": locale.replace("_", "-"), "order_no": order.order_no,
+            "lang": locale.replace("_", "-"),
+            "order_no": order.order_no,
             "amount": format_money(order.total, order.currency, locale),
-            "status_url": f"{self.page_url(order.order_no)}/status", "params": {}, "error": "",
+            "status_url": f"{self.page_url(order.order_no)}/status",
+            "params": {},
+            "error": "",
         }
         try:
             await services.payments.check_payable(order.order_no, order.total)
             openid = await self.oauth.api.oauth_openid(code)
             prepay = await self.client.unified_order(
-                trade_type="JSAPI", out_trade_no=order.order_no,
+                trade_type="JSAPI",
+                out_trade_no=order.order_no,
                 total_fee=to_minor(order.total, order.currency),
                 body=Texts(locale).t(ORDER_BODY, no=order.order_no),
                 client_ip=request.remote or self.client.cfg.server_ip,
-                notify_url=self.notify_url, openid=openid,
+                notify_url=self.notify_url,
+                openid=openid,
             )
             values["params"] = self.client.jsapi_params(prepay["prepay_id"])
         except StoreError as e:
@@ -218,8 +243,9 @@ class WeChatCheckout:
             log.warning("wechat pay page %s: %s", no, e)
             values["error"] = Texts(locale).t(PAY_FAILED)
         html = render(locale, PAGE_TEMPLATE, **values)
-        return web.Response(text=html, content_type="text/html",
-                            headers={"Cache-Control": "no-store"})
+        return web.Response(
+            text=html, content_type="text/html", headers={"Cache-Control": "no-store"}
+        )
 
     # -- refunds -----------------------------------------------------------------------------------
 
@@ -229,7 +255,8 @@ class WeChatCheckout:
         order = job.order
         try:
             result = await self.client.refund(
-                out_trade_no=order.order_no, out_refund_no=f"{order.order_no}R",
+                out_trade_no=order.order_no,
+                out_refund_no=f"{order.order_no}R",
                 total_fee=to_minor(order.total, order.currency),
                 refund_fee=to_minor(job.amount, job.currency),  # type: ignore[attr-defined]
             )

@@ -55,8 +55,9 @@ class Conversation:
         if not incoming.via_button:
             if incoming.text.strip().casefold() in texts.more_words():
                 page = await ep.memory.next_page(inbound.openid)
-                return Rendered((TextPart(page or texts.t(NOTHING_MORE)),), (),
-                                continuation=True), texts
+                return Rendered(
+                    (TextPart(page or texts.t(NOTHING_MORE)),), (), continuation=True
+                ), texts
             # Inside a multi-step flow a number is an answer (a price, a stock), not an option.
             if not await self.in_flow(inbound.openid):
                 payload = await ep.memory.option(inbound.openid, incoming.text)
@@ -70,8 +71,15 @@ class Conversation:
         state = await self.runtime.state.get(f"{PLATFORM}:{openid}")
         return bool(state and state.get("flow"))
 
-    async def render(self, ep: AccountEndpoint, openid: str, replies: Sequence[Reply],
-                     texts: Texts, *, keep_options: bool = False) -> Rendered:
+    async def render(
+        self,
+        ep: AccountEndpoint,
+        openid: str,
+        replies: Sequence[Reply],
+        texts: Texts,
+        *,
+        keep_options: bool = False,
+    ) -> Rendered:
         pay_texts: Mapping[str, str] = {}
         if self.pay_offers and any(r.pay_order_no for r in replies):
             pay_texts = await self.pay_offers(replies, texts)

@@ -63,16 +63,14 @@ def plan(rendered: Rendered, texts: Texts, customer_service: bool) -> Plan:
     return Plan(TextPart(with_footer[0]), (), tuple(with_footer[1:]))
 
 
-async def send_parts(ep: AccountEndpoint, openid: str, parts: Sequence[Part],
-                     runtime: Any) -> None:
+async def send_parts(ep: AccountEndpoint, openid: str, parts: Sequence[Part], runtime: Any) -> None:
     """Customer-service messages, one after the other; stops when the person is unreachable."""
     for part in paged(parts):
         try:
             if isinstance(part, TextPart):
                 await ep.api.send_text(openid, part.text)
             elif isinstance(part, NewsPart):
-                await ep.api.send_news(openid, part.title, part.description, part.url,
-                                       part.picurl)
+                await ep.api.send_news(openid, part.title, part.description, part.url, part.picurl)
         except WeChatApiError as e:
             if e.errcode in UNREACHABLE:
                 log.info("wechat %s: %s unreachable (%s)", ep.name, openid, e.errcode)

@@ -25,8 +25,12 @@ async def read_limited(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def signature_ok(token: str, query: dict[str, str], max_age: float = SIGNATURE_MAX_AGE_SECONDS,
-                 now: float | None = None) -> bool:
+def signature_ok(
+    token: str,
+    query: dict[str, str],
+    max_age: float = SIGNATURE_MAX_AGE_SECONDS,
+    now: float | None = None,
+) -> bool:
     """`signature` over (token, timestamp, nonce) matches and the timestamp is recent."""
     signature = query.get("signature", "")
     timestamp = query.get("timestamp", "")

@@ -42,10 +42,21 @@ def classify(msg: Any, account: str, home_shop: str) -> Inbound:
     key = dedup_key(msg)
 
     def incoming(text: str, start: str | None = None, via_button: bool = False) -> Inbound:
-        return Inbound("message", openid, key, Incoming(
-            platform=PLATFORM, user_id=openid, chat_id=openid, text=text, message_id=key,
-            start_payload=start, via_button=via_button, account=account,
-        ))
+        return Inbound(
+            "message",
+            openid,
+            key,
+            Incoming(
+                platform=PLATFORM,
+                user_id=openid,
+                chat_id=openid,
+                text=text,
+                message_id=key,
+                start_payload=start,
+                via_button=via_button,
+                account=account,
+            ),
+        )
 
     if isinstance(msg, messages.TextMessage):
         return incoming(msg.content or "")
@@ -53,8 +64,9 @@ def classify(msg: Any, account: str, home_shop: str) -> Inbound:
         return incoming(key_to_command(msg.key), via_button=True)
     if isinstance(msg, events.SubscribeScanEvent | events.ScanEvent):
         scene = str(msg.scene_id or "")
-        return incoming("/start", start=scene if scene.startswith(SCENE_PREFIXES) else
-                        f"shop_{home_shop}")
+        return incoming(
+            "/start", start=scene if scene.startswith(SCENE_PREFIXES) else f"shop_{home_shop}"
+        )
     if isinstance(msg, events.SubscribeEvent):
         return incoming("/start", start=f"shop_{home_shop}")
     if isinstance(msg, events.UnsubscribeEvent):

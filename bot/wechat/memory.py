@@ -32,8 +32,11 @@ class UserMemory:
         return [str(v) for v in value] if isinstance(value, list) else []
 
     async def _put(self, kind: str, openid: str, values: Sequence[str]) -> None:
-        await self._kv.set(self._key(kind, openid), json.dumps(list(values), ensure_ascii=False),
-                           MEMORY_TTL_SECONDS)
+        await self._kv.set(
+            self._key(kind, openid),
+            json.dumps(list(values), ensure_ascii=False),
+            MEMORY_TTL_SECONDS,
+        )
 
     async def remember_options(self, openid: str, payloads: Sequence[str]) -> None:
         await self._put("options", openid, payloads)

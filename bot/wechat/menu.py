@@ -35,8 +35,9 @@ async def push_menu(settings: Settings, account_name: str) -> None:
     cache: TokenCache = RedisTokenCache(redis) if redis is not None else MemoryTokenCache()
     try:
         async with aiohttp.ClientSession() as session:
-            api = WeChatApi(session, wechat.api_base, account.app_id,
-                            account.secret.get_secret_value(), cache)
+            api = WeChatApi(
+                session, wechat.api_base, account.app_id, account.secret.get_secret_value(), cache
+            )
             await api.create_menu(account.menu)
         log.info("wechat %s: menu pushed (%d buttons)", account_name, len(account.menu))
     finally:

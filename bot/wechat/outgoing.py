@@ -20,8 +20,9 @@ def account_key(openid: str) -> str:
 
 
 class OutgoingSender:
-    def __init__(self, runtime: Any, endpoints: dict[str, AccountEndpoint],
-                 conversation: Conversation) -> None:
+    def __init__(
+        self, runtime: Any, endpoints: dict[str, AccountEndpoint], conversation: Conversation
+    ) -> None:
         self.runtime = runtime
         self.endpoints = endpoints
         self.conversation = conversation
@@ -48,6 +49,7 @@ class OutgoingSender:
             log.info("wechat %s: cannot push to %s (no customer service)", ep.name, out.chat_id)
             return
         texts = await self.conversation.texts_for(out.chat_id)
-        rendered = await self.conversation.render(ep, out.chat_id, [out.reply], texts,
-                                                  keep_options=True)
+        rendered = await self.conversation.render(
+            ep, out.chat_id, [out.reply], texts, keep_options=True
+        )
         await send_parts(ep, out.chat_id, rendered.parts, self.runtime)

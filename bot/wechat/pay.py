@@ -41,13 +41,17 @@ def _clip_bytes(text: str, limit: int) -> str:
 
 
 def success_xml() -> str:
-    return "<xml><return_code><![CDATA[SUCCESS]]></return_code>" \
-           "<return_msg><![CDATA[OK]]></return_msg></xml>"
+    return (
+        "<xml><return_code><![CDATA[SUCCESS]]></return_code>"
+        "<return_msg><![CDATA[OK]]></return_msg></xml>"
+    )
 
 
 def fail_xml(message: str) -> str:
-    return "<xml><return_code><![CDATA[FAIL]]></return_code>" \
-           f"<return_msg><![CDATA[{cdata(message)}]]></return_msg></xml>"
+    return (
+        "<xml><return_code><![CDATA[FAIL]]></return_code>"
+        f"<return_msg><![CDATA[{cdata(message)}]]></return_msg></xml>"
+    )
 
 
 async def load_client_cert(cfg: WeChatPayConfig) -> ssl.SSLContext | None:
@@ -65,7 +69,9 @@ async def load_client_cert(cfg: WeChatPayConfig) -> ssl.SSLContext | None:
 
 class WeChatPayClient:
     def __init__(
-        self, session: aiohttp.ClientSession, cfg: WeChatPayConfig,
+        self,
+        session: aiohttp.ClientSession,
+        cfg: WeChatPayConfig,
         client_cert: ssl.SSLContext | None = None,
     ) -> None:
         if not pay_configured(cfg):
@@ -86,8 +92,9 @@ class WeChatPayClient:
         self, path: str, fields: dict[str, Any], *, cert: bool = False
     ) -> dict[str, str]:
         data = {k: str(v) for k, v in fields.items() if v not in (None, "")}
-        data.update(appid=self.app_id, mch_id=self.mch_id, nonce_str=secrets.token_hex(16),
-                    sign_type="MD5")
+        data.update(
+            appid=self.app_id, mch_id=self.mch_id, nonce_str=secrets.token_hex(16), sign_type="MD5"
+        )
         body = dict_to_xml(data, calculate_signature(data, self._key)).encode("utf-8")
         ssl_arg: ssl.SSLContext | bool = True
         if cert:
@@ -95,8 +102,11 @@ class WeChatPayClient:
                 raise PayError("NO_CERT", "wechat.pay.cert_path is needed for refunds")
             ssl_arg = self._client_cert
         async with self._session.post(
-            self._base + path, data=body, headers={"Content-Type": "text/xml; charset=utf-8"},
-            timeout=TIMEOUT, ssl=ssl_arg,
+            self._base + path,
+            data=body,
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+            timeout=TIMEOUT,
+            ssl=ssl_arg,
         ) as resp:
             raw = await resp.read()
             if resp.status != 200:
@@ -118,26 +128,48 @@ class WeChatPayClient:
         return data.get("sign") == calculate_signature(fields, self._key)
 
     async def unified_order(
-        self, *, trade_type: str, out_trade_no: str, total_fee: int, body: str,
-        client_ip: str, notify_url: str, openid: str | None = None,
+        self,
+        *,
+        trade_type: str,
+        out_trade_no: str,
+        total_fee: int,
+        body: str,
+        client_ip: str,
+        notify_url: str,
+        openid: str | None = None,
         product_id: str | None = None,
     ) -> dict[str, str]:
         if total_fee <= 0:
             raise PayError("BAD_AMOUNT", str(total_fee))
-        return await self._post("/pay/unifiedorder", {
-            "trade_type": trade_type, "out_trade_no": out_trade_no, "total_fee": total_fee,
-            "body": _clip_bytes(body, BODY_MAX_BYTES), "spbill_create_ip": client_ip,
-            "notify_url": notify_url, "openid": openid, "product_id": product_id,
-            "fee_type": "CNY",
-        })
+        return await self._post(
+            "/pay/unifiedorder",
+            {
+                "trade_type": trade_type,
+                "out_trade_no": out_trade_no,
+                "total_fee": total_fee,
+                "body": _clip_bytes(body, BODY_MAX_BYTES),
+                "spbill_create_ip": client_ip,
+                "notify_url": notify_url,
+                "openid": openid,
+                "product_id": product_id,
+                "fee_type": "CNY",
+            },
+        )
 
-    async def refund(self, *, out_trade_no: str, out_refund_no: str, total_fee: int,
-                     refund_fee: int) -> dict[str, str]:
+    async def refund(
+        self, *, out_trade_no: str, out_refund_no: str, total_fee: int, refund_fee: int
+    ) -> dict[str, str]:
         """Idempotent on WeChat's side by out_refund_no."""
-        return await self._post("/secapi/pay/refund", {
-            "out_trade_no": out_trade_no, "out_refund_no": out_refund_no,
-            "total_fee": total_fee, "refund_fee": refund_fee,
-        }, cert=True)
+        return await self._post(
+            "/secapi/pay/refund",
+            {
+                "out_trade_no": out_trade_no,
+                "out_refund_no": out_refund_no,
+                "total_fee": total_fee,
+                "refund_fee": refund_fee,
+            },
+            cert=True,
+        )
 
     async def query(self, out_trade_no: str) -> dict[str, str]:
         return await self._post("/pay/orderquery", {"out_trade_no": out_trade_no})

@@ -71,8 +71,11 @@ def _is_web_url(value: str | None) -> bool:
 
 
 def render(
-    replies: Sequence[Reply], texts: Texts, pay_texts: Mapping[str, str] | None = None,
-    *, numbered: bool = True,
+    replies: Sequence[Reply],
+    texts: Texts,
+    pay_texts: Mapping[str, str] | None = None,
+    *,
+    numbered: bool = True,
 ) -> Rendered:
     """Every reply in order; buttons numbered across the whole answer, or shown as the
     command to type when numbers would be taken for an answer (`numbered=False`)."""
@@ -103,8 +106,7 @@ def _render_one(reply: Reply, extra: str) -> list[Part]:
         title, _, rest = text.partition("\n")
         rest = rest.strip()
         title_fits = len(title) <= NEWS_TITLE_MAX and not _URL.search(title)
-        if title_fits and not extra and len(rest) <= NEWS_DESCRIPTION_MAX \
-                and not _URL.search(rest):
+        if title_fits and not extra and len(rest) <= NEWS_DESCRIPTION_MAX and not _URL.search(rest):
             return [NewsPart(title=title, description=rest, picurl=image, url=image)]
         if title_fits:
             parts.append(NewsPart(title=title, description="", picurl=image, url=image))

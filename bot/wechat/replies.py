@@ -17,13 +17,17 @@ def passive_xml(part: Part, *, openid: str, account_id: str) -> str:
     """Plain XML for one part; `account_id` is the ToUserName WeChat sent (gh_...)."""
     now = int(time.time())
     if isinstance(part, TextPart):
-        return TextReply(source=account_id, target=openid, time=now,
-                         content=cdata(part.text)).render()
+        return TextReply(
+            source=account_id, target=openid, time=now, content=cdata(part.text)
+        ).render()
     assert isinstance(part, NewsPart)
-    article = {"title": cdata(part.title), "description": cdata(part.description),
-               "image": cdata(part.picurl), "url": cdata(part.url)}
-    return ArticlesReply(source=account_id, target=openid, time=now,
-                         articles=[article]).render()
+    article = {
+        "title": cdata(part.title),
+        "description": cdata(part.description),
+        "image": cdata(part.picurl),
+        "url": cdata(part.url),
+    }
+    return ArticlesReply(source=account_id, target=openid, time=now, articles=[article]).render()
 
 
 def seal(xml: str, crypto: WeChatCrypto | None, nonce: str, timestamp: str) -> str:

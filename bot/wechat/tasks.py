@@ -23,8 +23,9 @@ class TaskGroup:
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("wechat background task %s failed", task.get_name(),
-                      exc_info=task.exception())
+            log.error(
+                "wechat background task %s failed", task.get_name(), exc_info=task.exception()
+            )
 
     async def idle(self) -> None:
         """Wait until nothing is running (tests; draining before a close)."""

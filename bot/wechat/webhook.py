@@ -50,8 +50,16 @@ class _Slot:
 
 class WeChatWebhook:
     def __init__(
-        self, runtime: Any, endpoints: dict[str, AccountEndpoint], conversation: Conversation,
-        tasks: TaskGroup, sender: OutgoingSender, *, deadline: float, max_body: int, max_age: float,
+        self,
+        runtime: Any,
+        endpoints: dict[str, AccountEndpoint],
+        conversation: Conversation,
+        tasks: TaskGroup,
+        sender: OutgoingSender,
+        *,
+        deadline: float,
+        max_body: int,
+        max_age: float,
     ) -> None:
         self.runtime = runtime
         self.endpoints = endpoints
@@ -141,8 +149,12 @@ class WeChatWebhook:
         except TimeoutError:
             if not slot.decided.is_set():
                 slot.late = True
-                log.info("wechat %s: %s not answered in %.1fs, replying later",
-                         ep.name, inbound.dedup_key, self.deadline)
+                log.info(
+                    "wechat %s: %s not answered in %.1fs, replying later",
+                    ep.name,
+                    inbound.dedup_key,
+                    self.deadline,
+                )
                 return SUCCESS
         return slot.xml
 
@@ -171,8 +183,9 @@ class WeChatWebhook:
         slot.decided.set()
         await self.runtime.kv.set(key + ":answer", xml, ANSWER_TTL_SECONDS)
 
-    async def _work(self, ep: AccountEndpoint, inbound: Inbound, account_id: str, key: str,
-                    slot: _Slot) -> None:
+    async def _work(
+        self, ep: AccountEndpoint, inbound: Inbound, account_id: str, key: str, slot: _Slot
+    ) -> None:
         try:
             if inbound.kind == "unsubscribe":
                 await self.runtime.services.people.mark_unreachable(PLATFORM, inbound.openid)
@@ -186,8 +199,11 @@ class WeChatWebhook:
                 await self._deliver_late(ep, inbound.openid, rendered, texts)
                 return
             p = plan(rendered, texts, ep.config.customer_service)
-            xml = passive_xml(p.passive, openid=inbound.openid, account_id=account_id) \
-                if p.passive else SUCCESS
+            xml = (
+                passive_xml(p.passive, openid=inbound.openid, account_id=account_id)
+                if p.passive
+                else SUCCESS
+            )
             await self._decide(key, slot, xml)
             if not rendered.continuation:
                 await ep.memory.remember_pages(inbound.openid, p.pages)
@@ -199,13 +215,15 @@ class WeChatWebhook:
             await self._decide(key, slot, SUCCESS)
             self._inflight.pop(key, None)
 
-    async def _deliver_late(self, ep: AccountEndpoint, openid: str, rendered: Rendered,
-                            texts: Texts) -> None:
+    async def _deliver_late(
+        self, ep: AccountEndpoint, openid: str, rendered: Rendered, texts: Texts
+    ) -> None:
         if ep.config.customer_service:
             await send_parts(ep, openid, rendered.parts, self.runtime)
             return
         # No customer-service messages on this account: keep it for "more".
         log.warning("wechat %s: late answer kept for 'more' (no customer service)", ep.name)
-        pages = [p.text for p in paged(flatten_news(rendered.parts, texts))
-                 if isinstance(p, TextPart)]
+        pages = [
+            p.text for p in paged(flatten_news(rendered.parts, texts)) if isinstance(p, TextPart)
+        ]
         await ep.memory.remember_pages(openid, pages)

@@ -44,7 +44,10 @@ async def unsubscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "tag", "标签", help=N_("Tag a customer, or see their tags"), usage="<user> [tag]",
+    "tag",
+    "标签",
+    help=N_("Tag a customer, or see their tags"),
+    usage="<user> [tag]",
     merchant=True,
 )
 async def tag(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
@@ -58,7 +61,10 @@ async def tag(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "audience", "人群", help=N_("How many people a segment reaches"), usage="<segment>",
+    "audience",
+    "人群",
+    help=N_("How many people a segment reaches"),
+    usage="<segment>",
     merchant=True,
 )
 async def audience(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
@@ -69,8 +75,12 @@ async def audience(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "broadcast", "群发", help=N_("Write a broadcast to a segment, preview it, then send"),
-    usage="<segment> | <text> [| <image url>]", merchant=True, private=True,
+    "broadcast",
+    "群发",
+    help=N_("Write a broadcast to a segment, preview it, then send"),
+    usage="<segment> | <text> [| <image url>]",
+    merchant=True,
+    private=True,
 )
 async def broadcast(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
@@ -110,11 +120,15 @@ def _preview(ctx: Context, view: BroadcastView) -> Reply:
 
 def _controls(ctx: Context, view: BroadcastView) -> list[Button]:
     if view.status == BroadcastStatus.SENDING:
-        return [ctx.button("Pause #{id}", f"/broadcast pause {view.id}", id=view.id),
-                ctx.button("Cancel #{id}", f"/broadcast cancel {view.id}", id=view.id)]
+        return [
+            ctx.button("Pause #{id}", f"/broadcast pause {view.id}", id=view.id),
+            ctx.button("Cancel #{id}", f"/broadcast cancel {view.id}", id=view.id),
+        ]
     if view.status == BroadcastStatus.PAUSED:
-        return [ctx.button("Resume #{id}", f"/broadcast resume {view.id}", id=view.id),
-                ctx.button("Cancel #{id}", f"/broadcast cancel {view.id}", id=view.id)]
+        return [
+            ctx.button("Resume #{id}", f"/broadcast resume {view.id}", id=view.id),
+            ctx.button("Cancel #{id}", f"/broadcast cancel {view.id}", id=view.id),
+        ]
     return []
 
 
@@ -129,7 +143,10 @@ def _listing(ctx: Context, views: list[BroadcastView]) -> Reply:
 
 
 @router.command(
-    "broadcasts", "群发记录", help=N_("Recent broadcasts and their progress"), merchant=True,
+    "broadcasts",
+    "群发记录",
+    help=N_("Recent broadcasts and their progress"),
+    merchant=True,
     private=True,
 )
 async def broadcasts(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
@@ -138,7 +155,10 @@ async def broadcasts(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "post", "推送", help=N_("Post a product card into the shop's groups"), usage="<product id>",
+    "post",
+    "推送",
+    help=N_("Post a product card into the shop's groups"),
+    usage="<product id>",
     merchant=True,
 )
 async def post(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
@@ -148,7 +168,11 @@ async def post(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     service = ctx.services.community.broadcasts
     card = ctx.render("chat/product.j2", product=product)[:MAX_TEXT]
     view = await service.draft(
-        shop.id, ctx.person.id, "groups", card, product.image_url,
+        shop.id,
+        ctx.person.id,
+        "groups",
+        card,
+        product.image_url,
         buttons=[[[ctx.t("Buy"), f"/product {product.id}"]]],
     )
     view = await service.send_now(shop.id, view.id)
@@ -156,8 +180,11 @@ async def post(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "quiet", "免打扰", help=N_("Quiet hours: scheduled broadcasts wait until they end"),
-    usage="[<from hour> <to hour> | off]", merchant=True,
+    "quiet",
+    "免打扰",
+    help=N_("Quiet hours: scheduled broadcasts wait until they end"),
+    usage="[<from hour> <to hour> | off]",
+    merchant=True,
 )
 async def quiet(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
@@ -171,6 +198,10 @@ async def quiet(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         await service.set_quiet_hours(shop.id, start, end)
     start, end = await service.quiet_hours(shop.id)
     return ctx.reply(
-        "community/quiet.j2", saved=bool(cmd.args), off=start == end,
-        start=f"{start:02d}:00", end=f"{end:02d}:00", tz=shop.timezone,
+        "community/quiet.j2",
+        saved=bool(cmd.args),
+        off=start == end,
+        start=f"{start:02d}:00",
+        end=f"{end:02d}:00",
+        tz=shop.timezone,
     )

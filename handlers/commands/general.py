@@ -19,8 +19,9 @@ def welcome(ctx: Context) -> Reply:
     ]
     # Some platforms (WeChat) give no name: then the id stands in it, and we greet without it.
     name = ctx.identity.display_name
-    return ctx.reply("chat/welcome.j2", buttons=buttons,
-                     name="" if name == ctx.msg.user_id else name)
+    return ctx.reply(
+        "chat/welcome.j2", buttons=buttons, name="" if name == ctx.msg.user_id else name
+    )
 
 
 @router.command("start", "开始", help=N_("Start: see what the shop offers"), usage="[payload]")

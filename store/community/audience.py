@@ -88,9 +88,7 @@ class Audience:
         elif segment.kind == "product":
             members = orders.filter(status__in=BOUGHT, items__product_id=int(segment.value))
         elif segment.kind == "category":
-            members = orders.filter(
-                status__in=BOUGHT, items__product__category__name=segment.value
-            )
+            members = orders.filter(status__in=BOUGHT, items__product__category__name=segment.value)
         elif segment.kind == "idle":
             recent = orders.filter(created_at__gte=now - timedelta(days=int(segment.value)))
             qs = qs.exclude(identity__person_id__in=Subquery(recent.values("person_id")))

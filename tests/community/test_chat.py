@@ -97,7 +97,7 @@ async def test_post_puts_a_product_card_into_bound_groups(
 
 async def test_deep_link_joins_the_linked_shops_community(chat: Chat) -> None:
     await chat.say(MERCHANT, "/newshop Tea House")
-    tea = (await Subscription.all().order_by("-id").first())
+    tea = await Subscription.all().order_by("-id").first()
     assert tea is not None
     await chat.say("erin", f"/start shop_{(await tea.shop).slug}")
     erin = await Subscription.filter(identity__platform_user_id="erin").values_list(

@@ -69,8 +69,9 @@ async def test_wechat_outside_48_hours_is_skipped_and_counted(
     for user, hours_ago in (("w-recent", 47), ("w-stale", 49)):
         await runtime.services.people.identify("wechat", user, private=True)
         ident = await Identity.get(platform="wechat", platform_user_id=user)
-        await Subscription.create(shop_id=shop_id, identity_id=ident.id,
-                                  last_seen_at=clock() - timedelta(hours=hours_ago))
+        await Subscription.create(
+            shop_id=shop_id, identity_id=ident.id, last_seen_at=clock() - timedelta(hours=hours_ago)
+        )
     wechat = Recorder()
     bid = await send(runtime, shop_id, owner, "all")
     report = await engine(runtime, {"wechat": wechat, "sim": Recorder()}).run(bid)
@@ -174,12 +175,21 @@ async def test_segments_buyers_and_idle(chat: Chat, runtime: Runtime, clock: Fak
     product = await Product.filter(shop_id=shop_id).order_by("id").first()
     assert product is not None
     order = await Order.create(
-        order_no="ABCDEFGH", shop_id=shop_id, person_id=alice.person_id,  # type: ignore[attr-defined]
-        status=OrderStatus.PAID, subtotal=Decimal("10"), total=Decimal("10"), currency="CNY",
-        contact_name="A", phone="13800138000", address="1 Road, City", pay_deadline=clock(),
+        order_no="ABCDEFGH",
+        shop_id=shop_id,
+        person_id=alice.person_id,  # type: ignore[attr-defined]
+        status=OrderStatus.PAID,
+        subtotal=Decimal("10"),
+        total=Decimal("10"),
+        currency="CNY",
+        contact_name="A",
+        phone="13800138000",
+        address="1 Road, City",
+        pay_deadline=clock(),
     )
-    await OrderItem.create(order=order, product=product, title=product.title,
-                           unit_price=Decimal("10"), quantity=1)
+    await OrderItem.create(
+        order=order, product=product, title=product.title, unit_price=Decimal("10"), quantity=1
+    )
     b = runtime.services.community.broadcasts
     assert await b.size(shop_id, f"product:{product.id}") == 1
     assert await b.size(shop_id, "idle:30") == 2  # bob and the merchant never ordered
@@ -196,10 +206,18 @@ async def test_agents_segment_comes_from_referral(chat: Chat, runtime: Runtime) 
         await chat.say(user, "/start")
     alice = await Identity.get(platform_user_id="alice")
     bob = await Identity.get(platform_user_id="bob")
-    await Agent.create(shop_id=shop_id, person_id=alice.person_id, code="A1",  # type: ignore[attr-defined]
-                       status=AgentStatus.ACTIVE)
-    await Agent.create(shop_id=shop_id, person_id=bob.person_id, code="B1",  # type: ignore[attr-defined]
-                       status=AgentStatus.PENDING)
+    await Agent.create(
+        shop_id=shop_id,
+        person_id=alice.person_id,
+        code="A1",  # type: ignore[attr-defined]
+        status=AgentStatus.ACTIVE,
+    )
+    await Agent.create(
+        shop_id=shop_id,
+        person_id=bob.person_id,
+        code="B1",  # type: ignore[attr-defined]
+        status=AgentStatus.PENDING,
+    )
     assert await runtime.services.community.broadcasts.size(shop_id, "agents") == 1
     assert "reaches 1 recipients" in await chat.text(MERCHANT, "/audience 代理")
 

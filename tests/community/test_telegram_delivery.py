@@ -44,7 +44,8 @@ async def test_two_thousand_recipients_exactly_once(standin: RateLimitedBotAPI) 
     try:
         owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
         shop = await rt.services.shops.create(
-            "Tea", await rt.services.people.person(owner.person_id)  # type: ignore[attr-defined]
+            "Tea",
+            await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
         )
         chats = await populate(shop, RECIPIENTS, now=rt.services.clock(), unsubscribed_every=10)
         unsubscribed = set(chats[::10])
@@ -73,7 +74,9 @@ async def test_two_thousand_recipients_exactly_once(standin: RateLimitedBotAPI) 
         assert await Identity.filter(unreachable=True).count() == len(blocked)
         progress = (await b.view(shop.id, view.id)).progress
         assert (progress.sent, progress.blocked, progress.pending) == (
-            len(expected), len(blocked), 0
+            len(expected),
+            len(blocked),
+            0,
         )
     finally:
         await rt.close()
@@ -87,7 +90,8 @@ async def test_retry_after_is_honoured_and_nothing_doubles() -> None:
         try:
             owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
             shop = await rt.services.shops.create(
-                "Tea", await rt.services.people.person(owner.person_id)  # type: ignore[attr-defined]
+                "Tea",
+                await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
             )
             chats = await populate(shop, 120, now=rt.services.clock())
             await start_broadcasting(rt, send=True)

@@ -39,7 +39,10 @@ async def database(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def start_worker(
-    db_url: str, api: RateLimitedBotAPI, rate: float, redis_url: str | None = None,
+    db_url: str,
+    api: RateLimitedBotAPI,
+    rate: float,
+    redis_url: str | None = None,
     poll: float = 0.2,
 ) -> asyncio.subprocess.Process:
     env = {
@@ -58,8 +61,14 @@ async def start_worker(
     if redis_url:
         env["MICROSTORE_REDIS__URL"] = redis_url
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "worker", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "worker",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 30)
@@ -112,6 +121,7 @@ async def test_sigkill_halfway_then_restart_delivers_the_rest(database: str) -> 
         bid, chats = await broadcast_to(1000)
         first = await start_worker(database, api, rate=200)
         try:
+
             async def halfway() -> bool:
                 return sum(api.received.values()) >= 400
 
@@ -127,6 +137,7 @@ async def test_sigkill_halfway_then_restart_delivers_the_rest(database: str) -> 
 
         second = await start_worker(database, api, rate=200)
         try:
+
             async def done() -> bool:
                 return await finished(bid)
 
@@ -159,6 +170,7 @@ async def test_two_workers_on_redis_never_double_send_and_hold_the_rate(database
         finally:
             await queue.close()
         try:
+
             async def done() -> bool:
                 return await finished(bid)
 
@@ -175,7 +187,7 @@ async def test_two_workers_on_redis_never_double_send_and_hold_the_rate(database
         assert api.limited_at == []  # never over the stand-in's limit
         times = api.accepted_at
         busiest = max(
-            sum(1 for t in times[i:i + rate * 2] if t - times[i] < 1.0) for i in range(len(times))
+            sum(1 for t in times[i : i + rate * 2] if t - times[i] < 1.0) for i in range(len(times))
         )
         # The configured rate plus the burst allowance, measured on arrival (network jitter).
         assert busiest <= rate * 1.05

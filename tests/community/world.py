@@ -27,21 +27,24 @@ async def populate(
         first = await Person.create(display_name="p")  # bulk inserts return no ids on SQLite
         await Person.bulk_create([Person(display_name="p") for _ in range(size - 1)])
         ids = list(
-            await Person.filter(id__gte=first.id).order_by("id").limit(size).values_list(
-                "id", flat=True
-            )
+            await Person.filter(id__gte=first.id)
+            .order_by("id")
+            .limit(size)
+            .values_list("id", flat=True)
         )
         numbers = range(FIRST_CHAT + start, FIRST_CHAT + start + size)
         await Identity.bulk_create(
             [
-                Identity(platform=platform, platform_user_id=str(n), person_id=pid,
-                         private_chat_ok=True)
+                Identity(
+                    platform=platform, platform_user_id=str(n), person_id=pid, private_chat_ok=True
+                )
                 for n, pid in zip(numbers, ids, strict=True)
             ]
         )
         idents = dict(
-            await Identity.filter(platform=platform, platform_user_id__in=[str(n) for n in numbers])
-            .values_list("platform_user_id", "id")
+            await Identity.filter(
+                platform=platform, platform_user_id__in=[str(n) for n in numbers]
+            ).values_list("platform_user_id", "id")
         )
         await Subscription.bulk_create(
             [

@@ -35,8 +35,12 @@ async def fake_bot_api() -> AsyncIterator[FakeBotAPI]:
 
 
 def make_settings(
-    fake: FakeBotAPI, tmp_path: Path, *, shop: dict[str, Any] | None = None,
-    redis: dict[str, Any] | None = None, **telegram: Any,
+    fake: FakeBotAPI,
+    tmp_path: Path,
+    *,
+    shop: dict[str, Any] | None = None,
+    redis: dict[str, Any] | None = None,
+    **telegram: Any,
 ) -> Settings:
     tg: dict[str, Any] = {
         "token": fake.token,
@@ -81,8 +85,11 @@ class Harness:
     def to_chat(self, chat_id: int, *methods: str) -> list[Call]:
         """Successful sends to one chat, in order (sendMessage unless methods are named)."""
         wanted = methods or ("sendMessage",)
-        return [c for c in self.fake.calls
-                if c.ok and c.method in wanted and c.params.get("chat_id") == chat_id]
+        return [
+            c
+            for c in self.fake.calls
+            if c.ok and c.method in wanted and c.params.get("chat_id") == chat_id
+        ]
 
     def last_to(self, chat_id: int, *methods: str) -> Call:
         sent = self.to_chat(chat_id, *methods)
@@ -105,10 +112,16 @@ class Harness:
         """Press a button on a message the bot sent, like a person in the app."""
         message = call.result
         data = self.button(call, label)["callback_data"]
-        await self.send(u.callback(
-            user_id, data, message_id=message["message_id"], chat_id=message["chat"]["id"],
-            text=message.get("text", ""), photo="photo" in message,
-        ))
+        await self.send(
+            u.callback(
+                user_id,
+                data,
+                message_id=message["message_id"],
+                chat_id=message["chat"]["id"],
+                text=message.get("text", ""),
+                photo="photo" in message,
+            )
+        )
 
 
 async def start_harness(fake: FakeBotAPI, settings: Settings) -> tuple[Harness, TestClient]:
@@ -134,8 +147,9 @@ async def tg(fake_bot_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Harness]
 @pytest.fixture
 async def stars(fake_bot_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Harness]:
     """Webhook mode, Telegram Stars, shop priced in XTR."""
-    settings = make_settings(fake_bot_api, tmp_path, shop={"currency": "XTR"},
-                             provider_token=None, currency="XTR")
+    settings = make_settings(
+        fake_bot_api, tmp_path, shop={"currency": "XTR"}, provider_token=None, currency="XTR"
+    )
     harness, client = await start_harness(fake_bot_api, settings)
     try:
         yield harness

@@ -616,8 +616,9 @@ class FakeBotAPI:
     async def _m_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if self.webhook.get("url"):
             raise BotAPIError(
-                409, "Conflict: can't use getUpdates method while webhook is active; "
-                "use deleteWebhook to delete the webhook first"
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
             )
         offset = int(params.get("offset") or 0)
         if offset:

@@ -14,8 +14,9 @@ async def checkout_to_invoice(tg: Harness, user_id: int) -> dict[str, Any]:
     """Browse, add the first product, check out; returns the sendInvoice parameters."""
     await tg.send(u.message(user_id, "/catalog"))
     catalog = tg.last_to(user_id)
-    product_button = next(b for b in tg.buttons(catalog)
-                          if b.get("callback_data", "").startswith("/product "))
+    product_button = next(
+        b for b in tg.buttons(catalog) if b.get("callback_data", "").startswith("/product ")
+    )
     await tg.press(user_id, catalog, product_button["text"])
     product = tg.last_to(user_id, "sendMessage", "sendPhoto")
     await tg.press(user_id, product, "Add to cart")

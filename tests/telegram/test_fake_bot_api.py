@@ -43,9 +43,9 @@ def test_html_parser() -> None:
 
 
 async def test_callback_data_over_64_bytes_is_refused(bot: Bot) -> None:
-    markup = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="x", callback_data="/search " + "茶" * 20)
-    ]])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="/search " + "茶" * 20)]]
+    )
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
         await bot.send_message(42, "pick", reply_markup=markup)
 
@@ -75,15 +75,25 @@ async def test_rate_limit_and_block_on_demand(bot: Bot, fake_bot_api: FakeBotAPI
 
 async def test_invoice_and_payment_methods(bot: Bot, fake_bot_api: FakeBotAPI) -> None:
     msg = await bot.send_invoice(
-        chat_id=42, title="Order X", description="Tea × 1", payload="X",
-        currency="CNY", prices=[LabeledPrice(label="Total", amount=12800)],
+        chat_id=42,
+        title="Order X",
+        description="Tea × 1",
+        payload="X",
+        currency="CNY",
+        prices=[LabeledPrice(label="Total", amount=12800)],
         provider_token="p",
     )
     assert msg.invoice is not None and msg.invoice.total_amount == 12800
     with pytest.raises(TelegramBadRequest):  # Stars take no provider token
-        await bot.send_invoice(chat_id=42, title="t", description="d", payload="X",
-                               currency="XTR", prices=[LabeledPrice(label="T", amount=5)],
-                               provider_token="p")
+        await bot.send_invoice(
+            chat_id=42,
+            title="t",
+            description="d",
+            payload="X",
+            currency="XTR",
+            prices=[LabeledPrice(label="T", amount=5)],
+            provider_token="p",
+        )
     assert await bot.answer_pre_checkout_query("q1", ok=True)
     with pytest.raises(TelegramBadRequest, match="ERROR_MESSAGE_EMPTY"):
         await bot.answer_pre_checkout_query("q2", ok=False)
@@ -92,8 +102,17 @@ async def test_invoice_and_payment_methods(bot: Bot, fake_bot_api: FakeBotAPI) -
 
 
 async def test_get_updates_queue(bot: Bot, fake_bot_api: FakeBotAPI) -> None:
-    fake_bot_api.push_update({"update_id": 5, "message": {
-        "message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}})
+    fake_bot_api.push_update(
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 1, "type": "private"},
+                "text": "hi",
+            },
+        }
+    )
     got = await bot.get_updates(timeout=0)
     assert [x.update_id for x in got] == [5]
     assert await bot.get_updates(offset=6, timeout=0) == []

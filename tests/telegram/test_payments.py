@@ -24,8 +24,11 @@ async def _order(tg: Harness) -> tuple[str, int]:
 async def _pre_checkout(tg: Harness, no: str, amount: int, currency: str = "CNY") -> dict:
     update = u.pre_checkout(ALICE, no, amount, currency)
     await tg.send(update)
-    answers = [a for a in tg.fake.sent("answerPreCheckoutQuery")
-               if a["pre_checkout_query_id"] == update["pre_checkout_query"]["id"]]
+    answers = [
+        a
+        for a in tg.fake.sent("answerPreCheckoutQuery")
+        if a["pre_checkout_query_id"] == update["pre_checkout_query"]["id"]
+    ]
     assert len(answers) == 1
     return answers[0]
 
@@ -82,7 +85,8 @@ async def test_forged_payments_change_nothing(tg: Harness) -> None:
     order = await Order.get(order_no=no)
     assert order.status == OrderStatus.PAID
     assert await Payment.filter(order_id=order.id).values_list(
-        "provider_payment_id", flat=True) == ["real"]
+        "provider_payment_id", flat=True
+    ) == ["real"]
 
 
 async def test_payment_the_order_cannot_take_is_reported_to_staff(tg: Harness) -> None:
@@ -120,8 +124,9 @@ async def test_stars_invoice_payment_and_refund(stars: Harness) -> None:
     assert invoice["prices"] == [{"label": "Total", "amount": int(order.total)}]
 
     assert (await _pre_checkout(stars, no, int(order.total), "XTR"))["ok"] is True
-    await stars.send(u.successful_payment(ALICE, no, int(order.total), "XTR",
-                                          charge_id="stars-charge-1"))
+    await stars.send(
+        u.successful_payment(ALICE, no, int(order.total), "XTR", charge_id="stars-charge-1")
+    )
     paid = await Order.get(order_no=no)
     assert paid.status == OrderStatus.PAID and paid.payment_method == "telegram_stars"
 

@@ -44,8 +44,11 @@ async def test_long_payload_round_trips_through_a_short_key(tg: Harness) -> None
     query = "Handmade nougat " * 4  # a 72-byte /search command: too long for callback data
     payload = f"/search {query.strip()}"
     assert len(payload.encode()) > 64
-    tg.runtime.outbox.send(Outgoing("telegram", str(ALICE), Reply(
-        text="Try this", buttons=((Button("Search", payload),),))))
+    tg.runtime.outbox.send(
+        Outgoing(
+            "telegram", str(ALICE), Reply(text="Try this", buttons=((Button("Search", payload),),))
+        )
+    )
     await tg.settle()
     offer = tg.last_to(ALICE)
     data = tg.button(offer, "Search")["callback_data"]

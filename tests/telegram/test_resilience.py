@@ -39,8 +39,9 @@ async def test_blocked_user_is_marked_unreachable_and_webhook_stays_up(tg: Harne
 
 
 async def test_notifications_reach_telegram_through_the_outbox(tg: Harness) -> None:
-    reply = Reply(text="Order <ABC> shipped & on its way",
-                  buttons=((Button("Order", "/order ABC"),),))
+    reply = Reply(
+        text="Order <ABC> shipped & on its way", buttons=((Button("Order", "/order ABC"),),)
+    )
     tg.runtime.outbox.send(Outgoing("telegram", str(ALICE), reply))
     await tg.settle()
     sent = tg.last_to(ALICE)

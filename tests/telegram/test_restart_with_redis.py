@@ -38,8 +38,18 @@ async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
         pytest.skip("redis-server is not installed")
     port = _free_port()
     proc = await asyncio.create_subprocess_exec(
-        exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--dir", str(tmp_path), stdout=asyncio.subprocess.DEVNULL,
+        exe,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
@@ -73,8 +83,9 @@ async def test_restart_mid_checkout_loses_nothing(
     try:
         await first.send(u.message(ALICE, "/catalog"))
         catalog = first.last_to(ALICE)
-        product = next(b for b in first.buttons(catalog)
-                       if b["callback_data"].startswith("/product "))
+        product = next(
+            b for b in first.buttons(catalog) if b["callback_data"].startswith("/product ")
+        )
         await first.send(u.message(ALICE, product["callback_data"]))
         await first.press(ALICE, first.last_to(ALICE), "Add to cart")
         await first.press(ALICE, first.last_to(ALICE), "Check out")
@@ -120,8 +131,9 @@ async def test_several_processes_set_the_webhook_once(
 async def test_polling_is_refused_with_several_workers(
     fake_bot_api: FakeBotAPI, tmp_path: Path, redis_url: str
 ) -> None:
-    settings = make_settings(fake_bot_api, tmp_path, redis={"url": redis_url},
-                             mode="polling", webhook_secret=None)
+    settings = make_settings(
+        fake_bot_api, tmp_path, redis={"url": redis_url}, mode="polling", webhook_secret=None
+    )
     settings = settings.model_copy(
         update={"server": settings.server.model_copy(update={"workers": 2})}
     )

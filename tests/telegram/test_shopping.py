@@ -36,8 +36,9 @@ async def test_browse_add_checkout_pay(tg: Harness) -> None:
     assert answer["ok"] is True and "error_message" not in answer
 
     tg.fake.clear()
-    await tg.send(u.successful_payment(ALICE, no, to_minor(order.total, "CNY"),
-                                       charge_id="tg-charge-A"))
+    await tg.send(
+        u.successful_payment(ALICE, no, to_minor(order.total, "CNY"), charge_id="tg-charge-A")
+    )
     paid = await tg.runtime.services.orders.get(no)
     assert paid.status == OrderStatus.PAID
     assert paid.payment_method == "telegram"
@@ -65,10 +66,12 @@ async def test_catalog_paging_edits_in_place(tg: Harness) -> None:
 async def test_product_photo_is_sent_with_send_photo(tg: Harness) -> None:
     merchant = 500
     await tg.send(u.message(merchant, "/newshop Tea House"))
-    await tg.send(u.message(
-        merchant,
-        "/addproduct Green tea | 12.50 | 5 | Fresh & green | | https://img.example.com/t.jpg",
-    ))
+    await tg.send(
+        u.message(
+            merchant,
+            "/addproduct Green tea | 12.50 | 5 | Fresh & green | | https://img.example.com/t.jpg",
+        )
+    )
     saved = tg.last_to(merchant)
     view = tg.button(saved, "View")["callback_data"]
     await tg.send(u.message(merchant, view))
@@ -87,5 +90,4 @@ async def test_payment_delivered_twice_pays_once(tg: Harness) -> None:
     await tg.send(u.successful_payment(ALICE, no, amount, charge_id="tg-charge-B"))
     await tg.send(u.successful_payment(ALICE, no, amount, charge_id="tg-charge-B"))
     assert await Payment.filter(order_id=order.id).count() == 1
-    assert (await tg.runtime.services.orders.get(no)).total == order.total == Decimal(
-        amount) / 100
+    assert (await tg.runtime.services.orders.get(no)).total == order.total == Decimal(amount) / 100

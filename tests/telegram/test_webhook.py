@@ -25,8 +25,9 @@ async def test_startup_sets_webhook_with_secret_and_publishes_menus(tg: Harness)
     assert hook[0]["url"] == PUBLIC_URL + WEBHOOK
     assert hook[0]["secret_token"] == SECRET
     assert set(hook[0]["allowed_updates"]) >= {"message", "callback_query", "pre_checkout_query"}
-    menus = {(c.get("language_code") or "default"): c["commands"]
-             for c in tg.fake.sent("setMyCommands")}
+    menus = {
+        (c.get("language_code") or "default"): c["commands"] for c in tg.fake.sent("setMyCommands")
+    }
     assert set(menus) == {"default", "zh"}
     names = [c["command"] for c in menus["default"]]
     assert {"start", "catalog", "cart", "orders", "help"} <= set(names)
@@ -48,13 +49,25 @@ async def test_wrong_or_missing_secret_is_401_and_nothing_happens(
     assert tg.to_chat(ALICE)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b"[1, 2]", b'"text"',
-                                  b'{"message": {}}', b'{"update_id": "7"}',
-                                  b'{"update_id": 7, "message": {"text": 5}}',
-                                  b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        b'"text"',
+        b'{"message": {}}',
+        b'{"update_id": "7"}',
+        b'{"update_id": 7, "message": {"text": 5}}',
+        b"\xff\xfe",
+    ],
+)
 async def test_malformed_body_is_400(tg: Harness, body: bytes) -> None:
-    resp = await tg.client.post(WEBHOOK, data=body, headers={
-        "X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"})
+    resp = await tg.client.post(
+        WEBHOOK,
+        data=body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
     assert resp.status == 400
     assert tg.fake.methods() == []
 
@@ -69,9 +82,15 @@ async def test_unknown_and_unhandled_update_types_are_ignored_with_200(tg: Harne
     assert resp.status == 200
     sticker = u.message(ALICE, "x")
     del sticker["message"]["text"]
-    sticker["message"]["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
-                                     "width": 1, "height": 1, "is_animated": False,
-                                     "is_video": False}
+    sticker["message"]["sticker"] = {
+        "file_id": "s",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
     assert (await tg.post(sticker)).status == 200
     await tg.settle()
     assert tg.fake.methods() == []
@@ -123,9 +142,13 @@ async def test_webhook_mode_needs_https_and_a_real_token(
     settings = make_settings(fake_bot_api, tmp_path)
     runtime = await build_runtime(settings, create_schema=True)
     try:
-        runtime.settings = settings.model_copy(update={
-            "server": settings.server.model_copy(update={"public_url": "http://shop.example.com"})
-        })
+        runtime.settings = settings.model_copy(
+            update={
+                "server": settings.server.model_copy(
+                    update={"public_url": "http://shop.example.com"}
+                )
+            }
+        )
         with pytest.raises(ConfigError, match="public_url"):
             await build_app(runtime, simulator=False)
         runtime.settings = make_settings(fake_bot_api, tmp_path, token="not-a-token")

@@ -33,8 +33,13 @@ def next_update_id() -> int:
 
 
 def message(
-    user_id: int, text: str, *, chat_id: int | None = None, name: str = "Alice",
-    language_code: str | None = "en", update_id: int | None = None,
+    user_id: int,
+    text: str,
+    *,
+    chat_id: int | None = None,
+    name: str = "Alice",
+    language_code: str | None = "en",
+    update_id: int | None = None,
 ) -> dict[str, Any]:
     """A text message; commands carry a bot_command entity like Telegram's."""
     msg: dict[str, Any] = {
@@ -45,14 +50,21 @@ def message(
         "text": text,
     }
     if text.startswith("/"):
-        msg["entities"] = [{"type": "bot_command", "offset": 0,
-                            "length": len(text.split(" ", 1)[0])}]
+        msg["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(text.split(" ", 1)[0])}
+        ]
     return {"update_id": update_id or next_update_id(), "message": msg}
 
 
 def callback(
-    user_id: int, data: str, *, message_id: int, chat_id: int | None = None,
-    text: str = "…", name: str = "Alice", language_code: str | None = "en",
+    user_id: int,
+    data: str,
+    *,
+    message_id: int,
+    chat_id: int | None = None,
+    text: str = "…",
+    name: str = "Alice",
+    language_code: str | None = "en",
     photo: bool = False,
 ) -> dict[str, Any]:
     """A pressed inline button on a message the bot sent."""
@@ -61,8 +73,12 @@ def callback(
         "message_id": message_id,
         "date": int(time.time()),
         "chat": chat,
-        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Microstore",
-                 "username": BOT_USERNAME},
+        "from": {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Microstore",
+            "username": BOT_USERNAME,
+        },
     }
     if photo:
         on["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
@@ -81,8 +97,12 @@ def callback(
 
 
 def pre_checkout(
-    user_id: int, order_no: str, total_amount: int, currency: str = "CNY",
-    *, language_code: str | None = "en",
+    user_id: int,
+    order_no: str,
+    total_amount: int,
+    currency: str = "CNY",
+    *,
+    language_code: str | None = "en",
 ) -> dict[str, Any]:
     return {
         "update_id": next_update_id(),
@@ -97,8 +117,13 @@ def pre_checkout(
 
 
 def successful_payment(
-    user_id: int, order_no: str, total_amount: int, currency: str = "CNY",
-    *, charge_id: str = "tg-charge-1", provider_charge_id: str = "prov-charge-1",
+    user_id: int,
+    order_no: str,
+    total_amount: int,
+    currency: str = "CNY",
+    *,
+    charge_id: str = "tg-charge-1",
+    provider_charge_id: str = "prov-charge-1",
     update_id: int | None = None,
 ) -> dict[str, Any]:
     return {

@@ -46,10 +46,13 @@ PUBLIC_URL = "https://shop.example.com"
 USER = "oUser0000000000000000000001"
 MENU = [
     {"type": "click", "name": "商品", "key": "/catalog"},
-    {"name": "我的", "sub_button": [
-        {"type": "click", "name": "购物车", "key": "cart"},
-        {"type": "click", "name": "订单", "key": "/orders"},
-    ]},
+    {
+        "name": "我的",
+        "sub_button": [
+            {"type": "click", "name": "购物车", "key": "cart"},
+            {"type": "click", "name": "订单", "key": "/orders"},
+        ],
+    },
 ]
 
 
@@ -58,34 +61,69 @@ def write_merchant_cert(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, MCH_ID)])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "apiclient_cert.pem", directory / "apiclient_key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
-def make_settings(fake: FakeWeChatApi, tmp_path: Path, *, pay: bool = True,
-                  redis_url: str | None = None, **wechat: Any) -> Settings:
+def make_settings(
+    fake: FakeWeChatApi,
+    tmp_path: Path,
+    *,
+    pay: bool = True,
+    redis_url: str | None = None,
+    **wechat: Any,
+) -> Settings:
     cert_path, key_path = write_merchant_cert(tmp_path)
     section: dict[str, Any] = {
         "api_base": fake.base_url,
         "accounts": [
-            {"name": "shop", "app_id": APP_ID, "secret": SECRET, "token": TOKEN,
-             "encoding_aes_key": AES_KEY, "shop": "demo", "menu": MENU},
-            {"name": "lite", "app_id": LITE_APP_ID, "secret": LITE_SECRET, "token": LITE_TOKEN,
-             "shop": "demo", "customer_service": False},
+            {
+                "name": "shop",
+                "app_id": APP_ID,
+                "secret": SECRET,
+                "token": TOKEN,
+                "encoding_aes_key": AES_KEY,
+                "shop": "demo",
+                "menu": MENU,
+            },
+            {
+                "name": "lite",
+                "app_id": LITE_APP_ID,
+                "secret": LITE_SECRET,
+                "token": LITE_TOKEN,
+                "shop": "demo",
+                "customer_service": False,
+            },
         ],
     }
     if pay:
-        section["pay"] = {"mch_id": MCH_ID, "api_key": PAY_KEY, "app_id": APP_ID,
-                          "api_base": fake.base_url, "cert_path": str(cert_path),
-                          "key_path": str(key_path), "server_ip": "203.0.113.7"}
+        section["pay"] = {
+            "mch_id": MCH_ID,
+            "api_key": PAY_KEY,
+            "app_id": APP_ID,
+            "api_base": fake.base_url,
+            "cert_path": str(cert_path),
+            "key_path": str(key_path),
+            "server_ip": "203.0.113.7",
+        }
     section.update(wechat)
     return load_settings(
         None,
@@ -104,9 +142,15 @@ class Harness:
     adapter: WeChatAdapter
     crypto: WeChatCrypto  # the "shop" account's, as WeChat holds it
 
-    async def post(self, xml: str | bytes, *, account: str = "shop", mode: str = "plain",
-                   token: str | None = None, query: dict[str, str] | None = None
-                   ) -> ClientResponse:
+    async def post(
+        self,
+        xml: str | bytes,
+        *,
+        account: str = "shop",
+        mode: str = "plain",
+        token: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> ClientResponse:
         """POST like WeChat: signed query string; `mode` plain, safe or compatible."""
         token = token or (LITE_TOKEN if account == "lite" else TOKEN)
         q = query if query is not None else signed_query(token)
@@ -114,8 +158,9 @@ class Harness:
         if mode in ("safe", "compatible"):
             assert isinstance(xml, str)
             body, q = safe_envelope(self.crypto, xml, q, compatible=mode == "compatible")
-        return await self.client.post(f"/wechat/{account}", params=q, data=body,
-                                      headers={"Content-Type": "text/xml"})
+        return await self.client.post(
+            f"/wechat/{account}", params=q, data=body, headers={"Content-Type": "text/xml"}
+        )
 
     async def deliver(self, xml: str, **kw: Any) -> WireReply:
         resp = await self.post(xml, **kw)
@@ -133,15 +178,21 @@ class Harness:
         await self.adapter.idle()
 
     def sent_texts(self, openid: str = USER) -> list[str]:
-        return [c.body["text"]["content"] for c in self.fake.calls_to(
-            "/cgi-bin/message/custom/send") if c.body["touser"] == openid
-            and c.body["msgtype"] == "text"]
+        return [
+            c.body["text"]["content"]
+            for c in self.fake.calls_to("/cgi-bin/message/custom/send")
+            if c.body["touser"] == openid and c.body["msgtype"] == "text"
+        ]
 
 
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(apps={APP_ID: SECRET, LITE_APP_ID: LITE_SECRET}, mch_id=MCH_ID,
-                         pay_app_id=APP_ID, pay_key=PAY_KEY)
+    fake = FakeWeChatApi(
+        apps={APP_ID: SECRET, LITE_APP_ID: LITE_SECRET},
+        mch_id=MCH_ID,
+        pay_app_id=APP_ID,
+        pay_key=PAY_KEY,
+    )
     await fake.start()
     try:
         yield fake
@@ -153,8 +204,7 @@ HarnessFactory = Callable[..., Awaitable[Harness]]
 
 
 @pytest.fixture
-async def make_harness(fake_api: FakeWeChatApi, tmp_path: Path
-                       ) -> AsyncIterator[HarnessFactory]:
+async def make_harness(fake_api: FakeWeChatApi, tmp_path: Path) -> AsyncIterator[HarnessFactory]:
     runtimes: list[Runtime] = []
     clients: list[TestClient] = []
 
@@ -167,8 +217,7 @@ async def make_harness(fake_api: FakeWeChatApi, tmp_path: Path
         client = TestClient(TestServer(app))
         clients.append(client)
         await client.start_server()
-        return Harness(fake_api, client, runtime, app[WECHAT],
-                       WeChatCrypto(TOKEN, AES_KEY, APP_ID))
+        return Harness(fake_api, client, runtime, app[WECHAT], WeChatCrypto(TOKEN, AES_KEY, APP_ID))
 
     try:
         yield start

@@ -63,13 +63,20 @@ class FakeWeChatApi:
 
     # -- test controls ------------------------------------------------------
 
-    def fail_next(self, path: str, errcode: int | str = 40001, times: int = 1, errmsg: str = "",
-                  expire_token: bool = True) -> None:
+    def fail_next(
+        self,
+        path: str,
+        errcode: int | str = 40001,
+        times: int = 1,
+        errmsg: str = "",
+        expire_token: bool = True,
+    ) -> None:
         """The next `times` calls to `path` answer `errcode`; with 40001/42001 the token used
         expires too, unless `expire_token` is False (WeChat refusing a token it still hands
         out in normal mode: only a forced refresh helps)."""
         self._failures[path].append(
-            _Failure(errcode, errmsg or f"error {errcode}", times, expire_token))
+            _Failure(errcode, errmsg or f"error {errcode}", times, expire_token)
+        )
 
     def invalidate_tokens(self) -> None:
         self._valid.clear()
@@ -174,8 +181,12 @@ class FakeWeChatApi:
         if openid is None:
             return web.json_response({"errcode": 40029, "errmsg": "invalid code"})
         return web.json_response(
-            {"access_token": "WEB_TOKEN", "expires_in": 7200, "openid": openid,
-             "scope": "snsapi_base"}
+            {
+                "access_token": "WEB_TOKEN",
+                "expires_in": 7200,
+                "openid": openid,
+                "scope": "snsapi_base",
+            }
         )
 
     def _pay_reply(self, fields: dict[str, str]) -> web.Response:
@@ -197,31 +208,47 @@ class FakeWeChatApi:
         failure = self._take_failure(request.path)
         if failure:
             return self._pay_reply(
-                {**base, "result_code": "FAIL", "err_code": str(failure.errcode),
-                 "err_code_des": failure.errmsg}
+                {
+                    **base,
+                    "result_code": "FAIL",
+                    "err_code": str(failure.errcode),
+                    "err_code_des": failure.errmsg,
+                }
             )
         no = body.get("out_trade_no", "")
         if request.path == "/pay/unifiedorder":
             prepay_id = "wx" + secrets.token_hex(14)
             self.orders[no] = dict(body)
-            out = {**base, "result_code": "SUCCESS", "trade_type": body["trade_type"],
-                   "prepay_id": prepay_id}
+            out = {
+                **base,
+                "result_code": "SUCCESS",
+                "trade_type": body["trade_type"],
+                "prepay_id": prepay_id,
+            }
             if body["trade_type"] == "NATIVE":
                 out["code_url"] = f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(4)}"
             return self._pay_reply(out)
         if request.path == "/secapi/pay/refund":
             return self._pay_reply(
-                {**base, "result_code": "SUCCESS", "out_trade_no": no,
-                 "out_refund_no": body.get("out_refund_no", ""),
-                 "refund_id": "50000" + secrets.token_hex(6),
-                 "refund_fee": body.get("refund_fee", "0"),
-                 "total_fee": body.get("total_fee", "0")}
+                {
+                    **base,
+                    "result_code": "SUCCESS",
+                    "out_trade_no": no,
+                    "out_refund_no": body.get("out_refund_no", ""),
+                    "refund_id": "50000" + secrets.token_hex(6),
+                    "refund_fee": body.get("refund_fee", "0"),
+                    "total_fee": body.get("total_fee", "0"),
+                }
             )
         # orderquery
         if no not in self.orders and no not in self.trade_states:
             return self._pay_reply(
-                {**base, "result_code": "FAIL", "err_code": "ORDERNOTEXIST",
-                 "err_code_des": "order does not exist"}
+                {
+                    **base,
+                    "result_code": "FAIL",
+                    "err_code": "ORDERNOTEXIST",
+                    "err_code_des": "order does not exist",
+                }
             )
         state = self.trade_states.get(no, "NOTPAY")
         out = {**base, "result_code": "SUCCESS", "out_trade_no": no, "trade_state": state}

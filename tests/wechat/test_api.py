@@ -36,25 +36,35 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield s
 
 
-def api_for(fake: FakeWeChatApi, session: aiohttp.ClientSession, cache: MemoryTokenCache,
-            clock: Clock | None = None) -> WeChatApi:
+def api_for(
+    fake: FakeWeChatApi,
+    session: aiohttp.ClientSession,
+    cache: MemoryTokenCache,
+    clock: Clock | None = None,
+) -> WeChatApi:
     if clock is None:
         return WeChatApi(session, fake.base_url, APP_ID, SECRET, cache)
     return WeChatApi(session, fake.base_url, APP_ID, SECRET, cache, clock=clock)
 
 
-async def test_many_concurrent_calls_fetch_one_token(fake_api: FakeWeChatApi,
-                                                     session: aiohttp.ClientSession) -> None:
+async def test_many_concurrent_calls_fetch_one_token(
+    fake_api: FakeWeChatApi, session: aiohttp.ClientSession
+) -> None:
     api = api_for(fake_api, session, MemoryTokenCache())
     await asyncio.gather(*(api.send_text(USER, f"hello {i}") for i in range(10)))
     (token_call,) = fake_api.calls_to("/cgi-bin/stable_token")
-    assert token_call.body == {"grant_type": "client_credential", "appid": APP_ID,
-                               "secret": SECRET, "force_refresh": False}
+    assert token_call.body == {
+        "grant_type": "client_credential",
+        "appid": APP_ID,
+        "secret": SECRET,
+        "force_refresh": False,
+    }
     assert len(fake_api.calls_to(SEND)) == 10
 
 
-async def test_the_token_is_refreshed_before_it_expires(fake_api: FakeWeChatApi,
-                                                        session: aiohttp.ClientSession) -> None:
+async def test_the_token_is_refreshed_before_it_expires(
+    fake_api: FakeWeChatApi, session: aiohttp.ClientSession
+) -> None:
     clock = Clock()
     api = api_for(fake_api, session, MemoryTokenCache(), clock)
     await api.send_text(USER, "one")
@@ -70,7 +80,9 @@ async def test_the_token_is_refreshed_before_it_expires(fake_api: FakeWeChatApi,
 
 @pytest.mark.parametrize("errcode", [40001, 42001])
 async def test_a_refused_token_is_renewed_once_and_the_call_retried(
-    fake_api: FakeWeChatApi, session: aiohttp.ClientSession, errcode: int,
+    fake_api: FakeWeChatApi,
+    session: aiohttp.ClientSession,
+    errcode: int,
 ) -> None:
     api = api_for(fake_api, session, MemoryTokenCache())
     await api.send_text(USER, "warm up")
@@ -78,21 +90,30 @@ async def test_a_refused_token_is_renewed_once_and_the_call_retried(
     await api.send_text(USER, "after the refusal")
     sends = fake_api.calls_to(SEND)
     assert [c.body["text"]["content"] for c in sends] == [
-        "warm up", "after the refusal", "after the refusal"]
+        "warm up",
+        "after the refusal",
+        "after the refusal",
+    ]
     assert sends[1].query["access_token"] != sends[2].query["access_token"]
     assert [c.body["force_refresh"] for c in fake_api.calls_to("/cgi-bin/stable_token")] == [
-        False, False]
+        False,
+        False,
+    ]
 
 
 async def test_force_refresh_only_when_normal_mode_returns_the_refused_token(
-    fake_api: FakeWeChatApi, session: aiohttp.ClientSession,
+    fake_api: FakeWeChatApi,
+    session: aiohttp.ClientSession,
 ) -> None:
     api = api_for(fake_api, session, MemoryTokenCache())
     await api.send_text(USER, "warm up")
     fake_api.fail_next(SEND, 40001, expire_token=False)
     await api.send_text(USER, "again")
     assert [c.body["force_refresh"] for c in fake_api.calls_to("/cgi-bin/stable_token")] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
 
 
 async def test_only_one_retry(fake_api: FakeWeChatApi, session: aiohttp.ClientSession) -> None:
@@ -104,8 +125,9 @@ async def test_only_one_retry(fake_api: FakeWeChatApi, session: aiohttp.ClientSe
     assert len(fake_api.calls_to(SEND)) == 2
 
 
-async def test_other_errors_are_raised_with_their_code(fake_api: FakeWeChatApi,
-                                                       session: aiohttp.ClientSession) -> None:
+async def test_other_errors_are_raised_with_their_code(
+    fake_api: FakeWeChatApi, session: aiohttp.ClientSession
+) -> None:
     api = api_for(fake_api, session, MemoryTokenCache())
     fake_api.fail_next(SEND, 45015, errmsg="response out of time limit")
     with pytest.raises(WeChatApiError) as err:
@@ -130,8 +152,10 @@ async def test_parametric_qr_codes(wx: Harness) -> None:
     permanent = await wx.adapter.qrcode("shop", "ref_ab12")
     temporary = await wx.adapter.qrcode("shop", "gb_77", expire_seconds=3600)
     first, second = wx.fake.calls_to("/cgi-bin/qrcode/create")
-    assert first.body == {"action_name": "QR_LIMIT_STR_SCENE",
-                          "action_info": {"scene": {"scene_str": "ref_ab12"}}}
+    assert first.body == {
+        "action_name": "QR_LIMIT_STR_SCENE",
+        "action_info": {"scene": {"scene_str": "ref_ab12"}},
+    }
     assert second.body["action_name"] == "QR_STR_SCENE"
     assert second.body["expire_seconds"] == 3600
     assert permanent["image_url"].startswith("https://mp.weixin.qq.com/cgi-bin/showqrcode?")
@@ -141,8 +165,9 @@ async def test_parametric_qr_codes(wx: Harness) -> None:
 
 async def test_notifications_go_out_as_customer_service_messages(wx: Harness) -> None:
     await wx.say("/help")
-    reply = Reply(text="订单 #A1 已发货\n顺丰 SF1234567890",
-                  buttons=((Button("查看订单", "/order A1"),),))
+    reply = Reply(
+        text="订单 #A1 已发货\n顺丰 SF1234567890", buttons=((Button("查看订单", "/order A1"),),)
+    )
     wx.runtime.outbox.send(Outgoing(platform="wechat", chat_id=USER, reply=reply))
     await wx.settle()
     (text,) = wx.sent_texts()
@@ -161,17 +186,18 @@ async def test_an_unsubscribed_person_is_marked_unreachable(wx: Harness) -> None
     assert ident.unreachable
 
 
-async def test_image_messages_by_media_id(fake_api: FakeWeChatApi,
-                                          session: aiohttp.ClientSession) -> None:
+async def test_image_messages_by_media_id(
+    fake_api: FakeWeChatApi, session: aiohttp.ClientSession
+) -> None:
     api = api_for(fake_api, session, MemoryTokenCache())
     await api.send_image(USER, "MEDIA_ID_1")
     (call,) = fake_api.calls_to(SEND)
     assert call.body == {"touser": USER, "msgtype": "image", "image": {"media_id": "MEDIA_ID_1"}}
 
 
-async def test_pay_api_refusals_surface_as_pay_errors(fake_api: FakeWeChatApi,
-                                                      session: aiohttp.ClientSession,
-                                                      tmp_path) -> None:
+async def test_pay_api_refusals_surface_as_pay_errors(
+    fake_api: FakeWeChatApi, session: aiohttp.ClientSession, tmp_path
+) -> None:
     from bot.wechat.pay import PayError, WeChatPayClient
 
     cfg = make_settings(fake_api, tmp_path).wechat.pay
@@ -183,6 +209,7 @@ async def test_pay_api_refusals_surface_as_pay_errors(fake_api: FakeWeChatApi,
         await WeChatPayClient(session, cfg).query("NOSUCH")
     assert err.value.code == "ORDERNOTEXIST"
     with pytest.raises(PayError) as err:
-        await WeChatPayClient(session, cfg).refund(out_trade_no="X", out_refund_no="XR",
-                                                   total_fee=1, refund_fee=1)
+        await WeChatPayClient(session, cfg).refund(
+            out_trade_no="X", out_refund_no="XR", total_fee=1, refund_fee=1
+        )
     assert err.value.code == "NO_CERT"  # refunds need the merchant certificate

@@ -17,8 +17,11 @@ IMAGE = "https://img.example.com/tea.jpg"
 
 
 def option_lines(content: str) -> list[str]:
-    return [line for line in content.splitlines() if re.search(r"\b\d+\b", line)
-            and Texts("zh_CN").option(0, "").split("0")[0] in line]
+    return [
+        line
+        for line in content.splitlines()
+        if re.search(r"\b\d+\b", line) and Texts("zh_CN").option(0, "").split("0")[0] in line
+    ]
 
 
 async def add_product(wx: Harness, **kw: object) -> int:
@@ -66,11 +69,15 @@ async def test_out_of_range_number_is_just_text(wx: Harness) -> None:
 
 
 async def test_bare_links_become_anchors_and_typed_anchors_are_defused(wx: Harness) -> None:
-    pid = await add_product(wx, description='详情 https://tea.example.com/longjing?a=1 '
-                                            '<a href="https://evil.example">点我</a>')
+    pid = await add_product(
+        wx,
+        description="详情 https://tea.example.com/longjing?a=1 "
+        '<a href="https://evil.example">点我</a>',
+    )
     reply = await wx.say(f"/product {pid}")
-    assert ('<a href="https://tea.example.com/longjing?a=1">'
-            'https://tea.example.com/longjing?a=1</a>') in reply.content
+    assert (
+        '<a href="https://tea.example.com/longjing?a=1">https://tea.example.com/longjing?a=1</a>'
+    ) in reply.content
     assert '<a href="https://evil.example">' not in reply.content
 
 
@@ -101,7 +108,8 @@ async def test_without_customer_service_long_answers_continue_with_more(wx: Harn
     assert (await wx.say(more, account="lite")).content == Texts("zh_CN").t(NOTHING_MORE)
     # The options of the long answer work once it has been read.
     assert (await wx.say("2", account="lite")).content == (
-        await wx.say("/cart", account="lite")).content
+        await wx.say("/cart", account="lite")
+    ).content
 
 
 async def test_product_image_goes_out_as_news(wx: Harness) -> None:
@@ -128,7 +136,7 @@ async def test_product_image_becomes_a_link_without_customer_service(wx: Harness
 async def test_the_adapter_speaks_the_persons_language(wx: Harness) -> None:
     await wx.say("/lang en")
     reply = await wx.say("/cart")
-    assert Texts("en").option(1, "") .rstrip() in reply.content
+    assert Texts("en").option(1, "").rstrip() in reply.content
     assert USER
 
 

@@ -25,22 +25,35 @@ async def place_order(wx: Harness, openid: str = PAYER, product_id: int = 1) -> 
     ident = await services.people.identify("wechat", openid, private=True)
     await services.carts.add(ident.person_id, shop.id, product_id, 1)  # type: ignore[attr-defined]
     return await services.orders.place(
-        ident.person_id, shop.id,  # type: ignore[attr-defined]
+        ident.person_id,
+        shop.id,  # type: ignore[attr-defined]
         Contact("张三", "13800138000", "上海市浦东新区世纪大道100号"),
     )
 
 
-def notify_body(order: Order, *, total_fee: int | None = None, key: str = PAY_KEY,
-                transaction_id: str = "4200000123202611220000000001", **kw: str) -> str:
-    values = {"appid": APP_ID, "mch_id": MCH_ID, "openid": PAYER,
-              "out_trade_no": order.order_no, "transaction_id": transaction_id,
-              "total_fee": int(order.total * 100) if total_fee is None else total_fee} | kw
+def notify_body(
+    order: Order,
+    *,
+    total_fee: int | None = None,
+    key: str = PAY_KEY,
+    transaction_id: str = "4200000123202611220000000001",
+    **kw: str,
+) -> str:
+    values = {
+        "appid": APP_ID,
+        "mch_id": MCH_ID,
+        "openid": PAYER,
+        "out_trade_no": order.order_no,
+        "transaction_id": transaction_id,
+        "total_fee": int(order.total * 100) if total_fee is None else total_fee,
+    } | kw
     return pay_notify(key, **values)
 
 
 async def post_notify(wx: Harness, body: str) -> tuple[int, dict[str, str]]:
-    resp = await wx.client.post("/wechat/pay/notify", data=body,
-                                headers={"Content-Type": "text/xml"})
+    resp = await wx.client.post(
+        "/wechat/pay/notify", data=body, headers={"Content-Type": "text/xml"}
+    )
     return resp.status, xmltodict.parse(await resp.text())["xml"]
 
 
@@ -119,7 +132,8 @@ async def test_the_same_notify_ten_times_concurrently_pays_once(wx: Harness) -> 
 async def test_a_notify_with_a_doctype_is_rejected(wx: Harness) -> None:
     order = await place_order(wx)
     body = notify_body(order).replace(
-        "<xml>", '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<xml>', 1)
+        "<xml>", '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<xml>', 1
+    )
     status, _ = await post_notify(wx, body)
     assert status == 400
     assert await status_of(order) == OrderStatus.PENDING_PAYMENT

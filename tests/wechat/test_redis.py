@@ -24,8 +24,9 @@ from .test_retries import cart_quantity
 from .wire import fixture
 
 SEND = "/cgi-bin/message/custom/send"
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                reason="redis-server not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server not installed"
+)
 
 
 def free_port() -> int:
@@ -38,8 +39,16 @@ def free_port() -> int:
 async def redis_url() -> AsyncIterator[str]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL,
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
@@ -76,8 +85,9 @@ async def test_two_processes_share_one_token(fake_api: FakeWeChatApi, redis_url:
     await redis_b.aclose()
 
 
-async def test_retries_are_deduplicated_through_redis(make_harness: HarnessFactory,
-                                                      redis_url: str) -> None:
+async def test_retries_are_deduplicated_through_redis(
+    make_harness: HarnessFactory, redis_url: str
+) -> None:
     wx = await make_harness(redis_url=redis_url)
     await wx.say("/help")
     xml = fixture("text", content="/add 5")

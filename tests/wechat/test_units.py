@@ -17,8 +17,10 @@ from bot.wechat.xmlsafe import XmlRejected, check_xml, parse_xml
 from .wire import signed_query
 
 
-@given(st.text(alphabet=st.sampled_from("明前龙井，。 \nab<>/a=\"é😀"), max_size=6000),
-       st.integers(min_value=64, max_value=TEXT_LIMIT))
+@given(
+    st.text(alphabet=st.sampled_from('明前龙井，。 \nab<>/a="é😀'), max_size=6000),
+    st.integers(min_value=64, max_value=TEXT_LIMIT),
+)
 def test_pages_fit_and_lose_no_words(text: str, limit: int) -> None:
     pages = split_pages(text, limit)
     assert all(nbytes(p) <= limit for p in pages)
@@ -43,25 +45,30 @@ def test_a_page_never_cuts_a_link() -> None:
 
 def test_plain_links_urls_and_defuses_anchors() -> None:
     assert plain("see https://a.example/x?y=1。") == (
-        'see <a href="https://a.example/x?y=1">https://a.example/x?y=1</a>。')
+        'see <a href="https://a.example/x?y=1">https://a.example/x?y=1</a>。'
+    )
     assert "<a" not in plain('<a href="https://evil.example">prize</a>')
     assert plain("1 < 2 and b>a") == "1 < 2 and b>a"
 
 
 def test_link_escapes_the_url() -> None:
     assert link('https://a.example/?q="x"&y', "l") == (
-        '<a href="https://a.example/?q=&quot;x&quot;&amp;y">l</a>')
+        '<a href="https://a.example/?q=&quot;x&quot;&amp;y">l</a>'
+    )
 
 
-@pytest.mark.parametrize("body", [
-    '<!DOCTYPE xml [<!ENTITY a "b">]><xml><a>&a;</a></xml>',
-    '<!DOCTYPE xml SYSTEM "http://evil.example/x.dtd"><xml/>',
-    '<?xml version="1.0"?><!DOCTYPE xml><xml/>',
-    "<xml><a>&undefined;</a></xml>",
-    "<xml><?php echo 1 ?></xml>",
-    "<xml><a></xml>",
-    "",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<!DOCTYPE xml [<!ENTITY a "b">]><xml><a>&a;</a></xml>',
+        '<!DOCTYPE xml SYSTEM "http://evil.example/x.dtd"><xml/>',
+        '<?xml version="1.0"?><!DOCTYPE xml><xml/>',
+        "<xml><a>&undefined;</a></xml>",
+        "<xml><?php echo 1 ?></xml>",
+        "<xml><a></xml>",
+        "",
+    ],
+)
 def test_unsafe_or_malformed_xml_is_rejected(body: str) -> None:
     with pytest.raises(XmlRejected):
         check_xml(body)
@@ -69,7 +76,8 @@ def test_unsafe_or_malformed_xml_is_rejected(body: str) -> None:
 
 def test_plain_xml_passes() -> None:
     assert parse_xml('<?xml version="1.0" encoding="utf-8"?><xml><a>&amp;&lt;</a></xml>') == {
-        "a": "&<"}
+        "a": "&<"
+    }
     with pytest.raises(XmlRejected):
         parse_xml("<root><a>1</a></root>")
 
@@ -78,8 +86,9 @@ def test_passive_xml_keeps_any_text_inside_cdata() -> None:
     nasty = "a]]><MsgType>news</MsgType><![CDATA[b"
     text = xmltodict.parse(passive_xml(TextPart(nasty), openid="o", account_id="gh"))["xml"]
     assert text["Content"] == nasty and text["MsgType"] == "text"
-    news = xmltodict.parse(passive_xml(NewsPart("t]]>", "d", "https://p", "https://u"),
-                                       openid="o", account_id="gh"))["xml"]
+    news = xmltodict.parse(
+        passive_xml(NewsPart("t]]>", "d", "https://p", "https://u"), openid="o", account_id="gh")
+    )["xml"]
     assert news["Articles"]["item"]["Title"] == "t]]>"
 
 
@@ -117,8 +126,9 @@ def test_a_short_reply_with_a_picture_is_one_passive_news_card() -> None:
     assert short.passive == NewsPart("龙井 250g", "¥128.00", img, img) and not short.later
     xml = passive_xml(short.passive, openid="o", account_id="gh")
     assert xmltodict.parse(xml)["xml"]["MsgType"] == "news"
-    with_buttons = render([Reply(text="龙井 250g\n¥128.00", image=img,
-                                 buttons=((Button("Add", "/add 1"),),))], texts)
+    with_buttons = render(
+        [Reply(text="龙井 250g\n¥128.00", image=img, buttons=((Button("Add", "/add 1"),),))], texts
+    )
     assert [type(p).__name__ for p in with_buttons.parts] == ["NewsPart", "TextPart"]
     assert with_buttons.options == ("/add 1",)
     not_a_web_image = render([Reply(text="龙井", image="AgACAgIAAxkBAAIC")], texts)

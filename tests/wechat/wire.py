@@ -27,8 +27,12 @@ def next_msg_id() -> str:
 
 def fixture(name: str, **values: Any) -> str:
     """A real message in WeChat's format with `$placeholders` filled."""
-    defaults: dict[str, Any] = {"to": "gh_shop0000001", "openid": "oUser0000000000000000000001",
-                                "time": int(time.time()), "msg_id": next_msg_id()}
+    defaults: dict[str, Any] = {
+        "to": "gh_shop0000001",
+        "openid": "oUser0000000000000000000001",
+        "time": int(time.time()),
+        "msg_id": next_msg_id(),
+    }
     return Template((FIXTURES / f"{name}.xml").read_text(encoding="utf-8")).substitute(
         defaults | values
     )
@@ -38,15 +42,17 @@ def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
-def signed_query(token: str, *, timestamp: int | None = None, nonce: str | None = None,
-                 **extra: str) -> dict[str, str]:
+def signed_query(
+    token: str, *, timestamp: int | None = None, nonce: str | None = None, **extra: str
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_hex(5)
     return {"signature": sign(token, ts, nonce), "timestamp": ts, "nonce": nonce, **extra}
 
 
-def safe_envelope(crypto: WeChatCrypto, xml: str, query: dict[str, str], *,
-                  compatible: bool = False) -> tuple[str, dict[str, str]]:
+def safe_envelope(
+    crypto: WeChatCrypto, xml: str, query: dict[str, str], *, compatible: bool = False
+) -> tuple[str, dict[str, str]]:
     """Encrypt `xml` as WeChat does in safe mode (or compatible mode: clear fields too)."""
     sealed = xmltodict.parse(crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))
     encrypt = sealed["xml"]["Encrypt"]
@@ -55,10 +61,11 @@ def safe_envelope(crypto: WeChatCrypto, xml: str, query: dict[str, str], *,
     if compatible:
         body = xml.replace("</xml>", f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n</xml>")
     else:
-        body = f"<xml>\n<ToUserName><![CDATA[{to}]]></ToUserName>\n" \
-               f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n</xml>"
-    query = query | {"encrypt_type": "aes",
-                     "msg_signature": sealed["xml"]["MsgSignature"]}
+        body = (
+            f"<xml>\n<ToUserName><![CDATA[{to}]]></ToUserName>\n"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n</xml>"
+        )
+    query = query | {"encrypt_type": "aes", "msg_signature": sealed["xml"]["MsgSignature"]}
     return body, query
 
 
