@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.runtime import Runtime
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.cards import TelegramCardPublisher
 from bot.telegram.client import build_bot
 from bot.telegram.commands import publish_commands
 from bot.telegram.convert import PLATFORM
@@ -96,6 +97,8 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
 
     runtime.register_sender(PLATFORM, adapter.send_outgoing)
     register_refund_gateways(services.refunds, bot)
+    if runtime.group_cards is not None:  # group-buy cards edited in place
+        runtime.group_cards.register(PLATFORM, TelegramCardPublisher(bot, codec))
     if runtime.referral is not None:  # referral share links, made with aiogram's helpers
         runtime.referral.links[PLATFORM] = share_link
 
