@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.wechat.account import AccountEndpoint, build_endpoint
+from bot.wechat.cards import WeChatCardPublisher
 from bot.wechat.checkout import METHOD, WeChatCheckout
 from bot.wechat.conversation import Conversation
 from bot.wechat.inbound import PLATFORM
@@ -91,6 +92,8 @@ async def mount(app: web.Application, runtime: Any) -> None:
     )
     sender = OutgoingSender(runtime, endpoints, conversation)
     runtime.register_sender(PLATFORM, sender)
+    if runtime.group_cards is not None:  # group-buy cards: a new card per change, with a QR
+        runtime.group_cards.register(PLATFORM, WeChatCardPublisher(sender, endpoints))
     webhook = WeChatWebhook(
         runtime,
         endpoints,
