@@ -44,6 +44,8 @@ MESSAGES: dict[str, str] = {
     "amount_mismatch": N_("The amount paid does not match order {no}."),
     "empty_cart": N_("Your cart is empty. Add something with /add <id>."),
     "already_paid": N_("Order {no} is already paid."),
+    "gb_leader_twice": N_("Give the leader either a price (leader=) or a reward (reward=)."),
+    "gb_reward_too_big": N_("The leader's reward must be less than the group price."),
     "usage": N_("Usage: {usage}"),
     "unavailable": N_(
         "Sorry, the shop can't reach its database right now, so nothing was changed. "

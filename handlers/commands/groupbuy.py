@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,8 @@ router = Router()
 FLOW = "groupbuy"
 NEW_USAGE = (
     "/gbnew <product id> <group price> <size> <duration> [end date] "
-    "[leader=<price>] [min=<n>] [limit=<n>] [cap=<n>] [pay=<duration>] [start=<date>]"
+    "[leader=<price> | reward=<amount>] [min=<n>] [limit=<n>] [cap=<n>] [pay=<duration>] "
+    "[start=<date>]"
 )
 _ASK = {
     "name": "groupbuy/ask_name.j2",
@@ -215,6 +217,19 @@ async def _show_card(
 
 
 # -- merchants ---------------------------------------------------------------------------
+def _leader_price(options: dict[str, str], group_price: Decimal) -> Decimal | None:
+    """The leader's benefit: their own price, or a fixed reward taken off the group price
+    when they pay (a failed group refunds everyone, so paying it later would be the same)."""
+    if "leader" in options and "reward" in options:
+        raise InvalidInput("gb_leader_twice")
+    if "reward" in options:
+        reward = parse_amount(options["reward"])
+        if reward >= group_price:
+            raise InvalidInput("gb_reward_too_big")
+        return group_price - reward
+    return parse_amount(options["leader"]) if "leader" in options else None
+
+
 @router.command(
     "gbnew",
     "新建拼团",
@@ -236,19 +251,20 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             ends_at = _parse_date(extra, tz, end=True)
         else:
             raise usage(NEW_USAGE)
-    unknown = set(options) - {"leader", "min", "limit", "cap", "pay", "start"}
+    unknown = set(options) - {"leader", "reward", "min", "limit", "cap", "pay", "start"}
     if unknown:
         raise InvalidInput("gb_bad_option", name=sorted(unknown)[0][:20])
+    group_price = parse_amount(args[1])
     campaign = await ctx.services.groupbuys.create_campaign(
         shop.id,
         NewCampaign(
             product_id=product_id(args[0]),
-            group_price=parse_amount(args[1]),
+            group_price=group_price,
             size=whole(args[2], low=MIN_SIZE, high=MAX_SIZE, code="gb_bad_size"),
             group_seconds=parse_duration(args[3]),
             ends_at=ends_at,
             starts_at=_parse_date(options["start"], tz, end=False) if "start" in options else None,
-            leader_price=parse_amount(options["leader"]) if "leader" in options else None,
+            leader_price=_leader_price(options, group_price),
             min_members=(
                 whole(options["min"], low=MIN_SIZE, high=MAX_SIZE, code="gb_min_members")
                 if "min" in options

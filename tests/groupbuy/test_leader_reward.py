@@ -1,0 +1,32 @@
+"""The leader's benefit as a fixed reward: taken off what the leader pays, members pay in full."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from store.groupbuy.models import GroupCampaign
+from store.models import Order
+from tests.conftest import MERCHANT, Chat
+from tests.groupbuy.test_chat import TEA, join, open_group, order_no
+
+
+async def test_reward_lowers_only_the_leaders_price(chat: Chat) -> None:
+    assert "created" in await chat.text(MERCHANT, f"/gbnew {TEA} 100 3 2h reward=15")
+    campaign = await GroupCampaign.all().order_by("-id").first()
+    assert campaign is not None and campaign.leader_price == Decimal("85.00")
+    code, leader_order = await open_group(chat, "alice", campaign.id)
+    member_order = order_no(await join(chat, "bob", code))
+    assert (await Order.get(order_no=leader_order)).total == Decimal("85.00")
+    assert (await Order.get(order_no=member_order)).total == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    "options,expected",
+    [("reward=100", "less than the group price"), ("reward=5 leader=90", "either a price")],
+)
+async def test_bad_rewards_change_nothing(chat: Chat, options: str, expected: str) -> None:
+    reply = await chat.text(MERCHANT, f"/gbnew {TEA} 100 3 2h {options}")
+    assert expected in reply
+    assert await GroupCampaign.all().count() == 0
