@@ -46,6 +46,10 @@ MESSAGES: dict[str, str] = {
     "already_paid": N_("Order {no} is already paid."),
     "gb_leader_twice": N_("Give the leader either a price (leader=) or a reward (reward=)."),
     "gb_reward_too_big": N_("The leader's reward must be less than the group price."),
+    "gb_not_complete": N_(
+        "Order {no} is a seat in group {group}, which is not complete yet: it ships once "
+        "the group completes (a group that fails is refunded)."
+    ),
     "usage": N_("Usage: {usage}"),
     "unavailable": N_(
         "Sorry, the shop can't reach its database right now, so nothing was changed. "

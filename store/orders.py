@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -131,6 +132,9 @@ class OrderService:
         self.bus = bus
         self.clock = clock
         self.refunds = refunds
+        # Asked before an order ships; one raises a StoreError to hold it (a group-buy seat
+        # ships only once its group is complete).
+        self.ship_checks: list[Callable[[Order], Awaitable[None]]] = []
 
     # -- reading ---------------------------------------------------------------------------
     async def get(self, order_no: str) -> Order:
@@ -311,6 +315,8 @@ class OrderService:
         carrier, tracking_no = carrier.strip()[:40], tracking_no.strip()[:64]
         if not carrier or not tracking_no:
             raise InvalidInput("bad_tracking")
+        for check in self.ship_checks:
+            await check(order)
         if not await self._move(
             order,
             S.PAID,

@@ -123,6 +123,13 @@ class GroupBuyService:
         self.bus.subscribe(OrderPaid, self._on_paid)
         self.bus.subscribe(OrderCancelled, self._on_cancelled)
         self.bus.subscribe(OrderRefunded, self._on_refunded)
+        self.orders.ship_checks.append(self._seat_may_ship)
+
+    async def _seat_may_ship(self, order: Order) -> None:
+        """A seat ships once its group is complete: a group that fails refunds it instead."""
+        seat = await GroupSeat.get_or_none(order_id=order.id).select_related("group")
+        if seat is not None and seat.group.status != GroupStatus.COMPLETED:
+            raise InvalidInput("gb_not_complete", no=order.order_no, group=seat.group.code)
 
     # -- campaigns -------------------------------------------------------------------------
     async def create_campaign(self, shop_id: int, new: NewCampaign) -> GroupCampaign:

@@ -1,4 +1,4 @@
-"""The leader's benefit as a fixed reward: taken off what the leader pays, members pay in full."""
+"""Group buys at the edges: the leader's fixed reward, and seats shipped only when complete."""
 
 from __future__ import annotations
 
@@ -30,3 +30,19 @@ async def test_bad_rewards_change_nothing(chat: Chat, options: str, expected: st
     reply = await chat.text(MERCHANT, f"/gbnew {TEA} 100 3 2h {options}")
     assert expected in reply
     assert await GroupCampaign.all().count() == 0
+
+
+async def test_a_seat_ships_only_once_its_group_is_complete(chat: Chat) -> None:
+    assert "created" in await chat.text(MERCHANT, f"/gbnew {TEA} 100 2 2h")
+    campaign = await GroupCampaign.all().order_by("-id").first()
+    assert campaign is not None
+    code, alice_order = await open_group(chat, "alice", campaign.id)
+    await chat.say(MERCHANT, f"/paid {alice_order}")
+    refused = await chat.text(MERCHANT, f"/ship {alice_order} SF 1")
+    assert "not complete yet" in refused
+    assert (await Order.get(order_no=alice_order)).status == "paid"
+
+    bob_order = order_no(await join(chat, "bob", code))
+    await chat.say(MERCHANT, f"/paid {bob_order}")  # the second paid seat completes it
+    await chat.say(MERCHANT, f"/ship {alice_order} SF 1")
+    assert (await Order.get(order_no=alice_order)).status == "shipped"
