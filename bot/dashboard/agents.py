@@ -1,16 +1,17 @@
-"""Agents (referral), read-only: the leaderboard, every agent's balances and ledger, the
-withdrawals waiting for a decision, the commission rules, and the CSV exports."""
+"""Agents (referral): the leaderboard, every agent's balances and ledger, the withdrawals
+waiting for a decision (approved or rejected here or in chat), the commission rules, and the
+CSV exports."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import Page, csv_response, page_of, render, staff_page
+from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
 from referral.ledger import balances
 from referral.models import Agent, LedgerEntry
 from referral.program import percent_text
 from referral.services import ReferralServices
-from store.errors import NotFound
+from store.errors import InvalidInput, NotFound, StoreError
 from store.money import from_minor
 
 REFERRAL = web.AppKey("dashboard_referral", ReferralServices)
@@ -25,6 +26,10 @@ def _minor(page: Page):  # type: ignore[no-untyped-def]
 
 @staff_page
 async def agents(request: web.Request) -> web.Response:
+    return await _agents_page(request)
+
+
+async def _agents_page(request: web.Request, status: int = 200, problem: str = "") -> web.Response:
     page = page_of(request)
     referral = request.app[REFERRAL]
     shop_id = page.shop.id
@@ -32,6 +37,9 @@ async def agents(request: web.Request) -> web.Response:
     return render(
         request,
         "agents.html.j2",
+        status=status,
+        problem=problem,
+        done=request.query.get("done", ""),
         agents=[(a, balances(a)) for a in await referral.agents.list(shop_id)],
         month=await referral.reports.leaderboard(shop_id, "month", now),
         week=await referral.reports.leaderboard(shop_id, "week", now),
@@ -80,6 +88,44 @@ async def withdrawals_csv(request: web.Request) -> web.Response:
     return csv_response(("\ufeff" + text).encode(), f"withdrawals-{page.shop.slug}.csv")
 
 
+def _withdrawal_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise NotFound()
+    return int(text)
+
+
+async def _decide(request: web.Request, approve: bool) -> web.Response:
+    """The same decision as /wdok and /wdno in chat, from the withdrawals list."""
+    page = page_of(request)
+    withdrawals = request.app[REFERRAL].withdrawals
+    wid = _withdrawal_id(request)
+    form = await request.post()
+    try:
+        if approve:
+            await withdrawals.approve(page.shop.id, wid)
+        else:
+            reason = str(form.get("reason", "")).strip()
+            if not reason:
+                raise InvalidInput("reason_required")
+            await withdrawals.reject(page.shop.id, wid, reason)
+    except NotFound:
+        raise
+    except StoreError as e:  # decided already, or no reason: say so, change nothing
+        return await _agents_page(request, status=409, problem=page.error(e))
+    return see_other(f"/dashboard/agents?done={'approved' if approve else 'rejected'}")
+
+
+@staff_page
+async def approve_withdrawal(request: web.Request) -> web.Response:
+    return await _decide(request, approve=True)
+
+
+@staff_page
+async def reject_withdrawal(request: web.Request) -> web.Response:
+    return await _decide(request, approve=False)
+
+
 def setup(app: web.Application, referral: ReferralServices) -> None:
     app[REFERRAL] = referral
     r = app.router
@@ -87,3 +133,5 @@ def setup(app: web.Application, referral: ReferralServices) -> None:
     r.add_get("/dashboard/agents/ledger.csv", ledger_csv)
     r.add_get("/dashboard/agents/withdrawals.csv", withdrawals_csv)
     r.add_get("/dashboard/agents/{id}", agent_ledger)
+    r.add_post("/dashboard/agents/withdrawals/{id}/approve", approve_withdrawal)
+    r.add_post("/dashboard/agents/withdrawals/{id}/reject", reject_withdrawal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from referral.models import Agent
+from referral.models import Agent, Withdrawal
 from store.groupbuy.service import NewCampaign
 from store.orders import Contact
 from tests.conftest import MERCHANT, FakeClock
@@ -140,3 +140,48 @@ async def test_broadcasts_progress_and_segment_preview(dash: Dashboard) -> None:
     assert resp.status == 200 and progress["id"] == draft.id
     assert progress["audience"] == size and 0 <= progress["percent"] <= 100
     assert (await dash.get(f"/dashboard/broadcasts/{other.id}/progress"))[0] == 404
+
+
+async def test_withdrawals_are_decided_on_the_agents_page(
+    dash: Dashboard, clock: FakeClock
+) -> None:
+    chat = dash.chat
+    await chat.say("alice", "/ref")
+    agent = await Agent.get(person__identities__platform_user_id="alice")
+    await chat.say("bob", f"/start ref_{agent.code}")
+    no = await place_order(chat, "bob", product=1, qty=1)  # 12.80 of commission to alice
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    await chat.runtime.referral.ledger.release_due()
+    await chat.say("alice", "/withdraw 12")
+    [first] = await Withdrawal.filter(agent_id=agent.id)
+    await dash.login()
+
+    status, body = await dash.get("/dashboard/agents")
+    assert status == 200 and f'id="withdrawal-{first.id}"' in body
+    # no reason, no refusal; no CSRF token, nothing at all
+    status, body, _ = await dash.post(f"/dashboard/agents/withdrawals/{first.id}/reject")
+    assert status == 409 and "reason" in body.lower()
+    status, _, _ = await dash.post(f"/dashboard/agents/withdrawals/{first.id}/approve", csrf=False)
+    assert status == 403
+    assert (await Withdrawal.get(id=first.id)).status == "pending"
+
+    status, _, location = await dash.post(
+        f"/dashboard/agents/withdrawals/{first.id}/reject", {"reason": "wrong account name"}
+    )
+    assert status == 303 and location.endswith("done=rejected")
+    assert (await Withdrawal.get(id=first.id)).status == "rejected"
+    assert "wrong account name" in chat.pushed("alice")
+    # deciding twice changes nothing and says so
+    status, _, _ = await dash.post(f"/dashboard/agents/withdrawals/{first.id}/approve")
+    assert status == 409 and (await Withdrawal.get(id=first.id)).status == "rejected"
+
+    await chat.say("alice", "/withdraw 12")
+    second = await Withdrawal.filter(agent_id=agent.id, status="pending").first()
+    assert second is not None
+    status, _, location = await dash.post(f"/dashboard/agents/withdrawals/{second.id}/approve")
+    assert status == 303 and location.endswith("done=approved")
+    assert (await Withdrawal.get(id=second.id)).status == "approved"
+    assert (await dash.post("/dashboard/agents/withdrawals/999999/approve"))[0] == 404
