@@ -1,21 +1,34 @@
-"""Settings: the shop's timeouts and its customers' language; quiet hours and the referral
-policy are shown, and changed in chat (/quiet, /refpolicy), where those capabilities live."""
+"""Settings: the shop's timeouts and its customers' language, and, in a second form, the
+broadcast quiet hours and the referral binding policy (also /quiet and /refpolicy in chat)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.dashboard.pages import page_of, render, see_other, staff_page
+from referral.models import BindPolicy
+from referral.program import MAX_POLICY_DAYS
+from store.errors import InvalidInput, StoreError
 from store.shop_settings import SHOP_LOCALES, SettingsForm, ShopSettings
 from store.shops import SETTING_LIMITS
 
 SETTINGS = web.AppKey("dashboard_settings", ShopSettings)
 
 
-async def _render(request: web.Request, form: SettingsForm, status: int = 200) -> web.Response:
+async def _render(
+    request: web.Request,
+    form: SettingsForm,
+    status: int = 200,
+    rules: dict[str, str] | None = None,
+) -> web.Response:
     page = page_of(request)
     quiet = await page.runtime.services.community.broadcasts.quiet_hours(page.shop.id)
     referral = page.runtime.referral
+    program = await referral.program.get(page.shop.id) if referral else None
+    if rules is None:  # the form shows what is saved
+        rules = {"quiet_start": str(quiet[0]), "quiet_end": str(quiet[1])}
+        if program is not None:
+            rules |= {"policy": str(program.policy), "policy_days": str(program.policy_days)}
     return render(
         request,
         "settings.html.j2",
@@ -25,19 +38,24 @@ async def _render(request: web.Request, form: SettingsForm, status: int = 200) -
         locales=SHOP_LOCALES,
         done=request.query.get("done", ""),
         quiet=quiet,
-        program=await referral.program.get(page.shop.id) if referral else None,
+        program=program,
+        rules=rules,
+        max_policy_days=MAX_POLICY_DAYS,
+    )
+
+
+def _current_form(request: web.Request) -> SettingsForm:
+    shop = page_of(request).shop
+    return SettingsForm(
+        unpaid_timeout_minutes=str(shop.unpaid_timeout_minutes),
+        autocomplete_days=str(shop.autocomplete_days),
+        locale=shop.locale,
     )
 
 
 @staff_page
 async def settings_page(request: web.Request) -> web.Response:
-    shop = page_of(request).shop
-    form = SettingsForm(
-        unpaid_timeout_minutes=str(shop.unpaid_timeout_minutes),
-        autocomplete_days=str(shop.autocomplete_days),
-        locale=shop.locale,
-    )
-    return await _render(request, form)
+    return await _render(request, _current_form(request))
 
 
 @staff_page
@@ -52,7 +70,43 @@ async def save_settings(request: web.Request) -> web.Response:
     return see_other("/dashboard/settings?done=saved")
 
 
+def _whole(rules: dict[str, str], key: str, low: int, high: int, errors: dict) -> int:  # type: ignore[type-arg]
+    text = rules.get(key, "").strip()
+    if text.isascii() and text.isdigit() and len(text) < 6 and low <= int(text) <= high:
+        return int(text)
+    errors[key] = InvalidInput("setting_out_of_range", key=key, low=low, high=high)
+    return low
+
+
+@staff_page
+async def save_rules(request: web.Request) -> web.Response:
+    """Quiet hours and the referral policy: every field checked first, then both saved."""
+    page = page_of(request)
+    data = await request.post()
+    rules = {k: str(data.get(k, "")) for k in ("quiet_start", "quiet_end", "policy", "policy_days")}
+    errors: dict[str, StoreError] = {}
+    start = _whole(rules, "quiet_start", 0, 23, errors)
+    end = _whole(rules, "quiet_end", 0, 23, errors)
+    referral = page.runtime.referral
+    policy = days = None
+    if referral is not None:
+        if rules["policy"] not in {p.value for p in BindPolicy}:
+            errors["policy"] = InvalidInput("invalid_input")
+        else:
+            policy = BindPolicy(rules["policy"])
+            if policy == BindPolicy.DAYS:
+                days = _whole(rules, "policy_days", 1, MAX_POLICY_DAYS, errors)
+    if errors:
+        page.errors = {k: page.error(e) for k, e in errors.items()}
+        return await _render(request, _current_form(request), status=400, rules=rules)
+    await page.runtime.services.community.broadcasts.set_quiet_hours(page.shop.id, start, end)
+    if referral is not None and policy is not None:
+        await referral.program.set_policy(page.shop.id, policy, days or 0)
+    return see_other("/dashboard/settings?done=saved")
+
+
 def setup(app: web.Application, settings: ShopSettings) -> None:
     app[SETTINGS] = settings
     app.router.add_get("/dashboard/settings", settings_page)
     app.router.add_post("/dashboard/settings", save_settings)
+    app.router.add_post("/dashboard/settings/rules", save_rules)

@@ -86,15 +86,46 @@ async def test_settings_saved_or_errors_next_to_fields(dash: Dashboard) -> None:
     assert "45" in await dash.chat.text(MERCHANT, "/settings")
 
 
-async def test_settings_show_quiet_hours_and_referral_policy(dash: Dashboard) -> None:
+def selected(body: str, name: str) -> str:
+    select = body.split(f'name="{name}"')[1].split("</select>")[0]
+    found = re.search(r'<option value="([^"]+)" selected>', select)
+    return found.group(1) if found else ""
+
+
+def value(body: str, name: str) -> str:
+    found = re.search(rf'name="{name}" type="number" value="([^"]*)"', body)
+    return found.group(1) if found else ""
+
+
+async def test_quiet_hours_and_referral_policy_from_chat_or_page(dash: Dashboard) -> None:
     await dash.login()
     _, body = await dash.get("/dashboard/settings")
-    assert re.search(r'id="quiet-hours">22:00–08:00<', body)
-    assert "first referrer, for good" in body
+    assert (value(body, "quiet_start"), value(body, "quiet_end")) == ("22", "8")
+    assert selected(body, "policy") == "first"
     await dash.chat.say(MERCHANT, "/quiet off")
     await dash.chat.say(MERCHANT, "/refpolicy last")
     _, body = await dash.get("/dashboard/settings")
-    assert re.search(r'id="quiet-hours">off<', body) and "last referrer wins" in body
+    assert value(body, "quiet_start") == value(body, "quiet_end")  # off
+    assert selected(body, "policy") == "last"
+
+    bad = {"quiet_start": "25", "quiet_end": "x", "policy": "days", "policy_days": "0"}
+    status, body, _ = await dash.post("/dashboard/settings/rules", bad)
+    assert status == 400
+    for field in ("quiet_start", "quiet_end", "policy_days"):
+        assert f'id="err-{field}"' in body
+    assert value(body, "quiet_start") == "25"  # what was typed stays
+    program = await dash.chat.runtime.referral.program.get((await Shop.get(slug="demo")).id)
+    assert str(program.policy) == "last"
+
+    good = {"quiet_start": "23", "quiet_end": "7", "policy": "days", "policy_days": "30"}
+    status, _, location = await dash.post("/dashboard/settings/rules", good)
+    assert status == 303 and location.endswith("done=saved")
+    shop = await Shop.get(slug="demo")
+    assert await dash.chat.runtime.services.community.broadcasts.quiet_hours(shop.id) == (23, 7)
+    program = await dash.chat.runtime.referral.program.get(shop.id)
+    assert (str(program.policy), program.policy_days) == ("days", 30)
+    status, _, _ = await dash.post("/dashboard/settings/rules", good, csrf=False)
+    assert status == 403
 
 
 async def test_switching_the_page_language(dash: Dashboard) -> None:
