@@ -1,12 +1,13 @@
-"""Broadcasts, read-only: recent broadcasts with a live progress bar, and how many people a
-segment reaches. Composing and sending stay in chat (/broadcast), where the preview is."""
+"""Broadcasts: how many people a segment reaches, composing a draft, sending or scheduling
+it, and recent broadcasts with a live progress bar and their controls (as /broadcast in
+chat)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_of, render, staff_page
-from store.community.broadcasts import BroadcastView
+from bot.dashboard.pages import page_of, render, see_other, staff_page
+from store.community.broadcasts import BroadcastView, parse_when
 from store.errors import NotFound, StoreError
 
 RECENT = 20
@@ -30,36 +31,99 @@ def progress_json(view: BroadcastView) -> dict[str, object]:
 
 @staff_page
 async def broadcasts(request: web.Request) -> web.Response:
+    return await _page(request, dict(request.query))
+
+
+async def _page(
+    request: web.Request, form: dict[str, str], status: int = 200, problem: str = ""
+) -> web.Response:
     page = page_of(request)
     service = page.runtime.services.community.broadcasts
-    segment = request.query.get("segment", "").strip()[:64]
+    segment = str(form.get("segment", "")).strip()[:64]
     size = None
-    if segment:
+    if segment and "segment" not in page.errors:
         try:
             size = await service.size(page.shop.id, segment)
         except StoreError as e:
-            page.errors = {"segment": page.error(e)}
+            page.errors = page.errors | {"segment": page.error(e)}
     views = await service.recent(page.shop.id, limit=RECENT)
     return render(
         request,
         "broadcasts.html.j2",
+        status=status,
         broadcasts=[(v, progress_json(v)) for v in views],
         segment=segment,
         size=size,
+        form=form,
+        problem=problem,
+        done=request.query.get("done", ""),
     )
+
+
+@staff_page
+async def compose(request: web.Request) -> web.Response:
+    """A draft from the form; it is sent or scheduled from its card, after a look at it."""
+    page = page_of(request)
+    data = await request.post()
+    form = {k: str(data.get(k, "")) for k in ("segment", "text", "image_url")}
+    try:
+        view = await page.runtime.services.community.broadcasts.draft(
+            page.shop.id,
+            page.person.id,
+            form["segment"],
+            form["text"],
+            form["image_url"].strip() or None,
+        )
+    except StoreError as e:
+        field = {"bad_broadcast_text": "text", "bad_image_url": "image_url"}.get(e.code, "segment")
+        page.errors = {field: page.error(e)}
+        return await _page(request, form, status=400)
+    return see_other(f"/dashboard/broadcasts?done=drafted#broadcast-{view.id}")
+
+
+ACTIONS = {"send": "send_now", "pause": "pause", "resume": "resume", "cancel": "cancel"}
+
+
+@staff_page
+async def act(request: web.Request) -> web.Response:
+    page = page_of(request)
+    service = page.runtime.services.community.broadcasts
+    bid, action = _broadcast_id(request), request.match_info["action"]
+    data = await request.post()
+    try:
+        if action == "schedule":
+            when = parse_when(str(data.get("at", "")), service.clock(), page.shop.timezone)
+            await service.schedule(page.shop.id, bid, when)
+        elif action in ACTIONS:
+            await getattr(service, ACTIONS[action])(page.shop.id, bid)
+        else:
+            raise NotFound()
+    except NotFound:
+        raise
+    except StoreError as e:  # already sent, a time in the past: say so, change nothing
+        return await _page(request, {}, status=409, problem=page.error(e))
+    return see_other(f"/dashboard/broadcasts?done={action}#broadcast-{bid}")
+
+
+def _broadcast_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise NotFound()
+    return int(text)
 
 
 @staff_page
 async def progress(request: web.Request) -> web.Response:
     """What the page polls while a broadcast is running."""
     page = page_of(request)
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise NotFound()
-    view = await page.runtime.services.community.broadcasts.view(page.shop.id, int(text))
+    view = await page.runtime.services.community.broadcasts.view(
+        page.shop.id, _broadcast_id(request)
+    )
     return web.json_response(progress_json(view), headers={"Cache-Control": "no-store"})
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard/broadcasts", broadcasts)
     app.router.add_get("/dashboard/broadcasts/{id}/progress", progress)
+    app.router.add_post("/dashboard/broadcasts", compose)
+    app.router.add_post("/dashboard/broadcasts/{id}/{action}", act)

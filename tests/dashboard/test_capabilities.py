@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from referral.models import Agent, Withdrawal
+from store.community.models import Broadcast
 from store.groupbuy.service import NewCampaign
 from store.orders import Contact
 from tests.conftest import MERCHANT, FakeClock
@@ -185,3 +186,59 @@ async def test_withdrawals_are_decided_on_the_agents_page(
     assert status == 303 and location.endswith("done=approved")
     assert (await Withdrawal.get(id=second.id)).status == "approved"
     assert (await dash.post("/dashboard/agents/withdrawals/999999/approve"))[0] == 404
+
+
+async def test_broadcasts_composed_scheduled_sent_and_cancelled_on_the_page(
+    dash: Dashboard,
+) -> None:
+    chat = dash.chat
+    await chat.say("alice", "/start")
+    services = chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    await chat.say("rival", "/newshop Rival Tea")
+    rival = await services.shops.by_slug("rival-tea")
+    rival_owner = (await services.shops.staff(rival.id))[0]
+    other = await services.community.broadcasts.draft(
+        rival.id,
+        rival_owner.person_id,
+        "all",
+        "Rival news",  # type: ignore[attr-defined]
+    )
+    await dash.login()
+
+    # errors next to their field, nothing saved
+    status, body, _ = await dash.post(
+        "/dashboard/broadcasts", {"segment": "nonsense:1", "text": "Hi", "image_url": ""}
+    )
+    assert status == 400 and 'id="err-segment"' in body
+    status, body, _ = await dash.post(
+        "/dashboard/broadcasts", {"segment": "all", "text": "", "image_url": ""}
+    )
+    assert status == 400 and 'id="err-text"' in body
+    assert await Broadcast.filter(shop_id=shop.id).count() == 0
+
+    status, _, location = await dash.post(
+        "/dashboard/broadcasts", {"segment": "all", "text": "Autumn tea is here", "image_url": ""}
+    )
+    assert status == 303 and "done=drafted" in location
+    draft = await Broadcast.get(shop_id=shop.id)
+    assert (draft.status, draft.text) == ("draft", "Autumn tea is here")
+
+    status, body, _ = await dash.post(
+        f"/dashboard/broadcasts/{draft.id}/schedule", {"at": "2020-01-01 10:00"}
+    )
+    assert status == 409 and (await Broadcast.get(id=draft.id)).status == "draft"
+    status, _, _ = await dash.post(f"/dashboard/broadcasts/{draft.id}/schedule", {"at": "23:59"})
+    assert status == 303 and (await Broadcast.get(id=draft.id)).status == "scheduled"
+    status, _, _ = await dash.post(f"/dashboard/broadcasts/{draft.id}/send")
+    assert status == 303 and (await Broadcast.get(id=draft.id)).status == "sending"
+    status, _, _ = await dash.post(f"/dashboard/broadcasts/{draft.id}/cancel")
+    assert status == 303 and (await Broadcast.get(id=draft.id)).status == "cancelled"
+    status, _, _ = await dash.post(f"/dashboard/broadcasts/{draft.id}/send")
+    assert status == 409  # cancelled stays cancelled
+
+    # another shop's broadcast, an unknown action, no CSRF token: nothing happens
+    assert (await dash.post(f"/dashboard/broadcasts/{other.id}/send"))[0] == 404
+    assert (await dash.post(f"/dashboard/broadcasts/{draft.id}/explode"))[0] == 404
+    assert (await dash.post(f"/dashboard/broadcasts/{other.id}/cancel", csrf=False))[0] == 403
+    assert (await Broadcast.get(id=other.id)).status == "draft"
