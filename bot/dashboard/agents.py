@@ -4,12 +4,14 @@ CSV exports."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from aiohttp import web
 
 from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
 from referral.ledger import balances
 from referral.models import Agent, LedgerEntry
-from referral.program import percent_text
+from referral.program import percent_text, percent_to_bp
 from referral.services import ReferralServices
 from store.errors import InvalidInput, NotFound, StoreError
 from store.money import from_minor
@@ -29,14 +31,26 @@ async def agents(request: web.Request) -> web.Response:
     return await _agents_page(request)
 
 
-async def _agents_page(request: web.Request, status: int = 200, problem: str = "") -> web.Response:
+async def _agents_page(
+    request: web.Request,
+    status: int = 200,
+    problem: str = "",
+    rates_form: dict[str, str] | None = None,
+) -> web.Response:
     page = page_of(request)
     referral = request.app[REFERRAL]
     shop_id = page.shop.id
     now = page.runtime.services.clock()
+    program = await referral.program.get(shop_id)
+    if rates_form is None:  # the form shows the saved rates
+        rates_form = {
+            name: percent_text(rate)
+            for name, rate in zip(LEVEL_FIELDS, program.rates(), strict=False)
+        }
     return render(
         request,
         "agents.html.j2",
+        rates_form=rates_form,
         status=status,
         problem=problem,
         done=request.query.get("done", ""),
@@ -44,7 +58,7 @@ async def _agents_page(request: web.Request, status: int = 200, problem: str = "
         month=await referral.reports.leaderboard(shop_id, "month", now),
         week=await referral.reports.leaderboard(shop_id, "week", now),
         withdrawals=await referral.withdrawals.pending(shop_id, limit=50),
-        program=await referral.program.get(shop_id),
+        program=program,
         product_rates=await referral.program.product_rate_list(shop_id),
         minor=_minor(page),
         percent=percent_text,
@@ -126,6 +140,44 @@ async def reject_withdrawal(request: web.Request) -> web.Response:
     return await _decide(request, approve=False)
 
 
+LEVEL_FIELDS = ("level1", "level2", "level3")
+
+
+def _rates(form: dict[str, str], errors: dict[str, StoreError]) -> list[int]:
+    """Percentages per level, in basis points; a level left empty ends the list."""
+    rates: list[int] = []
+    for name in LEVEL_FIELDS:
+        text = form.get(name, "").strip().rstrip("%")
+        if not text:
+            break
+        try:
+            rates.append(percent_to_bp(Decimal(text)))
+        except (InvalidOperation, StoreError):
+            errors[name] = InvalidInput("bad_percent", value=text[:10])
+    if not rates and "level1" not in errors:
+        errors["level1"] = InvalidInput("bad_percent", value="")
+    return rates
+
+
+@staff_page
+async def save_rates(request: web.Request) -> web.Response:
+    """The commission rate of each level, as /commission <l1> [<l2> [<l3>]] in chat."""
+    page = page_of(request)
+    data = await request.post()
+    form = {name: str(data.get(name, "")) for name in LEVEL_FIELDS}
+    errors: dict[str, StoreError] = {}
+    rates = _rates(form, errors)
+    if not errors:
+        try:
+            await request.app[REFERRAL].program.set_rates(page.shop.id, rates)
+        except StoreError as e:  # over the cap: the whole set is refused
+            errors["level1"] = e
+    if errors:
+        page.errors = {k: page.error(e) for k, e in errors.items()}
+        return await _agents_page(request, status=400, rates_form=form)
+    return see_other("/dashboard/agents?done=rates")
+
+
 def setup(app: web.Application, referral: ReferralServices) -> None:
     app[REFERRAL] = referral
     r = app.router
@@ -133,5 +185,6 @@ def setup(app: web.Application, referral: ReferralServices) -> None:
     r.add_get("/dashboard/agents/ledger.csv", ledger_csv)
     r.add_get("/dashboard/agents/withdrawals.csv", withdrawals_csv)
     r.add_get("/dashboard/agents/{id}", agent_ledger)
+    r.add_post("/dashboard/agents/rates", save_rates)
     r.add_post("/dashboard/agents/withdrawals/{id}/approve", approve_withdrawal)
     r.add_post("/dashboard/agents/withdrawals/{id}/reject", reject_withdrawal)

@@ -242,3 +242,28 @@ async def test_broadcasts_composed_scheduled_sent_and_cancelled_on_the_page(
     assert (await dash.post(f"/dashboard/broadcasts/{draft.id}/explode"))[0] == 404
     assert (await dash.post(f"/dashboard/broadcasts/{other.id}/cancel", csrf=False))[0] == 403
     assert (await Broadcast.get(id=other.id)).status == "draft"
+
+
+async def test_commission_rates_set_on_the_agents_page(dash: Dashboard) -> None:
+    await dash.login()
+    shop = await dash.chat.runtime.services.shops.by_slug("demo")
+    program = dash.chat.runtime.referral.program  # type: ignore[union-attr]
+    before = (await program.get(shop.id)).rates()
+
+    for bad, field in (
+        ({"level1": "abc"}, "level1"),
+        ({"level1": "10", "level2": "1.234"}, "level2"),
+        ({"level1": "40", "level2": "30"}, "level1"),
+        ({}, "level1"),
+    ):
+        status, body, _ = await dash.post("/dashboard/agents/rates", bad)
+        assert status == 400 and f'id="err-{field}"' in body, bad
+        assert (await program.get(shop.id)).rates() == before
+
+    status, _, location = await dash.post(
+        "/dashboard/agents/rates", {"level1": "12.5", "level2": "3", "level3": ""}
+    )
+    assert status == 303 and location.endswith("done=rates")
+    assert (await program.get(shop.id)).rates() == [1250, 300]
+    _, body = await dash.get("/dashboard/agents")
+    assert 'name="level1" type="text" value="12.5"' in body
