@@ -308,6 +308,32 @@ async def gbstop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("groupbuy/campaign_saved.j2", campaign=campaign, duration="", end="")
 
 
+@router.command(
+    "gbpost",
+    "推送拼团",
+    help=N_("Post a group's live card into the shop's bound groups"),
+    usage="<code>",
+    merchant=True,
+)
+async def gbpost(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    group = await ctx.services.groupbuys.group(need(cmd.args, 1, "/gbpost <code>")[0], shop.id)
+    bound = await ctx.services.shops.bound_groups(shop.id)
+    await ctx.services.bus.publish(
+        [
+            CardShown(
+                group_id=group.id,
+                platform=b.platform,
+                chat_id=b.chat_id,
+                account="",
+                locale=shop.locale,
+            )
+            for b in bound
+        ]
+    )
+    return ctx.reply("groupbuy/posted.j2", code=group.code, groups=len(bound))
+
+
 @router.command("gbstats", "拼团统计", help=N_("Group-buy figures"), merchant=True)
 async def gbstats(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()

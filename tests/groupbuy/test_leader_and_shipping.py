@@ -46,3 +46,24 @@ async def test_a_seat_ships_only_once_its_group_is_complete(chat: Chat) -> None:
     await chat.say(MERCHANT, f"/paid {bob_order}")  # the second paid seat completes it
     await chat.say(MERCHANT, f"/ship {alice_order} SF 1")
     assert (await Order.get(order_no=alice_order)).status == "shipped"
+
+
+async def test_a_group_card_is_posted_into_every_bound_group(chat: Chat) -> None:
+    assert "no group" in (await chat.text(MERCHANT, "/gbpost NOPE22")).lower()
+    assert "created" in await chat.text(MERCHANT, f"/gbnew {TEA} 100 3 2h")
+    campaign = await GroupCampaign.all().order_by("-id").first()
+    assert campaign is not None
+    code, _ = await open_group(chat, "alice", campaign.id)
+    assert "No group chat is bound" in await chat.text(MERCHANT, f"/gbpost {code}")
+    for group in ("fans", "vip"):
+        await chat.say(MERCHANT, "/bindgroup", group=group)
+    assert "posted in 2 bound group chats" in await chat.text(MERCHANT, f"/gbpost {code}")
+    for group in ("fans", "vip"):
+        [card] = chat.inbox.take(f"group:{group}")
+        assert "1/3" in card.text and card.buttons[0][0].payload == f"/join {code}"
+
+    await join(chat, "bob", code)
+    for group in ("fans", "vip"):  # the same card, edited where it was posted
+        edits = [r for r in chat.inbox.take(f"group:{group}") if r.edit]
+        assert edits and "2/3" in edits[-1].text
+    assert "only the shop's owner" in await chat.text("bob", f"/gbpost {code}")
