@@ -87,7 +87,7 @@ def normalise_order_no(text: str) -> str:
     return text.strip().lstrip("#").upper()
 
 
-def _event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
+def order_event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
     return cls(
         order_id=order.id,
         order_no=order.order_no,
@@ -227,7 +227,7 @@ class OrderService:
                 ).update(stock=F("stock") - line.quantity)
                 if rows == 0:
                     raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
-        await self.bus.publish([_event(OrderPlaced, order)])
+        await self.bus.publish([order_event(OrderPlaced, order)])
         return await self.get(order.order_no)
 
     async def place_single(
@@ -278,7 +278,7 @@ class OrderService:
             unit_price=unit_price,
             quantity=1,
         )
-        return order, _event(OrderPlaced, order)
+        return order, order_event(OrderPlaced, order)
 
     # -- transitions -----------------------------------------------------------------------
     async def _move(
@@ -308,7 +308,7 @@ class OrderService:
             ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
             await self._release_stock(order)
-        await self.bus.publish([_event(OrderCancelled, order, reason=reason)])
+        await self.bus.publish([order_event(OrderCancelled, order, reason=reason)])
         return await self.get(order.order_no)
 
     async def ship(self, order: Order, carrier: str, tracking_no: str) -> Order:
@@ -327,14 +327,14 @@ class OrderService:
         ):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
         await self.bus.publish(
-            [_event(OrderShipped, order, carrier=carrier, tracking_no=tracking_no)]
+            [order_event(OrderShipped, order, carrier=carrier, tracking_no=tracking_no)]
         )
         return await self.get(order.order_no)
 
     async def complete(self, order: Order) -> Order:
         if not await self._move(order, S.SHIPPED, S.COMPLETED, completed_at=self.clock()):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
-        await self.bus.publish([_event(OrderCompleted, order)])
+        await self.bus.publish([order_event(OrderCompleted, order)])
         return await self.get(order.order_no)
 
     async def request_refund(self, order: Order, reason: str) -> Order:
@@ -348,7 +348,7 @@ class OrderService:
             status_before_refund=current.value,
         ):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
-        await self.bus.publish([_event(RefundRequested, order, reason=reason)])
+        await self.bus.publish([order_event(RefundRequested, order, reason=reason)])
         return await self.get(order.order_no)
 
     async def reject_refund(self, order: Order, reason: str) -> Order:
@@ -358,7 +358,7 @@ class OrderService:
         back = OrderStatus(order.status_before_refund or S.PAID)
         if not await self._move(order, S.REFUND_REQUESTED, back, refund_rejection=reason):
             raise IllegalTransition(no=order.order_no, status=await self._status(order))
-        await self.bus.publish([_event(RefundRejected, order, reason=reason)])
+        await self.bus.publish([order_event(RefundRejected, order, reason=reason)])
         return await self.get(order.order_no)
 
     async def approve_refund(self, order: Order, note: str = "") -> Order:
@@ -397,7 +397,7 @@ class OrderService:
         method = payment.method if payment else order.payment_method
         payment_id = payment.provider_payment_id if payment else ""
         await self.refunds.enqueue(order, order.total, reason, method, payment_id)
-        return _event(
+        return order_event(
             OrderRefunded,
             order,
             refunded=order.total,

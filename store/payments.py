@@ -12,7 +12,7 @@ from store.clock import Clock
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, OrderNotFound
 from store.events import EventBus, OrderPaid
 from store.models import Order, OrderItem, OrderStatus, Payment, Product
-from store.orders import normalise_order_no
+from store.orders import normalise_order_no, order_event
 
 MANUAL = "manual"
 
@@ -85,15 +85,8 @@ class PaymentService:
         order = await Order.get(id=order.id)
         await self.bus.publish(
             [
-                OrderPaid(
-                    order_id=order.id,
-                    order_no=order.order_no,
-                    shop_id=order.shop_id,  # type: ignore[attr-defined]
-                    person_id=order.person_id,
-                    total=order.total,
-                    currency=order.currency,  # type: ignore[attr-defined]
-                    payment_method=method,
-                    provider_payment_id=provider_payment_id,
+                order_event(
+                    OrderPaid, order, payment_method=method, provider_payment_id=provider_payment_id
                 )
             ]
         )
