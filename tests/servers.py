@@ -7,9 +7,12 @@ import os
 import shutil
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 START_SECONDS = 60.0  # a loaded machine imports aiogram and migrates slowly
 
@@ -69,3 +72,45 @@ async def serve(
         await proc.wait()
         raise
     return proc
+
+
+@asynccontextmanager
+async def throwaway_redis(workdir: Path) -> AsyncIterator[str]:
+    """A private redis-server on a free port, for tests that restart or share it; its URL."""
+    from redis.asyncio import Redis
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        exe,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                await client.ping()
+                break
+            except Exception:
+                await asyncio.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield url
+    finally:
+        await client.aclose()
+        proc.terminate()
+        await proc.wait()

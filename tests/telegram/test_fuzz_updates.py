@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.models import CartItem, Order, Product
+from tests.test_bad_input import snapshot
 
 from . import updates as u
 from .conftest import SECRET, Harness
@@ -38,14 +38,6 @@ BODY = st.one_of(
     JSON.map(lambda v: json.dumps(v).encode()),
     SHAPED.map(lambda v: json.dumps(v).encode()),
 )
-
-
-async def snapshot() -> tuple:
-    return (
-        tuple(await Product.all().order_by("id").values_list("stock", "price", "active")),
-        await Order.all().count(),
-        await CartItem.all().count(),
-    )
 
 
 @settings(

@@ -5,18 +5,15 @@ Runs a throwaway redis-server on a free port; skipped where redis-server is not 
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 
 from bot.app import build_app
 from bot.config import ConfigError
 from bot.runtime import build_runtime
+from tests.servers import throwaway_redis
 
 from . import updates as u
 from .conftest import Harness, make_settings, start_harness
@@ -25,49 +22,10 @@ from .fake_bot_api import FakeBotAPI
 ALICE = 111
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    proc = await asyncio.create_subprocess_exec(
-        exe,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(tmp_path),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = Redis.from_url(url)
-    try:
-        for _ in range(100):
-            try:
-                await client.ping()
-                break
-            except Exception:
-                await asyncio.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
+    async with throwaway_redis(tmp_path) as url:
         yield url
-    finally:
-        await client.aclose()
-        proc.terminate()
-        await proc.wait()
 
 
 async def _stop(tg: Harness) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.models import CartItem, Order, Product
+from tests.test_bad_input import snapshot
 
 from .conftest import Harness
 from .wire import fixture
@@ -41,14 +41,6 @@ BODY = st.one_of(
         lambda t: fixture("text", content="~" + t.replace("]]>", "")).encode()
     ),
 )
-
-
-async def snapshot() -> tuple:
-    return (
-        tuple(await Product.all().order_by("id").values_list("stock", "price", "active")),
-        await Order.all().count(),
-        await CartItem.all().count(),
-    )
 
 
 @settings(

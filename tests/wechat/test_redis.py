@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.wechat.api import WeChatApi
 from bot.wechat.token import RedisTokenCache
+from tests.servers import throwaway_redis
 
 from .conftest import APP_ID, SECRET, USER, HarnessFactory
 from .fake_wechat_api import FakeWeChatApi
@@ -29,42 +29,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        "redis-server",
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = Redis.from_url(url)
-    try:
-        for _ in range(100):
-            try:
-                await client.ping()
-                break
-            except (OSError, RedisConnectionError):
-                await asyncio.sleep(0.05)
+async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
+    async with throwaway_redis(tmp_path) as url:
         yield url
-    finally:
-        await client.aclose()
-        proc.terminate()
-        await proc.wait()
 
 
 async def test_two_processes_share_one_token(fake_api: FakeWeChatApi, redis_url: str) -> None:
