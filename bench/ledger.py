@@ -3,11 +3,13 @@
     python bench/ledger.py                          # 100,000 orders on SQLite
     python bench/ledger.py --orders 10000 --backend postgres
 
-Setup (not timed): a shop, 50 agents, and `--orders` orders placed, paid, shipped and completed
-by customers bound to those agents, through the real services and the referral event
-subscribers. Then the freeze period passes and the release sweep (`Ledger.release_due`, the
-one the server's sweeper runs) settles them all: time, orders per second, peak memory, and
-whether every agent's balances equal the sums of their ledger entries.
+Setup (not timed, not the code under test): a shop and 50 agents through the services, then
+`--orders` completed orders, each with its referral snapshot, two levels of commission and
+their pending ledger entries, bulk-inserted straight into the tables (`seed`), with every
+agent's pending balance set to the sum of its entries. Then the freeze period passes and the
+release sweep the server runs (`Ledger.release_due`, the real code path) settles them all:
+time, orders per second, peak memory, and whether every agent's balances equal the sums of
+their ledger entries.
 """
 
 from __future__ import annotations
@@ -18,60 +20,133 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import fresh_database, save, table
-from referral.models import Agent, LedgerEntry
+from referral.ledger import ledger_sums
+from referral.models import Agent, EntryKind, LedgerEntry, OrderCommission, OrderReferral
 from referral.services import ReferralServices
-from store.catalog import NewProduct
 from store.db import close_db, init_db, migrate
-from store.orders import Contact
+from store.models import Order, OrderStatus
 from store.services import StoreServices
 
-CONTACT = Contact("Bench Buyer", "13800138000", "1 Benchmark Road, Hangzhou")
 AGENTS = 50
-
-
-class Clock:
-    def __init__(self) -> None:
-        from datetime import UTC, datetime
-
-        self.now = datetime(2026, 11, 1, tzinfo=UTC)
-
-    def __call__(self):  # type: ignore[no-untyped-def]
-        return self.now
+CUSTOMERS = AGENTS * 40
+TOTAL = Decimal("12.80")
+RATES = (1000, 500)  # basis points of levels 1 and 2: the default program
+CHUNK = 1000
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def place_all(store: StoreServices, referral: ReferralServices, orders: int) -> None:
+async def seed(orders: int, release_at: datetime, agents: int = AGENTS) -> None:
+    """`orders` completed orders whose commission is pending and due at `release_at`.
+
+    People, the shop and the agents go through the services; the orders and their referral
+    rows are bulk-inserted, in the shape the store and the referral subscribers leave them.
+    Needs an initialised, migrated, empty database.
+    """
+    store = StoreServices.build()
+    referral = ReferralServices.build(store.bus)
     owner = await store.people.identify("bench", "owner")
     shop = await store.shops.create("Bench", owner.person)
-    product = await store.catalog.add_product(
-        shop.id, NewProduct(title="Tea", price=Decimal("12.80"), stock=1_000_000)
-    )
-    agents = []
-    for i in range(AGENTS):
+    chain = []
+    for i in range(agents):
         ident = await store.people.identify("bench", f"agent{i}")
-        agents.append(await referral.agents.enrol(shop.id, ident.person.id))
-    customers = AGENTS * 40
-    for n in range(orders):
-        ident = await store.people.identify("bench", f"c{n % customers}")
-        if n < customers:  # bound on the first visit; later orders are repeat purchases
-            await referral.attribution.touch(shop.id, ident.person.id, agents[n % AGENTS], "link")
-        await store.carts.add(ident.person.id, shop.id, product.id, 1)
-        order = await store.orders.place(ident.person.id, shop.id, CONTACT)
-        await store.payments.confirm_manual(order)
-        order = await store.orders.ship(order, "SF", f"SF{n}")
-        await store.orders.complete(order)
-        if n and n % 5000 == 0:
-            print(f"  {n} orders placed", file=sys.stderr, flush=True)
+        chain.append(await referral.agents.enrol(shop.id, ident.person.id))
+    buyers = [
+        (await store.people.identify("bench", f"c{i}")).person.id
+        for i in range(min(CUSTOMERS, orders))
+    ]
+    minor = int(TOTAL * 100)
+    paid = release_at - timedelta(days=8)
+    for first in range(0, orders, CHUNK):
+        numbers = range(first, min(first + CHUNK, orders))
+        await Order.bulk_create(
+            [
+                Order(
+                    order_no=f"B{n:09d}",
+                    shop_id=shop.id,
+                    person_id=buyers[n % len(buyers)],
+                    status=OrderStatus.COMPLETED,
+                    subtotal=TOTAL,
+                    total=TOTAL,
+                    currency="CNY",
+                    contact_name="Bench Buyer",
+                    phone="13800138000",
+                    address="1 Benchmark Road, Hangzhou",
+                    pay_deadline=paid,
+                    paid_at=paid,
+                    shipped_at=paid,
+                    completed_at=release_at - timedelta(days=7),
+                )
+                for n in numbers
+            ]
+        )
+        ids = dict(
+            await Order.filter(order_no__in=[f"B{n:09d}" for n in numbers]).values_list(
+                "order_no", "id"
+            )
+        )
+        await OrderReferral.bulk_create(
+            [
+                OrderReferral(
+                    order_id=ids[f"B{n:09d}"],
+                    order_no=f"B{n:09d}",
+                    shop_id=shop.id,
+                    customer_id=buyers[n % len(buyers)],
+                    currency="CNY",
+                    total_minor=minor,
+                    goods_minor=minor,
+                    created_at=paid,
+                    paid_at=paid,
+                    completed_at=release_at - timedelta(days=7),
+                    release_at=release_at,
+                )
+                for n in numbers
+            ]
+        )
+        snapshots = await OrderReferral.filter(order_id__in=list(ids.values())).values_list(
+            "id", "order_id", "order_no"
+        )
+        commissions, entries = [], []
+        for ref_id, order_id, order_no in snapshots:
+            n = int(order_no[1:])
+            for level, rate in enumerate(RATES, 1):
+                agent = chain[(n + level - 1) % len(chain)]
+                amount = minor * rate // 10_000
+                commissions.append(
+                    OrderCommission(
+                        referral_id=ref_id,
+                        agent_id=agent.id,
+                        level=level,
+                        base_minor=minor,
+                        amount_minor=amount,
+                    )
+                )
+                entries.append(
+                    LedgerEntry(
+                        shop_id=shop.id,
+                        agent_id=agent.id,
+                        order_id=order_id,
+                        order_no=order_no,
+                        level=level,
+                        kind=EntryKind.COMMISSION,
+                        pending=amount,
+                        created_at=paid,
+                    )
+                )
+        await OrderCommission.bulk_create(commissions)
+        await LedgerEntry.bulk_create(entries)
+    for agent in chain:  # the running sums the ledger explains
+        sums = await ledger_sums(agent.id)
+        await Agent.filter(id=agent.id).update(pending_minor=sums.pending)
 
 
 async def balance_check() -> tuple[bool, int]:
@@ -96,23 +171,24 @@ async def run(backend: str, orders: int, batch: int, workdir: Path) -> dict:
     async with fresh_database(backend, workdir) as url:
         await migrate(url)
         await init_db(url)
-        clock = Clock()
-        store = StoreServices.build(clock=clock)
-        referral = ReferralServices.build(store.bus, clock=clock)
-        referral.subscribe()
-        began = time.perf_counter()
-        await place_all(store, referral, orders)
-        setup = time.perf_counter() - began
-        clock.now += timedelta(days=30)  # every freeze period is over
-        memory_before = peak_mib()
-        began = time.perf_counter()
-        settled = 0
-        while done := await referral.ledger.release_due(batch=batch):
-            settled += done
-        elapsed = time.perf_counter() - began
-        ok, wrong = await balance_check()
-        pending = sum(await Agent.all().values_list("pending_minor", flat=True))
-        await close_db()
+        try:
+            due = datetime(2026, 11, 1, tzinfo=UTC)
+            began = time.perf_counter()
+            await seed(orders, release_at=due)
+            setup = time.perf_counter() - began
+            referral = ReferralServices.build(StoreServices.build().bus, clock=lambda: due)
+            referral.subscribe()
+            memory_before = peak_mib()
+            began = time.perf_counter()
+            settled = 0
+            while done := await referral.ledger.release_due(batch=batch):
+                settled += done
+            elapsed = time.perf_counter() - began
+            memory_after = peak_mib()  # before the check, which reads every entry
+            ok, wrong = await balance_check()
+            pending = sum(await Agent.all().values_list("pending_minor", flat=True))
+        finally:
+            await close_db()
     return {
         "backend": backend,
         "orders": orders,
@@ -121,7 +197,7 @@ async def run(backend: str, orders: int, batch: int, workdir: Path) -> dict:
         "orders_per_s": round(settled / elapsed, 1),
         "setup_s": round(setup, 1),
         "peak_mib_before": round(memory_before, 1),
-        "peak_mib_after": round(peak_mib(), 1),
+        "peak_mib_after": round(memory_after, 1),
         "balances_match": ok,
         "agents_wrong": wrong,
         "pending_left_minor": pending,

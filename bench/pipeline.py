@@ -10,6 +10,8 @@ pointed at a local stand-in) and one WeChat account, then:
 2. open loop at half that peak rate: p50, p99 (the latency target holds here);
 3. WeChat text messages through POST /wechat/bench, signed like WeChat signs: p50, p99, p99.9;
 4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it.
+`cpu_ms` is the CPU time the server's processes used per update (Linux /proc): unlike the
+rates, it hardly moves when other programs load the machine, so it compares two versions.
 Modes: `embedded` = SQLite, no Redis, 1 process; `pg2` = PostgreSQL + Redis, 2 processes.
 """
 
@@ -41,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 SECRET = "bench-secret-token"
 WX_TOKEN = "benchWeChatToken"
 PRODUCTS = range(1, 10)
+COLUMNS = ["run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms", "ratio"]
 
 
 def free_port() -> int:
@@ -96,7 +99,9 @@ def telegram_mix(uid: int) -> list[str]:
     ]
 
 
-_update_ids = itertools.count(1)
+# Unique across runs: with Redis the server remembers update ids (and WeChat MsgIds) for
+# days, and would drop a later run's repeats unprocessed.
+_update_ids = itertools.count(time.time_ns() // 1000)
 
 
 def update(uid: int, text: str) -> dict:
@@ -126,6 +131,21 @@ def wechat_query() -> dict[str, str]:
     ts, nonce = str(int(time.time())), secrets.token_hex(5)
     sig = hashlib.sha1("".join(sorted([WX_TOKEN, ts, nonce])).encode()).hexdigest()
     return {"signature": sig, "timestamp": ts, "nonce": nonce}
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its living descendants; 0 off Linux."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 async def timed(stats: Stats, coro) -> None:  # type: ignore[no-untyped-def]
@@ -175,6 +195,10 @@ async def open_loop(rate: float, seconds: float, send) -> Stats:  # type: ignore
     await asyncio.gather(*tasks)
     stats.elapsed = time.perf_counter() - began
     return stats
+
+
+def cpu_per(stats: Stats, seconds: float) -> float:
+    return round(seconds * 1000 / len(stats.latencies), 2) if stats.latencies else 0.0
 
 
 async def start(args: list[str], cwd: Path, env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
@@ -278,10 +302,15 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 )
 
             await closed_loop(users, 2.0, tg)  # warm-up
+            began = tree_cpu(server.pid)
             peak = await closed_loop(users, seconds, tg)
             rows.append(peak.row(f"{mode} telegram peak"))
+            rows[-1]["cpu_ms"] = cpu_per(peak, tree_cpu(server.pid) - began)
+            await asyncio.sleep(1.0)  # answers still in flight settle
+            began = tree_cpu(server.pid)
             half = await open_loop(peak.rate / 2, seconds, tg)
             rows.append(half.row(f"{mode} telegram at half peak"))
+            rows[-1]["cpu_ms"] = cpu_per(half, tree_cpu(server.pid) - began)
             wechat = await closed_loop(users, seconds, wx)
             rows.append(wechat.row(f"{mode} wechat passive"))
 
@@ -316,9 +345,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for mode in modes:
             rows += asyncio.run(run_mode(mode, args.users, args.seconds, Path(tmp)))
-    print(
-        table(rows, ["run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "ratio"])
-    )
+    print(table(rows, COLUMNS))
     print(
         f"results: {save('pipeline', {'users': args.users, 'seconds': args.seconds, 'runs': rows})}"
     )

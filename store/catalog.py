@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tortoise.expressions import RawSQL
+
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Category, Product
 
@@ -70,10 +72,15 @@ class CatalogService:
         return await self._page(qs, page)
 
     async def _page(self, qs, page: int) -> Page:  # type: ignore[no-untyped-def]
-        total = await qs.count()
+        """One query for a page and the total (a window count on its rows); a second only
+        when the page is past the end (or empty), to count and show the last page."""
+        page = max(page, 1)
+        products = await _rows(qs, page)
+        total = products[0].total if products else await qs.count()
         pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(page, 1), pages)
-        products = await qs.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        if page > pages:
+            page = pages
+            products = await _rows(qs, page) if total else []
         return Page(products=list(products), page=page, pages=pages, total=total)
 
     async def product(
@@ -126,3 +133,12 @@ class CatalogService:
         await self.product(shop_id, product_id, include_hidden=True)
         await Product.filter(id=product_id).update(active=active)
         return await self.product(shop_id, product_id, include_hidden=True)
+
+
+async def _rows(qs, page: int) -> list[Product]:  # type: ignore[no-untyped-def]
+    return await (
+        qs.annotate(total=RawSQL("COUNT(*) OVER ()"))
+        .order_by("id")
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )

@@ -48,12 +48,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def connection_config(url: str) -> dict[str, Any] | str:
+async def _keep_session(connection: Any) -> None:
+    """asyncpg's pool runs `RESET ALL; UNLISTEN *; ...` whenever a connection goes back, a
+    round trip after every query outside a transaction. The app never changes session state
+    (no SET, LISTEN, advisory locks), and asyncpg still rolls back an open transaction before
+    calling this, so nothing is left to reset."""
+
+
+def connection_config(url: str) -> dict[str, Any]:
     url = normalise_url(url)
-    if not url.startswith("sqlite://"):
-        return url
     config = expand_db_url(url)
-    config["engine"] = "store.sqlite_engine"  # BEGIN IMMEDIATE: safe across processes
+    if url.startswith("sqlite://"):
+        config["engine"] = "store.sqlite_engine"  # BEGIN IMMEDIATE: safe across processes
+    else:
+        config["credentials"]["reset"] = _keep_session
     return config
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -72,6 +73,43 @@ async def serve(
         await proc.wait()
         raise
     return proc
+
+
+async def command(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """`microstore *args` started in the background (output discarded), e.g. `sweep`."""
+    return await asyncio.create_subprocess_exec(
+        *microstore(),
+        *args,
+        cwd=workdir,
+        env=env if env is not None else clean_env(),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def kill_when(
+    proc: asyncio.subprocess.Process,
+    progress: Callable[[], Awaitable[int]],
+    at_least: int,
+    seconds: float = START_SECONDS,
+) -> int:
+    """SIGKILL `proc` as soon as `progress()` (polled) reaches `at_least`; the last value seen.
+
+    Fails when the process ends first: then nothing was interrupted."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (seen := await progress()) < at_least:
+        if proc.returncode is not None:
+            raise AssertionError(f"it finished (exit {proc.returncode}) before the kill: {seen}")
+        if asyncio.get_running_loop().time() > deadline:
+            proc.kill()
+            await proc.wait()
+            raise AssertionError(f"no progress to {at_least} in {seconds:.0f}s: {seen}")
+        await asyncio.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    await proc.wait()
+    return seen
 
 
 @asynccontextmanager

@@ -26,6 +26,9 @@ from bot.config import ConfigError, TelegramConfig
 log = logging.getLogger(__name__)
 
 OnForbidden = Callable[[int], Awaitable[None]]
+# aiogram parses every answer as Response[T]; pydantic keeps such classes only weakly, so
+# without a reference here each Bot API call built (and validated the schema of) a new class.
+_RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
 
 
 class ResilientRequests(BaseRequestMiddleware):
@@ -53,6 +56,9 @@ class ResilientRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in _RESPONSE_TYPES:
+            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
         attempt = 0
         while True:
             try:
