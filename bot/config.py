@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +63,31 @@ class TelegramConfig(_Section):
     bot_username: str | None = None  # learned from getMe when unset
 
 
+# What a broadcast template's field values may use: the whole text, its first line, the rest.
+TEMPLATE_PLACEHOLDERS = frozenset({"text", "title", "rest"})
+
+
+class BroadcastTemplate(_Section):
+    """The template message a broadcast becomes outside WeChat's 48-hour window."""
+
+    id: str = Field(min_length=1, max_length=64)  # template_id from 模板消息 → 我的模板
+    # Template data field -> value, e.g. {first = "{title}", keyword1 = "{rest}"}.
+    fields: dict[str, str] = Field(min_length=1)
+    url: str | None = None  # where tapping the message goes
+
+    @field_validator("fields")
+    @classmethod
+    def _known_placeholders(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+            except ValueError:
+                raise ValueError(f"{name}: unbalanced {{ or }}") from None
+            if used - TEMPLATE_PLACEHOLDERS:
+                raise ValueError(f"{name}: only {{text}}, {{title}} and {{rest}} may be used")
+        return v
+
+
 class WeChatAccount(_Section):
     name: str
     app_id: str
@@ -73,6 +99,11 @@ class WeChatAccount(_Section):
     # Verified service accounts and test accounts (测试号) may send customer-service messages;
     # unverified subscription accounts may not: then long answers continue with "more".
     customer_service: bool = True
+    # Broadcasts: outside the 48-hour window, this template (else the person is skipped).
+    broadcast_template: BroadcastTemplate | None = None
+    # A broadcast to `all` goes to every follower in one mass send (群发, sendall) when every
+    # account of the shop has this on. WeChat allows few: 4 a month on service accounts.
+    mass_send: bool = False
 
     @field_validator("name")
     @classmethod
@@ -112,6 +143,10 @@ class WeChatConfig(_Section):
     reply_deadline_seconds: float = Field(4.0, gt=0, le=4.8)
     signature_max_age_seconds: int = Field(300, ge=10)  # older signed URLs are replays
     accounts: list[WeChatAccount] = Field(default_factory=list)
+    # Broadcast pacing per process (all accounts together), and how long to back off when
+    # WeChat says an API quota or frequency limit is reached (45009, 45011).
+    broadcast_rate_per_second: float = Field(10.0, gt=0, le=1000)
+    broadcast_backoff_seconds: float = Field(60.0, gt=0)
     pay: WeChatPayConfig = Field(default_factory=WeChatPayConfig)
 
     @field_validator("accounts")

@@ -13,16 +13,17 @@ from bot.broadcast.lock import MemoryLock, RedisLock, SenderLock
 from bot.broadcast.outbox import OutboxSender
 from bot.broadcast.queue import BroadcastQueue
 from bot.broadcast.telegram import TelegramBroadcastSender, build_broadcast_bot
+from bot.broadcast.wechat import WeChatBroadcastSender
 from bot.broadcast.worker import BroadcastWorker
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.telegram.callbacks import CallbackCodec
 from store.community.delivery import DeliveryEngine, EngineSettings
 from store.community.pacing import Limits, Pacer
-from store.community.port import BroadcastSender
+from store.community.port import BroadcastSender, MassSender
 
 log = logging.getLogger(__name__)
-OUTBOX_PLATFORMS = ("sim", "wechat")
+OUTBOX_PLATFORMS = ("sim",)
 
 
 def lock_key(settings: Settings) -> str:
@@ -31,31 +32,42 @@ def lock_key(settings: Settings) -> str:
     return f"microstore:broadcast:sender:{digest}"
 
 
-def limits(settings: Settings) -> Limits:
+def limits(settings: Settings, platform: str = "telegram") -> Limits:
     cfg = settings.broadcast
+    rate = settings.wechat.broadcast_rate_per_second if platform == "wechat" else None
     return Limits(
-        rate_per_second=cfg.rate_per_second,
+        rate_per_second=rate or cfg.rate_per_second,
         burst=cfg.burst,
         chat_interval_seconds=cfg.chat_interval_seconds,
         group_per_minute=cfg.group_per_minute,
     )
 
 
-def default_senders(runtime: Runtime) -> dict[str, BroadcastSender]:
-    senders: dict[str, BroadcastSender] = {}
+@dataclass
+class Senders:
+    each: dict[str, BroadcastSender] = field(default_factory=dict)  # platform -> sender
+    mass: dict[str, MassSender] = field(default_factory=dict)  # follower-wide, where offered
+
+
+def default_senders(runtime: Runtime) -> Senders:
+    senders = Senders()
     if runtime.settings.telegram.token is not None:
         bot = build_broadcast_bot(runtime.settings.telegram)
-        senders["telegram"] = TelegramBroadcastSender(bot, CallbackCodec(runtime.kv))
+        senders.each["telegram"] = TelegramBroadcastSender(bot, CallbackCodec(runtime.kv))
         runtime.on_close(bot.session.close)
+    if runtime.settings.wechat.accounts:
+        wechat = WeChatBroadcastSender.build(runtime)
+        senders.each["wechat"] = senders.mass["wechat"] = wechat
     for platform in OUTBOX_PLATFORMS:
         if runtime.outbox.can_send(platform):
-            senders[platform] = OutboxSender(runtime.outbox, platform)
+            senders.each[platform] = OutboxSender(runtime.outbox, platform)
     return senders
 
 
 async def attach_wechat(runtime: Runtime) -> None:
-    """A worker has no web app: mount the WeChat adapter on a throwaway one for its
-    customer-service sender (the only way a worker can reach WeChat followers)."""
+    """A worker has no web app: mount the WeChat adapter on a throwaway one, so that
+    notifications raised in the worker reach WeChat followers too (broadcasts have their
+    own WeChat sender)."""
     if runtime.settings.wechat.accounts and not runtime.outbox.can_send("wechat"):
         from aiohttp import web
 
@@ -83,7 +95,7 @@ async def start_broadcasting(
     runtime: Runtime,
     *,
     send: bool,
-    senders: dict[str, BroadcastSender] | None = None,
+    senders: Senders | None = None,
 ) -> Broadcasting:
     """Make ready broadcasts reach a sender. `send`: this process also sends (the embedded
     default, and `microstore worker`); otherwise it only queues wake-ups for the workers."""
@@ -95,8 +107,8 @@ async def start_broadcasting(
     if send:
         senders = default_senders(runtime) if senders is None else senders
         engine = DeliveryEngine(
-            senders,
-            {platform: Pacer(limits(settings)) for platform in senders},
+            senders.each,
+            {platform: Pacer(limits(settings, platform)) for platform in senders.each},
             runtime.services.community.subscriptions,
             runtime.services.community.audience,
             EngineSettings(
@@ -104,6 +116,7 @@ async def start_broadcasting(
                 lease_seconds=settings.broadcast.lease_seconds,
             ),
             clock=runtime.services.clock,
+            mass_senders=senders.mass,
         )
         lock: SenderLock = (
             RedisLock(runtime.redis, lock_key(settings), settings.broadcast.lock_ttl_seconds)
@@ -119,7 +132,7 @@ async def start_broadcasting(
             b.tasks.append(asyncio.create_task(queue.listen(b.stop)))
         log.info(
             "broadcasts: sending from this process via %s (%s/s per bot)",
-            ", ".join(sorted(senders)) or "no platform",
+            ", ".join(sorted(senders.each)) or "no platform",
             settings.broadcast.rate_per_second,
         )
     else:

@@ -26,6 +26,15 @@ def progress_json(view: BroadcastView) -> dict[str, object]:
         "skipped": p.skipped,
         "pending": p.pending,
         "percent": done * 100 // view.audience if view.audience else 0,
+        "mass": {  # follower-wide sends (WeChat): the platform's report, once it came
+            "units": p.mass,
+            "waiting": p.mass_waiting,
+            "failed": p.mass_failed,
+            "total": p.followers,
+            "sent": p.followers_sent,
+            "errors": p.followers_failed,
+            "filtered": p.followers_filtered,
+        },
     }
 
 

@@ -21,11 +21,14 @@ QR_IMAGE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket={ticket}"
 
 
 class WeChatApiError(Exception):
-    def __init__(self, path: str, errcode: int, errmsg: str) -> None:
+    def __init__(
+        self, path: str, errcode: int, errmsg: str, data: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{path}: {errcode} {errmsg}")
         self.path = path
         self.errcode = errcode
         self.errmsg = errmsg
+        self.data = data or {}  # the whole answer (45065 names the earlier mass send)
 
 
 def _json_bytes(payload: dict[str, Any]) -> bytes:
@@ -96,7 +99,7 @@ class WeChatApi:
                 token = await self.tokens.renew(token)
                 continue
             if errcode:
-                raise WeChatApiError(path, errcode, str(data.get("errmsg", "")))
+                raise WeChatApiError(path, errcode, str(data.get("errmsg", "")), data)
             return data
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -122,6 +125,34 @@ class WeChatApi:
             "/cgi-bin/message/custom/send",
             {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}},
         )
+
+    # -- template messages and mass sends (broadcasts) -----------------------------------
+
+    async def send_template(
+        self, openid: str, template_id: str, data: dict[str, str], url: str | None = None
+    ) -> str:
+        """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH names it)."""
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {name: {"value": value} for name, value in data.items()},
+        }
+        if url:
+            body["url"] = url
+        answer = await self.call("/cgi-bin/message/template/send", body)
+        return str(answer.get("msgid", ""))
+
+    async def mass_send_text(self, text: str, client_msg_id: str) -> str:
+        """A text to every follower (sendall, is_to_all). WeChat refuses a second send
+        with the same `client_msg_id` within 24 hours (45065). Returns the msg_id."""
+        body = {
+            "filter": {"is_to_all": True},
+            "msgtype": "text",
+            "text": {"content": text},
+            "clientmsgid": client_msg_id,
+        }
+        answer = await self.call("/cgi-bin/message/mass/sendall", body)
+        return str(answer.get("msg_id", ""))
 
     # -- menu, QR codes, OAuth ---------------------------------------------------------
 

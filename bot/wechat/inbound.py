@@ -12,7 +12,20 @@ from handlers.types import Incoming
 PLATFORM = "wechat"
 SCENE_PREFIXES = ("ref_", "gb_", "shop_")
 
-Kind = Literal["message", "unsupported", "unsubscribe", "ignore"]
+Kind = Literal["message", "unsupported", "unsubscribe", "ignore", "mass_report", "template_report"]
+
+
+@dataclass(frozen=True, slots=True)
+class JobReport:
+    """WeChat's report of a mass send (MASSSENDJOBFINISH) or template message
+    (TEMPLATESENDJOBFINISH): its MsgID, Status and, for a mass send, the counts."""
+
+    msg_id: str
+    status: str
+    total: int = 0
+    sent: int = 0
+    errors: int = 0
+    filtered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +34,12 @@ class Inbound:
     openid: str
     dedup_key: str  # MsgId for messages, FromUserName + CreateTime for events
     incoming: Incoming | None = None
+    report: JobReport | None = None
 
 
 def dedup_key(msg: Any) -> str:
-    msg_id = getattr(msg, "id", 0) or 0
+    # Job reports carry a MsgID too, but it names the job, not this event.
+    msg_id = getattr(msg, "id", 0) if getattr(msg, "type", "") != "event" else 0
     if msg_id:
         return f"id:{msg_id}"
     raw = getattr(msg, "_data", {}) or {}
@@ -71,7 +86,20 @@ def classify(msg: Any, account: str, home_shop: str) -> Inbound:
         return incoming("/start", start=f"shop_{home_shop}")
     if isinstance(msg, events.UnsubscribeEvent):
         return Inbound("unsubscribe", openid, key)
+    if isinstance(msg, events.MassSendJobFinishEvent):
+        report = JobReport(
+            str(msg.id or ""),
+            str(msg.status or ""),
+            msg.total_count,
+            msg.sent_count,
+            msg.error_count,
+            msg.filter_count,
+        )
+        return Inbound("mass_report", openid, key, report=report)
+    if isinstance(msg, events.TemplateSendJobFinishEvent):
+        report = JobReport(str(msg.id or ""), str(msg.status or ""))
+        return Inbound("template_report", openid, key, report=report)
     raw = getattr(msg, "_data", {}) or {}
     if str(raw.get("MsgType", "")).lower() == "event":
-        return Inbound("ignore", openid, key)  # menu links, location reports, job reports...
+        return Inbound("ignore", openid, key)  # menu links, location reports...
     return Inbound("unsupported", openid, key)

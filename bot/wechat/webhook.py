@@ -18,19 +18,32 @@ from bot.wechat.account import AccountEndpoint
 from bot.wechat.conversation import Conversation
 from bot.wechat.delivery import paged, plan, send_parts
 from bot.wechat.httpio import read_limited, signature_ok
-from bot.wechat.inbound import PLATFORM, Inbound, classify
+from bot.wechat.inbound import PLATFORM, Inbound, JobReport, classify
 from bot.wechat.outgoing import OutgoingSender
 from bot.wechat.render import Rendered, TextPart, flatten_news
 from bot.wechat.replies import SUCCESS, passive_xml, seal
 from bot.wechat.tasks import TaskGroup
 from bot.wechat.texts import Texts
 from bot.wechat.xmlsafe import XmlRejected, check_xml, parse_xml
+from store.community.broadcasts import MassReport
+from store.community.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
 SEEN_TTL_SECONDS = 3600  # WeChat retries within ~15 s; MsgIds do not come back
 ANSWER_TTL_SECONDS = 600
 POLL_SECONDS = 0.05
+
+
+def template_outcome(status: str) -> DeliveryStatus | None:
+    """TEMPLATESENDJOBFINISH's Status: "success", "failed:user block" (the person refuses
+    the account's template messages), "failed: system failed"."""
+    words = status.replace(" ", "").casefold()
+    if words == "failed:userblock":
+        return DeliveryStatus.BLOCKED
+    if words.startswith("failed"):
+        return DeliveryStatus.FAILED
+    return None
 
 
 class _Refused(Exception):
@@ -192,6 +205,9 @@ class WeChatWebhook:
                 return
             if inbound.kind == "ignore":
                 return
+            if inbound.report is not None:
+                await self._record_report(ep, inbound, inbound.report)
+                return
             await self.sender.remember_account(inbound.openid, ep.name)
             rendered, texts = await self.conversation.answer(ep, inbound)
             if slot.late:  # the request said "success" already; retries say it too
@@ -214,6 +230,28 @@ class WeChatWebhook:
         finally:
             await self._decide(key, slot, SUCCESS)
             self._inflight.pop(key, None)
+
+    async def _record_report(
+        self, ep: AccountEndpoint, inbound: Inbound, report: JobReport
+    ) -> None:
+        """A broadcast's mass send or template message, reported: counted once however
+        often WeChat delivers the event."""
+        broadcasts = self.runtime.services.community.broadcasts
+        if inbound.kind == "mass_report":
+            counts = MassReport(
+                report.status, report.total, report.sent, report.errors, report.filtered
+            )
+            if not await broadcasts.record_mass_report(PLATFORM, ep.name, report.msg_id, counts):
+                log.info(
+                    "wechat %s: mass send %s reported again or unknown", ep.name, report.msg_id
+                )
+            return
+        outcome = template_outcome(report.status)
+        if outcome is not None:
+            # The event comes from the recipient: their openid and the msgid name the row.
+            await broadcasts.record_template_report(
+                PLATFORM, inbound.openid, report.msg_id, outcome
+            )
 
     async def _deliver_late(
         self, ep: AccountEndpoint, openid: str, rendered: Rendered, texts: Texts

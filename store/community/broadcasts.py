@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count
+from tortoise.transactions import in_transaction
 
 from store.clock import Clock
 from store.community.audience import Audience
@@ -19,11 +20,16 @@ from store.community.models import (
     CommunitySettings,
     Delivery,
     DeliveryStatus,
+    MassSend,
+    MassSendStatus,
+    Subscription,
+    SubscriptionStatus,
 )
 from store.errors import IllegalTransition, InvalidInput, NotFound
 
 B = BroadcastStatus
 D = DeliveryStatus
+M = MassSendStatus
 MAX_TEXT = 1000  # fits a photo caption (1,024) on Telegram, so one message per recipient
 QUIET_HOURS = (22, 8)  # default per shop, in the shop's time zone
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -41,9 +47,28 @@ class Progress:
     skipped: int = 0
     pending: int = 0  # pending or being sent
     recovered: int = 0  # in flight when a sender died: sent again, maybe received twice
+    # Follower-wide sends (WeChat mass send): units, and the counts the platform reported.
+    mass: int = 0
+    mass_waiting: int = 0  # not sent yet, or sent and the platform's report not in yet
+    mass_failed: int = 0  # refused by the platform, or cancelled before they went
+    followers: int = 0  # TotalCount
+    followers_sent: int = 0  # SentCount
+    followers_failed: int = 0  # ErrorCount
+    followers_filtered: int = 0  # FilterCount: left out by the platform (e.g. its own limits)
 
     def eta_seconds(self, rate_per_second: float) -> int:
         return int(self.pending / rate_per_second + 0.999) if self.pending else 0
+
+
+@dataclass(frozen=True, slots=True)
+class MassReport:
+    """A platform's report of a follower-wide send (WeChat's MASSSENDJOBFINISH)."""
+
+    status: str
+    total: int
+    sent: int
+    errors: int
+    filtered: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +181,7 @@ class BroadcastService:
             .values("status", "n")
         )
         counts = {D(r["status"]): r["n"] for r in rows}
+        units = await MassSend.filter(broadcast_id=b.id)
         return Progress(
             total=sum(counts.values()),
             sent=counts.get(D.SENT, 0),
@@ -164,6 +190,13 @@ class BroadcastService:
             skipped=counts.get(D.SKIPPED, 0),
             pending=counts.get(D.PENDING, 0) + counts.get(D.SENDING, 0),
             recovered=b.recovered,
+            mass=len(units),
+            mass_waiting=sum(u.status in (M.PENDING, M.SENDING, M.SUBMITTED) for u in units),
+            mass_failed=sum(u.status == M.FAILED for u in units),
+            followers=sum(u.total_count for u in units),
+            followers_sent=sum(u.sent_count for u in units),
+            followers_failed=sum(u.error_count for u in units),
+            followers_filtered=sum(u.filter_count for u in units),
         )
 
     async def send_now(self, shop_id: int, broadcast_id: int) -> BroadcastView:
@@ -201,7 +234,61 @@ class BroadcastService:
         await Delivery.filter(broadcast_id=broadcast_id, status=D.PENDING).update(
             status=D.SKIPPED, error="cancelled"
         )
+        await MassSend.filter(broadcast_id=broadcast_id, status=M.PENDING).update(
+            status=M.FAILED, error="cancelled"
+        )
         return await self.view(shop_id, broadcast_id)
+
+    # -- the platform's later reports (webhook events) -------------------------------------
+
+    async def record_mass_report(
+        self, platform: str, channel: str, msg_id: str, report: MassReport
+    ) -> bool:
+        """A follower-wide send's final counts; True the first time (a repeated report
+        changes nothing, a report for a message id we never recorded is ignored)."""
+        if not msg_id:
+            return False
+        rows = await MassSend.filter(
+            platform=platform, channel=channel, msg_id=msg_id, status=M.SUBMITTED
+        ).update(
+            status=M.FINISHED,
+            job_status=report.status[:64],
+            total_count=report.total,
+            sent_count=report.sent,
+            error_count=report.errors,
+            filter_count=report.filtered,
+            reported_at=self.clock(),
+        )
+        return rows > 0
+
+    async def record_template_report(
+        self, platform: str, chat_id: str, external_id: str, outcome: DeliveryStatus
+    ) -> bool:
+        """A template message's fate reported later: a delivery counted as sent becomes
+        blocked or failed, once. Blocked: the person refuses this account's messages, so
+        they leave the shop's community as blocked (writing to us again brings them back)."""
+        if not external_id:
+            return False
+        row = await Delivery.get_or_none(
+            platform=platform,
+            chat_id=chat_id,
+            external_id=external_id,
+            via="template",
+            status=D.SENT,
+        ).prefetch_related("broadcast")
+        if row is None:
+            return False
+        async with in_transaction():
+            rows = await Delivery.filter(id=row.id, status=D.SENT).update(
+                status=outcome, error=f"reported {outcome.value}"
+            )
+            if rows and outcome == D.BLOCKED and row.identity_id is not None:  # type: ignore[attr-defined]
+                await Subscription.filter(
+                    shop_id=row.broadcast.shop_id,  # type: ignore[attr-defined]
+                    identity_id=row.identity_id,  # type: ignore[attr-defined]
+                    status=SubscriptionStatus.SUBSCRIBED,
+                ).update(status=SubscriptionStatus.BLOCKED)
+        return rows > 0
 
     async def start_due(self) -> list[int]:
         """Scheduled broadcasts whose time has come and whose shop is outside quiet hours

@@ -106,11 +106,56 @@ class Delivery(Model):
     attempts = fields.IntField(default=0)
     error = fields.CharField(max_length=200, default="")
     sent_at = fields.DatetimeField(null=True)
+    via = fields.CharField(max_length=12, default="", db_default="")  # WeChat: custom or template
+    # The platform's id of the sent message (a WeChat template msgid), for its later report.
+    external_id = fields.CharField(max_length=32, default="", db_default="")
 
     class Meta:
         table = "community_delivery"
         unique_together = (("broadcast", "platform", "chat_id"),)
-        indexes = (("broadcast_id", "status", "id"),)
+        indexes = (("broadcast_id", "status", "id"), ("platform", "external_id"))
+
+
+class MassSendStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed until lease_until: the request may be on its way
+    SUBMITTED = "submitted"  # the platform accepted it; its report comes later
+    FINISHED = "finished"  # the report came: counts below
+    FAILED = "failed"  # refused (no quota left, ...) or cancelled before it went
+
+
+class MassSend(Model):
+    """One follower-wide send of a broadcast on one channel (a WeChat account).
+
+    The platform delivers it to every follower itself, so it is one unit here, not a row per
+    person.
+    client_msg_id is fixed at creation, so a send repeated after a crash is recognised by
+    the platform as the same one."""
+
+    id = fields.IntField(primary_key=True)
+    broadcast = fields.ForeignKeyField("store.Broadcast", related_name=False)
+    platform = fields.CharField(max_length=16)
+    channel = fields.CharField(max_length=32)
+    client_msg_id = fields.CharField(max_length=64)
+    status = fields.CharEnumField(MassSendStatus, max_length=10, default=MassSendStatus.PENDING)
+    claim = fields.CharField(max_length=32, default="")
+    lease_until = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    msg_id = fields.CharField(max_length=32, default="")
+    error = fields.CharField(max_length=200, default="")
+    # The platform's report: its status word and counts (WeChat's MASSSENDJOBFINISH).
+    job_status = fields.CharField(max_length=64, default="")
+    total_count = fields.IntField(default=0)
+    sent_count = fields.IntField(default=0)
+    error_count = fields.IntField(default=0)
+    filter_count = fields.IntField(default=0)
+    submitted_at = fields.DatetimeField(null=True)
+    reported_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "community_mass_send"
+        unique_together = (("broadcast", "platform", "channel"),)
+        indexes = (("platform", "channel", "msg_id"),)
 
 
 class CommunitySettings(Model):

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from bot.broadcast.outbox import OutboxSender
-from bot.broadcast.setup import attach_wechat, default_senders
+from bot.broadcast.setup import default_senders
+from bot.broadcast.wechat import WeChatBroadcastSender
 from bot.config import load_settings
 from bot.runtime import build_runtime
 
 
-async def test_a_worker_reaches_wechat_followers_through_the_adapters_sender() -> None:
+async def test_a_bare_worker_reaches_wechat_followers_with_its_own_sender() -> None:
     settings = load_settings(
         database={"url": "sqlite://:memory:"},
         wechat={"accounts": [{"name": "main", "app_id": "wx1", "secret": "s", "token": "t"}]},
     )
     rt = await build_runtime(settings, create_schema=True)
     try:
-        assert default_senders(rt) == {}  # nothing mounted yet: a bare worker
-        await attach_wechat(rt)
-        senders = default_senders(rt)
-        assert list(senders) == ["wechat"]
-        assert isinstance(senders["wechat"], OutboxSender)
+        senders = default_senders(rt)  # no web app, no adapter mounted: a worker
+        assert list(senders.each) == ["wechat"] and list(senders.mass) == ["wechat"]
+        assert isinstance(senders.each["wechat"], WeChatBroadcastSender)
+        assert senders.mass["wechat"] is senders.each["wechat"]
     finally:
         await rt.close()

@@ -22,9 +22,11 @@ from bot.wechat.xmlsafe import parse_xml
 
 TOKEN_PATHS = (
     "/cgi-bin/message/custom/send",
+    "/cgi-bin/message/template/send",
     "/cgi-bin/menu/create",
     "/cgi-bin/qrcode/create",
 )
+MASS_PATH = "/cgi-bin/message/mass/sendall"
 PAY_PATHS = ("/pay/unifiedorder", "/secapi/pay/refund", "/pay/orderquery")
 
 
@@ -56,6 +58,11 @@ class FakeWeChatApi:
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
     trade_states: dict[str, str] = field(default_factory=dict)  # out_trade_no -> SUCCESS...
     orders: dict[str, dict[str, str]] = field(default_factory=dict)  # unified orders
+    # (path, openid) -> errcode, every time: 45015 out of the window, 43004 unfollowed...
+    refuse: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Mass sends WeChat accepted, by clientmsgid: a second one within 24 h answers 45065.
+    mass_sent: dict[str, str] = field(default_factory=dict)
+    _next_id: int = 1000
     _failures: dict[str, list[_Failure]] = field(default_factory=lambda: defaultdict(list))
     _current: dict[str, str] = field(default_factory=dict)  # app id -> token
     _valid: set[str] = field(default_factory=set)
@@ -95,6 +102,7 @@ class FakeWeChatApi:
         app.router.add_post("/cgi-bin/stable_token", self._stable_token)
         for path in TOKEN_PATHS:
             app.router.add_post(path, self._token_api)
+        app.router.add_post(MASS_PATH, self._mass_send)
         app.router.add_get("/sns/oauth2/access_token", self._oauth)
         for path in PAY_PATHS:
             app.router.add_post(path, self._pay_api)
@@ -161,6 +169,12 @@ class FakeWeChatApi:
             return web.json_response({"errcode": failure.errcode, "errmsg": failure.errmsg})
         if request.query.get("access_token") not in self._valid:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        refused = self.refuse.get((request.path, str(body.get("touser", ""))))
+        if refused:
+            return web.json_response({"errcode": refused, "errmsg": f"error {refused}"})
+        if request.path == "/cgi-bin/message/template/send":
+            self._next_id += 1
+            return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": self._next_id})
         if request.path == "/cgi-bin/qrcode/create":
             ticket = "gQ" + secrets.token_hex(12)
             return web.json_response(
@@ -171,6 +185,30 @@ class FakeWeChatApi:
                 }
             )
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _mass_send(self, request: web.Request) -> web.Response:
+        """sendall: accepted (and remembered by clientmsgid) before any delay, like a send
+        that went out although our side never saw the answer."""
+        raw = await request.read()
+        body = json.loads(raw)
+        self.calls.append(Call(request.path, dict(request.query), body, raw))
+        failure = self._take_failure(request.path)
+        if failure:
+            answer: dict[str, Any] = {"errcode": failure.errcode, "errmsg": failure.errmsg}
+        elif request.query.get("access_token") not in self._valid:
+            answer = {"errcode": 40001, "errmsg": "invalid credential"}
+        elif body.get("clientmsgid") in self.mass_sent:
+            known = self.mass_sent[body["clientmsgid"]]
+            answer = {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": int(known)}
+        else:
+            self._next_id += 1
+            self.mass_sent[body["clientmsgid"]] = str(self._next_id)
+            answer = {"errcode": 0, "errmsg": "send job submission success"}
+            answer |= {"msg_id": self._next_id, "msg_data_id": self._next_id * 10}
+        delay = self.delays.get(request.path)
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(answer)
 
     async def _oauth(self, request: web.Request) -> web.Response:
         await self._record(request, dict(request.query), b"")
