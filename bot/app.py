@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from bot import dashboard, referral_web
+from bot import accounts_web, dashboard, referral_web
 from bot.runtime import Runtime
 from bot.simulator import web as sim_web
 from bot.simulator.inbox import PLATFORM as SIM
@@ -25,6 +25,7 @@ async def build_app(runtime: Runtime, *, simulator: bool = True) -> web.Applicat
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     dashboard.mount(app, runtime)  # /dashboard: the merchant web dashboard
+    accounts_web.mount(app, runtime.services.accounts)  # /mydata/<token>: data exports
     if simulator:
         inbox = Inbox()
         runtime.register_sender(SIM, inbox.deliver)

@@ -24,6 +24,7 @@ from handlers.outbox import Outbox
 from handlers.referral_notify import ReferralNotifier
 from handlers.state import MemoryStateStore, StateStore
 from handlers.types import Outgoing
+from referral.merge import merge_referral
 from referral.services import ReferralServices
 from store.clock import Clock, utcnow
 from store.db import close_db, init_db
@@ -160,10 +161,12 @@ async def build_runtime(
         clock=clock,
     )
     services.logins.link_base = f"{settings.server.public_url.rstrip('/')}/dashboard/login/"
+    services.accounts.export_base = f"{settings.server.public_url.rstrip('/')}/mydata/"
     referral = ReferralServices.build(
         services.bus, clock=clock, public_url=settings.server.public_url
     )
     referral.subscribe()
+    services.accounts.add_merge_participant(merge_referral)  # /link: agents, bindings
     wire_segments(services)  # the community's `agents` segment comes from referral
     engine = Engine(
         services,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,11 @@ from store.errors import InvalidInput, StoreError
 from store.services import StoreServices
 
 log = logging.getLogger(__name__)
+
+# A message that can be answered by replying to it ends with the line "⤷ /command arg"
+# (a relayed support ticket: "⤷ /reply T12"); a plain-text reply runs that command with the
+# reply as its text. Anchored at the end, so text quoted above it cannot choose the command.
+REPLY_HINT = re.compile(r"\n⤷ (/[a-z]+ [A-Za-z0-9#]+)\s*\Z")
 
 # A multi-step flow's next step: (text, ctx) -> replies.
 FlowStep = Callable[[str, Context, dict[str, Any]], Awaitable[Reply | list[Reply]]]
@@ -117,9 +123,12 @@ class Engine:
             ):
                 return []
         elif not split.slashed:
-            flow = await self.state.get(ctx.state_key)
-            if flow and flow.get("flow") in self.flows:
-                return _as_list(await self.flows[flow["flow"]](msg.text.strip(), ctx, flow))
+            if hint := REPLY_HINT.search(msg.reply_to_text):  # explicit, so before any flow
+                split = split_command(f"{hint.group(1)} {msg.text.strip()}")
+            else:
+                flow = await self.state.get(ctx.state_key)
+                if flow and flow.get("flow") in self.flows:
+                    return _as_list(await self.flows[flow["flow"]](msg.text.strip(), ctx, flow))
         if not split.word:
             return []
         spec = self.registry.lookup(split.word)

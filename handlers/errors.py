@@ -109,6 +109,122 @@ MESSAGES: dict[str, str] = {
     "bad_percent": N_("“{value}” is not a percentage from 0 to 100 (2 decimals at most)."),
     "too_many_levels": N_("Commission has 1 to {high} levels."),
     "rates_over_cap": N_("All levels together may pay at most {cap}% of the price."),
+    # promotions
+    "coupon_not_found": N_("There is no coupon “{name}” here. Check the code."),
+    "coupon_unusable": N_("Coupon {name} can't be used on this order."),
+    "coupon_ended": N_("Coupon {name} has ended."),
+    "coupon_expired": N_("Coupon {name} has expired."),
+    "coupon_used_up": N_("Coupon {name} is used up."),
+    "coupon_per_customer": N_("You have used coupon {name} already ({limit} per customer)."),
+    "coupon_min_spend": N_("Coupon {name} needs a spend of at least {min}."),
+    "coupon_bad_code": N_("“{name}” won't do: a code has 3 to 24 letters, digits, - or _."),
+    "coupon_bad_percent": N_("A percentage off is more than 0 and less than 100 (not {value})."),
+    "coupon_exists": N_("There is a coupon {name} already. End it first: /coupon end {name}"),
+    "promo_in_past": N_("The end must be in the future and after the start."),
+    "promo_bad_count": N_("“{name}” must be a whole number from 1 to {high}."),
+    "promo_bad_option": N_("“{name}” is not an option here. Options: {options}."),
+    "promo_bad_date": N_("“{value}” is not a date. Write it like 2026-12-31 or 2026-12-31T20:00."),
+    "fullreduce_too_much": N_("The amount off must be less than the spend it needs."),
+    "fullreduce_too_many": N_("A shop has at most {high} spend-and-save rules."),
+    "fullreduce_exists": N_("There is a rule for a spend of {threshold} already."),
+    "fullreduce_not_found": N_("There is no spend-and-save rule #{id}. See /fullreduce."),
+    "flash_price_not_lower": N_("The flash price must be lower than the normal price ({price})."),
+    "flash_overlaps": N_("Product {id} has a flash sale at that time already. See /flash."),
+    "flash_not_found": N_("There is no running or coming flash sale #{id}. See /flash."),
+    "flash_sold_out": N_(
+        "The flash sale ran out (or your limit was reached) a moment ago, so nothing was "
+        "ordered. Please check the new total."
+    ),
+    "price_changed": N_(
+        "The total changed to {total} since you looked (a promotion ended or ran out), so "
+        "nothing was ordered. Please check it and confirm again."
+    ),
+    "points_over_usable": N_("At most {usable} points can pay towards this order, not {wanted}."),
+    "refund_whole_only": N_("Order {no} was paid in a way that can only be refunded as a whole."),
+    "refund_bad_line": N_("The order has lines 1 to {high}, not {line}."),
+    "refund_line_done": N_("Line {line} is refunded already."),
+    "refund_bad_units": N_("Line has {high} units left to refund: give {low} to {high}."),
+    "refund_conflict": N_("Another refund of order {no} was just made. Check it and try again."),
+    # loyalty
+    "points_insufficient": N_("You have {balance} points: not enough for {wanted}. See /points."),
+    "points_off": N_("This shop does not give points at the moment."),
+    "points_bad_number": N_("“{value}” is not a whole number of points."),
+    "points_bad_adjust": N_("Adjust by a whole number of points from -{high} to +{high}, not 0."),
+    "points_bad_earn": N_(
+        "“earn” is the points per 1 paid: a number from 0 to {high}, 2 decimals at most "
+        "(not “{value}”)."
+    ),
+    "points_bad_value": N_(
+        "“value” is how many points pay 1: a whole number from 1 to {high} (not “{value}”)."
+    ),
+    "points_bad_cap": N_("“cap” is a whole percentage from 0 to 100 (not “{value}”)."),
+    "level_bad_name": N_("A level name is one word of 1 to {high} characters."),
+    "level_bad_discount": N_("A level's discount is a percentage below 100 (not “{value}”)."),
+    "level_spend_taken": N_("Another level already starts at a total spend of {spend}."),
+    "level_not_found": N_("There is no level “{name}”. See /levels."),
+    "level_too_many": N_("A shop has at most {high} member levels."),
+    # reviews
+    "review_bad_stars": N_("“{value}” is not a rating: stars are a whole number from 1 to 5."),
+    "review_too_long": N_("A review or a reply has at most {high} characters."),
+    "review_reply_empty": N_("Please write the reply: /reviewreply <review id> <text>"),
+    "review_not_completed": N_(
+        "Order {no} can be reviewed once it is completed (it is {status} now)."
+    ),
+    "review_which_line": N_(
+        "Order {no} has {count} items: say which one, e.g. /review {no} #1 5. See /review {no}."
+    ),
+    "review_bad_line": N_("Order {no} has items #1 to #{count}. See /review {no}."),
+    "review_product_gone": N_("“{title}” is no longer sold here, so it can't be reviewed."),
+    "review_twice": N_("You have already reviewed item #{line} of order {no}."),
+    "review_replied_already": N_("Review #{id} has its reply already: a review gets one reply."),
+    "review_not_found": N_("There is no review #{id} here."),
+    # support
+    "ticket_not_found": N_("There is no ticket {ticket} of yours. See /tickets."),
+    "ticket_empty": N_("Please write a message after the ticket, e.g. /reply T12 Thanks!"),
+    "ticket_too_long": N_("A message has at most {high} characters."),
+    "ticket_closed": N_("Ticket {ticket} is closed. Ask again with /ask <question>."),
+    "ticket_rate_limited": N_(
+        "You have sent many messages in a short time. Please wait {minutes} minutes."
+    ),
+    "faq_not_found": N_("There is no question {n} in the FAQ. See /faq."),
+    "faq_usage": N_("Write a question and its answer: /faq add <question> | <answer>"),
+    "faq_too_long": N_("A question has at most {question} characters, an answer {answer}."),
+    "faq_full": N_("The FAQ is full ({high} questions at most). Remove one: /faq remove <n>"),
+    # accounts
+    "link_code_invalid": N_(
+        "That link code is not right. Send /link on your other account to get a code."
+    ),
+    "link_code_expired": N_(
+        "That link code has expired. Send /link on your other account for a new one."
+    ),
+    "link_code_used": N_(
+        "That link code was used already. Send /link on your other account for a new one."
+    ),
+    "link_self": N_(
+        "That code comes from this account (or one already linked to it). "
+        "Send it from your other account."
+    ),
+    "link_platform_taken": N_(
+        "These accounts can't be linked: you would have two accounts on the same platform. "
+        "One Telegram and one WeChat account can be linked."
+    ),
+    "link_busy": N_("Your accounts changed just now. Please try again."),
+    "link_conflict": N_(
+        "These accounts hold data that can't be joined automatically. Please ask the shop."
+    ),
+    "export_too_soon": N_(
+        "You asked for your data just now. You can ask again in {minutes} minutes."
+    ),
+    "erase_open_orders": N_(
+        "You still have open orders ({orders}). Once they are completed, cancelled or "
+        "refunded, you can erase your data."
+    ),
+    "erase_merchant": N_(
+        "You are on a shop's team. Leave the team (the owner changes it) before erasing your data."
+    ),
+    "erase_code_invalid": N_("That confirmation code is not right. Send /deleteme to get one."),
+    "erase_code_expired": N_("That confirmation code has expired. Send /deleteme for a new one."),
+    "erase_code_used": N_("That confirmation code was used already."),
 }
 
 

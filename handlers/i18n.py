@@ -13,11 +13,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 import templates
+from store.accounts.masking import contact_visible, mask_address, mask_phone
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 TEMPLATE_DIR = Path(templates.__file__).parent
 LOCALE_DIR = TEMPLATE_DIR / "locale"
+# Privacy (docs/accounts.md): `phone | mask_phone`, `address | mask_address`, and
+# `order is to_ship` when the merchant needs the full contact details to ship it.
+PRIVACY_FILTERS = {"mask_phone": mask_phone, "mask_address": mask_address}
+PRIVACY_TESTS = {"to_ship": lambda order: contact_visible(order.status)}
 
 
 def N_(msgid: str) -> str:
@@ -67,6 +72,8 @@ def environment(locale: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(PRIVACY_FILTERS)
+    env.tests.update(PRIVACY_TESTS)
     return env
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.i18n import normalise_locale, render, translate
+from handlers.i18n import N_, normalise_locale, render, translate
 from handlers.outbox import Outbox
 from handlers.status import status_label
 from handlers.types import Button, Outgoing, Reply
 from store.events import (
     OrderCancelled,
+    OrderCompleted,
     OrderEvent,
     OrderPaid,
     OrderPlaced,
@@ -18,10 +19,12 @@ from store.events import (
     RefundRejected,
     RefundRequested,
 )
-from store.models import Identity, RefundStatus
+from store.models import Identity, Product, RefundStatus
 from store.money import format_money
 from store.refunds import RefundFinished
+from store.reviews.events import ReviewReplied
 from store.services import StoreServices
+from store.support.events import TicketClosed, TicketPosted
 
 
 class Notifier:
@@ -40,6 +43,10 @@ class Notifier:
         bus.subscribe(RefundRejected, self._to_customer("notify/refund_rejected.j2"))
         bus.subscribe(OrderRefunded, self._to_customer("notify/order_refunded.j2"))
         bus.subscribe(RefundFinished, self._refund_finished)
+        bus.subscribe(OrderCompleted, self._review_prompt)
+        bus.subscribe(ReviewReplied, self._review_replied)
+        bus.subscribe(TicketPosted, self._ticket_posted)
+        bus.subscribe(TicketClosed, self._ticket_closed)
 
     async def _refund_finished(self, event: RefundFinished) -> None:
         """The merchant hears of refunds they must make by hand, or that kept failing."""
@@ -117,10 +124,63 @@ class Notifier:
             "event": event,
             "shop": shop,
             "total": format_money(event.total, event.currency, loc),
+            "money": lambda value: format_money(value, event.currency, loc),
             "status_name": lambda s: status_label(loc, s),
         }
         text = render(loc, template, **values)
         self._push(ident, Reply(text=text, buttons=(tuple(buttons),), private=True))
+
+    # -- reviews and customer service -------------------------------------------------------
+    async def _review_prompt(self, event: OrderCompleted) -> None:
+        buyer = await self.services.people.reachable_identities(event.person_id)
+        rate = (N_("Rate it"), f"/review {event.order_no}")
+        await self._tell(buyer, event.shop_id, "reviews/notify_prompt.j2", [rate], event=event)
+
+    async def _review_replied(self, event: ReviewReplied) -> None:
+        author = await self.services.people.reachable_identities(event.person_id)
+        product = await Product.get(id=event.product_id)
+        see = (N_("Reviews of this product"), f"/reviews {event.product_id}")
+        values = {"event": event, "title": product.title}
+        await self._tell(author, event.shop_id, "reviews/notify_replied.j2", [see], **values)
+
+    async def _ticket_posted(self, event: TicketPosted) -> None:
+        """A customer's message goes to every owner and staff member; the shop's to the customer."""
+        people = self.services.people
+        to = (
+            await people.reachable_identities(event.customer_id)
+            if event.from_staff
+            else await self.services.shops.staff_identities(event.shop_id)
+        )
+        tag = f"T{event.ticket_id}"
+        buttons = [(N_("Reply"), f"/ticket {tag}"), (N_("Close"), f"/close {tag}")]
+        await self._tell(to, event.shop_id, "support/notify_message.j2", buttons, event=event)
+
+    async def _ticket_closed(self, event: TicketClosed) -> None:
+        """The other side hears that the ticket was closed."""
+        to = (
+            await self.services.people.reachable_identities(event.customer_id)
+            if event.by_staff
+            else await self.services.shops.staff_identities(event.shop_id)
+        )
+        values = {"notice": True, "ticket_id": event.ticket_id, "by_staff": event.by_staff}
+        await self._tell(to, event.shop_id, "support/closed.j2", [], **values)
+
+    async def _tell(
+        self,
+        idents: list[Identity],
+        shop_id: int,
+        template: str,
+        buttons: list[tuple[str, str]],
+        **values: Any,
+    ) -> None:
+        """Render for each identity in its person's language; buttons are (msgid, payload)."""
+        shop = await self.services.shops.get(shop_id)
+        for ident in idents:
+            person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
+            loc = normalise_locale(person.locale or shop.locale)
+            text = render(loc, template, shop=shop, **values)
+            row = tuple(Button(translate(loc, label), payload) for label, payload in buttons)
+            self._push(ident, Reply(text=text, buttons=(row,) if row else (), private=True))
 
     def _push(self, ident: Identity, reply: Reply) -> None:
         if self.outbox.can_send(ident.platform):

@@ -28,10 +28,12 @@ class CommandSpec:
     merchant: bool = False  # owner or staff of the current shop only
     private: bool = False  # the answer holds personal data: goes to the private chat
     hidden: bool = False  # not listed in /help (button-only steps)
+    topic: str = ""  # the router's heading in /help
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, topic: str = "") -> None:
+        self.topic = topic  # msgid of the heading /help lists this router's commands under
         self.commands: list[CommandSpec] = []
 
     def command(
@@ -46,7 +48,7 @@ class Router:
     ) -> Callable[[HandlerFunc], HandlerFunc]:
         def register(func: HandlerFunc) -> HandlerFunc:
             self.commands.append(
-                CommandSpec(name, aliases, help, usage, func, merchant, private, hidden)
+                CommandSpec(name, aliases, help, usage, func, merchant, private, hidden, self.topic)
             )
             return func
 

@@ -20,6 +20,9 @@ class Incoming:
     via_button: bool = False  # the text is a pressed button's payload
     # Platform-side account the message arrived on (a WeChat account name, a bot username).
     account: str = ""
+    # The text of the bot's message this one replies to (Telegram's reply_to_message), so a
+    # plain reply can answer it: see REPLY_HINT in handlers/engine.py.
+    reply_to_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,7 +169,7 @@ class Ledger:
     async def on_refunded(self, event: OrderRefunded) -> None:
         """Reverse commission in proportion to what was refunded, from pending or, once
         released, from available (claw-back: the balance may go negative)."""
-        key = f"refund:{event.order_id}:{event.provider_payment_id}:{event.refunded}"
+        key = f"refund:{event.refund_key}"  # one per refund, partial ones included
         now = self.clock()
         try:
             async with in_transaction():

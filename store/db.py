@@ -14,6 +14,11 @@ MODEL_MODULES = {
         "store.dashboard_models",
         "store.community.models",
         "store.groupbuy.models",
+        "store.promotions.models",
+        "store.loyalty.models",
+        "store.reviews.models",
+        "store.support.models",
+        "store.accounts.models",
     ],
     "referral": ["referral.models"],
 }

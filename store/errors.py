@@ -49,6 +49,12 @@ class IllegalTransition(StoreError):
     code = "illegal_transition"
 
 
+class RefundConflict(StoreError):
+    """Another refund of the same order committed first; nothing was changed."""
+
+    code = "refund_conflict"
+
+
 class AmountMismatch(StoreError):
     code = "amount_mismatch"
 

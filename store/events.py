@@ -61,9 +61,11 @@ class RefundRejected(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderRefunded(OrderEvent):
-    refunded: Decimal
+    refunded: Decimal  # this refund's amount: the whole order, or a part of it
     payment_method: str
     provider_payment_id: str
+    refund_key: str  # unique per refund: order:<no> in full, order:<no>:<n> the n-th part
+    final: bool  # the order is now refunded in full
 
 
 E = TypeVar("E")

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tortoise.models import Model
 
 from store.clock import Clock
 from store.dashboard_models import LoginToken
@@ -19,6 +22,7 @@ from store.models import ShopMember
 
 LINK_TTL = timedelta(minutes=10)
 _TOKEN_BYTES = 32
+TokenRow = TypeVar("TokenRow", bound=Model)
 
 
 class LoginLinkInvalid(PermissionDenied):
@@ -33,8 +37,25 @@ class LoginGrant:
     person_id: int
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A random URL-safe token for a link, and the digest to store instead of it."""
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return token, digest(token)
+
+
+async def use_once(model: type[TokenRow], token: str, now: datetime) -> TokenRow | None:
+    """Redeem a one-time token row of `model` (token_hash, expires_at, used_at): one guarded
+    update, so it works once even when two requests race. None when unknown, expired or used."""
+    if not 20 <= len(token) <= 100:
+        return None
+    hashed = digest(token)
+    live = model.filter(token_hash=hashed, used_at__isnull=True, expires_at__gt=now)
+    rows = await live.update(used_at=now)
+    return await model.get(token_hash=hashed) if rows == 1 else None
 
 
 class LoginLinks:
@@ -48,9 +69,9 @@ class LoginLinks:
         """A fresh link for a member of the shop. Returns the full URL."""
         if not await ShopMember.exists(shop_id=shop_id, person_id=person_id):
             raise PermissionDenied()
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        token, hashed = new_token()
         await LoginToken.create(
-            token_hash=_digest(token),
+            token_hash=hashed,
             shop_id=shop_id,
             person_id=person_id,
             expires_at=self.clock() + self.ttl,
@@ -59,16 +80,9 @@ class LoginLinks:
 
     async def redeem(self, token: str) -> LoginGrant:
         """Use the link up. Raises LoginLinkInvalid when it is unknown, expired or used."""
-        if not 20 <= len(token) <= 100:
+        link = await use_once(LoginToken, token, self.clock())
+        if link is None:
             raise LoginLinkInvalid()
-        now = self.clock()
-        digest = _digest(token)
-        rows = await LoginToken.filter(
-            token_hash=digest, used_at__isnull=True, expires_at__gt=now
-        ).update(used_at=now)
-        if rows != 1:
-            raise LoginLinkInvalid()
-        link = await LoginToken.get(token_hash=digest)
         grant = LoginGrant(shop_id=link.shop_id, person_id=link.person_id)  # type: ignore[attr-defined]
         # Someone removed from the staff since the link was sent gets nothing.
         if not await ShopMember.exists(shop_id=grant.shop_id, person_id=grant.person_id):

@@ -49,6 +49,8 @@ class Person(Model):
     display_name = fields.CharField(max_length=64, default="")
     locale = fields.CharField(max_length=8, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    last_export_at = fields.DatetimeField(null=True)  # /mydata: one export per interval
+    erased_at = fields.DatetimeField(null=True)  # /deleteme: personal data removed
 
     class Meta:
         table = "person"
@@ -169,7 +171,11 @@ class Order(Model):
     status = fields.CharEnumField(OrderStatus, max_length=20, default=OrderStatus.PENDING_PAYMENT)
     subtotal = _money()
     shipping_fee = _money(default=0)
+    # db_default: these columns were added to tables that already had rows (migration 0002).
+    discount_total = _money(default=0, db_default=0)  # every OrderDiscount together
     total = _money()
+    refunded_amount = _money(default=0, db_default=0)  # partial and full refunds so far
+    refunds_made = fields.IntField(default=0, db_default=0)  # numbers the partial refunds' keys
     currency = fields.CharField(max_length=3)
     contact_name = fields.CharField(max_length=64)
     phone = fields.CharField(max_length=32)
@@ -209,6 +215,8 @@ class OrderItem(Model):
     title = fields.CharField(max_length=120)
     unit_price = _money()
     quantity = fields.IntField()
+    discount = _money(default=0, db_default=0)  # this line's exact share of the order's discounts
+    refunded_quantity = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "order_item"

@@ -20,6 +20,7 @@ from store.errors import (
     OrderNotFound,
     OutOfStock,
     ProductNotFound,
+    RefundConflict,
 )
 from store.events import (
     EventBus,
@@ -33,9 +34,13 @@ from store.events import (
     RefundRequested,
 )
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
+from store.pricing import Pricing, Quote, refund_share
+from store.promotions.errors import PriceChanged
 from store.refunds import RefundOutbox
 
 S = OrderStatus
+# Where a merchant may refund part of an order.
+PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED)
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
 _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
@@ -102,10 +107,11 @@ def order_event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEv
 async def _new_order(
     shop: Shop,
     person_id: int,
-    total: Decimal,
+    subtotal: Decimal,
     contact: Contact,
     payment_method: str,
     pay_deadline: datetime,
+    discount_total: Decimal = Decimal("0.00"),
 ) -> Order:
     order_no = new_order_no()
     while await Order.exists(order_no=order_no):
@@ -114,9 +120,10 @@ async def _new_order(
         order_no=order_no,
         shop_id=shop.id,
         person_id=person_id,
-        subtotal=total,
+        subtotal=subtotal,
         shipping_fee=Decimal("0.00"),
-        total=total,
+        discount_total=discount_total,
+        total=subtotal - discount_total,
         currency=shop.currency,
         contact_name=contact.name,
         phone=contact.phone,
@@ -128,10 +135,13 @@ async def _new_order(
 
 
 class OrderService:
-    def __init__(self, bus: EventBus, clock: Clock, refunds: RefundOutbox) -> None:
+    def __init__(
+        self, bus: EventBus, clock: Clock, refunds: RefundOutbox, pricing: Pricing
+    ) -> None:
         self.bus = bus
         self.clock = clock
         self.refunds = refunds
+        self.pricing = pricing
         # Asked before an order ships; one raises a StoreError to hold it (a group-buy seat
         # ships only once its group is complete).
         self.ship_checks: list[Callable[[Order], Awaitable[None]]] = []
@@ -141,7 +151,9 @@ class OrderService:
         no = normalise_order_no(order_no)
         # Longer than the column: unknown (the ORM would refuse to even look it up).
         order = (
-            None if len(no) > 16 else await Order.get_or_none(order_no=no).prefetch_related("items")
+            None
+            if len(no) > 16
+            else await Order.get_or_none(order_no=no).prefetch_related("items", "discounts")
         )
         if order is None:
             raise OrderNotFound(no=order_no[:20])
@@ -169,8 +181,9 @@ class OrderService:
         )
 
     async def last_for_person(self, person_id: int) -> Order | None:
-        """The newest order, whose contact details checkout can offer again."""
-        return await Order.filter(person_id=person_id).order_by("-id").first()
+        """The newest order, whose contact details checkout can offer again (not one whose
+        details were erased by /deleteme)."""
+        return await Order.filter(person_id=person_id).exclude(phone="").order_by("-id").first()
 
     async def list_for_shop(
         self, shop_id: int, status: OrderStatus | None = None, limit: int = 20
@@ -182,9 +195,17 @@ class OrderService:
 
     # -- placing ---------------------------------------------------------------------------
     async def place(
-        self, person_id: int, shop_id: int, contact: Contact, payment_method: str = "manual"
+        self,
+        person_id: int,
+        shop_id: int,
+        contact: Contact,
+        payment_method: str = "manual",
+        expected_total: Decimal | None = None,
     ) -> Order:
-        """Turn the cart into an order, reserving stock with one conditional update per line."""
+        """Turn the cart into an order priced by the pipeline (store/pricing.py), reserving
+        coupon use, flash-sale units and stock with conditional updates. With
+        `expected_total` (what the customer confirmed) a different price raises
+        PriceChanged and changes nothing."""
         contact = contact.validated()
         now = self.clock()
         async with in_transaction():
@@ -196,30 +217,24 @@ class OrderService:
             )
             if not lines:
                 raise EmptyCart()
-            subtotal = sum((ln.product.price * ln.quantity for ln in lines), Decimal("0.00"))
+            quote = await self.pricing.quote_items(person_id, shop_id, lines)
+            if expected_total is not None and quote.total != expected_total:
+                raise PriceChanged(total=quote.total)
             order = await _new_order(
                 shop,
                 person_id,
-                subtotal,
+                quote.subtotal,
                 contact,
                 payment_method,
                 now + timedelta(minutes=shop.unpaid_timeout_minutes),
+                quote.discount_total,
             )
-            await OrderItem.bulk_create(
-                [
-                    OrderItem(
-                        order=order,
-                        product_id=line.product.id,
-                        title=line.product.title,
-                        unit_price=line.product.price,
-                        quantity=line.quantity,
-                    )
-                    for line in lines
-                ]
-            )
+            items = await self._create_items(order, quote)
             # A second press of "confirm" racing this one finds the cart already gone.
             if await CartItem.filter(id__in=[ln.id for ln in lines]).delete() != len(lines):
                 raise EmptyCart()
+            # Coupon and flash-sale counters before stock: one lock order everywhere.
+            await self.pricing.commit(order, quote, items)
             # Stock last: the hot product rows stay locked only until the commit right after.
             for line in lines:
                 rows = await Product.filter(
@@ -229,6 +244,22 @@ class OrderService:
                     raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
         await self.bus.publish([order_event(OrderPlaced, order)])
         return await self.get(order.order_no)
+
+    async def _create_items(self, order: Order, quote: Quote) -> list[OrderItem]:
+        await OrderItem.bulk_create(
+            [
+                OrderItem(
+                    order=order,
+                    product_id=line.product.id,
+                    title=line.product.title,
+                    unit_price=line.product.price,
+                    quantity=line.quantity,
+                    discount=quote.line_discount(index),
+                )
+                for index, line in enumerate(quote.lines)
+            ]
+        )
+        return await OrderItem.filter(order_id=order.id).order_by("id")
 
     async def place_single(
         self,
@@ -240,7 +271,8 @@ class OrderService:
         pay_deadline: datetime,
         payment_method: str = "manual",
     ) -> Order:
-        """One unit of one product at a given price and pay deadline, without the cart."""
+        """One unit of one product at a given price and pay deadline, without the cart (a
+        group-buy seat: its price is the offer's, so no coupon, points or other promotion)."""
         async with in_transaction():
             order, placed = await self.reserve_single(
                 person_id, shop_id, product_id, unit_price, contact, pay_deadline, payment_method
@@ -288,13 +320,13 @@ class OrderService:
         rows = await Order.filter(id=order.id, status=expected).update(status=new, **changes)
         return rows == 1
 
-    async def _release_stock(self, order: Order) -> None:
+    async def _release(self, order: Order) -> None:
+        """Give back what the order still holds: its coupon use and flash-sale units, then
+        the stock of every unit not refunded already (in pk order, like placing)."""
+        await self.pricing.release(order)
         items = await OrderItem.filter(order_id=order.id).order_by("product_id")
         for item in items:
-            if item.product_id is not None:  # type: ignore[attr-defined]
-                await Product.filter(id=item.product_id).update(  # type: ignore[attr-defined]
-                    stock=F("stock") + item.quantity
-                )
+            await _restock(item, item.quantity - item.refunded_quantity)
 
     async def cancel(self, order: Order, reason: str) -> Order:
         """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
@@ -307,7 +339,7 @@ class OrderService:
                 cancel_reason=reason,
             ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
-            await self._release_stock(order)
+            await self._release(order)
         await self.bus.publish([order_event(OrderCancelled, order, reason=reason)])
         return await self.get(order.order_no)
 
@@ -390,20 +422,87 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def _return_money(self, order: Order, reason: str) -> OrderEvent:
-        """Restock and queue the refund, inside the transaction that moved the order to
-        refunded; the caller publishes the returned event after commit."""
-        await self._release_stock(order)
-        payment = await Payment.filter(order_id=order.id).order_by("id").first()
-        method = payment.method if payment else order.payment_method
-        payment_id = payment.provider_payment_id if payment else ""
-        await self.refunds.enqueue(order, order.total, reason, method, payment_id)
+        """Restock and queue the refund of what is not refunded yet, inside the transaction
+        that moved the order to refunded; the caller publishes the returned event after
+        commit. The row is read again under the move's lock: a partial refund may have
+        committed just before."""
+        fresh = await Order.get(id=order.id)
+        rest = fresh.total - fresh.refunded_amount
+        await Order.filter(id=order.id).update(refunded_amount=fresh.total)
+        await self._release(order)
+        await OrderItem.filter(order_id=order.id).update(refunded_quantity=F("quantity"))
+        return await self._refund_event(order, rest, reason, f"order:{order.order_no}", True)
+
+    async def _refund_event(
+        self, order: Order, amount: Decimal, reason: str, key: str, final: bool
+    ) -> OrderEvent:
+        method, payment_id = await _payment_of(order)
+        if amount > 0:
+            await self.refunds.enqueue(order, amount, reason, method, payment_id, key)
         return order_event(
             OrderRefunded,
             order,
-            refunded=order.total,
+            refunded=amount,
             payment_method=method,
             provider_payment_id=payment_id,
+            refund_key=key,
+            final=final,
         )
+
+    async def refund_items(
+        self, order: Order, line: int, quantity: int | None = None, reason: str = ""
+    ) -> tuple[Order, Decimal]:
+        """The merchant refunds `quantity` units (default: all left) of the order's `line`-th
+        item (1-based): exactly those units' net share, restocked. The refund that leaves
+        nothing makes the order refunded and gives its coupon and flash units back."""
+        reason = reason.strip()[:300]
+        async with in_transaction():
+            current = await Order.get(id=order.id)
+            if current.status not in PARTLY_REFUNDABLE:
+                raise IllegalTransition(no=order.order_no, status=current.status)
+            method, _ = await _payment_of(current)
+            if not self.refunds.can_refund_part(method):
+                raise InvalidInput("refund_whole_only", no=order.order_no)
+            items = await OrderItem.filter(order_id=order.id).order_by("id")
+            if not 1 <= line <= len(items):
+                raise InvalidInput("refund_bad_line", line=line, high=len(items))
+            item = items[line - 1]
+            left = item.quantity - item.refunded_quantity
+            if left == 0:
+                raise InvalidInput("refund_line_done", line=line)
+            units = left if quantity is None else quantity
+            if not 1 <= units <= left:
+                raise InvalidInput("refund_bad_units", low=1, high=left)
+            before = item.refunded_quantity
+            net = item.unit_price * item.quantity - item.discount
+            amount = refund_share(net, item.quantity, before + units) - refund_share(
+                net, item.quantity, before
+            )
+            final = all(i.refunded_quantity == i.quantity for i in items if i.id != item.id) and (
+                units == left
+            )
+            seq = current.refunds_made + 1
+            changes: dict[str, object] = {
+                "refunds_made": seq,
+                "refunded_amount": current.refunded_amount + amount,
+            }
+            if final:
+                changes |= {"status": S.REFUNDED, "refunded_at": self.clock()}
+            # One guarded update serialises refunds of one order: a racing one finds
+            # refunds_made moved and changes nothing.
+            if not await Order.filter(
+                id=order.id, status=current.status, refunds_made=current.refunds_made
+            ).update(**changes):
+                raise RefundConflict(no=order.order_no)
+            await OrderItem.filter(id=item.id).update(refunded_quantity=before + units)
+            if final:
+                await self.pricing.release(order)
+            await _restock(item, units)
+            event = await self._refund_event(
+                current, amount, reason, f"order:{order.order_no}:{seq}", final
+            )
+        await self.bus.publish([event])
+        return await self.get(order.order_no), amount
 
     async def _status(self, order: Order) -> str:
         return await Order.filter(id=order.id).first().values_list("status", flat=True) or ""
@@ -445,3 +544,16 @@ class OrderService:
                 except IllegalTransition:
                     pass
         return cancelled, completed
+
+
+async def _restock(item: OrderItem, units: int) -> None:
+    if units and item.product_id is not None:  # type: ignore[attr-defined]
+        await Product.filter(id=item.product_id).update(stock=F("stock") + units)  # type: ignore[attr-defined]
+
+
+async def _payment_of(order: Order) -> tuple[str, str]:
+    """How the order was paid: the method and the provider's payment id."""
+    payment = await Payment.filter(order_id=order.id).order_by("id").first()
+    if payment is None:
+        return order.payment_method, ""
+    return payment.method, payment.provider_payment_id

@@ -63,16 +63,29 @@ class RefundOutbox:
         self.bus = bus
         self.clock = clock
         self.gateways: dict[str, RefundGateway] = {"manual": ManualRefunds()}
+        self.whole_only: set[str] = set()  # methods that can only refund a whole payment
 
-    def register(self, method: str, gateway: RefundGateway) -> None:
+    def register(self, method: str, gateway: RefundGateway, *, partial: bool = True) -> None:
         self.gateways[method] = gateway
+        if not partial:
+            self.whole_only.add(method)
+
+    def can_refund_part(self, method: str) -> bool:
+        return method not in self.whole_only
 
     async def enqueue(
-        self, order: Order, amount: Decimal, reason: str, method: str, provider_payment_id: str
+        self,
+        order: Order,
+        amount: Decimal,
+        reason: str,
+        method: str,
+        provider_payment_id: str,
+        key: str,
     ) -> RefundJob:
-        """Call inside the transaction that decides the refund; a repeated key is a no-op."""
+        """Call inside the transaction that decides the refund; a repeated key is a no-op.
+        `key` names what is refunded: order:<no> (the rest of the order) or order:<no>:<n>."""
         job, _ = await RefundJob.get_or_create(
-            key=f"order:{order.order_no}",
+            key=key,
             defaults={
                 "order_id": order.id,
                 "shop_id": order.shop_id,  # type: ignore[attr-defined]

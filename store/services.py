@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from store.accounts.service import Accounts
 from store.cart import CartService
 from store.catalog import CatalogService
 from store.clock import Clock, utcnow
@@ -12,11 +13,16 @@ from store.events import EventBus
 from store.groupbuy.service import GroupBuyService
 from store.groupbuy.sweep import GroupSweep
 from store.login_links import LoginLinks
+from store.loyalty.service import Loyalty
 from store.orders import OrderService
 from store.payments import PaymentService
 from store.people import PeopleService
+from store.pricing import Pricing
+from store.promotions.service import Promotions
 from store.refunds import RefundOutbox
+from store.reviews.service import Reviews
 from store.shops import ShopService
+from store.support.service import Support
 
 
 @dataclass
@@ -32,6 +38,11 @@ class StoreServices:
     logins: LoginLinks
     groupbuys: GroupBuyService
     groupbuy_sweep: GroupSweep
+    promotions: Promotions
+    loyalty: Loyalty
+    reviews: Reviews
+    support: Support
+    accounts: Accounts
     clock: Clock = field(default=utcnow)
     community: Community = field(default_factory=Community.build)
 
@@ -46,9 +57,18 @@ class StoreServices:
     ) -> StoreServices:
         bus = EventBus()
         refunds = RefundOutbox(bus, clock)
-        orders = OrderService(bus, clock, refunds)
+        promotions = Promotions(bus, clock)
+        loyalty = Loyalty(bus, clock)
+        orders = OrderService(bus, clock, refunds, Pricing(promotions, loyalty, clock))
         groupbuys = GroupBuyService(orders, bus, clock)
         groupbuys.subscribe()
+        reviews = Reviews(bus, clock)
+        support = Support(bus, clock)
+        accounts = Accounts(
+            bus, clock, merge_participants=[loyalty.merge_person, promotions.merge_person]
+        )
+        for service in (promotions, loyalty, reviews, support, accounts):
+            service.subscribe()
         return cls(
             shops=ShopService(default_shop, locale, currency),
             people=PeopleService(),
@@ -61,6 +81,11 @@ class StoreServices:
             logins=LoginLinks(clock),
             groupbuys=groupbuys,
             groupbuy_sweep=GroupSweep(groupbuys),
+            promotions=promotions,
+            loyalty=loyalty,
+            reviews=reviews,
+            support=support,
+            accounts=accounts,
             clock=clock,
             community=Community.build(clock),
         )

@@ -199,15 +199,18 @@ def test_zh_cn_catalog_is_used_for_templates() -> None:
     assert en.startswith("I'll speak English")
     assert zh != en
 
-    cart = type("Cart", (), {"lines": [], "total": 0})()
-    text = i18n.render("zh_CN", "chat/cart.j2", added=None, cart=cart, money=str)
+    quote = type("Quote", (), {"lines": [], "total": 0})()
+    text = i18n.render(
+        "zh_CN", "chat/cart.j2", added=None, note=None, quote=quote, money=str, errors=str
+    )
     assert text == "购物车是空的。"
 
     order = i18n.render(
         "zh_CN",
         "notify/order_refunded.j2",
-        event=type("E", (), {"order_no": "A123"})(),
+        event=type("E", (), {"order_no": "A123", "refunded": 1, "total": 1, "final": True})(),
         total="¥9.90",
+        money=str,
     )
     assert "A123" in order and "¥9.90" in order and "退款" in order
 

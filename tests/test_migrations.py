@@ -37,3 +37,45 @@ async def test_migrations_apply_to_a_fresh_database_and_twice(tmp_path: Path) ->
         assert {"shop", "person", "identity", "product", "order", "order_item", "payment"} <= tables
     finally:
         await close_db()
+
+
+async def test_upgrading_a_first_release_database_keeps_its_orders(tmp_path: Path) -> None:
+    """A shop on the 0001 schema, with an order in it, migrates to the head with nothing lost."""
+    from tortoise.migrations.api import migrate as run_migrations
+
+    url = f"sqlite://{tmp_path / 'old.db'}"
+    await run_migrations(
+        config=tortoise_config(url), app_labels=["store"], target="store.0001_initial"
+    )
+    conn = Tortoise.get_connection("default")
+    now = "2026-01-05 12:00:00+00:00"
+    await conn.execute_script(
+        f"""
+        INSERT INTO shop (id, slug, name, currency, locale, timezone, unpaid_timeout_minutes,
+            autocomplete_days, created_at) VALUES (1, 'old', 'Old', 'CNY', 'zh_CN',
+            'Asia/Shanghai', 30, 10, '{now}');
+        INSERT INTO person (id, display_name, created_at) VALUES (1, 'Ann', '{now}');
+        INSERT INTO "order" (id, order_no, shop_id, person_id, status, subtotal, shipping_fee,
+            total, currency, contact_name, phone, address, note, payment_method, pay_deadline,
+            carrier, tracking_no, cancel_reason, refund_reason, refund_rejection, refund_note,
+            status_before_refund, created_at, updated_at) VALUES (1, 'OLD12345', 1, 1, 'paid',
+            '30.00', '0.00', '30.00', 'CNY', 'Ann', '13800138000', 'Somewhere 1', '', 'manual',
+            '{now}', '', '', '', '', '', '', '', '{now}', '{now}');
+        INSERT INTO order_item (id, order_id, title, unit_price, quantity)
+            VALUES (1, 1, 'Tea', '15.00', 2);
+        """
+    )
+    await close_db()
+
+    await migrate(url)
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        from store.models import Order
+
+        order = await Order.get(order_no="OLD12345").prefetch_related("items")
+        assert (order.total, order.discount_total, order.refunded_amount) == (30, 0, 0)
+        assert [(i.title, i.quantity, i.discount, i.refunded_quantity) for i in order.items] == [
+            ("Tea", 2, 0, 0)
+        ]
+    finally:
+        await close_db()

@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
+from store.accounts.masking import contact_visible, mask_address, mask_phone
 from store.csvfile import write_csv
 from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, OrderNotFound, StoreError
 from store.models import Order, OrderStatus, RefundJob
@@ -99,8 +100,7 @@ def _export_row(page: Page, o: Order) -> tuple[object, ...]:
         o.currency,
         items,
         o.contact_name,
-        o.phone,
-        o.address,
+        *_contact(o),
         o.note,
         o.payment_method,
         page.when(o.paid_at),
@@ -108,6 +108,13 @@ def _export_row(page: Page, o: Order) -> tuple[object, ...]:
         o.carrier,
         o.tracking_no,
     )
+
+
+def _contact(o: Order) -> tuple[str, str]:
+    """Phone and address: in full for orders to ship (printing labels), masked otherwise."""
+    if contact_visible(o.status):
+        return o.phone, o.address
+    return mask_phone(o.phone), mask_address(o.address)
 
 
 ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]

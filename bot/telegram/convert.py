@@ -70,7 +70,16 @@ def message_to_incoming(message: Message, bot_username: str) -> Incoming | None:
         start_payload=payload,
         display_name=_display_name(message.from_user),
         account=bot_username,
+        reply_to_text=_replied_bot_text(message),
     )
+
+
+def _replied_bot_text(message: Message) -> str:
+    """The text of the bot's message this one replies to; a reply to anyone else is ignored."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return ""
+    return replied.text or ""
 
 
 def callback_to_incoming(query: CallbackQuery, payload: str, bot_username: str) -> Incoming:

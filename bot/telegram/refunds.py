@@ -62,5 +62,5 @@ class ProviderRefunds:
 
 
 def register_refund_gateways(refunds: RefundOutbox, bot: Bot) -> None:
-    refunds.register(METHOD_STARS, StarsRefunds(bot))
+    refunds.register(METHOD_STARS, StarsRefunds(bot), partial=False)  # a whole charge only
     refunds.register(METHOD_PROVIDER, ProviderRefunds())

@@ -256,7 +256,8 @@ class WeChatCheckout:
         try:
             result = await self.client.refund(
                 out_trade_no=order.order_no,
-                out_refund_no=f"{order.order_no}R",
+                # order:<no> -> <no>R, order:<no>:<n> -> <no>R<n>: one per refund, stable
+                out_refund_no=f"{order.order_no}R" + job.key.rpartition(order.order_no)[2][1:],
                 total_fee=to_minor(order.total, order.currency),
                 refund_fee=to_minor(job.amount, job.currency),  # type: ignore[attr-defined]
             )

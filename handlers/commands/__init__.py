@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands import (
+    accounts,
     browse,
     cart,
     checkout,
@@ -10,10 +11,14 @@ from handlers.commands import (
     dashboard,
     general,
     groupbuy,
+    loyalty,
     merchant_orders,
     merchant_shop,
     orders,
+    promotions,
     referral,
+    reviews,
+    support,
 )
 from handlers.context import ContactHook, StartHook
 
@@ -29,6 +34,11 @@ ROUTERS = [
     community.router,
     referral.router,
     groupbuy.router,
+    promotions.router,
+    loyalty.router,
+    reviews.router,
+    support.router,
+    accounts.router,
 ]
 FLOWS = {"checkout": checkout.checkout_step, groupbuy.FLOW: groupbuy.groupbuy_step}
 # Start payload prefix -> hook, e.g. "gb" for gb_<code>; `shop_` is handled by /start itself.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.args import product_id, usage, whole
+from handlers.commands.promotions import flash_card
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -10,7 +11,7 @@ from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.catalog import Page
 from store.errors import InvalidInput
 
-router = Router()
+router = Router(topic=N_("Shopping"))
 
 
 def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
@@ -76,7 +77,9 @@ async def product(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     item = await ctx.services.catalog.product(shop.id, product_id(cmd.args[0]))
     buttons = [
         [ctx.button("Add to cart", f"/add {item.id} 1"), ctx.button("Cart", "/cart")],
-        [ctx.button("‹ Catalog", "/catalog")],
+        [ctx.button("Reviews", f"/reviews {item.id}"), ctx.button("‹ Catalog", "/catalog")],
     ]
-    reply = ctx.reply("chat/product.j2", product=item, buttons=buttons)
+    rating = await ctx.services.reviews.rating(item.id)
+    flash = await flash_card(ctx, item)
+    reply = ctx.reply("chat/product.j2", product=item, rating=rating, flash=flash, buttons=buttons)
     return Reply(text=reply.text, buttons=reply.buttons, image=item.image_url)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from handlers.args import need, product_id, whole
 from handlers.context import Context
+from handlers.errors import error_text
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
-from store.cart import MAX_LINE_QUANTITY, Cart
+from store.cart import MAX_LINE_QUANTITY
 
-router = Router()
+router = Router(topic=N_("Shopping"))
 
 
-def cart_reply(ctx: Context, cart: Cart, added: str | None = None) -> Reply:
+async def show_quote(ctx: Context, added: str | None = None, note: str | None = None) -> Reply:
+    """The cart priced as it would be ordered now: every discount line and the total."""
+    shop = ctx.require_shop()
+    quote = await ctx.services.orders.pricing.quote_cart(ctx.person.id, shop.id)
     buttons = []
-    if cart.lines:
+    if quote.lines:
         buttons.append(
             [ctx.button("Check out", "/checkout"), ctx.button("Keep shopping", "/catalog")]
         )
@@ -24,11 +28,18 @@ def cart_reply(ctx: Context, cart: Cart, added: str | None = None) -> Reply:
                     "Remove {title}", f"/remove {line.product.id}", title=line.product.title[:20]
                 )
             ]
-            for line in cart.lines[:5]
+            for line in quote.lines[:5]
         )
     else:
         buttons.append([ctx.button("Browse products", "/catalog")])
-    return ctx.reply("chat/cart.j2", cart=cart, added=added, buttons=buttons)
+    return ctx.reply(
+        "chat/cart.j2", quote=quote, added=added, note=note, errors=errors(ctx), buttons=buttons
+    )
+
+
+def errors(ctx: Context):  # type: ignore[no-untyped-def]
+    """Templates say why a chosen coupon does not apply with the typed error's own text."""
+    return lambda err: error_text(ctx.locale, err)
 
 
 @router.command("add", "加购", "买", help=N_("Add a product to your cart"), usage="<id> [qty]")
@@ -39,18 +50,18 @@ async def add(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     qty = whole(args[1], high=MAX_LINE_QUANTITY, code="bad_quantity") if len(args) > 1 else 1
     cart = await ctx.services.carts.add(ctx.person.id, shop.id, pid, qty)
     added = next((line.product.title for line in cart.lines if line.product.id == pid), None)
-    return cart_reply(ctx, cart, added=added)
+    return await show_quote(ctx, added=added)
 
 
 @router.command("cart", "购物车", help=N_("Show your cart"))
 async def show_cart(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    shop = ctx.require_shop()
-    return cart_reply(ctx, await ctx.services.carts.get(ctx.person.id, shop.id))
+    ctx.require_shop()
+    return await show_quote(ctx)
 
 
 @router.command("remove", "删除", help=N_("Take a product out of your cart"), usage="<id>")
 async def remove(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
     args = need(cmd.args, 1, "/remove <id>")
-    cart = await ctx.services.carts.remove(ctx.person.id, shop.id, product_id(args[0]))
-    return cart_reply(ctx, cart)
+    await ctx.services.carts.remove(ctx.person.id, shop.id, product_id(args[0]))
+    return await show_quote(ctx)

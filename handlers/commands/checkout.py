@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from handlers.commands.cart import errors
 from handlers.context import Context
+from handlers.errors import error_text
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
+from store.accounts.masking import mask_address
 from store.errors import EmptyCart
 from store.orders import Contact, check_address, check_name, check_phone
+from store.promotions.errors import CouponUnusable, FlashUnavailable, PriceChanged
 
-router = Router()
+router = Router(topic=N_("Shopping"))
 FLOW = "checkout"
 _ASK = {
     "name": "chat/checkout_ask_name.j2",
@@ -26,24 +31,54 @@ def _cancel_button(ctx: Context) -> list:
     return [[ctx.button("Cancel checkout", "/cancel")]]
 
 
-async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> Reply:
-    await ctx.state.set(ctx.state_key, {"flow": FLOW, "step": step, "data": data})
+async def _ask(ctx: Context, step: str, data: dict[str, Any], note: str = "") -> Reply:
     if step == "confirm":
-        shop = ctx.require_shop()
-        cart = await ctx.services.carts.get(ctx.person.id, shop.id)
-        if not cart.lines:
-            await ctx.state.delete(ctx.state_key)
-            raise EmptyCart()
-        buttons = [
-            [
-                ctx.button("Confirm order", "/checkout confirm"),
-                ctx.button("Cancel checkout", "/cancel"),
-            ]
-        ]
-        reply = ctx.reply("chat/checkout_confirm.j2", cart=cart, contact=data, buttons=buttons)
-    else:
-        reply = ctx.reply(_ASK[step], buttons=_cancel_button(ctx))
+        return await _ask_confirm(ctx, data, note)
+    await ctx.state.set(ctx.state_key, {"flow": FLOW, "step": step, "data": data})
+    reply = ctx.reply(_ASK[step], buttons=_cancel_button(ctx))
     return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+async def _ask_confirm(ctx: Context, data: dict[str, Any], note: str = "") -> Reply:
+    """The priced order to confirm; the total shown is the total confirmed (placing at
+    another price is refused and asks again)."""
+    shop = ctx.require_shop()
+    quote = await ctx.services.orders.pricing.quote_cart(ctx.person.id, shop.id)
+    if not quote.lines:
+        await ctx.state.delete(ctx.state_key)
+        raise EmptyCart()
+    data = data | {"total": str(quote.total)}
+    await ctx.state.set(ctx.state_key, {"flow": FLOW, "step": "confirm", "data": data})
+    buttons = [
+        [
+            ctx.button("Confirm order", "/checkout confirm"),
+            ctx.button("Cancel checkout", "/cancel"),
+        ]
+    ]
+    points = 0
+    if not quote.points:
+        offer = await ctx.services.loyalty.points_offer(shop.id, ctx.person.id, quote.room)
+        points = offer.usable
+        if points:
+            buttons.insert(0, [ctx.button("Use {n} points", "/usepoints max", n=points)])
+    reply = ctx.reply(
+        "chat/checkout_confirm.j2",
+        quote=quote,
+        contact=data,
+        note=note,
+        points=points,
+        errors=errors(ctx),
+        buttons=buttons,
+    )
+    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+
+
+async def reconfirm(ctx: Context, note: str = "") -> Reply | None:
+    """After a coupon or points change: the confirmation again when checkout waits on it."""
+    flow = await ctx.state.get(ctx.state_key)
+    if flow and flow.get("flow") == FLOW and flow.get("step") == "confirm":
+        return await _ask_confirm(ctx, flow["data"], note)
+    return None
 
 
 async def checkout_step(text: str, ctx: Context, flow: dict[str, Any]) -> Reply:
@@ -75,7 +110,7 @@ async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | l
             "Send to {name}, {address}",
             "/checkout last",
             name=last.contact_name,
-            address=last.address[:20],
+            address=mask_address(last.address),
         )
         reply = Reply(text=reply.text, buttons=((use_last,), *reply.buttons), private=True)
     return reply
@@ -83,9 +118,14 @@ async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | l
 
 async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     shop = ctx.require_shop()
-    order = await ctx.services.orders.place(
-        ctx.person.id, shop.id, Contact(data["name"], data["phone"], data["address"])
-    )
+    contact = Contact(data["name"], data["phone"], data["address"])
+    try:
+        order = await ctx.services.orders.place(
+            ctx.person.id, shop.id, contact, expected_total=_confirmed(data)
+        )
+    except (PriceChanged, CouponUnusable, FlashUnavailable) as err:
+        # A promotion ran out or ended since the customer looked: nothing was placed.
+        return [await _ask_confirm(ctx, data, note=error_text(ctx.locale, err))]
     await ctx.state.delete(ctx.state_key)
     buttons = [
         [
@@ -97,3 +137,8 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     return [
         Reply(text=reply.text, buttons=reply.buttons, private=True, pay_order_no=order.order_no)
     ]
+
+
+def _confirmed(data: dict[str, Any]) -> Decimal | None:
+    # A checkout begun before totals were kept in the flow has none to hold the order to.
+    return Decimal(data["total"]) if "total" in data else None

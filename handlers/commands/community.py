@@ -12,7 +12,7 @@ from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.community.broadcasts import MAX_TEXT, BroadcastView, parse_when
 from store.community.models import BroadcastStatus
 
-router = Router()
+router = Router(topic=N_("Community"))
 BROADCAST_USAGE = "/broadcast <segment> | <text> [| <image url>]"
 # `/broadcast <word> <id>` -> BroadcastService method; `/broadcast at <id> <time>` schedules.
 CONTROLS = {"send": "send_now", "pause": "pause", "resume": "resume", "cancel": "cancel"}

@@ -10,7 +10,7 @@ from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.login_links import LINK_TTL
 
-router = Router()
+router = Router(topic=N_("Shop"))
 
 
 @router.command(

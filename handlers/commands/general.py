@@ -5,11 +5,11 @@ from __future__ import annotations
 from handlers.args import usage
 from handlers.context import Context
 from handlers.i18n import LOCALES, N_
-from handlers.router import Router
+from handlers.router import CommandSpec, Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.errors import ShopNotFound
 
-router = Router()
+router = Router(topic=N_("General"))
 
 
 def welcome(ctx: Context) -> Reply:
@@ -44,28 +44,42 @@ async def _choose_shop(slug: str, ctx: Context) -> None:
     ctx.role = await ctx.services.shops.role_of(shop.id, ctx.person.id)
 
 
-@router.command("help", "帮助", "?", help=N_("List the commands"))
+@router.command("help", "帮助", "?", help=N_("List the commands"), usage="[command|all]")
 async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    """By topic, names only, so it fits one WeChat reply; `/help all` has every description."""
     registry = ctx.registry
-    if cmd.args:
-        spec = registry.lookup(cmd.args[0].lstrip("/"))
+    word = cmd.args[0].lstrip("/") if cmd.args else ""
+    if word and word.casefold() not in ALL_WORDS:
+        spec = registry.lookup(word)
         if spec is not None:
             return ctx.reply("chat/help_one.j2", spec=spec, help=ctx.t(spec.help))
-    lines = [
-        (spec.name, spec.aliases[0] if spec.aliases else "", spec.usage, ctx.t(spec.help))
-        for spec in registry.specs
-        if not spec.hidden and not spec.merchant
-    ]
-    merchant = (
-        [
-            (spec.name, spec.aliases[0] if spec.aliases else "", spec.usage, ctx.t(spec.help))
-            for spec in registry.specs
-            if spec.merchant and not spec.hidden
-        ]
-        if ctx.role
-        else []
+    listed = [s for s in registry.specs if not s.hidden]
+    customer = [s for s in listed if not s.merchant]
+    merchant = [s for s in listed if s.merchant] if ctx.role else []
+    if word.casefold() in ALL_WORDS:
+        return ctx.reply(
+            "chat/help.j2", lines=_described(customer, ctx), merchant=_described(merchant, ctx)
+        )
+    return ctx.reply(
+        "chat/help_topics.j2", customer=_by_topic(customer, ctx), merchant=_by_topic(merchant, ctx)
     )
-    return ctx.reply("chat/help.j2", lines=lines, merchant=merchant)
+
+
+ALL_WORDS = ("all", "全部")
+
+
+def _described(specs: list[CommandSpec], ctx: Context) -> list[tuple[str, str, str, str]]:
+    return [(s.name, s.aliases[0] if s.aliases else "", s.usage, ctx.t(s.help)) for s in specs]
+
+
+def _by_topic(specs: list[CommandSpec], ctx: Context) -> list[tuple[str, list[str]]]:
+    """Topic heading -> command names, topics in the order their first command appears."""
+    topics: dict[str, list[str]] = {}
+    for spec in specs:
+        names = topics.setdefault(ctx.t(spec.topic or N_("More")), [])
+        if spec.name not in names:
+            names.append(spec.name)
+    return list(topics.items())
 
 
 @router.command("lang", "语言", help=N_("Switch language: /lang zh or /lang en"), usage="zh|en")

@@ -21,7 +21,7 @@ from store.groupbuy.service import MAX_PER_CUSTOMER, MAX_SIZE, MIN_SIZE, NewCamp
 from store.money import parse_amount
 from store.orders import Contact, check_address, check_name, check_phone
 
-router = Router()
+router = Router(topic=N_("Group buying"))
 FLOW = "groupbuy"
 NEW_USAGE = (
     "/gbnew <product id> <group price> <size> <duration> [end date] "

@@ -10,7 +10,7 @@ from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.errors import AlreadyPaid
 from store.models import Order, OrderStatus
 
-router = Router()
+router = Router(topic=N_("Orders"))
 STATUS_WORDS = {s.value: s for s in OrderStatus} | {
     "pending": OrderStatus.PENDING_PAYMENT,
     "unpaid": OrderStatus.PENDING_PAYMENT,

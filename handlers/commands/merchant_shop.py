@@ -11,7 +11,7 @@ from store.catalog import MAX_STOCK, NewProduct
 from store.money import parse_amount
 from store.shops import SETTING_LIMITS
 
-router = Router()
+router = Router(topic=N_("Shop"))
 ADD_USAGE = (
     "/addproduct <title> | <price> | <stock> [| <description> [| <category> [| <image url>]]]"
 )

@@ -9,7 +9,7 @@ from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.models import Order, OrderStatus
 
-router = Router()
+router = Router(topic=N_("Orders"))
 S = OrderStatus
 
 

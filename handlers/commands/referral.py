@@ -18,7 +18,7 @@ from referral.services import ReferralServices
 from store.errors import InvalidInput
 from store.money import from_minor, parse_amount, to_minor
 
-router = Router()
+router = Router(topic=N_("Referral"))
 COMMISSION_USAGE = (
     "/commission <level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>"
 )

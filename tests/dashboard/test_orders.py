@@ -55,12 +55,14 @@ async def test_mark_paid_then_ship_tells_the_customer(dash: Dashboard) -> None:
     dash.chat.pushed("alice")
     await dash.login()
     status, body = await dash.get(f"/dashboard/orders/{no}")
-    assert status == 200 and "Zhang San" in body and "1 Wensan Road" in body
+    # Unpaid, nothing to ship yet: the address is masked (docs/accounts.md).
+    assert status == 200 and "Zhang San" in body and "****, Hangzhou" in body
 
     status, _, location = await dash.post(f"/dashboard/orders/{no}/paid")
     assert status == 303 and location.endswith("done=paid")
     assert (await Order.get(order_no=no)).status == OrderStatus.PAID
     assert "received" in dash.chat.pushed("alice")
+    assert "1 Wensan Road" in (await dash.get(f"/dashboard/orders/{no}"))[1]  # to ship: full
     status, body, _ = await dash.post(f"/dashboard/orders/{no}/paid")
     assert status == 409 and "already paid" in body
 

@@ -193,6 +193,8 @@ class ReferralLedgerMachine(RuleBasedStateMachine):
                         refunded=refunded,
                         payment_method="manual",
                         provider_payment_id=f"manual:{order.order_no}",
+                        refund_key=f"order:{order.order_no}:{part}:{refunded}",
+                        final=False,
                     )
                 ]
             )

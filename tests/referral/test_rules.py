@@ -137,6 +137,8 @@ async def test_claw_back_after_release_goes_negative_and_carries_forward(
         refunded=Decimal("64.00"),
         payment_method="manual",
         provider_payment_id=f"manual:{order.order_no}",
+        refund_key=f"order:{order.order_no}:1",
+        final=False,
     )
     await s.bus.publish([refund, refund])  # half refunded, and the event came twice
     agent = await Agent.get(id=amy.id)

@@ -1,0 +1,1 @@
+"""Accounts and privacy: linking identities, data export and erasure."""

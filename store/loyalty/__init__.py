@@ -1,0 +1,1 @@
+"""Loyalty: member points and member levels."""

@@ -1,0 +1,267 @@
+"""The loyalty service: points and member levels per shop.
+
+Pricing calls member_level / points_offer / points_value / spend_for_order (the contract in
+docs/loyalty.md); the order events earn, return and reverse points (store/loyalty/reactions.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from store.clock import Clock
+from store.errors import InvalidInput, NotFound
+from store.events import EventBus, OrderCancelled, OrderCompleted, OrderRefunded
+from store.loyalty import ledger
+from store.loyalty.models import (
+    EntryKind,
+    LevelRule,
+    Member,
+    OrderPoints,
+    PointsEntry,
+    PointsProgram,
+)
+from store.loyalty.reactions import Reactions
+from store.loyalty.rules import (
+    DEFAULT_RULE,
+    MAX_LEVEL_NAME,
+    MAX_LEVELS,
+    MAX_POINTS,
+    OFF,
+    MemberLevel,
+    PointsOffer,
+    Rule,
+    check_level,
+    check_rule,
+)
+from store.models import Shop
+from store.money import from_minor
+
+HISTORY = 10  # entries /points shows
+
+
+@dataclass(frozen=True, slots=True)
+class PointsReport:
+    rule: Rule
+    balance: int
+    value: Decimal  # what the balance pays, ignoring the cap
+    total_spend: Decimal
+    level: LevelRule | None
+    next_level: LevelRule | None
+    to_next: Decimal  # spend still missing for next_level
+    entries: list[PointsEntry]  # newest first, with their orders
+
+
+class Loyalty:
+    def __init__(self, bus: EventBus, clock: Clock) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.reactions = Reactions(self.rule, clock)
+
+    def subscribe(self) -> None:
+        self.bus.subscribe(OrderCancelled, self.reactions.on_cancelled)
+        self.bus.subscribe(OrderRefunded, self.reactions.on_refunded)
+        self.bus.subscribe(OrderCompleted, self.reactions.on_completed)
+
+    # -- the contract pricing uses ---------------------------------------------------------
+    async def member_level(self, shop_id: int, person_id: int) -> MemberLevel | None:
+        spend = await self._total_spend(shop_id, person_id)
+        level, _ = _placed(await self.levels(shop_id), spend)
+        return MemberLevel(level.name, level.discount_percent) if level else None
+
+    async def points_offer(self, shop_id: int, person_id: int, payable: Decimal) -> PointsOffer:
+        rule = await self.rule(shop_id)
+        balance = await self._balance(shop_id, person_id)
+        currency = await _currency(shop_id)
+        usable = rule.usable(balance, payable, currency)
+        return PointsOffer(balance=balance, usable=usable, value=rule.value(usable, currency))
+
+    async def points_value(self, shop_id: int, points: int) -> Decimal:
+        return (await self.rule(shop_id)).value(points, await _currency(shop_id))
+
+    async def spend_for_order(
+        self, shop_id: int, person_id: int, order_id: int, points: int
+    ) -> Decimal:
+        """Pay part of an order with points. Call inside the transaction placing the order:
+        one conditional UPDATE takes them, so two orders racing for the same points can
+        never both have them (InsufficientPoints), and the caller's rollback undoes it."""
+        if points <= 0:
+            raise InvalidInput("points_bad_number", value=str(points))
+        rule = await self.rule(shop_id)
+        if not rule.enabled:
+            raise InvalidInput("points_off")
+        await ledger.post(
+            shop_id,
+            person_id,
+            EntryKind.SPEND,
+            -points,
+            self.clock(),
+            order_id=order_id,
+            guard=True,
+        )
+        await OrderPoints.create(
+            order_id=order_id, shop_id=shop_id, person_id=person_id, spent=points
+        )
+        return rule.value(points, await _currency(shop_id))
+
+    # -- the shop's rules ------------------------------------------------------------------
+    async def rule(self, shop_id: int) -> Rule:
+        program = await PointsProgram.get_or_none(shop_id=shop_id)
+        return OFF if program is None else _rule_of(program)
+
+    async def set_rule(
+        self,
+        shop_id: int,
+        *,
+        earn: Decimal | None = None,
+        redeem: int | None = None,
+        cap: int | None = None,
+    ) -> Rule:
+        """Change the given parts and switch points on; the first time, the others take the
+        defaults (earn 1, value 100, cap 20)."""
+        async with in_transaction():
+            program = await PointsProgram.select_for_update().get_or_none(shop_id=shop_id)
+            base = _rule_of(program) if program is not None else DEFAULT_RULE
+            new = Rule(
+                enabled=True,
+                earn_rate=base.earn_rate if earn is None else earn,
+                redeem_points=base.redeem_points if redeem is None else redeem,
+                cap_percent=base.cap_percent if cap is None else cap,
+            )
+            check_rule(new)
+            await PointsProgram.update_or_create(
+                defaults={
+                    "enabled": True,
+                    "earn_rate": new.earn_rate,
+                    "redeem_points": new.redeem_points,
+                    "cap_percent": new.cap_percent,
+                    "updated_at": self.clock(),
+                },
+                shop_id=shop_id,
+            )
+        return new
+
+    async def switch_off(self, shop_id: int) -> Rule:
+        """Stop earning and spending; balances stay, and refunds still return and reverse."""
+        await PointsProgram.filter(shop_id=shop_id).update(enabled=False, updated_at=self.clock())
+        return await self.rule(shop_id)
+
+    async def levels(self, shop_id: int) -> list[LevelRule]:
+        return await LevelRule.filter(shop_id=shop_id).order_by("min_spend")
+
+    async def set_level(
+        self, shop_id: int, name: str, min_spend: Decimal, discount: Decimal
+    ) -> LevelRule:
+        """Add a level, or change the one of that name."""
+        name = check_level(name, min_spend, discount)
+        try:
+            async with in_transaction():
+                level = await LevelRule.get_or_none(shop_id=shop_id, name=name)
+                if level is None:
+                    if await LevelRule.filter(shop_id=shop_id).count() >= MAX_LEVELS:
+                        raise InvalidInput("level_too_many", high=MAX_LEVELS)
+                    return await LevelRule.create(
+                        shop_id=shop_id, name=name, min_spend=min_spend, discount_percent=discount
+                    )
+                await LevelRule.filter(id=level.id).update(
+                    min_spend=min_spend, discount_percent=discount
+                )
+                return await LevelRule.get(id=level.id)
+        except IntegrityError:  # another level starts at that spend
+            raise InvalidInput("level_spend_taken", spend=str(min_spend)) from None
+
+    async def remove_level(self, shop_id: int, name: str) -> None:
+        if not await LevelRule.filter(shop_id=shop_id, name=name.strip()).delete():
+            raise NotFound("level_not_found", name=name[:MAX_LEVEL_NAME])
+
+    # -- members ---------------------------------------------------------------------------
+    async def report(self, shop_id: int, person_id: int) -> PointsReport:
+        balance = await self._balance(shop_id, person_id)
+        spend = await self._total_spend(shop_id, person_id)
+        level, next_level = _placed(await self.levels(shop_id), spend)
+        rule = await self.rule(shop_id)
+        entries = (
+            await PointsEntry.filter(shop_id=shop_id, person_id=person_id)
+            .exclude(points=0)
+            .order_by("-id")
+            .limit(HISTORY)
+            .prefetch_related("order")
+        )
+        return PointsReport(
+            rule=rule,
+            balance=balance,
+            value=rule.value(balance, await _currency(shop_id)),
+            total_spend=spend,
+            level=level,
+            next_level=next_level,
+            to_next=next_level.min_spend - spend if next_level else Decimal("0.00"),
+            entries=entries,
+        )
+
+    async def adjust(self, shop_id: int, person_id: int, points: int, note: str) -> int:
+        """The owner corrects a balance by hand; a debit never takes it below zero. Returns
+        the new balance."""
+        if points == 0 or abs(points) > MAX_POINTS:
+            raise InvalidInput("points_bad_adjust", value=str(points), high=MAX_POINTS)
+        async with in_transaction():
+            await ledger.post(
+                shop_id,
+                person_id,
+                EntryKind.ADJUST,
+                points,
+                self.clock(),
+                ref=secrets.token_hex(8),
+                note=note.strip(),
+                guard=points < 0,
+            )
+        return await self._balance(shop_id, person_id)
+
+    async def merge_person(self, from_id: int, into_id: int) -> None:
+        """Accounts merge participant: `from_id` becomes `into_id`. Balances and total spend
+        are summed per shop and the ledger rows follow, so each balance still equals its
+        entries. Runs inside the accounts merge transaction."""
+        for row in await Member.filter(person_id=from_id).order_by("shop_id"):
+            into = await Member.filter(shop_id=row.shop_id, person_id=into_id).update(  # type: ignore[attr-defined]
+                balance=F("balance") + row.balance,
+                total_spend_minor=F("total_spend_minor") + row.total_spend_minor,
+            )
+            if into:
+                await Member.filter(id=row.id).delete()
+            else:
+                await Member.filter(id=row.id).update(person_id=into_id)
+        await PointsEntry.filter(person_id=from_id).update(person_id=into_id)
+        await OrderPoints.filter(person_id=from_id).update(person_id=into_id)
+
+    async def _balance(self, shop_id: int, person_id: int) -> int:
+        member = await Member.get_or_none(shop_id=shop_id, person_id=person_id)
+        return member.balance if member else 0
+
+    async def _total_spend(self, shop_id: int, person_id: int) -> Decimal:
+        member = await Member.get_or_none(shop_id=shop_id, person_id=person_id)
+        minor = member.total_spend_minor if member else 0
+        return from_minor(minor, await _currency(shop_id))
+
+
+def _placed(levels: list[LevelRule], spend: Decimal) -> tuple[LevelRule | None, LevelRule | None]:
+    """The level `spend` has reached and the next one (levels sorted by min_spend)."""
+    reached = [lv for lv in levels if lv.min_spend <= spend]
+    ahead = [lv for lv in levels if lv.min_spend > spend]
+    return (reached[-1] if reached else None), (ahead[0] if ahead else None)
+
+
+def _rule_of(program: PointsProgram) -> Rule:
+    return Rule(
+        enabled=program.enabled,
+        earn_rate=program.earn_rate,
+        redeem_points=program.redeem_points,
+        cap_percent=program.cap_percent,
+    )
+
+
+async def _currency(shop_id: int) -> str:
+    return await Shop.get(id=shop_id).values_list("currency", flat=True)  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Promotions: coupons, full-reduction (满减) rules and flash sales."""

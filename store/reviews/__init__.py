@@ -1,0 +1,1 @@
+"""Product reviews: ratings and texts after completion, merchant replies, hiding."""

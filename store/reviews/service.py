@@ -1,0 +1,187 @@
+"""Reviews: a buyer rates each item of a completed order once; the shop replies once and hides.
+
+The average is computed from the visible reviews' sum and count (one aggregate on an index),
+so it is always exact: hiding, showing and new reviews need no counters kept in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
+
+from store.clock import Clock
+from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound, StoreError
+from store.events import EventBus
+from store.models import Order, OrderItem, OrderStatus, Product
+from store.orders import normalise_order_no
+from store.reviews.events import ReviewReplied
+from store.reviews.models import MAX_REVIEW_TEXT, Review
+
+PAGE_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    count: int
+    total: int  # sum of the stars
+
+    @property
+    def average(self) -> Decimal:
+        """One decimal, rounded half up: 4.65 -> 4.7."""
+        if not self.count:
+            return Decimal("0")
+        return (Decimal(self.total) / self.count).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An order item as the buyer picks it: `#number` counts from 1 in the order's own order."""
+
+    number: int
+    item: OrderItem
+    review: Review | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    product: Product
+    reviews: list[Review]
+    page: int
+    pages: int
+    rating: Rating
+
+
+def check_stars(value: int) -> int:
+    if not 1 <= value <= 5:
+        raise InvalidInput("review_bad_stars", value=value)
+    return value
+
+
+def check_text(text: str, *, required: bool = False) -> str:
+    text = text.strip()
+    if len(text) > MAX_REVIEW_TEXT:
+        raise InvalidInput("review_too_long", high=MAX_REVIEW_TEXT)
+    if required and not text:
+        raise InvalidInput("review_reply_empty")
+    return text
+
+
+class Reviews:
+    def __init__(self, bus: EventBus, clock: Clock) -> None:
+        self.bus = bus
+        self.clock = clock
+
+    def subscribe(self) -> None:
+        """Nothing to listen to: the prompt to review on completion is a notification."""
+
+    # -- the buyer ---------------------------------------------------------------------------
+    async def lines(self, order_no: str, person_id: int) -> tuple[Order, list[Line]]:
+        """The buyer's order and its items with their reviews; anyone else's is unknown."""
+        no = normalise_order_no(order_no)
+        order = None if len(no) > 16 else await Order.get_or_none(order_no=no, person_id=person_id)
+        if order is None:
+            raise OrderNotFound(no=order_no[:20])
+        items = await OrderItem.filter(order_id=order.id).order_by("id")
+        found = await Review.filter(order_item_id__in=[i.id for i in items])
+        reviews = {r.order_item_id: r for r in found}  # type: ignore[attr-defined]
+        return order, [Line(n, item, reviews.get(item.id)) for n, item in enumerate(items, 1)]
+
+    async def write(
+        self, order_no: str, person_id: int, line: int | None, stars: int, text: str
+    ) -> tuple[Review, Line]:
+        """Rate one item of a completed order; a second review of the same item is refused."""
+        check_stars(stars)
+        text = check_text(text)
+        order, lines = await self.lines(order_no, person_id)
+        if order.status != OrderStatus.COMPLETED:
+            raise StoreError("review_not_completed", no=order.order_no, status=order.status)
+        if line is None:
+            if len(lines) != 1:
+                raise InvalidInput("review_which_line", no=order.order_no, count=len(lines))
+            line = 1
+        if not 1 <= line <= len(lines):
+            raise InvalidInput("review_bad_line", no=order.order_no, count=len(lines))
+        chosen = lines[line - 1]
+        if chosen.item.product_id is None:  # type: ignore[attr-defined]
+            raise StoreError("review_product_gone", title=chosen.item.title)
+        try:
+            review = await Review.create(
+                shop_id=order.shop_id,  # type: ignore[attr-defined]
+                product_id=chosen.item.product_id,  # type: ignore[attr-defined]
+                order_item_id=chosen.item.id,
+                person_id=person_id,
+                stars=stars,
+                text=text,
+                created_at=self.clock(),
+            )
+        except IntegrityError:  # the unique item: reviewed before, or by a concurrent message
+            raise StoreError("review_twice", no=order.order_no, line=line) from None
+        return review, Line(line, chosen.item, review)
+
+    # -- everyone ----------------------------------------------------------------------------
+    async def rating(self, product_id: int) -> Rating:
+        row = (
+            await Review.filter(product_id=product_id, hidden=False)
+            .annotate(n=Count("id"), s=Sum("stars"))
+            .first()
+            .values("n", "s")
+        )
+        return Rating(count=int(row["n"] or 0), total=int(row["s"] or 0)) if row else Rating(0, 0)
+
+    async def page(
+        self, shop_id: int, product_id: int, page: int = 1, *, with_hidden: bool = False
+    ) -> ReviewPage:
+        """Newest first. Staff also see hidden reviews (to show them again); buyers never."""
+        product = await Product.get_or_none(id=product_id, shop_id=shop_id)
+        if product is None:
+            raise ProductNotFound(id=product_id)
+        qs = Review.filter(product_id=product_id)
+        if not with_hidden:
+            qs = qs.filter(hidden=False)
+        total = await qs.count()
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        reviews = (
+            await qs.order_by("-created_at", "-id")
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+            .prefetch_related("person")
+        )
+        return ReviewPage(product, reviews, page, pages, await self.rating(product_id))
+
+    # -- the shop ----------------------------------------------------------------------------
+    async def reply(self, shop_id: int, review_id: int, text: str) -> Review:
+        """Once: the guarded update only writes an empty reply, so a second one is refused."""
+        text = check_text(text, required=True)
+        done = await Review.filter(id=review_id, shop_id=shop_id, reply="").update(
+            reply=text, replied_at=self.clock()
+        )
+        review = await self._get(shop_id, review_id)
+        if not done:
+            raise StoreError("review_replied_already", id=review_id)
+        await self.bus.publish(
+            [
+                ReviewReplied(
+                    review_id=review.id,
+                    shop_id=shop_id,
+                    product_id=review.product_id,  # type: ignore[attr-defined]
+                    person_id=review.person_id,  # type: ignore[attr-defined]
+                    reply=text,
+                )
+            ]
+        )
+        return review
+
+    async def set_hidden(self, shop_id: int, review_id: int, hidden: bool) -> Review:
+        if not await Review.filter(id=review_id, shop_id=shop_id).update(hidden=hidden):
+            raise NotFound("review_not_found", id=review_id)
+        return await self._get(shop_id, review_id)
+
+    async def _get(self, shop_id: int, review_id: int) -> Review:
+        review = await Review.get_or_none(id=review_id, shop_id=shop_id)
+        if review is None:
+            raise NotFound("review_not_found", id=review_id)
+        return review

@@ -1,0 +1,1 @@
+"""Customer service (客服): tickets relayed between customers and the shop, and FAQ."""

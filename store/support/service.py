@@ -1,0 +1,247 @@
+"""Customer service (客服): tickets between a customer and a shop's people, and the FAQ.
+
+A customer holds at most one open ticket per shop: /ask appends to it or opens a new one.
+Closed tickets stay closed (read-only); the next /ask opens a new ticket. Someone else's
+ticket, or another shop's, answers exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from store.clock import Clock
+from store.errors import InvalidInput, NotFound, StoreError
+from store.events import EventBus
+from store.models import Person, ShopMember
+from store.support.events import TicketClosed, TicketPosted
+from store.support.models import (
+    MAX_ANSWER,
+    MAX_MESSAGE,
+    MAX_QUESTION,
+    FaqEntry,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
+
+# A customer may send this many ticket messages in this window (all shops together).
+RATE_LIMIT = 10
+RATE_WINDOW = timedelta(minutes=10)
+THREAD_LENGTH = 10  # messages shown of a ticket, the latest ones
+LIST_LENGTH = 20
+MAX_FAQ = 30
+MAX_TICKET_ID = 2_147_483_647
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    ticket: Ticket
+    customer: Person
+    messages: list[TicketMessage]  # oldest first, the latest THREAD_LENGTH
+    as_staff: bool  # the reader is the shop's owner or staff, not the customer
+
+
+def ticket_id(ref: str) -> int:
+    """`T12`, `#12`, `t12` or `12` -> 12; anything else is an unknown ticket."""
+    body = ref.strip().lstrip("#").removeprefix("T").removeprefix("t")
+    if not (body.isascii() and body.isdigit()) or len(body) > 10 or int(body) > MAX_TICKET_ID:
+        raise NotFound("ticket_not_found", ticket=ref[:20])
+    return int(body)
+
+
+def check_message(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("ticket_empty")
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput("ticket_too_long", high=MAX_MESSAGE)
+    return text
+
+
+class Support:
+    def __init__(self, bus: EventBus, clock: Clock) -> None:
+        self.bus = bus
+        self.clock = clock
+
+    def subscribe(self) -> None:
+        """Nothing to listen to: relaying messages is the notifier's job (TicketPosted)."""
+
+    # -- tickets -----------------------------------------------------------------------------
+    async def ask(self, shop_id: int, person: Person, text: str) -> Ticket:
+        """Append to the customer's open ticket with the shop, or open one."""
+        text = check_message(text)
+        await self._check_rate(person.id)
+        key = f"{shop_id}:{person.id}"
+        now = self.clock()
+        for _ in range(3):  # a ticket closed or opened concurrently: look again
+            ticket = await Ticket.get_or_none(open_key=key)
+            if ticket is not None:
+                if await self._append(ticket, person, False, text):
+                    return ticket
+                continue
+            try:
+                async with in_transaction():
+                    ticket = await Ticket.create(
+                        shop_id=shop_id, person=person, open_key=key, created_at=now, updated_at=now
+                    )
+                    await TicketMessage.create(
+                        ticket=ticket, author=person, from_staff=False, text=text, created_at=now
+                    )
+            except IntegrityError:
+                continue
+            await self._posted(ticket, person, False, text, opened=True)
+            return ticket
+        raise StoreError("error")
+
+    async def post(self, ref: str, person: Person, text: str) -> Thread:
+        """A message on an existing open ticket, by its customer or by the shop's people."""
+        thread = await self.thread(ref, person.id)
+        text = check_message(text)
+        if not thread.as_staff:
+            await self._check_rate(person.id)
+        if not await self._append(thread.ticket, person, thread.as_staff, text):
+            raise StoreError("ticket_closed", ticket=f"T{thread.ticket.id}")
+        return thread
+
+    async def close(self, ref: str, person_id: int) -> Thread:
+        thread = await self.thread(ref, person_id)
+        ticket = thread.ticket
+        done = await Ticket.filter(id=ticket.id, status=TicketStatus.OPEN).update(
+            status=TicketStatus.CLOSED, open_key=None, closed_at=self.clock()
+        )
+        if not done:
+            raise StoreError("ticket_closed", ticket=f"T{ticket.id}")
+        ticket.status = TicketStatus.CLOSED
+        await self.bus.publish(
+            [
+                TicketClosed(
+                    ticket_id=ticket.id,
+                    shop_id=ticket.shop_id,  # type: ignore[attr-defined]
+                    customer_id=ticket.person_id,  # type: ignore[attr-defined]
+                    by_staff=thread.as_staff,
+                )
+            ]
+        )
+        return thread
+
+    async def thread(self, ref: str, person_id: int) -> Thread:
+        """The ticket if the reader is its customer or one of its shop's people."""
+        tid = ticket_id(ref)
+        ticket = await Ticket.get_or_none(id=tid).prefetch_related("person")
+        if ticket is None:
+            raise NotFound("ticket_not_found", ticket=ref[:20])
+        as_staff = ticket.person_id != person_id  # type: ignore[attr-defined]
+        if as_staff and not await ShopMember.exists(shop_id=ticket.shop_id, person_id=person_id):  # type: ignore[attr-defined]
+            raise NotFound("ticket_not_found", ticket=ref[:20])
+        latest = (
+            await TicketMessage.filter(ticket_id=tid)
+            .order_by("-id")
+            .limit(THREAD_LENGTH)
+            .prefetch_related("author")
+        )
+        return Thread(ticket, ticket.person, latest[::-1], as_staff)
+
+    async def open_for_shop(self, shop_id: int) -> list[Ticket]:
+        return (
+            await Ticket.filter(shop_id=shop_id, status=TicketStatus.OPEN)
+            .order_by("-updated_at", "-id")
+            .limit(LIST_LENGTH)
+            .prefetch_related("person")
+        )
+
+    async def for_customer(self, shop_id: int, person_id: int) -> list[Ticket]:
+        """The customer's tickets with the shop, open ones first, then the latest."""
+        return (
+            await Ticket.filter(shop_id=shop_id, person_id=person_id)
+            .order_by("status", "-updated_at", "-id")
+            .limit(LIST_LENGTH)
+            .prefetch_related("person")
+        )
+
+    async def _append(self, ticket: Ticket, author: Person, from_staff: bool, text: str) -> bool:
+        """Add a message if the ticket is still open (guarded in the same transaction)."""
+        now = self.clock()
+        async with in_transaction():
+            if not await Ticket.filter(id=ticket.id, status=TicketStatus.OPEN).update(
+                updated_at=now
+            ):
+                return False
+            await TicketMessage.create(
+                ticket=ticket, author=author, from_staff=from_staff, text=text, created_at=now
+            )
+        await self._posted(ticket, author, from_staff, text, opened=False)
+        return True
+
+    async def _posted(
+        self, ticket: Ticket, author: Person, from_staff: bool, text: str, *, opened: bool
+    ) -> None:
+        await self.bus.publish(
+            [
+                TicketPosted(
+                    ticket_id=ticket.id,
+                    shop_id=ticket.shop_id,  # type: ignore[attr-defined]
+                    customer_id=ticket.person_id,  # type: ignore[attr-defined]
+                    author_id=author.id,
+                    author_name=author.display_name,
+                    from_staff=from_staff,
+                    text=text,
+                    opened=opened,
+                )
+            ]
+        )
+
+    async def _check_rate(self, person_id: int) -> None:
+        since = self.clock() - RATE_WINDOW
+        sent = await TicketMessage.filter(
+            author_id=person_id, from_staff=False, created_at__gt=since
+        ).count()
+        if sent >= RATE_LIMIT:
+            raise StoreError("ticket_rate_limited", minutes=int(RATE_WINDOW.total_seconds() // 60))
+
+    # -- FAQ ---------------------------------------------------------------------------------
+    async def faq(self, shop_id: int) -> list[FaqEntry]:
+        return await FaqEntry.filter(shop_id=shop_id).order_by("id").limit(MAX_FAQ)
+
+    async def faq_entry(self, shop_id: int, number: int) -> FaqEntry:
+        """The entry shown as number `number` (1-based) in /faq."""
+        entry = (
+            await FaqEntry.filter(shop_id=shop_id).order_by("id").offset(number - 1).first()
+            if 1 <= number <= MAX_FAQ
+            else None
+        )
+        if entry is None:
+            raise NotFound("faq_not_found", n=number)
+        return entry
+
+    async def faq_add(self, shop_id: int, question: str, answer: str) -> int:
+        """Add at the end; returns its number."""
+        question, answer = _check_faq(question, answer)
+        async with in_transaction():
+            count = await FaqEntry.filter(shop_id=shop_id).count()
+            if count >= MAX_FAQ:
+                raise InvalidInput("faq_full", high=MAX_FAQ)
+            await FaqEntry.create(shop_id=shop_id, question=question, answer=answer)
+        return count + 1
+
+    async def faq_edit(self, shop_id: int, number: int, question: str, answer: str) -> None:
+        question, answer = _check_faq(question, answer)
+        entry = await self.faq_entry(shop_id, number)
+        await FaqEntry.filter(id=entry.id).update(question=question, answer=answer)
+
+    async def faq_remove(self, shop_id: int, number: int) -> FaqEntry:
+        entry = await self.faq_entry(shop_id, number)
+        await FaqEntry.filter(id=entry.id).delete()
+        return entry
+
+
+def _check_faq(question: str, answer: str) -> tuple[str, str]:
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise InvalidInput("faq_usage")
+    if len(question) > MAX_QUESTION or len(answer) > MAX_ANSWER:
+        raise InvalidInput("faq_too_long", question=MAX_QUESTION, answer=MAX_ANSWER)
+    return question, answer

@@ -1,0 +1,188 @@
+"""/link end to end: one person's Telegram and WeChat accounts become one person."""
+
+from __future__ import annotations
+
+import re
+
+from referral.models import Agent, Binding
+from store.accounts.models import AccountCode
+from store.community.models import Subscription, SubscriptionStatus
+from store.groupbuy.models import GroupSeat
+from store.loyalty.models import Member
+from store.models import CartItem, Identity, Order, Person, Shop
+from store.support.models import Ticket, TicketMessage
+from tests.accounts.conftest import TG, WX, Talk
+from tests.conftest import FakeClock
+from tests.groupbuy.test_chat import campaign
+
+
+async def link_code(talk: Talk, platform: str, user: str) -> str:
+    reply = (await talk.say(platform, user, "/link"))[0]
+    found = re.search(r"link code: ([A-Z2-9]{4}-[A-Z2-9]{4})", reply.text)
+    assert found and reply.private, reply.text
+    return found.group(1)
+
+
+async def person_of(platform: str, user: str) -> int:
+    ident = await Identity.get(platform=platform, platform_user_id=user)
+    return ident.person_id  # type: ignore[attr-defined]
+
+
+async def snapshot() -> tuple[object, ...]:
+    """Everything a refused /link must leave as it was."""
+    return (
+        await Person.all().order_by("id").values_list("id", flat=True),
+        await Identity.all().order_by("id").values_list("id", "person_id"),
+        await Order.all().order_by("id").values_list("id", "person_id"),
+        await CartItem.all().order_by("id").values_list("id", "person_id", "quantity"),
+    )
+
+
+async def test_everything_follows_the_older_person(talk: Talk) -> None:
+    # Amy is an agent; Alice on Telegram came through her link, ordered, keeps a cart.
+    share = await talk.text(TG, "amy", "/ref")
+    agent = re.search(r"agent code: ([2-9A-Z]{8})", share)
+    assert agent, share
+    await talk.say(TG, "alice", f"/start ref_{agent.group(1)}")
+    tg_order = await talk.order(TG, "alice", "Li Lei", "13800138000", "浙江省杭州市西湖区文三路1号")
+    await talk.say(TG, "alice", "/add 2 1")
+    await talk.say(TG, "alice", "/subscribe")
+    # The same Alice on WeChat: her own order and cart (same product: quantities add up).
+    wx_order = await talk.order(WX, "wx-alice", "Li Lei", "13900139000", "上海市浦东新区1号")
+    await talk.say(WX, "wx-alice", "/add 2 3")
+    older, newer = await person_of(TG, "alice"), await person_of(WX, "wx-alice")
+    assert older < newer
+
+    code = await link_code(talk, TG, "alice")
+    linked = await talk.text(WX, "wx-alice", f"/link {code.lower()}")  # any case works
+    assert "accounts are linked (Telegram, WeChat)" in linked
+
+    assert await person_of(WX, "wx-alice") == older == await person_of(TG, "alice")
+    assert not await Person.exists(id=newer)
+    assert set(await Order.filter(person_id=older).values_list("order_no", flat=True)) == {
+        tg_order,
+        wx_order,
+    }
+    assert (await CartItem.get(person_id=older, product_id=2)).quantity == 4
+    assert await Binding.filter(customer_id=older).count() == 1
+    subs = await Subscription.filter(identity__person_id=older).values_list("status", flat=True)
+    assert SubscriptionStatus.SUBSCRIBED in subs
+    # Both accounts now see both orders.
+    for platform, user in ((TG, "alice"), (WX, "wx-alice")):
+        orders = await talk.text(platform, user, "/orders")
+        assert tg_order in orders and wx_order in orders
+    assert await Agent.exists(person_id=await person_of(TG, "amy"))
+
+
+async def test_bad_codes_get_a_clear_reply_and_change_nothing(talk: Talk, clock: FakeClock) -> None:
+    code = await link_code(talk, TG, "alice")
+    await talk.say(WX, "wx-alice", "/start")
+    await talk.say(WX, "wx-bob", "/start")
+    before = await snapshot()
+
+    assert "not right" in await talk.text(WX, "wx-alice", "/link ABCD-EFGH")
+    assert "not right" in await talk.text(WX, "wx-alice", "/link 12")  # not even a code
+    assert "from this account" in await talk.text(TG, "alice", f"/link {code}")  # itself
+    assert await snapshot() == before
+    # The refusals did not use the code up: it still links.
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    linked = await snapshot()
+
+    assert "used already" in await talk.text(WX, "wx-bob", f"/link {code}")  # reused
+    # A code from the same (now linked) person, sent from the other account.
+    again = await link_code(talk, TG, "alice")
+    assert "from this account" in await talk.text(WX, "wx-alice", f"/link {again}")
+    # A second WeChat account for the same person: one account per platform.
+    assert "same platform" in await talk.text(WX, "wx-bob", f"/link {again}")
+    assert await snapshot() == linked
+    # Expired after 10 minutes.
+    late = await link_code(talk, TG, "alice")
+    await talk.say(TG, "carol", "/start")
+    before_late = await snapshot()
+    clock.advance(minutes=10, seconds=1)
+    assert "expired" in await talk.text(TG, "carol", f"/link {late}")
+    assert await snapshot() == before_late
+
+
+async def test_a_new_code_replaces_the_old_one_and_codes_are_hashed(talk: Talk) -> None:
+    first = await link_code(talk, TG, "alice")
+    second = await link_code(talk, TG, "alice")
+    assert "used already" in await talk.text(WX, "wx-alice", f"/link {first}")
+    stored = await AccountCode.all().values_list("code_hash", flat=True)
+    assert all(first.replace("-", "") not in h and len(h) == 64 for h in stored)
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {second}")
+
+
+async def test_in_a_group_the_code_goes_to_the_private_chat(talk: Talk) -> None:
+    replies = await talk.say(TG, "alice", "/link", is_group=True)
+    assert replies and all(r.private for r in replies)
+
+
+async def test_two_agents_of_one_shop_become_one(talk: Talk) -> None:
+    tg_agent = re.search(r"agent code: (\w{8})", await talk.text(TG, "amy", "/ref"))
+    wx_agent = re.search(r"agent code: (\w{8})", await talk.text(WX, "wx-amy", "/ref"))
+    assert tg_agent and wx_agent
+    await talk.say(WX, "wx-bob", f"/start ref_{wx_agent.group(1)}")  # bob came through WeChat
+    await talk.say(WX, "wx-amy", "/start")
+    await Agent.filter(code=wx_agent.group(1)).update(pending_minor=1280)
+    # Amy's WeChat self was bound to her Telegram self's agent: that binding must go.
+    await Binding.create(
+        shop_id=(await Agent.get(code=tg_agent.group(1))).shop_id,  # type: ignore[attr-defined]
+        customer_id=await person_of(WX, "wx-amy"),
+        agent=await Agent.get(code=tg_agent.group(1)),
+        channel="link",
+        bound_at=talk.runtime.services.clock(),
+    )
+
+    code = await link_code(talk, WX, "wx-amy")
+    assert "linked" in await talk.text(TG, "amy", f"/link {code}")
+
+    amy = await person_of(TG, "amy")
+    agents = await Agent.filter(person_id=amy)
+    assert [a.code for a in agents] == [tg_agent.group(1)] and agents[0].pending_minor == 1280
+    bob = await Binding.get(customer_id=await person_of(WX, "wx-bob"))
+    assert bob.agent_id == agents[0].id  # type: ignore[attr-defined]
+    assert not await Binding.exists(customer_id=amy)
+
+
+async def test_points_balances_add_up(talk: Talk) -> None:
+    await talk.say(TG, "alice", "/start")
+    await talk.say(WX, "wx-alice", "/start")
+    shop = await Shop.get(slug="demo")
+    for user, points in (("alice", 30), ("wx-alice", 12)):
+        platform = TG if user == "alice" else WX
+        await Member.create(shop=shop, person_id=await person_of(platform, user), balance=points)
+    code = await link_code(talk, TG, "alice")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    [member] = await Member.filter(shop=shop)
+    assert member.balance == 42 and member.person_id == await person_of(TG, "alice")  # type: ignore[attr-defined]
+
+
+async def test_seats_in_one_group_and_open_tickets_with_one_shop(talk: Talk) -> None:
+    offer = await campaign(talk.chat)
+    await talk.say(TG, "alice", f"/gbopen {offer}")
+    for answer in ("Alice", "13800138000", "88 Nanjing Road, Shanghai"):
+        opened = await talk.text(TG, "alice", answer)
+    group = re.search(r"group ([2-9A-Z]{6})\b", opened)
+    assert group, opened
+    await talk.say(WX, "wx-alice", f"/join {group.group(1)}")
+    for answer in ("Alice", "13800138000", "88 Nanjing Road, Shanghai"):
+        await talk.say(WX, "wx-alice", answer)
+    await talk.say(TG, "alice", "/ask Is it fresh?")
+    await talk.say(WX, "wx-alice", "/ask When do you ship?")
+    assert await GroupSeat.filter(holder__isnull=False).count() == 2
+
+    code = await link_code(talk, TG, "alice")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+
+    alice = await person_of(TG, "alice")
+    seats = await GroupSeat.filter(person_id=alice).order_by("id")
+    assert len(seats) == 2  # both seats and their orders stay
+    assert [s.holder for s in seats] == [f"{seats[0].group_id}:{alice}", None]  # type: ignore[attr-defined]
+    [ticket] = await Ticket.filter(person_id=alice)
+    texts = (
+        await TicketMessage.filter(ticket_id=ticket.id)
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+    assert texts == ["Is it fresh?", "When do you ship?"]

@@ -1,0 +1,69 @@
+"""Paying with points through the chat checkout (pricing calls loyalty's contract)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from handlers.errors import MESSAGES
+from store.loyalty.models import EntryKind, PointsEntry
+from store.models import Order
+from tests.conftest import MERCHANT, Chat
+from tests.test_chat_flow import order_no
+
+from .helpers import assert_balances_match_ledger, balance, ledger_state
+
+
+async def checkout_with_points(chat: Chat, points: str) -> str:
+    await chat.say("alice", "/add 1 1")  # 128.00
+    await chat.say("alice", "/checkout")
+    await chat.say("alice", "Zhang San")
+    await chat.say("alice", "13800138000")
+    await chat.say("alice", "1 Wensan Road, Hangzhou")
+    await chat.say("alice", f"/usepoints {points}")
+    return await chat.text("alice", "/checkout confirm")
+
+
+async def test_points_pay_part_of_an_order_and_come_back_on_cancel(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1 value=100 cap=20")
+    await chat.say("alice", "/start")
+    await chat.say(MERCHANT, "/pointsadjust alice 1000")
+
+    placed = await checkout_with_points(chat, "1000")
+    no = order_no(placed)
+    order = await Order.get(order_no=no)
+    assert order.total == D("118.00")  # 1000 points paid 10.00
+    assert await balance("alice") == 0
+    assert "-1000 · points spent · " + no in await chat.text("alice", "/points")
+
+    await chat.say("alice", f"/cancel {no}")
+    assert await balance("alice") == 1000
+    await assert_balances_match_ledger()
+
+
+async def test_points_earned_on_what_was_paid_after_points(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1 value=100 cap=20")
+    await chat.say("alice", "/start")
+    await chat.say(MERCHANT, "/pointsadjust alice 1000")
+    no = order_no(await checkout_with_points(chat, "max"))
+    spent = 1000 - await balance("alice")
+    assert spent > 0
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF 1")
+    await chat.say("alice", f"/received {no}")
+    paid = (await Order.get(order_no=no)).total
+    earned = await PointsEntry.get(kind=EntryKind.EARN)
+    assert earned.points == int(paid)  # 1 point per yuan actually paid, rounded down
+    assert await balance("alice") == 1000 - spent + int(paid)
+
+
+async def test_asking_for_more_points_than_the_balance_changes_nothing(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1")
+    await chat.say("alice", "/start")
+    await chat.say(MERCHANT, "/pointsadjust alice 300")
+    await chat.say("alice", "/add 1 1")
+    before = await ledger_state()
+    assert "You have 300 points: not enough for 301" in await chat.text("alice", "/usepoints 301")
+    for line in ("/usepoints -5", "/usepoints lots", "/usepoints"):
+        text = await chat.text("alice", line)
+        assert text and MESSAGES["error"] not in text
+    assert await ledger_state() == before

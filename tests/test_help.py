@@ -1,0 +1,40 @@
+"""/help: a short list by topic that fits one WeChat reply, details on request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from handlers.i18n import translate
+from tests.conftest import MERCHANT, Chat
+
+WECHAT_REPLY_BYTES = 2048  # a longer passive reply is split into several messages
+
+
+def commands_in(text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w<])/([a-z]+)", text))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("user", ["alice", MERCHANT])
+async def test_help_lists_every_command_by_topic_within_one_wechat_reply(
+    chat: Chat, user: str, lang: str
+) -> None:
+    await chat.say(user, f"/lang {lang}")
+    text = await chat.text(user, "/help")
+    assert len(text.encode()) < WECHAT_REPLY_BYTES, len(text.encode())
+    listed = commands_in(text)
+    for spec in chat.runtime.engine.registry.specs:
+        shown = not spec.hidden and (user == MERCHANT or not spec.merchant)
+        assert (spec.name in listed) == shown, spec.name
+
+
+async def test_help_all_describes_and_help_command_explains_one(chat: Chat) -> None:
+    await chat.say("alice", "/lang en")
+    add = chat.runtime.engine.registry.lookup("add")
+    assert add is not None
+    assert translate("en", add.help) in await chat.text("alice", "/help all")
+    assert translate("en", add.help) not in await chat.text("alice", "/help")
+    one = await chat.text("alice", "/help add")
+    assert one.startswith("/add") and "/catalog" not in one
