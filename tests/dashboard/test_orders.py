@@ -127,3 +127,19 @@ async def test_an_unknown_order_number_is_404(dash: Dashboard) -> None:
         assert status == 404 and "Not found" in body, number
     status, _, _ = await dash.post("/dashboard/orders/" + "X" * 40 + "/paid")
     assert status == 404
+
+
+async def test_detail_shows_discounts_and_partial_refunds(dash: Dashboard) -> None:
+    await dash.chat.say(MERCHANT, "/coupon new SAVE10 10")
+    await dash.chat.say("alice", "/add 1 1")
+    await dash.chat.say("alice", "/coupon SAVE10")  # checked against the cart it applies to
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/refunditem {no} 1 1")
+    order = await Order.get(order_no=no)
+    assert order.discount_total == 10 and 0 < order.refunded_amount < order.total
+    await dash.login()
+    status, body = await dash.get(f"/dashboard/orders/{no}")
+    assert status == 200
+    assert "• Coupon SAVE10  −CN¥10.00" in body  # babel's en currency sign for CNY
+    assert f"Refunded so far: CN¥{order.refunded_amount}" in body and "(1 refunded)" in body
