@@ -259,6 +259,8 @@ class OrderService:
                 for index, line in enumerate(quote.lines)
             ]
         )
+        if not quote.discounts:  # the ids only serve to attribute discounts to items
+            return []
         return await OrderItem.filter(order_id=order.id).order_by("id")
 
     async def place_single(

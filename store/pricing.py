@@ -86,6 +86,7 @@ class Quote:
     # A chosen coupon or point amount that does not apply any more, and why.
     problems: tuple[StoreError, ...] = ()
     flash: tuple[FlashHold, ...] = ()
+    chosen: bool = False  # the customer had chosen a coupon or points: cleared once ordered
 
     @property
     def discount_total(self) -> Decimal:
@@ -171,6 +172,7 @@ class Pricing:
             coupon=coupon,
             problems=tuple(problems),
             flash=flash,
+            chosen=choice is not None and choice.pk is not None,
         )
 
     async def _flash(self, b: _Builder, person_id: int, now: datetime) -> tuple[FlashHold, ...]:
@@ -322,7 +324,8 @@ class Pricing:
                 for d in quote.discounts
             ]
         )
-        await self.promotions.clear_choice(person_id, shop_id)
+        if quote.chosen:
+            await self.promotions.clear_choice(person_id, shop_id)
 
     async def release(self, order: Order) -> None:
         await self.promotions.release(order.id)

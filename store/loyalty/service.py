@@ -70,8 +70,10 @@ class Loyalty:
 
     # -- the contract pricing uses ---------------------------------------------------------
     async def member_level(self, shop_id: int, person_id: int) -> MemberLevel | None:
-        spend = await self._total_spend(shop_id, person_id)
-        level, _ = _placed(await self.levels(shop_id), spend)
+        levels = await self.levels(shop_id)
+        if not levels:  # most shops: no spend to look up on every order placed
+            return None
+        level, _ = _placed(levels, await self._total_spend(shop_id, person_id))
         return MemberLevel(level.name, level.discount_percent) if level else None
 
     async def points_offer(self, shop_id: int, person_id: int, payable: Decimal) -> PointsOffer:
