@@ -8,6 +8,7 @@ from handlers.i18n import N_, normalise_locale, render, translate
 from handlers.outbox import Outbox
 from handlers.status import status_label
 from handlers.types import Button, Outgoing, Reply
+from store.accounts.events import AccountsLinked
 from store.events import (
     OrderCancelled,
     OrderCompleted,
@@ -47,6 +48,7 @@ class Notifier:
         bus.subscribe(ReviewReplied, self._review_replied)
         bus.subscribe(TicketPosted, self._ticket_posted)
         bus.subscribe(TicketClosed, self._ticket_closed)
+        bus.subscribe(AccountsLinked, self._linked)
 
     async def _refund_finished(self, event: RefundFinished) -> None:
         """The merchant hears of refunds they must make by hand, or that kept failing."""
@@ -149,7 +151,7 @@ class Notifier:
         to = (
             await people.reachable_identities(event.customer_id)
             if event.from_staff
-            else await self.services.shops.staff_identities(event.shop_id)
+            else await self._staff_but(event.shop_id, event.customer_id)
         )
         tag = f"T{event.ticket_id}"
         buttons = [(N_("Reply"), f"/ticket {tag}"), (N_("Close"), f"/close {tag}")]
@@ -160,10 +162,27 @@ class Notifier:
         to = (
             await self.services.people.reachable_identities(event.customer_id)
             if event.by_staff
-            else await self.services.shops.staff_identities(event.shop_id)
+            else await self._staff_but(event.shop_id, event.customer_id)
         )
         values = {"notice": True, "ticket_id": event.ticket_id, "by_staff": event.by_staff}
         await self._tell(to, event.shop_id, "support/closed.j2", [], **values)
+
+    async def _linked(self, event: AccountsLinked) -> None:
+        """The person's other accounts hear that one more joined them: a /link code someone
+        got hold of would otherwise join an account to theirs unnoticed."""
+        person = await self.services.people.person(event.person_id)
+        text = render(
+            normalise_locale(person.locale), "accounts/notify_linked.j2", platforms=event.platforms
+        )
+        for ident in await self.services.people.reachable_identities(event.person_id):
+            if ident.id != event.identity_id:
+                self._push(ident, Reply(text=text, private=True))
+
+    async def _staff_but(self, shop_id: int, customer_id: int) -> list[Identity]:
+        """The shop's team, without the customer: staff asking their own shop (to try it out)
+        are not sent their own question."""
+        staff = await self.services.shops.staff_identities(shop_id)
+        return [i for i in staff if i.person_id != customer_id]  # type: ignore[attr-defined]
 
     async def _tell(
         self,

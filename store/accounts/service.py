@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from store.accounts import codes
 from store.accounts.erase import check_erasable, erase_person
+from store.accounts.events import AccountsLinked
 from store.accounts.export import export_person
 from store.accounts.merge import MergeParticipant, merge_people
 from store.accounts.models import AccountCode, CodePurpose, ExportLink
@@ -83,8 +84,10 @@ class Accounts:
                 raise InvalidInput("link_code_used")
             into_id, from_id = pair  # the older person (lower id) survives
             await merge_people(from_id, into_id, self._participants)
-            platforms = await Identity.filter(person_id=into_id).order_by("id")
-        return Linked(into_id, [i.platform for i in platforms])
+            joined = await Identity.filter(person_id=into_id).order_by("id")
+            platforms = [i.platform for i in joined]
+        await self.bus.publish([AccountsLinked(into_id, identity.id, tuple(platforms))])
+        return Linked(into_id, platforms)
 
     async def _usable(self, purpose: CodePurpose, text: str, prefix: str) -> AccountCode:
         row = await codes.find(purpose, text)

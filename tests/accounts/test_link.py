@@ -186,3 +186,14 @@ async def test_seats_in_one_group_and_open_tickets_with_one_shop(talk: Talk) -> 
         .values_list("text", flat=True)
     )
     assert texts == ["Is it fresh?", "When do you ship?"]
+
+
+async def test_the_account_that_gave_the_code_hears_of_the_link(talk: Talk) -> None:
+    await talk.say(WX, "wx-bob", "/start")
+    await talk.say(TG, "bob", "/lang en")
+    code = await link_code(talk, TG, "bob")
+    talk.inbox.take_all()
+    await talk.say(WX, "wx-bob", f"/link {code}")
+    told = talk.inbox.take("bob")
+    assert len(told) == 1 and "linked to yours" in told[0].text and "WeChat" in told[0].text
+    assert talk.inbox.take("wx-bob") == []  # the account that typed the code got its answer

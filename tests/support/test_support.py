@@ -173,3 +173,14 @@ async def test_chinese_aliases(chat: Chat) -> None:
     assert "常见问题" in await chat.text("alice", "常见问题") or "还没有" in await chat.text(
         "alice", "常见问题"
     )
+
+
+async def test_staff_asking_their_own_shop_reach_the_rest_of_the_team_only(chat: Chat) -> None:
+    await add_staff(chat, "mia")
+    chat.pushed("mia")
+    await chat.say("mia", "/ask Testing the help desk")
+    assert "Testing the help desk" in chat.pushed(MERCHANT)
+    assert chat.pushed("mia") == ""  # not relayed back to the person who asked
+    tag = f"T{(await Ticket.get()).id}"
+    await chat.say("mia", f"/close {tag}")
+    assert tag in chat.pushed(MERCHANT) and chat.pushed("mia") == ""
