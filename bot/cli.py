@@ -66,7 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--child", type=int, help=argparse.SUPPRESS)  # index of a worker process
 
     sub.add_parser(
-        "sweep", parents=[common], help="run the deadline sweep once (unpaid orders, auto-complete)"
+        "sweep",
+        parents=[common],
+        help="run every deadline sweep once (unpaid orders, auto-complete, group buys, "
+        "refunds, commission release)",
     )
     sub.add_parser(
         "worker", parents=[common], help="send broadcasts (with redis.url: one of many processes)"
