@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from handlers.args import need, product_id, whole
 from handlers.context import Context
 from handlers.errors import error_text
@@ -9,6 +12,7 @@ from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.cart import MAX_LINE_QUANTITY
+from store.errors import StoreError
 
 router = Router(topic=N_("Shopping"))
 
@@ -37,9 +41,9 @@ async def show_quote(ctx: Context, added: str | None = None, note: str | None = 
     )
 
 
-def errors(ctx: Context):  # type: ignore[no-untyped-def]
+def errors(ctx: Context) -> Callable[[StoreError], str]:
     """Templates say why a chosen coupon does not apply with the typed error's own text."""
-    return lambda err: error_text(ctx.locale, err)
+    return partial(error_text, ctx.locale)
 
 
 @router.command("add", "加购", "买", help=N_("Add a product to your cart"), usage="<id> [qty]")
