@@ -60,12 +60,13 @@ def translate(locale: str, msgid: str, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
-@cache
-def environment(locale: str) -> jinja2.Environment:
+def template_environment(locale: str, *, html: bool) -> jinja2.Environment:
+    """The templates in `locale`, with the privacy filters: plain text for chat (each adapter
+    escapes for its own markup at the edge), or autoescaped HTML for the dashboard."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         extensions=["jinja2.ext.i18n"],
-        autoescape=False,  # plain text; each adapter escapes for its own markup at the edge
+        autoescape=html,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -75,6 +76,11 @@ def environment(locale: str) -> jinja2.Environment:
     env.filters.update(PRIVACY_FILTERS)
     env.tests.update(PRIVACY_TESTS)
     return env
+
+
+@cache
+def environment(locale: str) -> jinja2.Environment:
+    return template_environment(locale, html=False)
 
 
 def render(locale: str, template: str, /, **values: Any) -> str:

@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.dashboard.sessions import Session, SessionStore
 from bot.runtime import Runtime
 from handlers.errors import error_text
-from handlers.i18n import PRIVACY_FILTERS, PRIVACY_TESTS, TEMPLATE_DIR, translate, translations
+from handlers.i18n import template_environment, translate
 from handlers.status import status_label
 from store.errors import NotFound, StoreError
 from store.models import Person, Role, Shop
@@ -30,18 +30,7 @@ RUNTIME = web.AppKey("dashboard_runtime", Runtime)
 
 @cache
 def html_environment(locale: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        extensions=["jinja2.ext.i18n"],
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(PRIVACY_FILTERS)
-    env.tests.update(PRIVACY_TESTS)
-    return env
+    return template_environment(locale, html=True)
 
 
 @dataclass(slots=True)
