@@ -126,3 +126,56 @@ def test_sweep_runs_every_deadline_sweep_once(tmp_path: Path) -> None:
         "orders' commission released: 0",
     ):
         assert line in result.stdout
+
+
+PROMOTIONS_SCRIPT = """\
+@merchant /coupon new SAVE10 10 min=100
+@merchant /fullreduce 200 30
+@merchant /pointsrule earn=1 value=100 cap=20
+/add 1 2
+/coupon SAVE10
+/coupon NOPE
+/checkout
+Zhang San
+13800138000
+1 Wensan Road, Hangzhou
+/checkout confirm
+@merchant /coupons
+"""
+
+
+def test_piped_promotions_points_reviews_and_support(tmp_path: Path) -> None:
+    """Issue 9 through the real CLI: a coupon and 满减 priced into the order, points earned on
+    completion, a review, a question answered by the shop."""
+    first = run(["chat", "--demo"], tmp_path, PROMOTIONS_SCRIPT, MICROSTORE_SHOP__LOCALE="en")
+    out = first.stdout
+    assert first.returncode == 0 and "Traceback" not in out + first.stderr, first.stderr
+    found = re.search(r"Order ([2-9A-Z]{8}) placed", out)
+    assert found, out
+    no = found.group(1)
+    assert "There is no coupon “NOPE” here" in out  # refused; SAVE10 stays chosen
+    placed = out[out.index(f"Order {no} placed") :]
+    assert "• Spend CN¥200.00, save CN¥30.00  −CN¥30.00" in placed
+    assert "• Coupon SAVE10  −CN¥10.00" in placed
+    assert "Total: CN¥216.00" in placed  # 256 − 30 − 10
+    assert "used 1 of ∞" in placed  # the merchant's /coupons after the order
+
+    rest = f"""\
+@merchant /paid {no}
+@merchant /ship {no} SF SF1234567
+/received {no}
+/points
+/review {no} 5 Lovely tea
+/reviews 1
+/ask Do you ship to Beijing?
+@merchant /reply T1 Yes, in 2 days.
+"""
+    second = run(["chat"], tmp_path, rest, MICROSTORE_SHOP__LOCALE="en")
+    out = second.stdout
+    assert second.returncode == 0 and "Traceback" not in out + second.stderr, second.stderr
+    assert "Your points at 微店小铺 Demo Shop: 216" in out  # 1 per ¥1 of the 216 paid
+    assert f"+216 · points earned · {no}" in out
+    assert "★ 5.0 (1)" in out and "Lovely tea" in out
+    asked = out[out.index("[to merchant] New question from alice (ticket T1)") :]
+    assert asked.index("Do you ship to Beijing?") < asked.index("[to alice]")
+    assert "Yes, in 2 days." in asked[asked.index("[to alice]") :]
