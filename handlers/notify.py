@@ -147,23 +147,14 @@ class Notifier:
 
     async def _ticket_posted(self, event: TicketPosted) -> None:
         """A customer's message goes to every owner and staff member; the shop's to the customer."""
-        people = self.services.people
-        to = (
-            await people.reachable_identities(event.customer_id)
-            if event.from_staff
-            else await self._staff_but(event.shop_id, event.customer_id)
-        )
+        to = await self._other_side(event.shop_id, event.customer_id, to_customer=event.from_staff)
         tag = f"T{event.ticket_id}"
         buttons = [(N_("Reply"), f"/ticket {tag}"), (N_("Close"), f"/close {tag}")]
         await self._tell(to, event.shop_id, "support/notify_message.j2", buttons, event=event)
 
     async def _ticket_closed(self, event: TicketClosed) -> None:
         """The other side hears that the ticket was closed."""
-        to = (
-            await self.services.people.reachable_identities(event.customer_id)
-            if event.by_staff
-            else await self._staff_but(event.shop_id, event.customer_id)
-        )
+        to = await self._other_side(event.shop_id, event.customer_id, to_customer=event.by_staff)
         values = {"notice": True, "ticket_id": event.ticket_id, "by_staff": event.by_staff}
         await self._tell(to, event.shop_id, "support/closed.j2", [], **values)
 
@@ -178,9 +169,13 @@ class Notifier:
             if ident.id != event.identity_id:
                 self._push(ident, Reply(text=text, private=True))
 
-    async def _staff_but(self, shop_id: int, customer_id: int) -> list[Identity]:
-        """The shop's team, without the customer: staff asking their own shop (to try it out)
-        are not sent their own question."""
+    async def _other_side(
+        self, shop_id: int, customer_id: int, *, to_customer: bool
+    ) -> list[Identity]:
+        """A ticket's customer, or the shop's team without the customer: staff asking their own
+        shop (to try it out) are not sent their own question."""
+        if to_customer:
+            return await self.services.people.reachable_identities(customer_id)
         staff = await self.services.shops.staff_identities(shop_id)
         return [i for i in staff if i.person_id != customer_id]  # type: ignore[attr-defined]
 

@@ -107,9 +107,9 @@ async def reviewreply(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("reviews/replied.j2", review=answered)
 
 
-async def _set_hidden(cmd: ParsedCommand, ctx: Context, hidden: bool, usage_text: str) -> Reply:
+async def _set_hidden(cmd: ParsedCommand, ctx: Context, hidden: bool) -> Reply:
     shop = ctx.require_staff()
-    rid = _review_id(need(cmd.args, 1, usage_text)[0])
+    rid = _review_id(need(cmd.args, 1, f"/{cmd.name} <review id>")[0])
     changed = await ctx.services.reviews.set_hidden(shop.id, rid, hidden)
     toggle = (
         ctx.button("Show again", f"/showreview {changed.id}")
@@ -128,7 +128,7 @@ async def _set_hidden(cmd: ParsedCommand, ctx: Context, hidden: bool, usage_text
     merchant=True,
 )
 async def hidereview(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    return await _set_hidden(cmd, ctx, True, "/hidereview <review id>")
+    return await _set_hidden(cmd, ctx, True)
 
 
 @router.command(
@@ -139,4 +139,4 @@ async def hidereview(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     merchant=True,
 )
 async def showreview(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    return await _set_hidden(cmd, ctx, False, "/showreview <review id>")
+    return await _set_hidden(cmd, ctx, False)

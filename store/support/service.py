@@ -7,7 +7,7 @@ ticket, or another shop's, answers exactly like an unknown one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -41,7 +41,7 @@ MAX_TICKET_ID = 2_147_483_647
 class Thread:
     ticket: Ticket
     customer: Person
-    messages: list[TicketMessage]  # oldest first, the latest THREAD_LENGTH
+    messages: list[TicketMessage]  # oldest first, the latest THREAD_LENGTH; [] after post/close
     as_staff: bool  # the reader is the shop's owner or staff, not the customer
 
 
@@ -99,7 +99,7 @@ class Support:
 
     async def post(self, ref: str, person: Person, text: str) -> Thread:
         """A message on an existing open ticket, by its customer or by the shop's people."""
-        thread = await self.thread(ref, person.id)
+        thread = await self._reader(ref, person.id)
         text = check_message(text)
         if not thread.as_staff:
             await self._check_rate(person.id)
@@ -108,7 +108,7 @@ class Support:
         return thread
 
     async def close(self, ref: str, person_id: int) -> Thread:
-        thread = await self.thread(ref, person_id)
+        thread = await self._reader(ref, person_id)
         ticket = thread.ticket
         done = await Ticket.filter(id=ticket.id, status=TicketStatus.OPEN).update(
             status=TicketStatus.CLOSED, open_key=None, closed_at=self.clock()
@@ -129,7 +129,18 @@ class Support:
         return thread
 
     async def thread(self, ref: str, person_id: int) -> Thread:
-        """The ticket if the reader is its customer or one of its shop's people."""
+        """The ticket and its latest messages, if the reader may see it (see _reader)."""
+        thread = await self._reader(ref, person_id)
+        latest = (
+            await TicketMessage.filter(ticket_id=thread.ticket.id)
+            .order_by("-id")
+            .limit(THREAD_LENGTH)
+            .prefetch_related("author")
+        )
+        return replace(thread, messages=latest[::-1])
+
+    async def _reader(self, ref: str, person_id: int) -> Thread:
+        """The ticket (no messages) if the reader is its customer or one of its shop's people."""
         tid = ticket_id(ref)
         ticket = await Ticket.get_or_none(id=tid).prefetch_related("person")
         if ticket is None:
@@ -137,13 +148,7 @@ class Support:
         as_staff = ticket.person_id != person_id  # type: ignore[attr-defined]
         if as_staff and not await ShopMember.exists(shop_id=ticket.shop_id, person_id=person_id):  # type: ignore[attr-defined]
             raise NotFound("ticket_not_found", ticket=ref[:20])
-        latest = (
-            await TicketMessage.filter(ticket_id=tid)
-            .order_by("-id")
-            .limit(THREAD_LENGTH)
-            .prefetch_related("author")
-        )
-        return Thread(ticket, ticket.person, latest[::-1], as_staff)
+        return Thread(ticket, ticket.person, [], as_staff)
 
     async def open_for_shop(self, shop_id: int) -> list[Ticket]:
         return (
