@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 
 MODEL_MODULES = {
@@ -88,6 +89,10 @@ def tortoise_config(url: str) -> dict[str, Any]:
 
 async def init_db(url: str, *, create_schema: bool = False) -> None:
     """Connect. `create_schema` builds tables straight from models (tests on fresh databases)."""
+    # Tortoise caches each model's INSERT per connection *name* ("default"), whatever the
+    # backend: a process that connected to SQLite before (tests, benchmarks) would send `?`
+    # placeholders to PostgreSQL. A new connection starts with a new cache.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     if create_schema:
         await Tortoise.generate_schemas(safe=True)

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
@@ -40,8 +39,6 @@ async def pg_runtime(clock: FakeClock) -> AsyncIterator[Runtime]:
         pytest.skip(f"set {PG_ENV}=postgres://... to run against PostgreSQL")
     import asyncpg
 
-    # Tortoise caches INSERT statements per connection name: SQLite's `?` would reach asyncpg.
-    EXECUTOR_CACHE.clear()
     name = f"test_dash_{secrets.token_hex(4)}"
     conn = await asyncpg.connect(_asyncpg_url(admin))
     await conn.execute(f'CREATE DATABASE "{name}"')
@@ -54,7 +51,6 @@ async def pg_runtime(clock: FakeClock) -> AsyncIterator[Runtime]:
         finally:
             await runtime.close()
     finally:
-        EXECUTOR_CACHE.clear()
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
 

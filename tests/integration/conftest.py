@@ -29,7 +29,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from store.db import close_db, init_db, migrate
 from store.events import OrderEvent
@@ -207,9 +206,6 @@ def sqlite_backend(request: pytest.FixtureRequest) -> Backend:
 
 
 async def _open(backend: Backend, tmp_path: Path) -> Db:
-    # Tortoise caches each model's INSERT statement per connection *name* ("default"), so
-    # after a SQLite test a PostgreSQL test would reuse SQLite's `?` placeholders.
-    EXECUTOR_CACHE.clear()
     if backend.pg is not None:
         await _truncate(backend.pg.url)
         db = Db("postgres", f"{backend.pg.url}?{PG_POOL}", backend.pg.url)

@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.transactions import in_transaction
 
 from store.db import close_db, init_db
@@ -48,7 +47,6 @@ async def pg() -> AsyncIterator[None]:
         pytest.skip(PG_SKIP)
     name = f"test_promo_{secrets.token_hex(4)}"
     await _create_database(admin, name)
-    EXECUTOR_CACHE.clear()
     try:
         await init_db(f"{with_database(admin, name)}?{PG_POOL}", create_schema=True)
         yield

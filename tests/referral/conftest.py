@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from store.db import close_db, init_db, migrate
 
@@ -71,7 +70,6 @@ async def pg(referral_pg: str) -> AsyncIterator[str]:
     """Connected to the scratch database, every table emptied."""
     import asyncpg
 
-    EXECUTOR_CACHE.clear()  # statements cached per connection name may be SQLite's
     conn = await asyncpg.connect(
         _url(referral_pg, urlsplit(referral_pg).path.lstrip("/"), "postgresql")
     )

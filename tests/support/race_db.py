@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from store.db import close_db, init_db
 from tests.integration.conftest import (
@@ -27,7 +26,6 @@ from tests.integration.conftest import (
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def race_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    EXECUTOR_CACHE.clear()  # tortoise caches INSERTs per connection name, across backends
     if request.param == "sqlite":
         await init_db(f"sqlite://{tmp_path / 'races.db'}", create_schema=True)
         try:
