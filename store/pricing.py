@@ -177,12 +177,16 @@ class Pricing:
 
     async def _flash(self, b: _Builder, person_id: int, now: datetime) -> tuple[FlashHold, ...]:
         sales = await self.promotions.running_flash([ln.product.id for ln in b.lines], now)
+        if not sales:
+            return ()
+        ids = [sale.id for sale in sales.values()]
+        bought = await self.promotions.flash_bought_each(ids, person_id)
         held: list[FlashHold] = []
         for index, line in enumerate(b.lines):
             sale = sales.get(line.product.id)
             if sale is None:
                 continue
-            left = sale.per_customer - await self.promotions.flash_bought(sale.id, person_id)
+            left = sale.per_customer - bought.get(sale.id, 0)
             # Flash price for what the cap and the customer's limit allow; the rest at list price.
             units = max(min(line.quantity, left, sale.cap - sale.sold), 0)
             off = (line.product.price - sale.price) * units
@@ -251,7 +255,13 @@ class Pricing:
         points = offer.usable if choice.points_max else min(choice.points, offer.usable)
         if points <= 0:
             return 0
-        value = (await self.loyalty.points_value(shop_id, points)).quantize(CENT, ROUND_DOWN)
+        # The offer already priced its usable points: ask again only for fewer.
+        value = (
+            offer.value
+            if points == offer.usable
+            else await self.loyalty.points_value(shop_id, points)
+        )
+        value = value.quantize(CENT, ROUND_DOWN)
         detail = {"points": points, "value": str(value)}
         taken = b.take("points", str(points), value, detail)
         return points if taken else 0

@@ -245,13 +245,17 @@ class Promotions:
         return {s.product_id: s for s in sales}  # type: ignore[attr-defined]
 
     async def flash_bought(self, sale_id: int, person_id: int) -> int:
-        row = (
-            await FlashPurchase.filter(sale_id=sale_id, person_id=person_id, released_at=None)
+        return (await self.flash_bought_each([sale_id], person_id)).get(sale_id, 0)
+
+    async def flash_bought_each(self, sale_ids: list[int], person_id: int) -> dict[int, int]:
+        """Units of each sale the person holds (not released), in one query."""
+        rows = (
+            await FlashPurchase.filter(sale_id__in=sale_ids, person_id=person_id, released_at=None)
             .annotate(n=Sum("quantity"))
-            .first()
-            .values("n")
+            .group_by("sale_id")
+            .values("sale_id", "n")
         )
-        return int((row or {}).get("n") or 0)
+        return {row["sale_id"]: int(row["n"] or 0) for row in rows}
 
     async def hold_flash(self, sale: FlashSale, person_id: int, order_id: int, units: int) -> None:
         """Take `units` off the cap, inside the placing transaction: a guarded update (which
