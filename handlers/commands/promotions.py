@@ -62,6 +62,12 @@ def _date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
     return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=tz)
 
 
+def _ended_id(ctx: Context, args: list[str], usage_text: str) -> int:
+    """The #id after `/<command> end|remove`, which only staff may give."""
+    ctx.require_staff()
+    return whole(need(args, 2, usage_text)[1].lstrip("#"))
+
+
 def _count(options: dict[str, str], key: str) -> int | None:
     return whole(options[key], high=100_000) if key in options else None
 
@@ -171,9 +177,7 @@ async def fullreduce(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     promotions = ctx.services.promotions
     args = cmd.args
     if args and args[0].casefold() in END_WORDS:
-        ctx.require_staff()
-        rule_id = whole(need(args, 2, "/fullreduce remove <id>")[1].lstrip("#"))
-        await promotions.remove_rule(shop.id, rule_id)
+        await promotions.remove_rule(shop.id, _ended_id(ctx, args, "/fullreduce remove <id>"))
     elif args:
         ctx.require_staff()
         if len(args) != 2:
@@ -195,9 +199,7 @@ async def flash(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     promotions = ctx.services.promotions
     args = cmd.args
     if args and args[0].casefold() in END_WORDS:
-        ctx.require_staff()
-        sale_id = whole(need(args, 2, "/flash end <id>")[1].lstrip("#"))
-        ended = await promotions.end_flash(shop.id, sale_id)
+        ended = await promotions.end_flash(shop.id, _ended_id(ctx, args, "/flash end <id>"))
         return ctx.reply("promotions/flash_saved.j2", sale=ended, ended=True, tz=None)
     if args:
         return await _flash_new(ctx, args)
