@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import itertools
 import os
 import random
-import secrets
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -38,18 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import fresh_database, save, table
 from bench.standins import TOKEN
+from tests.servers import clean_env, free_port
+from tests.wechat.wire import signed_query
 
 HERE = Path(__file__).resolve().parent
 SECRET = "bench-secret-token"
 WX_TOKEN = "benchWeChatToken"
 PRODUCTS = range(1, 10)
 COLUMNS = ["run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms", "ratio"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -125,12 +118,6 @@ def wechat_body(openid: str, text: str) -> str:
         f"</MsgType><Content><![CDATA[{text}]]></Content><MsgId>{next(_update_ids)}</MsgId>"
         "</xml>"
     )
-
-
-def wechat_query() -> dict[str, str]:
-    ts, nonce = str(int(time.time())), secrets.token_hex(5)
-    sig = hashlib.sha1("".join(sorted([WX_TOKEN, ts, nonce])).encode()).hexdigest()
-    return {"signature": sig, "timestamp": ts, "nonce": nonce}
 
 
 def tree_cpu(pid: int) -> float:
@@ -246,7 +233,7 @@ shop = "demo"
 
 
 async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list[dict]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    env = clean_env()
     botapi, port, hello_port = free_port(), free_port(), free_port()
     standin = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE / "standins.py"), "botapi", str(botapi)
@@ -297,7 +284,7 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 return post(
                     http,
                     f"{base}/wechat/bench",
-                    params=wechat_query(),
+                    params=signed_query(WX_TOKEN),
                     data=wechat_body(f"oBench{uid:08d}", text).encode(),
                 )
 

@@ -26,6 +26,7 @@ from store.community.models import (
     SubscriptionStatus,
 )
 from store.models import Identity, Shop
+from tests.community.conftest import wait_finished
 
 from .conftest import (
     APP_ID,
@@ -104,17 +105,6 @@ async def broadcast(wx: Harness, text: str, segment: str = "all") -> int:
     return view.id
 
 
-async def finished(bid: int, within: float = 10.0) -> Broadcast:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        b = await Broadcast.get(id=bid)
-        if b.status != BroadcastStatus.SENDING:
-            return b
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"broadcast {bid} still sending")
-
-
 async def kill(b: Broadcasting) -> None:
     """An in-process stand-in for SIGKILL: the worker and every send it has in flight stop
     where they are, nothing more is recorded (leases stay as they were)."""
@@ -168,7 +158,7 @@ async def test_window_template_skip_and_blocked_per_follower(make_harness: Harne
     wx.fake.refuse[(TEMPLATE, "oStaleGone")] = 43004
 
     bid = await broadcast(wx, "春季上新\n新茶到店，全场九折")
-    assert (await finished(bid)).status == BroadcastStatus.DONE
+    assert (await wait_finished(bid)).status == BroadcastStatus.DONE
 
     # What went over the wire, to whom, exactly once each.
     assert [c["text"]["content"] for c in to(wx, CUSTOM, "oInWindow")] == [
@@ -248,7 +238,7 @@ async def test_back_off_on_the_accounts_frequency_limit(make_harness: HarnessFac
     loop = asyncio.get_running_loop()
     started = loop.time()
     bid = await broadcast(wx, "Hello")
-    await finished(bid)
+    await wait_finished(bid)
     row = await delivery(bid, "oBusy")
     assert (row.status, row.attempts) == (D.SENT, 3)
     assert len(to(wx, CUSTOM, "oBusy")) == 3
@@ -262,7 +252,7 @@ async def test_mass_send_once_per_account_and_reports_counted_once(
     await follower(wx, "oFan1")
     await follower(wx, "oFan2", "lite", 100)
     bid = await broadcast(wx, "周年庆，全场八折")
-    await finished(bid)
+    await wait_finished(bid)
     calls = wx.fake.calls_to(MASS)
     assert len(calls) == 2  # one per account of the shop, nobody one by one
     assert to(wx, CUSTOM, "oFan1") == [] and to(wx, TEMPLATE, "oFan1") == []
@@ -356,7 +346,7 @@ async def test_worker_killed_during_mass_send_never_sends_twice(
     ).exists():
         assert loop.time() < deadline, "the mass sends were not recovered"
         await asyncio.sleep(0.05)
-    await finished(bid)
+    await wait_finished(bid)
     units = await MassSend.filter(broadcast_id=bid)
     assert len(units) == 2
     assert all(u.status == MassSendStatus.SUBMITTED for u in units)
@@ -376,7 +366,7 @@ async def test_mass_send_refused_is_reported_not_retried(
     wx, _ = await harness(make_harness, mass=True)
     wx.fake.fail_next(MASS, code, errmsg="has no masssend quota")
     bid = await broadcast(wx, "Hi")
-    assert (await finished(bid)).status == BroadcastStatus.DONE
+    assert (await wait_finished(bid)).status == BroadcastStatus.DONE
     units = await MassSend.filter(broadcast_id=bid).order_by("id")
     assert [u.status for u in units].count(MassSendStatus.FAILED) == 1
     assert str(code) in next(u.error for u in units if u.status == MassSendStatus.FAILED)
@@ -393,7 +383,7 @@ async def test_a_segment_other_than_all_goes_one_by_one(make_harness: HarnessFac
     shop = await Shop.get(slug="demo")
     await wx.runtime.services.community.subscriptions.tag(shop.id, ident.person_id, "vip")  # type: ignore[attr-defined]
     bid = await broadcast(wx, "VIP only", "tag:vip")
-    await finished(bid)
+    await wait_finished(bid)
     assert wx.fake.calls_to(MASS) == []
     assert (await delivery(bid, "oTagged")).status == D.SENT
     assert await MassSend.filter(broadcast_id=bid).count() == 0
@@ -420,7 +410,7 @@ async def test_worker_killed_mid_broadcast_repeats_at_most_the_claimed(
 
     wx.fake.delays.pop(CUSTOM)
     await start_broadcasting(wx.runtime, send=True)
-    await finished(bid)
+    await wait_finished(bid)
     received = {o: len(to(wx, CUSTOM, o)) for o in openids}
     assert all(n >= 1 for n in received.values())  # everyone got it
     recovered = (await Broadcast.get(id=bid)).recovered
