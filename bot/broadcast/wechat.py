@@ -16,13 +16,12 @@ from typing import Any
 import aiohttp
 
 from bot.config import BroadcastTemplate, Settings
-from bot.wechat.account import AccountEndpoint, build_endpoint
+from bot.wechat.account import AccountEndpoint, build_endpoints
 from bot.wechat.api import WeChatApiError
 from bot.wechat.conversation import Conversation
 from bot.wechat.delivery import UNREACHABLE, paged
 from bot.wechat.outgoing import account_key
 from bot.wechat.render import TextPart
-from bot.wechat.token import MemoryTokenCache, RedisTokenCache, TokenCache
 from handlers.types import Button, Reply
 from store.community.port import (
     BLOCKED,
@@ -78,13 +77,7 @@ class WeChatBroadcastSender:
         settings: Settings = runtime.settings
         session = aiohttp.ClientSession()
         runtime.on_close(session.close)
-        cache: TokenCache = (
-            RedisTokenCache(runtime.redis) if runtime.redis is not None else MemoryTokenCache()
-        )
-        endpoints = {
-            a.name: build_endpoint(a, session, settings.wechat.api_base, cache, runtime.kv)
-            for a in settings.wechat.accounts
-        }
+        endpoints = build_endpoints(runtime, session)
         conversation = Conversation(runtime, settings.shop.locale)
         return cls(endpoints, conversation, runtime.kv, settings.wechat.broadcast_backoff_seconds)
 

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.wechat.account import AccountEndpoint, build_endpoint
+from bot.wechat.account import AccountEndpoint, build_endpoints
 from bot.wechat.cards import WeChatCardPublisher
 from bot.wechat.checkout import METHOD, WeChatCheckout
 from bot.wechat.conversation import Conversation
@@ -22,7 +22,6 @@ from bot.wechat.menu import MenuError, push_menu
 from bot.wechat.outgoing import OutgoingSender
 from bot.wechat.pay import WeChatPayClient, load_client_cert, pay_configured
 from bot.wechat.tasks import TaskGroup
-from bot.wechat.token import MemoryTokenCache, RedisTokenCache, TokenCache
 from bot.wechat.webhook import WeChatWebhook
 
 __all__ = ["WECHAT", "MenuError", "WeChatAdapter", "mount", "push_menu"]
@@ -62,13 +61,7 @@ async def mount(app: web.Application, runtime: Any) -> None:
     pay_on = pay_configured(wechat.pay)
     client_cert = await load_client_cert(wechat.pay) if pay_on else None  # fails loudly
     session = aiohttp.ClientSession()
-    cache: TokenCache = (
-        RedisTokenCache(runtime.redis) if runtime.redis is not None else MemoryTokenCache()
-    )
-    endpoints = {
-        a.name: build_endpoint(a, session, wechat.api_base, cache, runtime.kv)
-        for a in wechat.accounts
-    }
+    endpoints = build_endpoints(runtime, session)
     tasks = TaskGroup()
     checkout: WeChatCheckout | None = None
     if pay_on:

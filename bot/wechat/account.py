@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from wechatpy.crypto import WeChatCrypto
@@ -10,7 +11,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot.config import WeChatAccount
 from bot.wechat.api import WeChatApi
 from bot.wechat.memory import KeyValue, UserMemory
-from bot.wechat.token import TokenCache
+from bot.wechat.token import MemoryTokenCache, RedisTokenCache, TokenCache
 
 
 @dataclass(slots=True)
@@ -40,3 +41,16 @@ def build_endpoint(
     return AccountEndpoint(
         config=config, token=token, crypto=crypto, api=api, memory=UserMemory(kv, config.name)
     )
+
+
+def build_endpoints(runtime: Any, session: aiohttp.ClientSession) -> dict[str, AccountEndpoint]:
+    """Every configured account's endpoint on `session`. Access tokens live in Redis when it
+    is configured, so every process (adapter, broadcast workers) shares one per account."""
+    cache: TokenCache = (
+        RedisTokenCache(runtime.redis) if runtime.redis is not None else MemoryTokenCache()
+    )
+    wechat = runtime.settings.wechat
+    return {
+        a.name: build_endpoint(a, session, wechat.api_base, cache, runtime.kv)
+        for a in wechat.accounts
+    }
