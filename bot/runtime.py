@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from bot.broadcast.segments import wire_segments
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
+from bot.shop_cache_sync import ShopCacheSync
 from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
 from handlers.engine import Engine
 from handlers.groupbuy_cards import GroupCards
@@ -184,7 +185,7 @@ async def build_runtime(
     GroupBuyNotifier(services, outbox).subscribe()
     group_cards = GroupCards(services, outbox)
     group_cards.subscribe()
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         services=services,
         engine=engine,
@@ -196,3 +197,7 @@ async def build_runtime(
         referral=referral,
         group_cards=group_cards,
     )
+    if redis is not None:  # several processes: each hears the others' shop changes
+        sync = ShopCacheSync(redis, services.shops.cache)
+        runtime._tasks.append(asyncio.create_task(sync.listen()))
+    return runtime

@@ -37,6 +37,7 @@ from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Produ
 from store.pricing import Pricing, Quote, refund_share
 from store.promotions.errors import PriceChanged
 from store.refunds import RefundOutbox
+from store.shops import ShopService
 
 S = OrderStatus
 # Where a merchant may refund part of an order.
@@ -136,12 +137,18 @@ async def _new_order(
 
 class OrderService:
     def __init__(
-        self, bus: EventBus, clock: Clock, refunds: RefundOutbox, pricing: Pricing
+        self,
+        bus: EventBus,
+        clock: Clock,
+        refunds: RefundOutbox,
+        pricing: Pricing,
+        shops: ShopService,
     ) -> None:
         self.bus = bus
         self.clock = clock
         self.refunds = refunds
         self.pricing = pricing
+        self.shops = shops
         # Asked before an order ships; one raises a StoreError to hold it (a group-buy seat
         # ships only once its group is complete).
         self.ship_checks: list[Callable[[Order], Awaitable[None]]] = []
@@ -208,11 +215,11 @@ class OrderService:
         PriceChanged and changes nothing."""
         contact = contact.validated()
         now = self.clock()
+        shop = await self.shops.get(shop_id)
         async with in_transaction():
-            shop = await Shop.get(id=shop_id)
             lines = (
                 await CartItem.filter(person_id=person_id, shop_id=shop_id)
-                .prefetch_related("product")
+                .select_related("product")
                 .order_by("product_id")  # pk order: no deadlocks
             )
             if not lines:
@@ -295,7 +302,7 @@ class OrderService:
         """The inside of place_single, for a caller whose own transaction does more (a group
         seat): call it in that transaction and publish the returned event after its commit."""
         contact = contact.validated()
-        shop = await Shop.get(id=shop_id)
+        shop = await self.shops.get(shop_id)
         product = await Product.get_or_none(id=product_id, shop_id=shop_id)
         if product is None:
             raise ProductNotFound(id=product_id)

@@ -157,7 +157,7 @@ class Pricing:
         """Price `lines` for this person now, with the coupon and points of `choice`."""
         now = self.clock()
         b = _Builder(lines)
-        flash = await self._flash(b, person_id, now)
+        flash = await self._flash(b, shop_id, person_id, now)
         await self._member(b, shop_id, person_id)
         await self._full_reduction(b, shop_id)
         problems: list[StoreError] = []
@@ -175,8 +175,10 @@ class Pricing:
             chosen=choice is not None and choice.pk is not None,
         )
 
-    async def _flash(self, b: _Builder, person_id: int, now: datetime) -> tuple[FlashHold, ...]:
-        sales = await self.promotions.running_flash([ln.product.id for ln in b.lines], now)
+    async def _flash(
+        self, b: _Builder, shop_id: int, person_id: int, now: datetime
+    ) -> tuple[FlashHold, ...]:
+        sales = await self.promotions.running_flash(shop_id, [ln.product.id for ln in b.lines], now)
         if not sales:
             return ()
         ids = [sale.id for sale in sales.values()]

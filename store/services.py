@@ -21,6 +21,7 @@ from store.pricing import Pricing
 from store.promotions.service import Promotions
 from store.refunds import RefundOutbox
 from store.reviews.service import Reviews
+from store.shop_cache import ShopCache
 from store.shops import ShopService
 from store.support.service import Support
 
@@ -56,21 +57,26 @@ class StoreServices:
         clock: Clock = utcnow,
     ) -> StoreServices:
         bus = EventBus()
+        cache = ShopCache()
+        shops = ShopService(default_shop, locale, currency, cache)
         refunds = RefundOutbox(bus, clock)
-        promotions = Promotions(bus, clock)
-        loyalty = Loyalty(bus, clock)
-        orders = OrderService(bus, clock, refunds, Pricing(promotions, loyalty, clock))
+        promotions = Promotions(bus, clock, cache)
+        loyalty = Loyalty(bus, clock, cache)
+        orders = OrderService(bus, clock, refunds, Pricing(promotions, loyalty, clock), shops)
         groupbuys = GroupBuyService(orders, bus, clock)
         groupbuys.subscribe()
         reviews = Reviews(bus, clock)
         support = Support(bus, clock)
         accounts = Accounts(
-            bus, clock, merge_participants=[loyalty.merge_person, promotions.merge_person]
+            bus,
+            clock,
+            merge_participants=[loyalty.merge_person, promotions.merge_person],
+            cache=cache,
         )
         for service in (promotions, loyalty, reviews, support, accounts):
             service.subscribe()
         return cls(
-            shops=ShopService(default_shop, locale, currency),
+            shops=shops,
             people=PeopleService(),
             catalog=CatalogService(),
             carts=CartService(),

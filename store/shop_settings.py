@@ -46,4 +46,5 @@ class ShopSettings:
         values, errors = check_settings(form)
         if not errors:
             await Shop.filter(id=shop_id).update(**values)
+            await self.shops.cache.changed(shop_id)
         return await self.shops.get(shop_id), errors

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from store.errors import InvalidInput, PermissionDenied, ShopNotFound
 from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
+from store.shop_cache import ShopCache
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
@@ -24,14 +25,23 @@ def slugify(name: str) -> str:
     return slug or "shop"
 
 
+async def _roles(shop_id: int) -> dict[int, Role]:
+    members = await ShopMember.filter(shop_id=shop_id).values_list("person_id", "role")
+    return {person_id: Role(role) for person_id, role in members}
+
+
 class ShopService:
-    def __init__(self, default_slug: str, locale: str, currency: str) -> None:
+    def __init__(
+        self, default_slug: str, locale: str, currency: str, cache: ShopCache | None = None
+    ) -> None:
         self.default_slug = default_slug
         self.locale = locale
         self.currency = currency
+        self.cache = cache or ShopCache()
 
     async def get(self, shop_id: int) -> Shop:
-        shop = await Shop.get_or_none(id=shop_id)
+        """The shop; callers only read it (one copy serves every message of this process)."""
+        shop = await self.cache.get(shop_id, "shop", lambda: Shop.get_or_none(id=shop_id))
         if shop is None:
             raise ShopNotFound()
         return shop
@@ -43,6 +53,9 @@ class ShopService:
         return shop
 
     async def default(self) -> Shop | None:
+        return await self.cache.get(None, "default", self._default)
+
+    async def _default(self) -> Shop | None:
         shop = await Shop.get_or_none(slug=self.default_slug)
         return shop or await Shop.all().order_by("id").first()
 
@@ -59,11 +72,11 @@ class ShopService:
                 slug=candidate, name=name, locale=self.locale, currency=self.currency
             )
             await ShopMember.create(shop=shop, person=owner, role=Role.OWNER)
+        await self.cache.changed(shop.id)  # the default shop may be this one now
         return shop
 
     async def role_of(self, shop_id: int, person_id: int) -> Role | None:
-        member = await ShopMember.get_or_none(shop_id=shop_id, person_id=person_id)
-        return member.role if member else None
+        return (await self.cache.get(shop_id, "roles", lambda: _roles(shop_id))).get(person_id)
 
     async def require_staff(self, shop_id: int, person_id: int) -> Role:
         role = await self.role_of(shop_id, person_id)
@@ -78,6 +91,7 @@ class ShopService:
             await ShopMember.create(shop_id=shop_id, person=person, role=Role.STAFF)
         except IntegrityError:
             return False
+        await self.cache.changed(shop_id)
         return True
 
     async def remove_staff(self, shop_id: int, actor_id: int, person: Person) -> bool:
@@ -86,6 +100,7 @@ class ShopService:
         rows = await ShopMember.filter(
             shop_id=shop_id, person_id=person.id, role=Role.STAFF
         ).delete()
+        await self.cache.changed(shop_id)
         return rows > 0
 
     async def staff(self, shop_id: int) -> list[ShopMember]:
@@ -103,6 +118,7 @@ class ShopService:
         if not low <= value <= high:
             raise InvalidInput("setting_out_of_range", key=key, low=low, high=high)
         await Shop.filter(id=shop_id).update(**{key: value})
+        await self.cache.changed(shop_id)
         return await self.get(shop_id)
 
     async def bind_group(

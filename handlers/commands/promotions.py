@@ -252,7 +252,8 @@ class FlashCard:
 async def flash_card(ctx: Context, product: Product) -> FlashCard | None:
     """The running flash sale of a product card, with its countdown from the store clock."""
     now = ctx.services.clock()
-    sale = (await ctx.services.promotions.running_flash([product.id], now)).get(product.id)
+    shop_id: int = product.shop_id  # type: ignore[attr-defined]
+    sale = (await ctx.services.promotions.running_flash(shop_id, [product.id], now)).get(product.id)
     if sale is None or sale.sold >= sale.cap:
         return None
     return FlashCard(sale, time_left(ctx.locale, (sale.ends_at - now).total_seconds()))

@@ -21,6 +21,7 @@ from store.errors import InvalidInput
 from store.events import EventBus
 from store.login_links import new_token, use_once
 from store.models import Identity, Person
+from store.shop_cache import ShopCache
 
 CODE_TTL = timedelta(minutes=10)  # a /link or /deleteme code
 EXPORT_INTERVAL = timedelta(minutes=10)  # one /mydata per person per interval
@@ -39,9 +40,11 @@ class Accounts:
         bus: EventBus,
         clock: Clock,
         merge_participants: Sequence[MergeParticipant] = (),
+        cache: ShopCache | None = None,
     ) -> None:
         self.bus = bus
         self.clock = clock
+        self.cache = cache or ShopCache()
         self._participants: list[MergeParticipant] = list(merge_participants)
         # Set by the composition root from server.public_url; links are <base><token>.
         self.export_base = "http://127.0.0.1:8080/mydata/"
@@ -86,6 +89,7 @@ class Accounts:
             await merge_people(from_id, into_id, self._participants)
             joined = await Identity.filter(person_id=into_id).order_by("id")
             platforms = [i.platform for i in joined]
+        await self.cache.changed(None)  # shop roles moved to the surviving person
         await self.bus.publish([AccountsLinked(into_id, identity.id, tuple(platforms))])
         return Linked(into_id, platforms)
 

@@ -41,6 +41,7 @@ from store.loyalty.rules import (
 )
 from store.models import Shop
 from store.money import from_minor
+from store.shop_cache import ShopCache
 
 HISTORY = 10  # entries /points shows
 
@@ -58,9 +59,10 @@ class PointsReport:
 
 
 class Loyalty:
-    def __init__(self, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, bus: EventBus, clock: Clock, cache: ShopCache | None = None) -> None:
         self.bus = bus
         self.clock = clock
+        self.cache = cache or ShopCache()
         self.reactions = Reactions(self.rule, clock)
 
     def subscribe(self) -> None:
@@ -154,12 +156,24 @@ class Loyalty:
         return await self.rule(shop_id)
 
     async def levels(self, shop_id: int) -> list[LevelRule]:
-        return await LevelRule.filter(shop_id=shop_id).order_by("min_spend")
+        """Read on every order placed, changed rarely: one copy per process (read only)."""
+        return await self.cache.get(
+            shop_id,
+            "levels",
+            lambda: LevelRule.filter(shop_id=shop_id).order_by("min_spend"),
+        )
 
     async def set_level(
         self, shop_id: int, name: str, min_spend: Decimal, discount: Decimal
     ) -> LevelRule:
         """Add a level, or change the one of that name."""
+        level = await self._save_level(shop_id, name, min_spend, discount)
+        await self.cache.changed(shop_id)
+        return level
+
+    async def _save_level(
+        self, shop_id: int, name: str, min_spend: Decimal, discount: Decimal
+    ) -> LevelRule:
         name = check_level(name, min_spend, discount)
         try:
             async with in_transaction():
@@ -180,6 +194,7 @@ class Loyalty:
     async def remove_level(self, shop_id: int, name: str) -> None:
         if not await LevelRule.filter(shop_id=shop_id, name=name.strip()).delete():
             raise NotFound("level_not_found", name=name[:MAX_LEVEL_NAME])
+        await self.cache.changed(shop_id)
 
     # -- members ---------------------------------------------------------------------------
     async def report(self, shop_id: int, person_id: int) -> PointsReport:

@@ -33,6 +33,7 @@ from store.promotions.models import (
     FlashSale,
     FullReduction,
 )
+from store.shop_cache import ShopCache
 
 _CODE = re.compile(r"^[A-Z0-9_-]{3,24}$")
 MAX_RULES = 10
@@ -69,10 +70,21 @@ def _count(value: int | None, name: str) -> None:
         raise BadPromotion("promo_bad_count", name=name, high=MAX_LIMIT)
 
 
+async def _flash_windows(shop_id: int, now: datetime) -> list[tuple[int, datetime, datetime]]:
+    """When each of the shop's sales not over yet runs; only creating or ending one
+    changes this (time passing only makes a window start or end, checked by the reader)."""
+    return list(
+        await FlashSale.filter(shop_id=shop_id, active=True, ends_at__gt=now).values_list(
+            "product_id", "starts_at", "ends_at"
+        )
+    )
+
+
 class Promotions:
-    def __init__(self, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, bus: EventBus, clock: Clock, cache: ShopCache | None = None) -> None:
         self.bus = bus
         self.clock = clock
+        self.cache = cache or ShopCache()
 
     def subscribe(self) -> None:
         """Nothing to hear: orders release their promotions inside their own transactions."""
@@ -179,16 +191,22 @@ class Promotions:
         if await FullReduction.filter(shop_id=shop_id).count() >= MAX_RULES:
             raise BadPromotion("fullreduce_too_many", high=MAX_RULES)
         try:
-            return await FullReduction.create(shop_id=shop_id, threshold=threshold, amount=amount)
+            rule = await FullReduction.create(shop_id=shop_id, threshold=threshold, amount=amount)
         except IntegrityError:
             raise BadPromotion("fullreduce_exists", threshold=threshold) from None
+        await self.cache.changed(shop_id)
+        return rule
 
     async def rules(self, shop_id: int) -> list[FullReduction]:
-        return await FullReduction.filter(shop_id=shop_id).order_by("threshold")
+        """Read on every order placed, changed rarely: one copy per process (read only)."""
+        return await self.cache.get(
+            shop_id, "rules", lambda: FullReduction.filter(shop_id=shop_id).order_by("threshold")
+        )
 
     async def remove_rule(self, shop_id: int, rule_id: int) -> None:
         if not await FullReduction.filter(shop_id=shop_id, id=rule_id).delete():
             raise RuleNotFound(id=rule_id)
+        await self.cache.changed(shop_id)
 
     # -- flash sales ----------------------------------------------------------------------------
     async def create_flash(self, shop_id: int, new: NewFlashSale) -> FlashSale:
@@ -203,7 +221,7 @@ class Promotions:
         _count(new.per_customer, "limit")
         if await self._overlapping(new):
             raise BadPromotion("flash_overlaps", id=new.product_id)
-        return await FlashSale.create(
+        sale = await FlashSale.create(
             shop_id=shop_id,
             product_id=new.product_id,
             price=new.price,
@@ -212,6 +230,8 @@ class Promotions:
             cap=new.cap,
             per_customer=new.per_customer,
         )
+        await self.cache.changed(shop_id)
+        return sale
 
     async def _overlapping(self, new: NewFlashSale) -> bool:
         """One flash price per product at a time, so a cart line has one price."""
@@ -236,9 +256,18 @@ class Promotions:
             active=False
         ):
             raise FlashSaleNotFound(id=sale_id)
+        await self.cache.changed(shop_id)
         return await FlashSale.get(id=sale_id).prefetch_related("product")
 
-    async def running_flash(self, product_ids: list[int], now: datetime) -> dict[int, FlashSale]:
+    async def running_flash(
+        self, shop_id: int, product_ids: list[int], now: datetime
+    ) -> dict[int, FlashSale]:
+        """The sales running now on these products, read fresh (their counters move with
+        every order) but only when the shop's sale windows, kept per process, say so."""
+        windows = await self.cache.get(shop_id, "flash", lambda: _flash_windows(shop_id, now))
+        wanted = set(product_ids)
+        if not any(p in wanted and start <= now < end for p, start, end in windows):
+            return {}
         sales = await FlashSale.filter(
             product_id__in=product_ids, active=True, starts_at__lte=now, ends_at__gt=now
         )

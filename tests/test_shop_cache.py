@@ -1,0 +1,219 @@
+"""The per-process copies of shop rows, roles, levels, 满减 rules and flash-sale windows:
+dropped on every change, here and (through Redis) in the other processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.shop_cache_sync import ShopCacheSync
+from store.db import close_db, init_db
+from store.models import Role
+from store.promotions.service import NewFlashSale
+from store.services import StoreServices
+from store.shop_cache import MAX_AGE, ShopCache
+from tests.integration.world import make_product, make_shop
+
+REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
+needs_redis = pytest.mark.skipif(
+    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
+)
+
+
+class Loads:
+    """A loader that counts its calls and can be held mid-load."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.gate: asyncio.Event | None = None
+
+    async def __call__(self) -> int:
+        self.calls += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        return self.calls
+
+
+async def test_a_copy_is_kept_until_its_shop_changes() -> None:
+    cache, load, other = ShopCache(), Loads(), Loads()
+    assert await cache.get(1, "roles", load) == 1
+    assert await cache.get(1, "roles", load) == 1
+    await cache.get(2, "roles", other)
+    await cache.changed(1)
+    assert await cache.get(1, "roles", load) == 2
+    assert await cache.get(2, "roles", other) == 1  # another shop's copy stays
+    await cache.changed(None)
+    assert await cache.get(2, "roles", other) == 2
+
+
+async def test_shop_less_copies_go_with_any_shop_change() -> None:
+    cache, load = ShopCache(), Loads()
+    await cache.get(None, "default", load)
+    await cache.changed(7)  # e.g. shop 7 was just created: it may be the default now
+    assert await cache.get(None, "default", load) == 2
+
+
+async def test_a_load_overlapping_a_change_is_used_once_not_kept() -> None:
+    cache, load = ShopCache(), Loads()
+    load.gate = asyncio.Event()
+    reading = asyncio.create_task(cache.get(1, "levels", load))
+    await asyncio.sleep(0)
+    await cache.changed(1)  # committed while the read was under way: it may be half old
+    load.gate.set()
+    assert await reading == 1
+    load.gate = None
+    assert await cache.get(1, "levels", load) == 2
+
+
+async def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
+    cache, load = ShopCache(), Loads()
+    cache.live = False
+    await cache.get(1, "rules", load)
+    assert await cache.get(1, "rules", load) == 2
+
+
+async def test_copies_expire_even_without_an_announcement() -> None:
+    now = [100.0]
+    cache, load = ShopCache(monotonic=lambda: now[0]), Loads()
+    await cache.get(1, "roles", load)
+    now[0] += MAX_AGE - 1
+    assert await cache.get(1, "roles", load) == 1
+    now[0] += 2
+    assert await cache.get(1, "roles", load) == 2
+
+
+# -- the store's services keep their copies right ---------------------------------------------
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[None]:
+    await init_db(f"sqlite://{tmp_path / 'cache.db'}", create_schema=True)
+    try:
+        yield
+    finally:
+        await close_db()
+
+
+async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database: None) -> None:
+    s = StoreServices.build()
+    shop, owner_id = await make_shop(s)
+    product = await make_product(s, shop, stock=9)
+    helper = await s.people.identify("sim", "helper", "Helper")
+    helper_person = await s.people.person(helper.person_id)  # type: ignore[attr-defined]
+    assert await s.shops.role_of(shop.id, helper_person.id) is None
+    assert await s.shops.add_staff(shop.id, owner_id, helper_person)
+    assert await s.shops.role_of(shop.id, helper_person.id) == Role.STAFF
+    assert await s.shops.remove_staff(shop.id, owner_id, helper_person)
+    assert await s.shops.role_of(shop.id, helper_person.id) is None
+
+    assert (await s.shops.get(shop.id)).unpaid_timeout_minutes != 45
+    await s.shops.update_setting(shop.id, owner_id, "unpaid_timeout_minutes", 45)
+    assert (await s.shops.get(shop.id)).unpaid_timeout_minutes == 45
+
+    assert await s.loyalty.levels(shop.id) == []
+    await s.loyalty.set_level(shop.id, "Gold", Decimal("0"), Decimal("5"))
+    assert [lv.name for lv in await s.loyalty.levels(shop.id)] == ["Gold"]
+
+    assert await s.promotions.rules(shop.id) == []
+    await s.promotions.add_rule(shop.id, Decimal("10"), Decimal("2"))
+    assert len(await s.promotions.rules(shop.id)) == 1
+
+    now = s.clock()
+    assert await s.promotions.running_flash(shop.id, [product.id], now) == {}
+    sale = await s.promotions.create_flash(
+        shop.id,
+        NewFlashSale(product.id, product.price - 1, now, now + timedelta(hours=1), 5, 1),
+    )
+    assert set(await s.promotions.running_flash(shop.id, [product.id], now)) == {product.id}
+    await s.promotions.end_flash(shop.id, sale.id)
+    assert await s.promotions.running_flash(shop.id, [product.id], now) == {}
+
+
+@contextlib.asynccontextmanager
+async def process(channel: str) -> AsyncIterator[StoreServices]:
+    """One process's services with its own Redis connection and subscription."""
+    services = StoreServices.build()
+    redis = Redis.from_url(str(REDIS), client_name=channel)
+    sync = ShopCacheSync(redis, services.shops.cache, channel)
+    listening = asyncio.create_task(sync.listen())
+    try:
+        for _ in range(200):  # subscribed: it caches from now on
+            if services.shops.cache.live:
+                break
+            await asyncio.sleep(0.01)
+        assert services.shops.cache.live
+        yield services
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        await redis.aclose()
+
+
+async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the other process never saw the change")
+
+
+@needs_redis
+async def test_a_change_in_one_process_reaches_the_copies_of_another(database: None) -> None:
+    channel = f"test-shop-changed-{secrets.token_hex(4)}"
+    async with process(channel) as a, process(channel) as b:
+        shop, owner_id = await make_shop(a)
+        helper = await a.people.identify("sim", "helper", "Helper")
+        person = await a.people.person(helper.person_id)  # type: ignore[attr-defined]
+        assert await b.shops.role_of(shop.id, person.id) is None  # b keeps a copy now
+        assert await b.loyalty.levels(shop.id) == []
+
+        await a.shops.add_staff(shop.id, owner_id, person)
+        await eventually(lambda: _is(b.shops.role_of(shop.id, person.id), Role.STAFF))
+        await a.loyalty.set_level(shop.id, "Gold", Decimal("0"), Decimal("5"))
+        await eventually(lambda: _has_levels(b, shop.id))
+        await a.shops.remove_staff(shop.id, owner_id, person)
+        await eventually(lambda: _is(b.shops.role_of(shop.id, person.id), None))
+
+
+async def _is(reading, expected: object) -> bool:  # type: ignore[no-untyped-def]
+    return await reading == expected
+
+
+async def _has_levels(services: StoreServices, shop_id: int) -> bool:
+    return bool(await services.loyalty.levels(shop_id))
+
+
+@needs_redis
+async def test_a_process_that_lost_redis_keeps_no_copies(database: None) -> None:
+    channel = f"test-shop-changed-{secrets.token_hex(4)}"
+    async with process(channel) as a:
+        cache = a.shops.cache
+        redis = Redis.from_url(str(REDIS))
+        try:  # this process's connections only: the Redis server may be shared
+            for client in await redis.client_list():
+                if client["name"] == channel:
+                    await redis.client_kill_filter(_id=client["id"])
+        finally:
+            await redis.aclose()
+        await eventually(lambda: _not_live(cache))
+        load = Loads()
+        await cache.get(1, "roles", load)
+        await cache.get(1, "roles", load)
+        assert load.calls == 2  # unheard for now (it retries after a second): nothing kept
+        await eventually(lambda: _live(cache), seconds=5)  # it subscribes again by itself
+
+
+async def _not_live(cache: ShopCache) -> bool:
+    return not cache.live
+
+
+async def _live(cache: ShopCache) -> bool:
+    return cache.live
