@@ -58,3 +58,38 @@ def save(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload | {"machine": machine()}, indent=2, default=str))
     return path
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its living descendants; 0 off Linux."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def postgres_cpu() -> float:
+    """CPU seconds the local PostgreSQL server has used: its living processes, plus the
+    backends that ended (the postmaster reaps them: its children's time). 0 if not local."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(") ", 1)
+            if not name.endswith("(postgres"):
+                continue
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            parent = Path(f"/proc/{fields[1]}/stat").read_text().split(") ", 1)[0]
+            if not parent.endswith("(postgres"):  # the postmaster: add its reaped children
+                total += (int(fields[13]) + int(fields[14])) / tick
+        except (OSError, ValueError, IndexError):
+            continue
+    return total

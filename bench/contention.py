@@ -5,7 +5,9 @@
     python bench/contention.py --scenario groupbuy   # joins of the groups of one campaign
 
 orders: reports successful orders per second, and the oversell count, which must always be 0:
-orders placed beyond the stock, or a stock that went negative.
+orders placed beyond the stock, or a stock that went negative. `--products N` spreads the
+same customers and stock over N products (customer i buys product i mod N): with enough
+products nobody waits for anybody, which gives the ceiling the hot product is compared with.
 
 groupbuy: `--groups` groups of `--size` (each opened by its leader in the setup) of one
 campaign capped at `--cap` seats; every customer joins one group (customers spread over the
@@ -28,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, save, table
+from bench._common import fresh_database, postgres_cpu, save, table
 from store.catalog import NewProduct
 from store.db import close_db, init_db, migrate
 from store.errors import OutOfStock
@@ -42,22 +44,31 @@ from store.services import StoreServices
 CONTACT = Contact("Bench Buyer", "13800138000", "1 Benchmark Road, Hangzhou")
 
 
-async def setup(url: str, customers: int, stock: int) -> tuple[int, list[int]]:
+async def setup(url: str, customers: int, stock: int, products: int = 1) -> tuple[int, list[int]]:
     await migrate(url)
     await init_db(url)
     services = StoreServices.build()
     owner = await services.people.identify("bench", "owner")
     shop = await services.shops.create("Bench", await services.people.person(owner.person_id))  # type: ignore[attr-defined]
-    product = await services.catalog.add_product(
-        shop.id, NewProduct(title="Hot item", price=Decimal("9.90"), stock=stock)
-    )
+    items = [
+        await services.catalog.add_product(
+            shop.id,
+            NewProduct(title=f"Hot item {n}", price=Decimal("9.90"), stock=share),
+        )
+        for n, share in enumerate(_split(stock, products))
+    ]
     people = []
     for i in range(customers):
         ident = await services.people.identify("bench", f"c{i}")
+        product = items[i % products]
         await services.carts.add(ident.person_id, shop.id, product.id, 1)  # type: ignore[attr-defined]
         people.append(ident.person_id)  # type: ignore[attr-defined]
     await close_db()
     return shop.id, people
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if n < total % parts else 0) for n in range(parts)]
 
 
 async def setup_groups(
@@ -128,22 +139,23 @@ async def worker(
                 errors += 1
 
     await asyncio.sleep(max(0.0, start_at - time.time()))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(j) for j in jobs))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     await close_db()
-    return {"ok": ok, "sold_out": sold_out, "errors": errors, "elapsed": elapsed}
+    return {"ok": ok, "sold_out": sold_out, "errors": errors, "elapsed": elapsed, "cpu": cpu}
 
 
 async def run_case(args: argparse.Namespace, backend: str, processes: int, workdir: Path) -> dict:
     async with fresh_database(backend, workdir) as url:
         if args.scenario == "orders":
-            shop_id, jobs = await setup(url, args.customers, args.stock)
+            shop_id, jobs = await setup(url, args.customers, args.stock, args.products)
         else:
             shop_id, jobs = await setup_groups(
                 url, args.customers, args.groups, args.size, args.cap
             )
         start_at = time.time() + 1.5
+        db_cpu = postgres_cpu()
         slices = [jobs[i::processes] for i in range(processes)]
         procs = [
             await asyncio.create_subprocess_exec(
@@ -161,8 +173,10 @@ async def run_case(args: argparse.Namespace, backend: str, processes: int, workd
             for s in slices
         ]
         outs = [json.loads((await p.communicate())[0]) for p in procs]
+        db_cpu = postgres_cpu() - db_cpu
         await init_db(url)
-        left = (await Product.all().first()).stock  # type: ignore[union-attr]
+        stocks = [p.stock for p in await Product.all()]
+        left, negative = sum(stocks), any(n < 0 for n in stocks)
         orders = await Order.all().count()
         if args.scenario == "groupbuy":
             bad, held = await overfill()
@@ -174,6 +188,10 @@ async def run_case(args: argparse.Namespace, backend: str, processes: int, workd
         "processes": processes,
         "customers": args.customers,
         "errors": sum(o["errors"] for o in outs),
+        # the client processes' CPU per attempt (refused ones included): the part that is ours
+        "cpu_ms": round(sum(o["cpu"] for o in outs) * 1000 / len(jobs), 2),
+        # the local PostgreSQL server's (its start-up of the workers' connections included)
+        "db_cpu_ms": round(db_cpu * 1000 / len(jobs), 2) if backend == "postgres" else "",
     }
     if args.scenario == "groupbuy":
         return common | {
@@ -188,20 +206,25 @@ async def run_case(args: argparse.Namespace, backend: str, processes: int, workd
         }
     stock = args.stock
     return common | {
+        "products": args.products,
         "stock": stock,
         "orders": orders,
         "sold_out": sum(o["sold_out"] for o in outs),
         "orders_per_s": round(ok / wall, 1) if wall else 0,
-        "oversell": max(0, orders - stock) + (1 if left < 0 else 0) + abs(stock - orders - left),
+        "oversell": max(0, orders - stock) + int(negative) + abs(stock - orders - left),
         "stock_left": left,
     }
 
 
 COLUMNS = {
-    "orders": ["stock", "orders", "sold_out", "errors", "orders_per_s", "oversell", "stock_left"],
+    "orders": [
+        *("products", "stock", "orders", "sold_out", "errors", "orders_per_s"),
+        *("cpu_ms", "db_cpu_ms"),
+        *("oversell", "stock_left"),
+    ],
     "groupbuy": [
         *("groups", "size", "cap", "joined", "refused", "errors", "seats_held"),
-        *("joins_per_s", "overfill"),
+        *("joins_per_s", "cpu_ms", "db_cpu_ms", "overfill"),
     ],
 }
 
@@ -213,8 +236,11 @@ def main() -> None:
     p.add_argument("--scenario", choices=["orders", "groupbuy"], default="orders")
     p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--processes", type=int, choices=[1, 2], nargs="*", default=[1, 2])
-    p.add_argument("--customers", type=int, default=600)
-    p.add_argument("--stock", type=int, default=400)
+    p.add_argument(
+        "--customers", type=int, help="default: 3000 ordering, 600 joining (a steady few seconds)"
+    )
+    p.add_argument("--stock", type=int, default=2000)
+    p.add_argument("--products", type=int, default=1, help="orders: products sharing the stock")
     p.add_argument("--groups", type=int, default=80, help="groupbuy: open groups")
     p.add_argument("--size", type=int, default=5, help="groupbuy: seats per group")
     p.add_argument("--cap", type=int, default=300, help="groupbuy: the campaign's seat cap")
@@ -222,6 +248,7 @@ def main() -> None:
     p.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
     p.add_argument("--case", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
+    args.customers = args.customers or (3000 if args.scenario == "orders" else 600)
     if args.case:  # one backend per process: Tortoise caches SQL per dialect
         backend, procs = args.case
         with tempfile.TemporaryDirectory() as tmp:
@@ -238,7 +265,10 @@ def main() -> None:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     passed = [
         f"--{name}={getattr(args, name)}"
-        for name in ("scenario", "customers", "stock", "groups", "size", "cap", "concurrency")
+        for name in (
+            *("scenario", "customers", "stock", "products", "groups", "size", "cap"),
+            "concurrency",
+        )
     ]
     rows = []
     for backend in backends:

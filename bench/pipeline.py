@@ -33,7 +33,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, save, table
+from bench._common import fresh_database, save, table, tree_cpu
 from bench.standins import TOKEN
 from tests.servers import clean_env, free_port
 from tests.wechat.wire import signed_query
@@ -118,21 +118,6 @@ def wechat_body(openid: str, text: str) -> str:
         f"</MsgType><Content><![CDATA[{text}]]></Content><MsgId>{next(_update_ids)}</MsgId>"
         "</xml>"
     )
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its living descendants; 0 off Linux."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
 
 
 async def timed(stats: Stats, coro) -> None:  # type: ignore[no-untyped-def]

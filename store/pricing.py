@@ -309,10 +309,12 @@ class Pricing:
         )
 
     # -- placing ---------------------------------------------------------------------------------
-    async def commit(self, order: Order, quote: Quote, items: list[OrderItem]) -> None:
+    async def commit(
+        self, order: Order, quote: Quote, items: list[OrderItem]
+    ) -> list[OrderDiscount]:
         """Inside the placing transaction, after the order and its items exist: take every
         limited thing the quote used (coupon use, flash units, points) with guarded updates,
-        and record each discount. Raises (rolling the order back) when one is gone."""
+        and record each discount (returned). Raises (rolling the order back) when one is gone."""
         person_id: int = order.person_id  # type: ignore[attr-defined]
         shop_id: int = order.shop_id  # type: ignore[attr-defined]
         if quote.coupon is not None:
@@ -324,20 +326,21 @@ class Pricing:
             points_value = next(d.amount for d in quote.discounts if d.kind == "points")
             if spent.quantize(CENT, ROUND_DOWN) != points_value:
                 raise PriceChanged(total=quote.total)
-        await OrderDiscount.bulk_create(
-            [
-                OrderDiscount(
-                    order_id=order.id,
-                    kind=d.kind,
-                    ref=d.ref[:40],
-                    amount=d.amount,
-                    detail=d.detail | {"items": _by_item(items, d.shares)},
-                )
-                for d in quote.discounts
-            ]
-        )
+        rows = [
+            OrderDiscount(
+                order_id=order.id,
+                kind=d.kind,
+                ref=d.ref[:40],
+                amount=d.amount,
+                detail=d.detail | {"items": _by_item(items, d.shares)},
+            )
+            for d in quote.discounts
+        ]
+        if rows:
+            await OrderDiscount.bulk_create(rows)
         if quote.chosen:
             await self.promotions.clear_choice(person_id, shop_id)
+        return rows
 
     async def release(self, order: Order) -> None:
         await self.promotions.release(order.id)
