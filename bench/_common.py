@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import secrets
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -93,3 +96,40 @@ def postgres_cpu() -> float:
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+class FsyncProbe:
+    """Times an 8 KiB write + fdatasync on the benchmark's disk every 50 ms, in a thread:
+    a commit waits for the same disk, so a slow flush here explains a latency outlier there
+    (this machine's virtual disk was seen to stall flushes for 0.1-0.7 s now and then)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "fsync-probe"
+        self.worst = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def __aenter__(self) -> FsyncProbe:
+        self._thread.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        await asyncio.to_thread(self._thread.join)
+
+    def take_worst_ms(self) -> float:
+        """The slowest flush since the last call, in ms."""
+        worst, self.worst = self.worst, 0.0
+        return round(worst * 1000, 1)
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while not self._stop.wait(0.05):
+                began = time.perf_counter()
+                os.pwrite(fd, b"\0" * 8192, 0)
+                os.fdatasync(fd)
+                self.worst = max(self.worst, time.perf_counter() - began)
+        finally:
+            os.close(fd)
+            self.path.unlink(missing_ok=True)

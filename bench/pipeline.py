@@ -12,6 +12,8 @@ pointed at a local stand-in) and one WeChat account, then:
 4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it.
 `cpu_ms` is the CPU time the server's processes used per update (Linux /proc): unlike the
 rates, it hardly moves when other programs load the machine, so it compares two versions.
+`fsync_max_ms` is the slowest 8 KiB flush a probe saw on the same disk during the run: every
+commit waits for one, so a stalling disk shows here when p99 jumps.
 Modes: `embedded` = SQLite, no Redis, 1 process; `pg2` = PostgreSQL + Redis, 2 processes.
 """
 
@@ -33,7 +35,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, save, table, tree_cpu
+from bench._common import FsyncProbe, fresh_database, save, table, tree_cpu
 from bench.standins import TOKEN
 from tests.servers import clean_env, free_port
 from tests.wechat.wire import signed_query
@@ -42,7 +44,10 @@ HERE = Path(__file__).resolve().parent
 SECRET = "bench-secret-token"
 WX_TOKEN = "benchWeChatToken"
 PRODUCTS = range(1, 10)
-COLUMNS = ["run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms", "ratio"]
+COLUMNS = [
+    *("run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms"),
+    *("fsync_max_ms", "ratio"),
+]
 
 
 @dataclass
@@ -226,77 +231,90 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
     hello = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE / "standins.py"), "hello", str(hello_port)
     )
-    backend = "postgres" if mode == "pg2" else "sqlite"
     rows: list[dict] = []
-    async with fresh_database(backend, workdir) as db_url:
-        redis = (
-            os.environ.get("MICROSTORE_TEST_REDIS", "redis://127.0.0.1:6379/13")
-            if mode == "pg2"
-            else None
-        )
-        (workdir / "config.toml").write_text(config(db_url, redis, botapi), encoding="utf-8")
-        exe = [
-            sys.executable,
-            "-m",
-            "bot",
-            "-c",
-            str(workdir / "config.toml"),
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-        ] + (["--workers", "2"] if mode == "pg2" else [])
-        await asyncio.sleep(0.5)  # the stand-ins bind
-        server = await start(exe, workdir, env, port)
-        await asyncio.sleep(1.0 if mode == "pg2" else 0.2)
-        base = f"http://127.0.0.1:{port}"
-        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        connector = aiohttp.TCPConnector(limit=0)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            for pid in PRODUCTS:  # enough stock for the whole run
-                await post(
-                    http,
-                    f"{base}/sim/api/send",
-                    json={"user": "merchant", "text": f"/stock {pid} 1000000"},
-                )
+    server = None
+    try:
+        backend = "postgres" if mode == "pg2" else "sqlite"
+        async with fresh_database(backend, workdir) as db_url:
+            redis = (
+                os.environ.get("MICROSTORE_TEST_REDIS", "redis://127.0.0.1:6379/13")
+                if mode == "pg2"
+                else None
+            )
+            (workdir / "config.toml").write_text(config(db_url, redis, botapi), encoding="utf-8")
+            exe = [
+                sys.executable,
+                "-m",
+                "bot",
+                "-c",
+                str(workdir / "config.toml"),
+                "serve",
+                "--demo",
+                "--port",
+                str(port),
+            ] + (["--workers", "2"] if mode == "pg2" else [])
+            await asyncio.sleep(0.5)  # the stand-ins bind
+            server = await start(exe, workdir, env, port)
+            await asyncio.sleep(1.0 if mode == "pg2" else 0.2)
+            base = f"http://127.0.0.1:{port}"
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            connector = aiohttp.TCPConnector(limit=0)
+            async with (
+                aiohttp.ClientSession(connector=connector) as http,
+                FsyncProbe(workdir) as probe,
+            ):
+                for pid in PRODUCTS:  # enough stock for the whole run
+                    await post(
+                        http,
+                        f"{base}/sim/api/send",
+                        json={"user": "merchant", "text": f"/stock {pid} 1000000"},
+                    )
 
-            def tg(uid: int, text: str):  # type: ignore[no-untyped-def]
-                return post(
-                    http, f"{base}/telegram/webhook", json=update(uid, text), headers=headers
-                )
+                def tg(uid: int, text: str):  # type: ignore[no-untyped-def]
+                    return post(
+                        http, f"{base}/telegram/webhook", json=update(uid, text), headers=headers
+                    )
 
-            def wx(uid: int, text: str):  # type: ignore[no-untyped-def]
-                return post(
-                    http,
-                    f"{base}/wechat/bench",
-                    params=signed_query(WX_TOKEN),
-                    data=wechat_body(f"oBench{uid:08d}", text).encode(),
-                )
+                def wx(uid: int, text: str):  # type: ignore[no-untyped-def]
+                    return post(
+                        http,
+                        f"{base}/wechat/bench",
+                        params=signed_query(WX_TOKEN),
+                        data=wechat_body(f"oBench{uid:08d}", text).encode(),
+                    )
 
-            await closed_loop(users, 2.0, tg)  # warm-up
-            began = tree_cpu(server.pid)
-            peak = await closed_loop(users, seconds, tg)
-            rows.append(peak.row(f"{mode} telegram peak"))
-            rows[-1]["cpu_ms"] = cpu_per(peak, tree_cpu(server.pid) - began)
-            await asyncio.sleep(1.0)  # answers still in flight settle
-            began = tree_cpu(server.pid)
-            half = await open_loop(peak.rate / 2, seconds, tg)
-            rows.append(half.row(f"{mode} telegram at half peak"))
-            rows[-1]["cpu_ms"] = cpu_per(half, tree_cpu(server.pid) - began)
-            wechat = await closed_loop(users, seconds, wx)
-            rows.append(wechat.row(f"{mode} wechat passive"))
+                await closed_loop(users, 2.0, tg)  # warm-up
+                began = tree_cpu(server.pid)
+                probe.take_worst_ms()
+                peak = await closed_loop(users, seconds, tg)
+                rows.append(peak.row(f"{mode} telegram peak"))
+                rows[-1]["cpu_ms"] = cpu_per(peak, tree_cpu(server.pid) - began)
+                rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
+                await asyncio.sleep(1.0)  # answers still in flight settle
+                began = tree_cpu(server.pid)
+                probe.take_worst_ms()
+                half = await open_loop(peak.rate / 2, seconds, tg)
+                rows.append(half.row(f"{mode} telegram at half peak"))
+                rows[-1]["cpu_ms"] = cpu_per(half, tree_cpu(server.pid) - began)
+                rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
+                wechat = await closed_loop(users, seconds, wx)
+                rows.append(wechat.row(f"{mode} wechat passive"))
+                rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
 
-            async def bare(uid: int, text: str) -> int:
-                return await post(
-                    http, f"http://127.0.0.1:{hello_port}/hello", json=update(uid, text)
-                )
+                async def bare(uid: int, text: str) -> int:
+                    return await post(
+                        http, f"http://127.0.0.1:{hello_port}/hello", json=update(uid, text)
+                    )
 
-            ceiling = await closed_loop(users, seconds, bare)
-            rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
-            rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
-        for proc in (server, standin, hello):
-            proc.send_signal(signal.SIGTERM)
-        for proc in (server, standin, hello):
+                ceiling = await closed_loop(users, seconds, bare)
+                rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
+                rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
+    finally:  # never leave the stand-ins or the server behind, whatever failed
+        procs = [p for p in (server, standin, hello) if p is not None]
+        for proc in procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
             try:
                 await asyncio.wait_for(proc.wait(), 20)
             except TimeoutError:
