@@ -44,7 +44,8 @@ def check_quantity(quantity: int) -> int:
 
 
 class CartService:
-    async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Cart:
+    async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Product:
+        """Put units in the cart; the product added (the caller shows the priced cart)."""
         check_quantity(quantity)
         product = await Product.get_or_none(id=product_id, shop_id=shop_id, active=True)
         if product is None:
@@ -68,7 +69,7 @@ class CartService:
             )
         else:
             await CartItem.filter(id=line.id).update(quantity=F("quantity") + quantity)
-        return await self.get(person_id, shop_id)
+        return product
 
     async def remove(self, person_id: int, shop_id: int, product_id: int) -> Cart:
         rows = await CartItem.filter(

@@ -52,9 +52,8 @@ async def add(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 1, "/add <id> [qty]")
     pid = product_id(args[0])
     qty = whole(args[1], high=MAX_LINE_QUANTITY, code="bad_quantity") if len(args) > 1 else 1
-    cart = await ctx.services.carts.add(ctx.person.id, shop.id, pid, qty)
-    added = next((line.product.title for line in cart.lines if line.product.id == pid), None)
-    return await show_quote(ctx, added=added)
+    product = await ctx.services.carts.add(ctx.person.id, shop.id, pid, qty)
+    return await show_quote(ctx, added=product.title)
 
 
 @router.command("cart", "购物车", help=N_("Show your cart"))
