@@ -45,6 +45,5 @@ class ShopSettings:
         await self.shops.require_staff(shop_id, actor_id)
         values, errors = check_settings(form)
         if not errors:
-            await Shop.filter(id=shop_id).update(**values)
-            await self.shops.cache.changed(shop_id)
+            await self.shops.save_settings(shop_id, values)
         return await self.shops.get(shop_id), errors

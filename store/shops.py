@@ -117,9 +117,13 @@ class ShopService:
         low, high = SETTING_LIMITS[key]
         if not low <= value <= high:
             raise InvalidInput("setting_out_of_range", key=key, low=low, high=high)
-        await Shop.filter(id=shop_id).update(**{key: value})
-        await self.cache.changed(shop_id)
+        await self.save_settings(shop_id, {key: value})
         return await self.get(shop_id)
+
+    async def save_settings(self, shop_id: int, values: dict[str, object]) -> None:
+        """Write already checked settings; every copy of the shop is dropped after."""
+        await Shop.filter(id=shop_id).update(**values)
+        await self.cache.changed(shop_id)
 
     async def bind_group(
         self, shop_id: int, actor_id: int, platform: str, chat_id: str, title: str = ""
