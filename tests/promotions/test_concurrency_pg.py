@@ -1,14 +1,12 @@
 """Coupon use limits and flash-sale caps under truly concurrent placements on PostgreSQL.
 
-The scratch database is built from the models (the promotions tables have no migration
-yet); everything else is the real service code, with a pool of 20 connections.
+The scratch database is built from the models; everything else is the real service code,
+with a pool of 20 connections.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +14,6 @@ from decimal import Decimal
 import pytest
 from tortoise.transactions import in_transaction
 
-from store.db import close_db, init_db
 from store.models import Order
 from store.promotions.errors import CouponUnusable, FlashUnavailable
 from store.promotions.models import (
@@ -28,31 +25,15 @@ from store.promotions.models import (
 )
 from store.promotions.service import NewCoupon, NewFlashSale
 from store.services import StoreServices
-from tests.integration.conftest import (
-    PG_ENV,
-    PG_POOL,
-    PG_SKIP,
-    FakeClock,
-    _create_database,
-    _drop_database,
-    with_database,
-)
+from tests.integration.conftest import FakeClock
 from tests.integration.world import CONTACT, make_customers, make_product, make_shop
+from tests.support.race_db import models_on_postgres
 
 
 @pytest.fixture
 async def pg() -> AsyncIterator[None]:
-    admin = os.environ.get(PG_ENV)
-    if not admin:
-        pytest.skip(PG_SKIP)
-    name = f"test_promo_{secrets.token_hex(4)}"
-    await _create_database(admin, name)
-    try:
-        await init_db(f"{with_database(admin, name)}?{PG_POOL}", create_schema=True)
+    async with models_on_postgres("test_promo"):
         yield
-    finally:
-        await close_db()
-        await _drop_database(admin, name)
 
 
 @pytest.fixture

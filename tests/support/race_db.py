@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,22 @@ async def race_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         finally:
             await close_db()
         return
+    async with models_on_postgres("test_ms"):
+        yield "postgres"
+
+
+@asynccontextmanager
+async def models_on_postgres(prefix: str) -> AsyncIterator[None]:
+    """A scratch PostgreSQL database `<prefix>_<random>` built from the models, initialised
+    with a pool of 20, dropped afterwards; the test skips without MICROSTORE_TEST_POSTGRES."""
     admin = os.environ.get(PG_ENV)
     if not admin:
         pytest.skip(PG_SKIP)
-    name = f"test_ms_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     await _create_database(admin, name)
     try:
         await init_db(f"{with_database(admin, name)}?{PG_POOL}", create_schema=True)
-        yield "postgres"
+        yield
     finally:
         await close_db()
         await _drop_database(admin, name)
