@@ -9,6 +9,7 @@ from tortoise.expressions import RawSQL
 
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Category, Product
+from store.shop_cache import ShopCache
 
 PAGE_SIZE = 5
 MAX_STOCK = 1_000_000
@@ -45,16 +46,29 @@ def check_stock(stock: int) -> int:
 
 
 class CatalogService:
+    def __init__(self, cache: ShopCache | None = None) -> None:
+        self.cache = cache or ShopCache()
+
     async def categories(self, shop_id: int) -> list[Category]:
-        return await Category.filter(shop_id=shop_id).order_by("id")
+        """Oldest first; a per-process copy, as every catalog page shows them."""
+        return await self.cache.get(
+            shop_id, "categories", lambda: Category.filter(shop_id=shop_id).order_by("id")
+        )
 
     async def find_category(self, shop_id: int, ref: str) -> Category | None:
+        """`#<id>` (what the catalog's buttons send) or the exact name."""
         ref = ref.strip()
-        if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit() and len(ref) < 11:
-            return await Category.get_or_none(shop_id=shop_id, id=int(ref[1:]))
-        if len(ref) > 40:  # longer than any name; the ORM would refuse to look it up
-            return None
-        return await Category.get_or_none(shop_id=shop_id, name=ref)
+        for category in await self.categories(shop_id):
+            if ref in (category.name, f"#{category.id}"):
+                return category
+        return None
+
+    async def category_named(self, shop_id: int, name: str) -> Category:
+        """The shop's category of that name, created on first use."""
+        category, created = await Category.get_or_create(shop_id=shop_id, name=name.strip()[:40])
+        if created:
+            await self.cache.changed(shop_id)
+        return category
 
     async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
         qs = Product.filter(shop_id=shop_id, active=True)
@@ -105,8 +119,7 @@ class CatalogService:
             raise InvalidInput("bad_image_url")
         category = None
         if new.category and new.category.strip():
-            name = new.category.strip()[:40]
-            category, _ = await Category.get_or_create(shop_id=shop_id, name=name)
+            category = await self.category_named(shop_id, new.category)
         return await Product.create(
             shop_id=shop_id,
             category=category,

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from store.catalog import MAX_STOCK, CatalogService, NewProduct, check_stock, search_text_of
 from store.csvfile import read_csv, write_csv
 from store.errors import InvalidInput, StoreError
-from store.models import Category, Product
+from store.models import Product
 from store.money import parse_amount
 
 MAX_IMPORT_ROWS = 2000
@@ -132,7 +132,7 @@ class ProductAdmin:
     async def _write(self, shop_id: int, product_id: int, new: NewProduct) -> None:
         category = None
         if new.category:
-            category, _ = await Category.get_or_create(shop_id=shop_id, name=new.category)
+            category = await self.catalog.category_named(shop_id, new.category)
         await Product.filter(id=product_id, shop_id=shop_id).update(
             title=new.title,
             price=new.price,
@@ -200,6 +200,8 @@ class ProductAdmin:
         async with in_transaction():
             for row in rows:
                 await self._apply(shop_id, row, result)
+        # New categories were announced inside the transaction, before others could read them.
+        await self.catalog.cache.changed(shop_id)
         return result
 
     def _parse_row(

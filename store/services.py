@@ -78,7 +78,7 @@ class StoreServices:
         return cls(
             shops=shops,
             people=PeopleService(),
-            catalog=CatalogService(),
+            catalog=CatalogService(cache),
             carts=CartService(),
             orders=orders,
             payments=PaymentService(bus, clock),

@@ -1,5 +1,5 @@
-"""The per-process copies of shop rows, roles, levels, 满减 rules and flash-sale windows:
-dropped on every change, here and (through Redis) in the other processes."""
+"""The per-process copies of shop rows, roles, levels, 满减 rules, flash-sale windows and
+categories: dropped on every change, here and (through Redis) in the other processes."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.shop_cache_sync import ShopCacheSync
+from store.catalog import NewProduct
 from store.db import close_db, init_db
 from store.models import Role
+from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
 from store.services import StoreServices
 from store.shop_cache import MAX_AGE, ShopCache
@@ -135,6 +137,18 @@ async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database
     await s.promotions.end_flash(shop.id, sale.id)
     assert await s.promotions.running_flash(shop.id, [product.id], now) == {}
 
+    assert await s.catalog.categories(shop.id) == []
+    await s.catalog.add_product(shop.id, NewProduct("Tieguanyin", Decimal("9"), 1, category="Tea"))
+    tea = await s.catalog.find_category(shop.id, "Tea")
+    assert tea is not None and await s.catalog.find_category(shop.id, f"#{tea.id}") == tea
+    admin = ProductAdmin(s.catalog)
+    await admin.update(
+        shop.id, product.id, NewProduct("Longjing", Decimal("9"), 1, category="Green")
+    )
+    assert [c.name for c in await s.catalog.categories(shop.id)] == ["Tea", "Green"]
+    await admin.import_csv(shop.id, b"title,price,stock,category\nMooncake,5,1,Cakes\n")
+    assert await s.catalog.find_category(shop.id, "Cakes") is not None
+
 
 @contextlib.asynccontextmanager
 async def process(channel: str) -> AsyncIterator[StoreServices]:
@@ -181,10 +195,17 @@ async def test_a_change_in_one_process_reaches_the_copies_of_another(database: N
         await eventually(lambda: _has_levels(b, shop.id))
         await a.shops.remove_staff(shop.id, owner_id, person)
         await eventually(lambda: _is(b.shops.role_of(shop.id, person.id), None))
+        assert await b.catalog.find_category(shop.id, "Tea") is None
+        await a.catalog.category_named(shop.id, "Tea")
+        await eventually(lambda: _is_not(b.catalog.find_category(shop.id, "Tea"), None))
 
 
 async def _is(reading, expected: object) -> bool:  # type: ignore[no-untyped-def]
     return await reading == expected
+
+
+async def _is_not(reading, unexpected: object) -> bool:  # type: ignore[no-untyped-def]
+    return await reading != unexpected
 
 
 async def _has_levels(services: StoreServices, shop_id: int) -> bool:

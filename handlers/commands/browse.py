@@ -46,10 +46,9 @@ async def catalog(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         if category is None:
             raise InvalidInput("unknown_category", name=" ".join(words)[:40])
     page = await ctx.services.catalog.browse(shop.id, category.id if category else None, page_no)
-    categories = await ctx.services.catalog.categories(shop.id)
     base = f"/catalog #{category.id}" if category else "/catalog"
     buttons = _page_buttons(ctx, page, base)
-    if category is None and categories:
+    if category is None and (categories := await ctx.services.catalog.categories(shop.id)):
         buttons.append([Button(label=c.name, payload=f"/catalog #{c.id}") for c in categories[:4]])
     reply = ctx.reply("chat/catalog.j2", page=page, category=category, buttons=buttons)
     return Reply(text=reply.text, buttons=reply.buttons, edit=msg.via_button)
