@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from store.errors import InvalidInput, OutOfStock, ProductNotFound
@@ -50,25 +51,32 @@ class CartService:
         product = await Product.get_or_none(id=product_id, shop_id=shop_id, active=True)
         if product is None:
             raise ProductNotFound(id=product_id)
-        line = await CartItem.get_or_none(person_id=person_id, product_id=product_id)
-        new_quantity = quantity + (line.quantity if line else 0)
+        # One read says both whether the product is in the cart and whether the cart is full.
+        lines = dict(
+            await CartItem.filter(person_id=person_id, shop_id=shop_id).values_list(
+                "product_id", "quantity"
+            )
+        )
+        new_quantity = quantity + lines.get(product_id, 0)
         if new_quantity > MAX_LINE_QUANTITY:
             raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
         if new_quantity > product.stock:
             raise OutOfStock(title=product.title, left=product.stock)
-        if line is None:
-            if (
-                await CartItem.filter(person_id=person_id, shop_id=shop_id).count()
-                >= MAX_CART_LINES
-            ):
+        if product_id not in lines:
+            if len(lines) >= MAX_CART_LINES:
                 raise InvalidInput("cart_full", high=MAX_CART_LINES)
-            await CartItem.get_or_create(
-                person_id=person_id,
-                product_id=product_id,
-                defaults={"shop_id": shop_id, "quantity": quantity},
-            )
-        else:
-            await CartItem.filter(id=line.id).update(quantity=F("quantity") + quantity)
+            try:
+                await CartItem.create(
+                    person_id=person_id, shop_id=shop_id, product_id=product_id, quantity=quantity
+                )
+                return product
+            except IntegrityError:  # the same line, just added by a message of theirs elsewhere
+                pass
+        # Guarded: two such messages at once cannot take a line past its limit.
+        if not await CartItem.filter(
+            person_id=person_id, product_id=product_id, quantity__lte=MAX_LINE_QUANTITY - quantity
+        ).update(quantity=F("quantity") + quantity):
+            raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
         return product
 
     async def remove(self, person_id: int, shop_id: int, product_id: int) -> Cart:
@@ -85,7 +93,7 @@ class CartService:
     async def get(self, person_id: int, shop_id: int) -> Cart:
         items = (
             await CartItem.filter(person_id=person_id, shop_id=shop_id)
-            .prefetch_related("product")
+            .select_related("product")  # one query, joined
             .order_by("product_id")
         )
         return Cart(lines=[CartLine(product=i.product, quantity=i.quantity) for i in items])
