@@ -71,6 +71,7 @@ def template_environment(locale: str, *, html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # the templates ship with the code: no stat of the file per render
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(PRIVACY_FILTERS)
