@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
@@ -39,10 +40,10 @@ async def fresh_database(backend: str, workdir: Path) -> AsyncIterator[str]:
     name = f"bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
     await admin.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0]
+    url = urlsplit(admin_url)  # its query may name a unix socket: `?host=/var/run/postgresql`
+    query = "&".join(filter(None, [url.query, f"maxsize={os.environ.get('BENCH_POOL', '20')}"]))
     try:
-        pool = os.environ.get("BENCH_POOL", "20")
-        yield f"{base}/{name}?maxsize={pool}"
+        yield urlunsplit(url._replace(path=f"/{name}", query=query))
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
