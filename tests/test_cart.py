@@ -8,7 +8,7 @@ import pytest
 
 from store.cart import MAX_CART_LINES, MAX_LINE_QUANTITY
 from store.errors import InvalidInput, OutOfStock, ProductNotFound
-from store.models import CartItem
+from store.models import CartItem, Product, Shop
 from store.services import StoreServices
 from tests.integration.world import make_product, make_shop
 from tests.support.race_db import race_db  # noqa: F401 - fixture used here
@@ -27,13 +27,16 @@ async def buyer(services: StoreServices) -> int:
     return (await services.people.identify("sim", "buyer", "Buyer")).person_id  # type: ignore[attr-defined]
 
 
-@pytest.mark.usefixtures("race_db")
-async def test_adding_again_adds_up_within_the_limits() -> None:
+async def tea_and_buyer(stock: int) -> tuple[StoreServices, Shop, Product, int]:
     s = StoreServices.build()
     shop, _ = await make_shop(s)
-    tea = await make_product(s, shop, stock=200)
+    return s, shop, await make_product(s, shop, stock=stock), await buyer(s)
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_adding_again_adds_up_within_the_limits() -> None:
+    s, shop, tea, person = await tea_and_buyer(stock=200)
     few = await make_product(s, shop, stock=3, title="Rare cake")
-    person = await buyer(s)
     assert (await s.carts.add(person, shop.id, tea.id, 2)).id == tea.id
     await s.carts.add(person, shop.id, tea.id, 3)
     assert await lines(person) == [(tea.id, 5)]
@@ -69,20 +72,14 @@ async def test_a_full_cart_takes_more_of_what_it_has_but_no_new_line() -> None:
 
 @pytest.mark.usefixtures("race_db")
 async def test_the_same_product_added_ten_times_at_once_is_one_line_of_ten() -> None:
-    s = StoreServices.build()
-    shop, _ = await make_shop(s)
-    tea = await make_product(s, shop, stock=50)
-    person = await buyer(s)
+    s, shop, tea, person = await tea_and_buyer(stock=50)
     await asyncio.gather(*(s.carts.add(person, shop.id, tea.id, 1) for _ in range(10)))
     assert await lines(person) == [(tea.id, 10)]
 
 
 @pytest.mark.usefixtures("race_db")
 async def test_two_adds_at_once_cannot_take_a_line_past_its_limit() -> None:
-    s = StoreServices.build()
-    shop, _ = await make_shop(s)
-    tea = await make_product(s, shop, stock=500)
-    person = await buyer(s)
+    s, shop, tea, person = await tea_and_buyer(stock=500)
     await s.carts.add(person, shop.id, tea.id, 1)
     half = MAX_LINE_QUANTITY // 2 + 1  # each fits alone, both do not
     results = await asyncio.gather(
