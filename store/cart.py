@@ -8,11 +8,22 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from store.catalog import VISIBLE_PRODUCT
 from store.errors import InvalidInput, OutOfStock, ProductNotFound
 from store.models import CartItem, Product
+from store.prepared import Prepared
 
 MAX_LINE_QUANTITY = 99
 MAX_CART_LINES = 30
+# Read on every cart, checkout and order: one joined query, its SQL built once.
+CART_LINES = Prepared(
+    CartItem,
+    lambda person_id, shop_id: (
+        CartItem.filter(person_id=person_id, shop_id=shop_id)
+        .select_related("product")
+        .order_by("product_id")
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +59,7 @@ class CartService:
     async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Product:
         """Put units in the cart; the product added (the caller shows the priced cart)."""
         check_quantity(quantity)
-        product = await Product.get_or_none(id=product_id, shop_id=shop_id, active=True)
+        product = await VISIBLE_PRODUCT.first(shop_id, product_id)
         if product is None:
             raise ProductNotFound(id=product_id)
         # One read says both whether the product is in the cart and whether the cart is full.
@@ -91,9 +102,5 @@ class CartService:
         await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
 
     async def get(self, person_id: int, shop_id: int) -> Cart:
-        items = (
-            await CartItem.filter(person_id=person_id, shop_id=shop_id)
-            .select_related("product")  # one query, joined
-            .order_by("product_id")
-        )
+        items = await CART_LINES.all(person_id, shop_id)
         return Cart(lines=[CartLine(product=i.product, quantity=i.quantity) for i in items])

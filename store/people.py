@@ -7,6 +7,17 @@ from tortoise.transactions import in_transaction
 
 from store.errors import NotFound
 from store.models import Identity, Person
+from store.prepared import Prepared
+
+# Every message starts here: identity and person in one query, its SQL built once.
+IDENTITY = Prepared(
+    Identity,
+    lambda platform, user_id: (
+        Identity.filter(platform=platform, platform_user_id=user_id)
+        .select_related("person")
+        .limit(1)
+    ),
+)
 
 
 class PeopleService:
@@ -14,9 +25,7 @@ class PeopleService:
         self, platform: str, user_id: str, display_name: str = "", *, private: bool = False
     ) -> Identity:
         """The identity for (platform, user id), created with its person on first contact."""
-        ident = await Identity.get_or_none(
-            platform=platform, platform_user_id=user_id
-        ).select_related("person")  # one query for both: this runs on every message
+        ident = await IDENTITY.first(platform, user_id)
         if ident is None:
             name = display_name[:64] or user_id[:64]
             try:

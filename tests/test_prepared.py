@@ -1,0 +1,87 @@
+"""Selects with their SQL built once: the same rows as the queryset they stand for, on
+SQLite and PostgreSQL (the plans are per dialect), inside transactions too."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.transactions import in_transaction
+
+from store.catalog import VISIBLE_PRODUCT
+from store.models import Identity, Product
+from store.people import IDENTITY
+from store.prepared import Prepared
+from store.services import StoreServices
+from tests.integration.world import make_product, make_shop
+from tests.support.race_db import race_db  # noqa: F401 - fixture used here
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_the_rows_are_those_of_the_queryset_with_each_call_s_own_values() -> None:
+    s = StoreServices.build()
+    for n in range(3):
+        await s.people.identify("tg", f"user{n}", f"User {n}")
+    for n in range(3):
+        expected = await Identity.get(platform="tg", platform_user_id=f"user{n}").select_related(
+            "person"
+        )
+        got = await IDENTITY.first("tg", f"user{n}")
+        assert got is not None
+        assert (got.id, got.platform_user_id, got.person.id, got.person.display_name) == (
+            expected.id,
+            expected.platform_user_id,
+            expected.person.id,
+            f"User {n}",
+        )
+    assert await IDENTITY.first("wechat", "user1") is None
+    assert await IDENTITY.all("tg", "nobody") == []
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_int_values_land_in_their_own_places() -> None:
+    s = StoreServices.build()
+    tea, _ = await make_shop(s, slug="tea")
+    cakes, _ = await make_shop(s, slug="cakes")
+    longjing = await make_product(s, tea, stock=5)
+    mooncake = await make_product(s, cakes, stock=5, title="Mooncake")
+    assert (await VISIBLE_PRODUCT.first(tea.id, longjing.id)) == longjing
+    assert (await VISIBLE_PRODUCT.first(cakes.id, mooncake.id)) == mooncake
+    assert await VISIBLE_PRODUCT.first(tea.id, mooncake.id) is None  # another shop's
+    await s.catalog.set_active(tea.id, longjing.id, False)
+    assert await VISIBLE_PRODUCT.first(tea.id, longjing.id) is None  # the constant still holds
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_pages_count_and_offset_like_the_queryset() -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    for n in range(12):
+        await make_product(s, shop, stock=1, title=f"Item {n:02}")
+    pages = [await s.catalog.browse(shop.id, page=n) for n in (1, 2, 3, 9)]
+    assert [p.page for p in pages] == [1, 2, 3, 3]  # past the end: the last page
+    assert {p.total for p in pages} == {12} and {p.pages for p in pages} == {3}
+    assert [p.title for p in pages[1].products] == [f"Item {n:02}" for n in range(5, 10)]
+    assert [p.title for p in pages[3].products] == ["Item 10", "Item 11"]
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_inside_a_transaction_it_reads_the_transaction_s_own_rows() -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    async with in_transaction():
+        product = await make_product(s, shop, stock=1, title="Not committed yet")
+        assert await VISIBLE_PRODUCT.first(shop.id, product.id) == product
+        await Product.filter(id=product.id).delete()
+
+
+async def test_values_that_would_change_the_statement_are_refused() -> None:
+    with pytest.raises(TypeError):
+        await VISIBLE_PRODUCT.first(1, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        await VISIBLE_PRODUCT.first(True, 1)
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_a_parameter_the_select_does_not_bind_is_refused() -> None:
+    ignores_its_second = Prepared(Product, lambda shop_id, _unused: Product.filter(shop_id=shop_id))
+    with pytest.raises(TypeError, match="not bound"):
+        await ignores_its_second.all(1, 2)
