@@ -1,0 +1,139 @@
+"""Per-message selects: Tortoise building the SQL on every await against `store.prepared`.
+
+    python bench/queries.py                       # SQLite and PostgreSQL
+    python bench/queries.py --backend postgres --calls 5000
+
+For each select that customers' messages run most (the identity with its person, a catalog
+page, a visible product, the cart with its products), the same rows are read `--calls` times
+as an ordinary awaited queryset and as the Prepared select the code uses, alternating the two
+for `--rounds` rounds in one process. Reports the client CPU per call (process time: the
+database server's work is not in it) and the ratio prepared / queryset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import fresh_database, save, table
+from store import cart, catalog, people
+from store.catalog import PAGE_SIZE, NewProduct, paged
+from store.db import close_db, init_db, migrate
+from store.models import CartItem, Identity, Product
+from store.services import StoreServices
+
+USERS = 50
+
+
+async def setup(url: str) -> tuple[int, int]:
+    await migrate(url)
+    await init_db(url)
+    services = StoreServices.build()
+    owner = await services.people.identify("bench", "owner")
+    shop = await services.shops.create("Bench", owner.person)  # type: ignore[attr-defined]
+    products = [
+        await services.catalog.add_product(
+            shop.id, NewProduct(title=f"Item {n}", price=Decimal("9.90"), stock=100)
+        )
+        for n in range(12)
+    ]
+    for i in range(USERS):
+        ident = await services.people.identify("bench", f"u{i}", f"User {i}")
+        for product in products[:3]:
+            await services.carts.add(ident.person_id, shop.id, product.id, 1)  # type: ignore[attr-defined]
+    return shop.id, ident.person_id  # type: ignore[attr-defined]
+
+
+def cases(shop_id: int, person_id: int) -> dict[str, tuple[Callable[[int], Awaitable], ...]]:
+    """name -> (the ordinary queryset, the prepared select), each called with a counter."""
+    offset = PAGE_SIZE  # page 2
+    return {
+        "identity + person": (
+            lambda i: (
+                Identity.filter(platform="bench", platform_user_id=f"u{i % USERS}")
+                .select_related("person")
+                .limit(1)
+            ),
+            lambda i: people.IDENTITY.first("bench", f"u{i % USERS}"),
+        ),
+        "catalog page": (
+            lambda i: paged(Product.filter(shop_id=shop_id, active=True), offset),
+            lambda i: catalog.SHOP_PAGE.all(shop_id, offset),
+        ),
+        "visible product": (
+            lambda i: Product.filter(shop_id=shop_id, id=1 + i % 12, active=True).limit(1),
+            lambda i: catalog.VISIBLE_PRODUCT.first(shop_id, 1 + i % 12),
+        ),
+        "cart with products": (
+            lambda i: (
+                CartItem.filter(person_id=person_id, shop_id=shop_id)
+                .select_related("product")
+                .order_by("product_id")
+            ),
+            lambda i: cart.CART_LINES.all(person_id, shop_id),
+        ),
+    }
+
+
+async def per_call_us(call: Callable[[int], Awaitable], calls: int) -> float:
+    began = time.process_time()
+    for i in range(calls):
+        await call(i)
+    return (time.process_time() - began) / calls * 1e6
+
+
+async def run(backend: str, calls: int, rounds: int) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with fresh_database(backend, Path(tmp)) as url:
+            shop_id, person_id = await setup(url)
+            try:
+                for name, (plain, prepared) in cases(shop_id, person_id).items():
+                    await per_call_us(plain, 50)  # warm: the plan, asyncpg's statement cache
+                    await per_call_us(prepared, 50)
+                    before, after = [], []
+                    for _ in range(rounds):
+                        before.append(await per_call_us(plain, calls))
+                        after.append(await per_call_us(prepared, calls))
+                    b, a = statistics.median(before), statistics.median(after)
+                    rows.append(
+                        {
+                            "backend": backend,
+                            "select": name,
+                            "queryset_us": round(b),
+                            "prepared_us": round(a),
+                            "ratio": round(a / b, 2),
+                        }
+                    )
+            finally:
+                await close_db()
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--calls", type=int, default=2000)
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    rows = []
+    for backend in backends:
+        rows += asyncio.run(run(backend, args.calls, args.rounds))
+    print(table(rows, ["backend", "select", "queryset_us", "prepared_us", "ratio"]))
+    print(f"results: {save('queries', {'calls': args.calls, 'runs': rows})}")
+
+
+if __name__ == "__main__":
+    main()
