@@ -34,8 +34,8 @@ class Conversation:
         identity = await people.identify(PLATFORM, openid, private=True)
         if home_shop and identity.current_shop_id is None:
             await self._adopt_home_shop(identity, home_shop)
-        person = await people.person(identity.person_id)
-        return Texts(normalise_locale(person.locale or self.default_locale))
+        locale = identity.person.locale  # identify reads the person with the identity
+        return Texts(normalise_locale(locale or self.default_locale))
 
     async def _adopt_home_shop(self, identity: Any, slug: str) -> None:
         services = self.runtime.services
