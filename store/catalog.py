@@ -76,11 +76,13 @@ class CatalogService:
         return category
 
     async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
-        qs = Product.filter(shop_id=shop_id, active=True)
+        where: dict[str, object] = {"shop_id": shop_id, "active": True}
         if category_id is None:
-            return await self._page(partial(SHOP_PAGE.all, shop_id), qs, page)
-        qs = qs.filter(category_id=category_id)
-        return await self._page(partial(CATEGORY_PAGE.all, shop_id, category_id), qs, page)
+            rows = partial(SHOP_PAGE.all, shop_id)
+        else:
+            where["category_id"] = category_id
+            rows = partial(CATEGORY_PAGE.all, shop_id, category_id)
+        return await self._page(rows, lambda: Product.filter(**where).count(), page)
 
     async def search(self, shop_id: int, text: str, page: int = 1) -> Page:
         words = [w for w in text.casefold().split() if w][:MAX_SEARCH_WORDS]
@@ -89,14 +91,14 @@ class CatalogService:
         qs = Product.filter(shop_id=shop_id, active=True)
         for word in words:
             qs = qs.filter(search_text__contains=word)
-        return await self._page(lambda offset: paged(qs, offset), qs, page)
+        return await self._page(lambda offset: paged(qs, offset), qs.count, page)
 
-    async def _page(self, rows: Rows, qs: QuerySet[Product], page: int) -> Page:
+    async def _page(self, rows: Rows, count: Callable[[], Awaitable[int]], page: int) -> Page:
         """One query for a page and the total (a window count on its rows); a second only
         when the page is past the end (or empty), to count and show the last page."""
         page = max(page, 1)
         products = await rows((page - 1) * PAGE_SIZE)
-        total = products[0].total if products else await qs.count()  # type: ignore[attr-defined]
+        total = products[0].total if products else await count()  # type: ignore[attr-defined]
         pages = max(1, -(-total // PAGE_SIZE))
         if page > pages:
             page = pages
