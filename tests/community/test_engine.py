@@ -186,6 +186,7 @@ async def test_segments_buyers_and_idle(chat: Chat, runtime: Runtime, clock: Fak
         phone="13800138000",
         address="1 Road, City",
         pay_deadline=clock(),
+        created_at=clock(),  # the segment counts days on the shop's clock, not the machine's
     )
     await OrderItem.create(
         order=order, product=product, title=product.title, unit_price=Decimal("10"), quantity=1
