@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -55,8 +56,15 @@ def from_minor(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-minor_digits(currency))
 
 
-def format_money(value: Decimal, currency: str, locale: str) -> str:
+def format_money(value: Decimal | int | str, currency: str, locale: str) -> str:
     """¥1,234.50 in zh_CN, CN¥1,234.50 in en (babel's CLDR symbols)."""
+    return _format(Decimal(value) + 0, currency, locale)  # + 0: -0 shows (and caches) as 0
+
+
+# babel parses the locale and the pattern on every call (~30 µs), and a chat page shows the
+# same few prices again and again. Equal amounts (1.5, 1.50) format alike, so they may share.
+@lru_cache(maxsize=4096)
+def _format(value: Decimal, currency: str, locale: str) -> str:
     if currency in _DIGITS_OVERRIDE:
         return f"{value:,.0f} {currency}"
     return format_currency(value, currency, locale=locale)

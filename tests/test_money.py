@@ -47,3 +47,15 @@ def test_minor_units_round_trip_without_floats() -> None:
 def test_format_money_per_locale() -> None:
     assert format_money(Decimal("1234.5"), "CNY", "zh_CN") == "¥1,234.50"
     assert format_money(Decimal("1234.5"), "CNY", "en").endswith("1,234.50")
+
+
+def test_format_money_remembers_per_currency_and_locale_not_across_them() -> None:
+    # The formatter is memoised: equal amounts share an entry, other keys must not.
+    assert format_money(Decimal("8.5"), "CNY", "zh_CN") == "¥8.50"
+    assert format_money(Decimal("8.50"), "CNY", "zh_CN") == "¥8.50"
+    assert format_money(Decimal("8.5"), "USD", "en") == "$8.50"
+    assert format_money(Decimal("8.5"), "CNY", "en") == "CN¥8.50"
+    assert format_money(Decimal("15"), "XTR", "en") == "15 XTR"
+    assert format_money(-Decimal("0.00"), "CNY", "zh_CN") == "¥0.00"
+    assert format_money(Decimal("-3"), "CNY", "zh_CN") == "-¥3.00"
+    assert format_money("12.5", "CNY", "zh_CN") == "¥12.50"  # templates pass text too
