@@ -4,10 +4,10 @@
     python bench/queries.py --backend postgres --calls 5000
 
 For each select that customers' messages run most (the identity with its person, a catalog
-page, a visible product, the cart with its products), the same rows are read `--calls` times
-as an ordinary awaited queryset and as the Prepared select the code uses, alternating the two
-for `--rounds` rounds in one process. Reports the client CPU per call (process time: the
-database server's work is not in it) and the ratio prepared / queryset.
+page, a visible product, its stars, the cart with its products), the same rows are read
+`--calls` times as an ordinary awaited queryset and as the Prepared select the code uses,
+alternating the two for `--rounds` rounds in one process. Reports the client CPU per call
+(process time: the database server's work is not in it) and the ratio prepared / queryset.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from bench._common import fresh_database, save, table
 from store import cart, catalog, people
 from store.catalog import PAGE_SIZE, NewProduct
 from store.db import close_db, init_db, migrate
-from store.prepared import Prepared
+from store.prepared import Prepared, PreparedValues
+from store.reviews.service import RATING
 from store.services import StoreServices
 
 USERS = 50
@@ -53,13 +54,16 @@ async def setup(url: str) -> tuple[int, int]:
     return shop.id, ident.person_id  # type: ignore[attr-defined]
 
 
-def cases(shop_id: int, person_id: int) -> dict[str, tuple[Prepared, Callable[[int], tuple]]]:
+def cases(
+    shop_id: int, person_id: int
+) -> dict[str, tuple[Prepared | PreparedValues, Callable[[int], tuple]]]:
     """name -> (the select, its values for call i); the ordinary queryset is its own shape."""
     offset = PAGE_SIZE  # page 2
     return {
         "identity + person": (people.IDENTITY, lambda i: ("bench", f"u{i % USERS}")),
         "catalog page": (catalog.SHOP_PAGE, lambda i: (shop_id, offset)),
         "visible product": (catalog.VISIBLE_PRODUCT, lambda i: (shop_id, 1 + i % 12)),
+        "product rating": (RATING, lambda i: (1 + i % 12,)),
         "cart with products": (cart.CART_LINES, lambda i: (person_id, shop_id)),
     }
 

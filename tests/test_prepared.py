@@ -3,13 +3,16 @@ SQLite and PostgreSQL (the plans are per dialect), inside transactions too."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from store.catalog import VISIBLE_PRODUCT
 from store.models import Identity, Product
 from store.people import IDENTITY
-from store.prepared import Prepared
+from store.prepared import Prepared, PreparedValues
 from store.services import StoreServices
 from tests.integration.world import make_product, make_shop
 from tests.support.race_db import race_db  # noqa: F401 - fixture used here
@@ -85,3 +88,39 @@ async def test_a_parameter_the_select_does_not_bind_is_refused() -> None:
     ignores_its_second = Prepared(Product, lambda shop_id, _unused: Product.filter(shop_id=shop_id))
     with pytest.raises(TypeError, match="not bound"):
         await ignores_its_second.all(1, 2)
+
+
+def stock_of(shop_id: int):  # type: ignore[no-untyped-def]
+    return (
+        Product.filter(shop_id=shop_id, active=True)
+        .annotate(n=Count("id"), s=Sum("stock"))
+        .limit(1)
+        .values("n", "s")
+    )
+
+
+STOCK = PreparedValues(Product, stock_of)
+PRICES = PreparedValues(
+    Product,
+    lambda shop_id, title: (
+        Product.filter(shop_id=shop_id, title=title).order_by("id").values("id", "price")
+    ),
+)
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_values_selects_give_the_value_query_s_rows_converted_alike() -> None:
+    s = StoreServices.build()
+    tea, _ = await make_shop(s, slug="tea")
+    cakes, _ = await make_shop(s, slug="cakes")
+    await make_product(s, tea, stock=5)
+    hidden = await make_product(s, tea, stock=7, title="Hidden")
+    await make_product(s, tea, stock=2, title="Oolong", price=Decimal("12.30"))
+    await s.catalog.set_active(tea.id, hidden.id, False)
+    for shop in (tea, cakes):  # an aggregate, then an empty one: (0, None) as the queryset's
+        assert await STOCK.all(shop.id) == await stock_of(shop.id)
+    assert await STOCK.first(tea.id) == {"n": 2, "s": 7}
+    rows = await PRICES.all(tea.id, "Oolong")
+    assert rows == await Product.filter(shop_id=tea.id, title="Oolong").values("id", "price")
+    assert rows[0]["price"] == Decimal("12.30") and isinstance(rows[0]["price"], Decimal)
+    assert await PRICES.first(cakes.id, "Oolong") is None

@@ -17,10 +17,21 @@ from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound,
 from store.events import EventBus
 from store.models import Order, OrderItem, OrderStatus, Product
 from store.orders import normalise_order_no
+from store.prepared import PreparedValues
 from store.reviews.events import ReviewReplied
 from store.reviews.models import MAX_REVIEW_TEXT, Review
 
 PAGE_SIZE = 5
+# Every product card shows its stars: an aggregate with its SQL built once.
+RATING = PreparedValues(
+    Review,
+    lambda product_id: (
+        Review.filter(product_id=product_id, hidden=False)
+        .annotate(n=Count("id"), s=Sum("stars"))
+        .limit(1)
+        .values("n", "s")
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +134,7 @@ class Reviews:
 
     # -- everyone ----------------------------------------------------------------------------
     async def rating(self, product_id: int) -> Rating:
-        row = (
-            await Review.filter(product_id=product_id, hidden=False)
-            .annotate(n=Count("id"), s=Sum("stars"))
-            .first()
-            .values("n", "s")
-        )
+        row = await RATING.first(product_id)
         return Rating(count=int(row["n"] or 0), total=int(row["s"] or 0)) if row else Rating(0, 0)
 
     async def page(
