@@ -17,6 +17,7 @@ from handlers.types import Incoming, ParsedCommand, Reply
 from referral.services import ReferralServices
 from store.db import is_connection_failure
 from store.errors import InvalidInput, StoreError
+from store.models import Identity
 from store.services import StoreServices
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,12 @@ class Engine:
         self.contact_hooks = contact_hooks or []
         self.referral = referral
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
-        """Answer one message. Never raises: a person never sees a traceback."""
+    async def handle(self, msg: Incoming, identity: Identity | None = None) -> list[Reply]:
+        """Answer one message. Never raises: a person never sees a traceback. `identity`:
+        the sender's, when the adapter has already read it for this message."""
         ctx: Context | None = None
         try:
-            ctx = await self._context(msg)
+            ctx = await self._context(msg, identity)
             try:
                 return await self._dispatch(msg, ctx)
             finally:  # after the command, so `/start shop_x` joins shop x's community
@@ -71,11 +73,12 @@ class Engine:
             log.exception("handler failed for %s:%s", msg.platform, msg.message_id)
             return [Reply(text=translate(locale, MESSAGES["error"]))]
 
-    async def _context(self, msg: Incoming) -> Context:
+    async def _context(self, msg: Incoming, identity: Identity | None) -> Context:
         s = self.services
-        identity = await s.people.identify(
-            msg.platform, msg.user_id, msg.display_name, private=not msg.is_group
-        )
+        if identity is None:
+            identity = await s.people.identify(
+                msg.platform, msg.user_id, msg.display_name, private=not msg.is_group
+            )
         person = identity.person
         shop = None
         if msg.is_group:

@@ -15,6 +15,7 @@ from bot.wechat.texts import NOTHING_MORE, TEXT_ONLY, Texts
 from handlers.i18n import normalise_locale
 from handlers.types import Reply
 from store.errors import StoreError
+from store.models import Identity
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,22 @@ class Conversation:
         self.default_locale = default_locale
         self.pay_offers = pay_offers
 
-    async def texts_for(self, openid: str, home_shop: str | None = None) -> Texts:
-        """The person's language; on first contact their shop becomes the account's shop."""
-        people = self.runtime.services.people
-        identity = await people.identify(PLATFORM, openid, private=True)
-        if home_shop and identity.current_shop_id is None:
-            await self._adopt_home_shop(identity, home_shop)
+    async def texts_for(self, openid: str) -> Texts:
+        """The person's language."""
+        return self._texts(await self.runtime.services.people.identify(PLATFORM, openid))
+
+    def _texts(self, identity: Identity) -> Texts:
         locale = identity.person.locale  # identify reads the person with the identity
         return Texts(normalise_locale(locale or self.default_locale))
 
-    async def _adopt_home_shop(self, identity: Any, slug: str) -> None:
+    async def _identify(self, openid: str, home_shop: str | None) -> Identity:
+        """Who wrote; on first contact their shop becomes the account's shop."""
+        identity = await self.runtime.services.people.identify(PLATFORM, openid, private=True)
+        if home_shop and identity.current_shop_id is None:  # type: ignore[attr-defined]
+            await self._adopt_home_shop(identity, home_shop)
+        return identity
+
+    async def _adopt_home_shop(self, identity: Identity, slug: str) -> None:
         services = self.runtime.services
         try:
             shop = await services.shops.by_slug(slug)
@@ -45,9 +52,11 @@ class Conversation:
             log.warning("wechat account shop %r does not exist", slug)
             return
         await services.people.set_current_shop(identity.id, shop.id)
+        identity.current_shop_id = shop.id  # type: ignore[attr-defined]  # the engine reads it
 
     async def answer(self, ep: AccountEndpoint, inbound: Inbound) -> tuple[Rendered, Texts]:
-        texts = await self.texts_for(inbound.openid, ep.config.shop)
+        identity = await self._identify(inbound.openid, ep.config.shop)
+        texts = self._texts(identity)
         if inbound.kind == "unsupported":
             return Rendered((TextPart(texts.t(TEXT_ONLY)),), ()), texts
         incoming = inbound.incoming
@@ -63,7 +72,7 @@ class Conversation:
                 payload = await ep.memory.option(inbound.openid, incoming.text)
                 if payload is not None:
                     incoming = dataclasses.replace(incoming, text=payload, via_button=True)
-        replies = await self.runtime.engine.handle(incoming)
+        replies = await self.runtime.engine.handle(incoming, identity)
         return await self.render(ep, inbound.openid, replies, texts), texts
 
     async def in_flow(self, openid: str) -> bool:
