@@ -70,6 +70,9 @@ class Identity(Model):
         "store.Shop", null=True, on_delete=fields.SET_NULL, related_name=False
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Not a column: True on the instance PeopleService.identify has just created, so a
+    # first contact's bookkeeping need not look for rows that cannot exist yet.
+    created_now = False
 
     class Meta:
         table = "identity"

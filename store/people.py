@@ -38,6 +38,7 @@ class PeopleService:
                         display_name=name,
                         private_chat_ok=private,
                     )
+                ident.created_now = True
             except IntegrityError:  # a concurrent first message created it
                 ident = await Identity.get(
                     platform=platform, platform_user_id=user_id

@@ -22,7 +22,9 @@ SEGMENTS = "all, tag:<tag>, product:<id>, category:<name>, idle:<days>, groups, 
 async def touch(ctx: Context) -> None:
     """Contact hook: a private message joins the shop's community and refreshes last-seen."""
     assert ctx.shop is not None
-    await ctx.services.community.subscriptions.touch(ctx.shop.id, ctx.identity.id)
+    await ctx.services.community.subscriptions.touch(
+        ctx.shop.id, ctx.identity.id, new=ctx.identity.created_now
+    )
 
 
 @router.command("subscribe", "订阅", help=N_("Receive the shop's news again"))

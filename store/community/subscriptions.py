@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Case, F, Value, When
 
 from store.clock import Clock
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
@@ -31,11 +32,12 @@ class SubscriptionService:
         self.clock = clock
         self._touched: dict[tuple[int, int], datetime] = {}
 
-    async def touch(self, shop_id: int, identity_id: int) -> None:
+    async def touch(self, shop_id: int, identity_id: int, *, new: bool = False) -> None:
         """A private message from this identity in this shop: it joins the community on
         first contact (a bot started, an account followed) and its last-seen time moves on.
         Someone marked blocked who writes again has unblocked us: subscribed again (noticed
-        at their first message after TOUCH_EVERY)."""
+        at their first message after TOUCH_EVERY). `new`: the identity was created by this
+        very message, so it can have no subscription yet unless that message made one."""
         now = self.clock()
         key = (shop_id, identity_id)
         last = self._touched.get(key)
@@ -44,20 +46,16 @@ class SubscriptionService:
         if len(self._touched) >= _REMEMBER:
             self._touched.clear()
         self._touched[key] = now
-        rows = await Subscription.filter(shop_id=shop_id, identity_id=identity_id).update(
-            last_seen_at=now
-        )
-        if rows == 0:
-            try:
-                await Subscription.create(
-                    shop_id=shop_id, identity_id=identity_id, last_seen_at=now
-                )
-            except IntegrityError:  # a concurrent first message created it
-                pass
-            return
-        await Subscription.filter(
-            shop_id=shop_id, identity_id=identity_id, status=S.BLOCKED
-        ).update(status=S.SUBSCRIBED)
+        if not new:
+            unblocked = Case(When(status=S.BLOCKED, then=Value(S.SUBSCRIBED)), default=F("status"))
+            if await Subscription.filter(shop_id=shop_id, identity_id=identity_id).update(
+                last_seen_at=now, status=unblocked
+            ):
+                return
+        try:
+            await Subscription.create(shop_id=shop_id, identity_id=identity_id, last_seen_at=now)
+        except IntegrityError:  # /unsubscribe as the first message, or a concurrent one
+            pass
 
     async def set_subscribed(self, shop_id: int, identity_id: int, subscribed: bool) -> bool:
         """/subscribe or /unsubscribe; True when it changed something."""

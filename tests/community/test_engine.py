@@ -96,6 +96,20 @@ async def test_a_message_refreshes_the_window(
     assert (await Subscription.get()).last_seen_at == clock()
 
 
+async def test_writing_again_moves_last_seen_but_never_resubscribes(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    await chat.say("alice", "/unsubscribe")  # the very first message: her identity is new
+    await chat.say("bob", "/start")
+    await chat.say("bob", "/unsubscribe")
+    clock.advance(minutes=10)
+    for user in ("alice", "bob"):
+        await chat.say(user, "/catalog")
+    subs = await Subscription.all().order_by("id")
+    assert [s.status for s in subs] == [SubscriptionStatus.UNSUBSCRIBED] * 2
+    assert [s.last_seen_at for s in subs] == [clock(), clock()]
+
+
 async def test_unsubscribed_after_drafting_is_skipped_and_blocked_is_marked(
     chat: Chat, runtime: Runtime, clock: FakeClock
 ) -> None:
