@@ -7,36 +7,23 @@ pauses the whole bot's pacer for ``retry_after`` instead of one request sleeping
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.utils.token import TokenValidationError
 
-from bot.config import ConfigError, TelegramConfig
+from bot.config import TelegramConfig
 from bot.telegram.callbacks import CallbackCodec
-from bot.telegram.client import api_server
+from bot.telegram.client import build_bot
 from bot.telegram.render import MAX_CAPTION, escape, keyboard
 from handlers.types import Button
 from store.community.port import BLOCKED, SENT, BroadcastMessage, SendResult, failed, retry_after
 
 
 def build_broadcast_bot(config: TelegramConfig) -> Bot:
-    if config.token is None:
-        raise ConfigError("telegram.token: required to broadcast on Telegram")
-    try:
-        return Bot(
-            token=config.token.get_secret_value(),
-            session=AiohttpSession(api=api_server(config)),
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
-        )
-    except TokenValidationError:
-        raise ConfigError("telegram.token: not a bot token (like 123456:ABC-...)") from None
+    return build_bot(config, retrying=False, purpose="broadcast on Telegram")
 
 
 class TelegramBroadcastSender:

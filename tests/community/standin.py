@@ -80,7 +80,9 @@ class RateLimitedBotAPI:
             return _error(401, "Unauthorized")
         if method not in ("sendMessage", "sendPhoto"):
             return _error(404, "Not Found")
-        form = await request.post()
+        form = await (
+            request.json() if request.content_type == "application/json" else request.post()
+        )
         chat = str(form.get("chat_id", ""))
         if self.latency:
             await asyncio.sleep(self.latency)

@@ -115,6 +115,7 @@ class Call:
     status: int = 200
     files: dict[str, bytes] = field(default_factory=dict)
     result: Any = None  # what the stand-in answered (a Message for send* methods)
+    content_type: str = ""  # how the body came: JSON or a form, both of which Telegram takes
 
     @property
     def ok(self) -> bool:
@@ -300,7 +301,7 @@ class FakeBotAPI:
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await self._read_params(request)
-        call = Call(method=method, params=params, files=files)
+        call = Call(method=method, params=params, files=files, content_type=request.content_type)
         self.calls.append(call)
         try:
             if request.match_info["token"] != self.token:

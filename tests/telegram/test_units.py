@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import FormData, JsonPayload
+from pydantic import SecretStr
+
+from bot.config import TelegramConfig
 from bot.ports import MemoryKV
 from bot.telegram.callbacks import KEY_MARK, MAX_CALLBACK_BYTES, CallbackCodec
+from bot.telegram.client import JsonSession, build_bot
 from bot.telegram.convert import addressed_text, split_start
 from bot.telegram.render import MAX_TEXT, chunks, escape, keyboard
 from bot.telegram.serial import KeyedLocks
@@ -95,3 +103,23 @@ async def test_keyed_locks_serialise_one_key_and_forget_it() -> None:
     assert order.index("a1-") < order.index("a2+")  # same person: one after the other
     assert order.index("b+") < order.index("a1-")  # someone else: not kept waiting
     assert len(locks) == 0
+
+
+def test_calls_go_as_json_except_uploads_which_keep_the_form() -> None:
+    bot = build_bot(TelegramConfig(token=SecretStr("42:TEST")))  # type: ignore[call-arg]
+    session = bot.session
+    assert isinstance(session, JsonSession)
+    text = SendMessage(
+        chat_id=7,
+        text="龙井 & 乌龙",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="加购", callback_data="/add 1 1")]]
+        ),
+    )
+    body = session.build_form_data(bot, text)
+    assert isinstance(body, JsonPayload)
+    sent = json.loads(body._value)
+    assert sent["chat_id"] == 7 and sent["text"] == "龙井 & 乌龙" and sent["parse_mode"] == "HTML"
+    assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "/add 1 1"
+    upload = SendPhoto(chat_id=7, photo=BufferedInputFile(b"\x89PNG", filename="poster.png"))
+    assert isinstance(session.build_form_data(bot, upload), FormData)
