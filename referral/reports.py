@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +19,7 @@ from referral.models import (
     OrderReferral,
     Withdrawal,
 )
+from store.csvfile import write_csv
 from store.models import Shop
 from store.money import from_minor
 
@@ -145,29 +144,16 @@ class ReportService:
         }
         return [Leader(mask_name(agents[a].person.display_name), s) for s, a in ranked]
 
-    async def ledger_csv(self, shop_id: int) -> str:
+    async def ledger_csv(self, shop_id: int) -> bytes:
+        """The commission ledger as a spreadsheet file (store.csvfile: BOM, no formulas)."""
         shop = await Shop.get(id=shop_id)
         entries = await LedgerEntry.filter(shop_id=shop_id).order_by("id")
         codes = await _agent_codes(shop_id)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "id",
-                "time",
-                "agent",
-                "order",
-                "level",
-                "kind",
-                "pending",
-                "available",
-                "held",
-                "withdrawn",
-                "currency",
-            ]
-        )
-        for e in entries:
-            writer.writerow(
+        header = ["id", "time", "agent", "order", "level", "kind"]
+        header += ["pending", "available", "held", "withdrawn", "currency"]
+        return write_csv(
+            header,
+            (
                 [
                     e.id,
                     e.created_at.isoformat(),
@@ -181,31 +167,19 @@ class ReportService:
                     ),
                     shop.currency,
                 ]
-            )
-        return out.getvalue()
+                for e in entries
+            ),
+        )
 
-    async def withdrawals_csv(self, shop_id: int) -> str:
+    async def withdrawals_csv(self, shop_id: int) -> bytes:
         shop = await Shop.get(id=shop_id)
         rows = await Withdrawal.filter(shop_id=shop_id).order_by("id")
         codes = await _agent_codes(shop_id)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "id",
-                "time",
-                "agent",
-                "amount",
-                "fee",
-                "payout",
-                "status",
-                "decided",
-                "reason",
-                "currency",
-            ]
-        )
-        for w in rows:
-            writer.writerow(
+        header = ["id", "time", "agent", "amount", "fee", "payout"]
+        header += ["status", "decided", "reason", "currency"]
+        return write_csv(
+            header,
+            (
                 [
                     w.id,
                     w.created_at.isoformat(),
@@ -215,11 +189,12 @@ class ReportService:
                     _money(w.amount_minor - w.fee_minor, shop.currency),
                     w.status.value,
                     w.decided_at.isoformat() if w.decided_at else "",
-                    w.reason,
+                    w.reason,  # typed by a person: write_csv keeps it from running as a formula
                     shop.currency,
                 ]
-            )
-        return out.getvalue()
+                for w in rows
+            ),
+        )
 
 
 def _state(r: OrderReferral) -> str:

@@ -91,15 +91,15 @@ async def agent_ledger(request: web.Request) -> web.Response:
 @staff_page
 async def ledger_csv(request: web.Request) -> web.Response:
     page = page_of(request)
-    text = await request.app[REFERRAL].reports.ledger_csv(page.shop.id)
-    return csv_response(("\ufeff" + text).encode(), f"ledger-{page.shop.slug}.csv")
+    data = await request.app[REFERRAL].reports.ledger_csv(page.shop.id)
+    return csv_response(data, f"ledger-{page.shop.slug}.csv")
 
 
 @staff_page
 async def withdrawals_csv(request: web.Request) -> web.Response:
     page = page_of(request)
-    text = await request.app[REFERRAL].reports.withdrawals_csv(page.shop.id)
-    return csv_response(("\ufeff" + text).encode(), f"withdrawals-{page.shop.slug}.csv")
+    data = await request.app[REFERRAL].reports.withdrawals_csv(page.shop.id)
+    return csv_response(data, f"withdrawals-{page.shop.slug}.csv")
 
 
 def _withdrawal_id(request: web.Request) -> int:

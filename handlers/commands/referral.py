@@ -334,9 +334,9 @@ async def refexport(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     what = cmd.args[0].casefold() if cmd.args else "ledger"
     reports = _ref(ctx).reports
     if what == "ledger":
-        csv_text = await reports.ledger_csv(shop.id)
+        data = await reports.ledger_csv(shop.id)
     elif what == "withdrawals":
-        csv_text = await reports.withdrawals_csv(shop.id)
+        data = await reports.withdrawals_csv(shop.id)
     else:
         raise usage("/refexport ledger|withdrawals")
-    return Reply(text=csv_text, private=True)
+    return Reply(text=data.decode("utf-8-sig"), private=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 
 from referral.ledger import balances, ledger_sums
@@ -75,9 +77,12 @@ async def test_rejected_withdrawal_returns_the_money(chat: Chat, clock: FakeCloc
     await chat.runtime.referral.ledger.release_due()
     await chat.say("amy", "/withdraw 12")
     assert "Usage: /wdno" in await chat.text(MERCHANT, "/wdno 1")
-    assert "refused" in await chat.text(MERCHANT, "/wdno 1 wrong account name")
+    assert "refused" in await chat.text(MERCHANT, "/wdno 1 =wrong account name")
     text = await chat.text("amy", "/earnings")
     assert "Available: CN¥12.80" in text and "wrong account name" in text
+    # the typed reason reaches the spreadsheet as text, never as a formula to run
+    rows = list(csv.reader(io.StringIO(await chat.text(MERCHANT, "/refexport withdrawals"))))
+    assert rows[1][rows[0].index("reason")] == "'=wrong account name"
 
 
 async def test_refund_before_settlement_reverses_pending(chat: Chat) -> None:
