@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from bot.wechat.conversation import Conversation
+from bot.wechat.inbound import PLATFORM
 from bot.wechat.render import TEXT_LIMIT
 from bot.wechat.texts import NOTHING_MORE, Texts
 from store.catalog import NewProduct
 from store.demo import DEMO_SLUG
+from store.models import Identity
 
 from .conftest import USER, Harness
 from .wire import fixture
@@ -153,3 +156,15 @@ async def test_inside_a_flow_numbers_are_answers_and_buttons_show_commands(
     # Out of the flow, numbers are options again.
     await wx.say("/cart")
     assert (await wx.say("2")).content == (await wx.say("/catalog")).content
+
+
+async def test_reading_a_language_to_write_to_someone_does_not_mark_them_reachable(
+    wx: Harness,
+) -> None:
+    await wx.say("/catalog")
+    people = wx.runtime.services.people
+    await people.mark_unreachable(PLATFORM, USER)  # they unfollowed
+    await Conversation(wx.runtime, "zh_CN").texts_for(USER)  # as a broadcast does
+    assert (await Identity.get(platform=PLATFORM, platform_user_id=USER)).unreachable
+    await wx.say("/catalog")  # only a message of theirs says they are back
+    assert not (await Identity.get(platform=PLATFORM, platform_user_id=USER)).unreachable
