@@ -12,6 +12,7 @@ from decimal import Decimal
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from store.cart import CART_LINES
 from store.clock import Clock
 from store.errors import (
     EmptyCart,
@@ -35,6 +36,7 @@ from store.events import (
 )
 from store.keyed_locks import KeyedLocks
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
+from store.prepared import Prepared
 from store.pricing import Pricing, Quote, refund_share
 from store.promotions.errors import PriceChanged
 from store.refunds import RefundOutbox
@@ -46,6 +48,8 @@ PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED)
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
 _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
+# Every order asks whether its new random number is taken: SQL built once, like CART_LINES.
+_ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
 
@@ -116,7 +120,7 @@ async def _new_order(
     discount_total: Decimal = Decimal("0.00"),
 ) -> Order:
     order_no = new_order_no()
-    while await Order.exists(order_no=order_no):
+    while await _ORDER_NO_TAKEN.first(order_no) is not None:  # 31^8 numbers: all but never
         order_no = new_order_no()
     return await Order.create(
         order_no=order_no,
@@ -219,11 +223,7 @@ class OrderService:
         now = self.clock()
         shop = await self.shops.get(shop_id)
         async with in_transaction():
-            lines = (
-                await CartItem.filter(person_id=person_id, shop_id=shop_id)
-                .select_related("product")
-                .order_by("product_id")  # pk order: no deadlocks
-            )
+            lines = await CART_LINES.all(person_id, shop_id)  # product order: no deadlocks
             if not lines:
                 raise EmptyCart()
             quote = await self.pricing.quote_items(person_id, shop_id, lines)
