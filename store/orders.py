@@ -36,7 +36,7 @@ from store.events import (
 )
 from store.keyed_locks import KeyedLocks
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
-from store.prepared import Prepared
+from store.prepared import Prepared, PreparedUpdate
 from store.pricing import Pricing, Quote, refund_share
 from store.promotions.errors import PriceChanged
 from store.refunds import RefundOutbox
@@ -50,6 +50,14 @@ _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
 # Every order asks whether its new random number is taken: SQL built once, like CART_LINES.
 _ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
+# The hottest write there is (a flash sale's one product, a group buy's seats): conditional,
+# its SQL built once.
+_TAKE_STOCK = PreparedUpdate(
+    Product,
+    lambda product_id, quantity: Product.filter(
+        id=product_id, active=True, stock__gte=quantity
+    ).update(stock=F("stock") - quantity),
+)
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
 
@@ -249,10 +257,7 @@ class OrderService:
             # the database, whose lock queue on a hot row costs CPU per waiter (BENCHMARKS.md).
             async with self._stock_rows.hold(line.product.id for line in lines):
                 for line in lines:
-                    rows = await Product.filter(
-                        id=line.product.id, active=True, stock__gte=line.quantity
-                    ).update(stock=F("stock") - line.quantity)
-                    if rows == 0:
+                    if not await _TAKE_STOCK.run(line.product.id, line.quantity):
                         raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
         # As get() would read it back, from what was just written: three queries fewer on
         # the busiest write there is. Tortoise's own setter for prefetched relations.
@@ -314,10 +319,7 @@ class OrderService:
         product = await Product.get_or_none(id=product_id, shop_id=shop_id)
         if product is None:
             raise ProductNotFound(id=product_id)
-        rows = await Product.filter(id=product_id, active=True, stock__gte=1).update(
-            stock=F("stock") - 1
-        )
-        if rows == 0:
+        if not await _TAKE_STOCK.run(product_id, 1):
             raise OutOfStock(title=product.title, left=max(product.stock, 0))
         order = await _new_order(shop, person_id, unit_price, contact, payment_method, pay_deadline)
         await OrderItem.create(

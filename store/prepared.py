@@ -9,15 +9,17 @@ the new values there and hand the SQL to Tortoise's own executor, which turns th
 model instances (related ones included) exactly as an awaited queryset does.
 
 `PreparedValues` does the same for a `.values(...)` select (an aggregate, say): its rows
-come back as dicts, converted as the awaited ValuesQuery converts them.
+come back as dicts, converted as the awaited ValuesQuery converts them. `PreparedUpdate`
+does it for a `.filter(...).update(...)`, and returns the number of rows it changed.
 
 Only str and int parameters, each used as a bound value: something that changes the
 statement's shape (None, which becomes IS NULL; a list, which sizes an IN) needs its own
 Prepared or an ordinary query.
 
 This leans on Tortoise internals (`_make_query`, `_select_related_idx`, the executor's
-`execute_select(sql, values)`), one more reason tortoise-orm is pinned below 1.2;
-tests/test_prepared.py holds the rows to the queryset's on SQLite and PostgreSQL.
+`execute_select(sql, values)`, an update query's `_db`), one more reason tortoise-orm is
+pinned below 1.2; tests/test_prepared.py holds the results to the queries' own on SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from types import LambdaType
 from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
-from tortoise.queryset import QuerySet, ValuesQuery
+from tortoise.queryset import QuerySet, UpdateQuery, ValuesQuery
 
 M = TypeVar("M", bound=Model)
 P = TypeVar("P")
@@ -53,6 +55,12 @@ class _ValuesPlan:
     converters: list[tuple[str, Callable[[Any], Any]]]
 
 
+@dataclass(frozen=True, slots=True)
+class _UpdatePlan:
+    sql: str
+    slots: list[tuple[int, Any]]
+
+
 def _check(params: tuple[object, ...]) -> None:
     for p in params:
         if isinstance(p, bool) or not isinstance(p, str | int):
@@ -63,8 +71,8 @@ def _marker(n: int, sample: object) -> str | int:
     return f"\x00prepared-{n}\x00" if isinstance(sample, str) else _MARKER_INT + n
 
 
-class _Select(ABC, Generic[P, R]):
-    """What both kinds share: the plan per dialect, made on first use."""
+class _Statement(ABC, Generic[P]):
+    """What every kind shares: the plan per dialect, made on first use."""
 
     def __init__(self, model: type[Model], shape: Callable[..., Any]) -> None:
         self.model = model
@@ -82,6 +90,8 @@ class _Select(ABC, Generic[P, R]):
     @abstractmethod
     def _plan(self, db: Any, params: tuple[str | int, ...]) -> P: ...
 
+
+class _Select(_Statement[P], Generic[P, R]):
     @abstractmethod
     async def all(self, *params: str | int) -> list[R]: ...
 
@@ -138,6 +148,23 @@ class PreparedValues(_Select[_ValuesPlan, dict[str, Any]]):
             )
         ]
         return _ValuesPlan(sql, slots, converters)
+
+
+class PreparedUpdate(_Statement[_UpdatePlan]):
+    """A conditional update (`stock = stock - n WHERE stock >= n`): how many rows it changed."""
+
+    def __init__(self, model: type[Model], shape: Callable[..., UpdateQuery]) -> None:
+        super().__init__(model, shape)
+
+    async def run(self, *params: str | int) -> int:
+        db, plan = self._db_and_plan(params)
+        return (await db.execute_query(plan.sql, _bind(params, plan.slots)))[0]
+
+    def _plan(self, db: Any, params: tuple[str | int, ...]) -> _UpdatePlan:
+        query = self.shape(*_markers(params))
+        query._db = db
+        query._make_query()
+        return _UpdatePlan(*_sql_and_slots(query, params))
 
 
 def _markers(params: tuple[str | int, ...]) -> list[str | int]:
