@@ -1,4 +1,4 @@
-"""Per-message selects: Tortoise building the SQL on every await against `store.prepared`.
+"""Per-message statements: Tortoise building the SQL on every await against `store.prepared`.
 
     python bench/queries.py                       # SQLite and PostgreSQL
     python bench/queries.py --backend postgres --calls 5000
@@ -6,8 +6,10 @@
 For each select that customers' messages run most (the identity with its person, a catalog
 page, a visible product, its stars, the cart with its products), the same rows are read
 `--calls` times as an ordinary awaited queryset and as the Prepared select the code uses,
-alternating the two for `--rounds` rounds in one process. Reports the client CPU per call
-(process time: the database server's work is not in it) and the ratio prepared / queryset.
+alternating the two for `--rounds` rounds in one process; and the same for the one update
+every order makes (taking stock: 0 units here, so the rows stay as they are). Reports the
+client CPU per call (process time: the database server's work is not in it) and the ratio
+prepared / queryset.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from bench._common import fresh_database, save, table
 from store import cart, catalog, people
 from store.catalog import PAGE_SIZE, NewProduct
 from store.db import close_db, init_db, migrate
-from store.prepared import Prepared, PreparedValues
+from store.orders import TAKE_STOCK
+from store.prepared import Prepared, PreparedUpdate, PreparedValues
 from store.reviews.service import RATING
 from store.services import StoreServices
 
@@ -54,10 +57,11 @@ async def setup(url: str) -> tuple[int, int]:
     return shop.id, ident.person_id  # type: ignore[attr-defined]
 
 
-def cases(
-    shop_id: int, person_id: int
-) -> dict[str, tuple[Prepared | PreparedValues, Callable[[int], tuple]]]:
-    """name -> (the select, its values for call i); the ordinary queryset is its own shape."""
+Statement = Prepared | PreparedValues | PreparedUpdate
+
+
+def cases(shop_id: int, person_id: int) -> dict[str, tuple[Statement, Callable[[int], tuple]]]:
+    """name -> (the statement, its values for call i); the ordinary query is its own shape."""
     offset = PAGE_SIZE  # page 2
     return {
         "identity + person": (people.IDENTITY, lambda i: ("bench", f"u{i % USERS}")),
@@ -65,6 +69,7 @@ def cases(
         "visible product": (catalog.VISIBLE_PRODUCT, lambda i: (shop_id, 1 + i % 12)),
         "product rating": (RATING, lambda i: (1 + i % 12,)),
         "cart with products": (cart.CART_LINES, lambda i: (person_id, shop_id)),
+        "take stock (update)": (TAKE_STOCK, lambda i: (1 + i % 12, 0)),
     }
 
 
@@ -83,14 +88,17 @@ async def run(backend: str, calls: int, rounds: int) -> list[dict]:
         async with fresh_database(backend, Path(tmp)) as url:
             shop_id, person_id = await setup(url)
             try:
-                for name, (select, values) in cases(shop_id, person_id).items():
-                    # select.shape(...) is the ordinary queryset, built on every await
-                    await per_call_us(select.shape, values, 50)  # warm: plan, statement cache
-                    await per_call_us(select.all, values, 50)
+                for name, (statement, values) in cases(shop_id, person_id).items():
+                    # statement.shape(...) is the ordinary query, built on every await
+                    prepared = (
+                        statement.run if isinstance(statement, PreparedUpdate) else statement.all
+                    )
+                    await per_call_us(statement.shape, values, 50)  # warm: plan, statement cache
+                    await per_call_us(prepared, values, 50)
                     before, after = [], []
                     for _ in range(rounds):
-                        before.append(await per_call_us(select.shape, values, calls))
-                        after.append(await per_call_us(select.all, values, calls))
+                        before.append(await per_call_us(statement.shape, values, calls))
+                        after.append(await per_call_us(prepared, values, calls))
                     b, a = statistics.median(before), statistics.median(after)
                     rows.append(
                         {

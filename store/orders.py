@@ -52,7 +52,7 @@ _NO_LENGTH = 8
 _ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
 # The hottest write there is (a flash sale's one product, a group buy's seats): conditional,
 # its SQL built once.
-_TAKE_STOCK = PreparedUpdate(
+TAKE_STOCK = PreparedUpdate(
     Product,
     lambda product_id, quantity: Product.filter(
         id=product_id, active=True, stock__gte=quantity
@@ -257,7 +257,7 @@ class OrderService:
             # the database, whose lock queue on a hot row costs CPU per waiter (BENCHMARKS.md).
             async with self._stock_rows.hold(line.product.id for line in lines):
                 for line in lines:
-                    if not await _TAKE_STOCK.run(line.product.id, line.quantity):
+                    if not await TAKE_STOCK.run(line.product.id, line.quantity):
                         raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
         # As get() would read it back, from what was just written: three queries fewer on
         # the busiest write there is. Tortoise's own setter for prefetched relations.
@@ -319,7 +319,7 @@ class OrderService:
         product = await Product.get_or_none(id=product_id, shop_id=shop_id)
         if product is None:
             raise ProductNotFound(id=product_id)
-        if not await _TAKE_STOCK.run(product_id, 1):
+        if not await TAKE_STOCK.run(product_id, 1):
             raise OutOfStock(title=product.title, left=max(product.stock, 0))
         order = await _new_order(shop, person_id, unit_price, contact, payment_method, pay_deadline)
         await OrderItem.create(
