@@ -177,7 +177,7 @@ def _sql_and_slots(query: Any, params: tuple[str | int, ...]) -> tuple[str, list
     slots = [(where.get((type(v), v), _CONSTANT), v) for v in values]
     missing = set(range(len(params))) - {n for n, _ in slots}
     if missing:  # a parameter the statement does not bind as given would be ignored
-        raise TypeError(f"parameters {sorted(missing)} are not bound values of the select")
+        raise TypeError(f"parameters {sorted(missing)} are not bound values of the statement")
     return sql, slots
 
 
