@@ -6,15 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tortoise.expressions import F
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from store.catalog import VISIBLE_PRODUCT
 from store.errors import OutOfStock
 from store.models import Identity, Product
+from store.orders import TAKE_STOCK
 from store.people import IDENTITY
-from store.prepared import Prepared, PreparedUpdate, PreparedValues
+from store.prepared import Prepared, PreparedValues
 from store.services import StoreServices
 from tests.integration.world import make_product, make_shop
 from tests.support.race_db import race_db  # noqa: F401 - fixture used here
@@ -128,30 +128,22 @@ async def test_values_selects_give_the_value_query_s_rows_converted_alike() -> N
     assert await PRICES.first(cakes.id, "Oolong") is None
 
 
-TAKE = PreparedUpdate(
-    Product,
-    lambda product_id, quantity: Product.filter(
-        id=product_id, active=True, stock__gte=quantity
-    ).update(stock=F("stock") - quantity),
-)
-
-
 @pytest.mark.usefixtures("race_db")
 async def test_updates_change_the_rows_their_values_choose_and_count_them() -> None:
     s = StoreServices.build()
     shop, _ = await make_shop(s)
     tea = await make_product(s, shop, stock=5)
     cake = await make_product(s, shop, stock=5, title="Cake")
-    assert await TAKE.run(tea.id, 3) == 1
-    assert await TAKE.run(tea.id, 3) == 0  # 2 left: the condition holds it
-    assert await TAKE.run(cake.id, 5) == 1
+    assert await TAKE_STOCK.run(tea.id, 3) == 1
+    assert await TAKE_STOCK.run(tea.id, 3) == 0  # 2 left: the condition holds it
+    assert await TAKE_STOCK.run(cake.id, 5) == 1
     await s.catalog.set_active(shop.id, tea.id, False)
-    assert await TAKE.run(tea.id, 1) == 0  # the constant still binds
+    assert await TAKE_STOCK.run(tea.id, 1) == 0  # the constant still binds
     stocks = await Product.filter(id__in=[tea.id, cake.id]).order_by("id").values_list("stock")
     assert stocks == [(2,), (0,)]
     await s.catalog.set_active(shop.id, tea.id, True)
     with pytest.raises(OutOfStock):  # inside a transaction it runs on its connection...
         async with in_transaction():
-            assert await TAKE.run(tea.id, 2) == 1
+            assert await TAKE_STOCK.run(tea.id, 2) == 1
             raise OutOfStock(title="rolled back", left=0)
     assert (await Product.get(id=tea.id)).stock == 2  # ...so it is rolled back with it
