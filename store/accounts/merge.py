@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.models import Model
 
 from store.accounts.refs import Ref, person_refs, refs_to
-from store.cart import MAX_LINE_QUANTITY
+from store.cart import MAX_CART_LINES, MAX_LINE_QUANTITY
 from store.errors import StoreError
 from store.groupbuy.models import GroupQuota, GroupSeat
 from store.models import CartItem, Person, Role, ShopMember
@@ -52,11 +52,25 @@ async def paired_rows(
 
 
 async def _carts(from_id: int, into_id: int) -> None:
-    """The same product in both carts: one line with the quantities added (up to the cap)."""
+    """The same product in both carts: one line with the quantities added (up to the cap).
+    Two carts in one shop stay within its line cap: the survivor's lines stay, the merged
+    person's most recently added lines fill the room left and the rest are dropped."""
     for theirs, mine in await paired_rows(CartItem, "product_id", from_id, into_id):
         quantity = min(MAX_LINE_QUANTITY, theirs.quantity + mine.quantity)
         await CartItem.filter(id=mine.id).update(quantity=quantity)
         await CartItem.filter(id=theirs.id).delete()
+    kept: dict[int, int] = {}
+    for shop_id in await CartItem.filter(person_id=into_id).values_list("shop_id", flat=True):
+        kept[shop_id] = kept.get(shop_id, 0) + 1
+    dropped: list[int] = []
+    for line_id, shop_id in (
+        await CartItem.filter(person_id=from_id).order_by("-id").values_list("id", "shop_id")
+    ):
+        kept[shop_id] = kept.get(shop_id, 0) + 1
+        if kept[shop_id] > MAX_CART_LINES:
+            dropped.append(line_id)
+    if dropped:
+        await CartItem.filter(id__in=dropped).delete()
 
 
 async def _members(from_id: int, into_id: int) -> None:

@@ -6,10 +6,11 @@ import re
 
 from referral.models import Agent, Binding
 from store.accounts.models import AccountCode
+from store.cart import MAX_CART_LINES
 from store.community.models import Subscription, SubscriptionStatus
 from store.groupbuy.models import GroupSeat
 from store.loyalty.models import Member
-from store.models import CartItem, Identity, Order, Person, Shop
+from store.models import CartItem, Identity, Order, Person, Product, Shop
 from store.support.models import Ticket, TicketMessage
 from tests.accounts.conftest import TG, WX, Talk
 from tests.conftest import FakeClock
@@ -72,6 +73,33 @@ async def test_everything_follows_the_older_person(talk: Talk) -> None:
         orders = await talk.text(platform, user, "/orders")
         assert tg_order in orders and wx_order in orders
     assert await Agent.exists(person_id=await person_of(TG, "amy"))
+
+
+async def test_two_full_carts_stay_within_the_line_cap(talk: Talk) -> None:
+    await talk.say(TG, "alice", "/start")
+    await talk.say(WX, "wx-alice", "/start")
+    older, newer = await person_of(TG, "alice"), await person_of(WX, "wx-alice")
+    shop = await Shop.get(slug="demo")
+    products = [
+        await Product.create(shop=shop, title=f"Item {n}", price="1.00", stock=50)
+        for n in range(35)
+    ]
+    for product in products[:25]:  # the survivor's cart: 25 lines
+        await CartItem.create(person_id=older, shop=shop, product=product, quantity=1)
+    # The other cart: two of the same products, then eight more than the survivor has.
+    for product in products[23:]:
+        await CartItem.create(person_id=newer, shop=shop, product=product, quantity=2)
+
+    code = await link_code(talk, TG, "alice")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+
+    lines = dict(await CartItem.filter(person_id=older).values_list("product_id", "quantity"))
+    assert len(lines) == MAX_CART_LINES
+    assert all(lines[p.id] for p in products[:25])  # every line of the survivor's stays
+    assert lines[products[24].id] == 3  # the same product: quantities added
+    # The room left (5 lines) went to the other cart's most recently added lines.
+    assert {p.id for p in products[30:]} <= set(lines)
+    assert not {p.id for p in products[25:30]} & set(lines)
 
 
 async def test_bad_codes_get_a_clear_reply_and_change_nothing(talk: Talk, clock: FakeClock) -> None:
