@@ -12,7 +12,11 @@ pointed at a local stand-in) and one WeChat account, then:
    reported on their own, then the same users coming back for `--seconds`: p50, p99 (the
    latency target holds here);
 3. WeChat text messages through POST /wechat/bench, signed like WeChat signs: p50, p99, p99.9;
-4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it.
+4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it;
+5. the same client and Telegram updates against the smallest aiogram webhook bot, in as many
+   processes as the mode has and with no store behind it: answering nothing, answering with
+   a sendMessage in the webhook's HTTP response, and with one sendMessage call to the
+   stand-in: what aiogram alone costs, as a ratio of the same ceiling.
 `cpu_ms` is the CPU time the server's processes used per update (Linux /proc): unlike the
 rates, it hardly moves when other programs load the machine, so it compares two versions.
 `fsync_max_ms` is the slowest 8 KiB flush a probe saw on the same disk during the run: every
@@ -316,9 +320,15 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                         http, f"http://127.0.0.1:{hello_port}/hello", json=update(uid, text)
                     )
 
+                began = tree_cpu(hello.pid)
                 ceiling = await closed_loop(users, seconds, bare)
                 rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
+                rows[-1]["cpu_ms"] = cpu_per(ceiling, tree_cpu(hello.pid) - began)
                 rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
+                for answer in ("silent", "in-response", "reply"):
+                    rows.append(
+                        await floor_run(http, mode, answer, botapi, users, seconds, ceiling)
+                    )
     finally:  # never leave the stand-ins or the server behind, whatever failed
         procs = [p for p in (server, standin, hello) if p is not None]
         for proc in procs:
@@ -330,6 +340,48 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
             except TimeoutError:
                 proc.kill()
     return rows
+
+
+async def floor_run(
+    http: aiohttp.ClientSession,
+    mode: str,
+    answer: str,
+    botapi: int,
+    users: int,
+    seconds: float,
+    ceiling: Stats,
+) -> dict:
+    port = free_port()
+    floors = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "standins.py"), "floor", str(port), str(botapi), answer
+        )
+        for _ in range(2 if mode == "pg2" else 1)
+    ]
+    try:
+        url = f"http://127.0.0.1:{port}/webhook"
+        for _ in range(300):  # every process binds
+            try:
+                await post(http, url, json=update(1, "up"))
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+
+        def send(uid: int, text: str):  # type: ignore[no-untyped-def]
+            return post(http, url, json=update(uid, text))
+
+        began = sum(tree_cpu(p.pid) for p in floors)
+        stats = await closed_loop(users, seconds, send)
+        row = stats.row(f"{mode} aiogram floor, {answer}")
+        row["cpu_ms"] = cpu_per(stats, sum(tree_cpu(p.pid) for p in floors) - began)
+        row["ratio"] = round(stats.rate / ceiling.rate, 3) if ceiling.rate else 0
+        return row
+    finally:
+        for proc in floors:
+            proc.send_signal(signal.SIGTERM)
+        for proc in floors:
+            await proc.wait()
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """Minimal platform stand-ins for benchmarks: a Telegram Bot API, WeChat's token endpoint,
-and a bare aiohttp "hello" server that gives the ceiling. Each runs in its own process:
+a bare aiohttp "hello" server that gives the ceiling, and the smallest aiogram webhook bot
+(the floor: what aiogram itself costs, with or without one sendMessage per update, and no
+store behind it). Each runs in its own process; floor processes share their port:
 
     python bench/standins.py botapi PORT
     python bench/standins.py hello PORT
+    python bench/standins.py floor PORT BOTAPI_PORT silent|reply|in-response
 """
 
 from __future__ import annotations
@@ -57,9 +60,42 @@ async def hello(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def floor_app(botapi: int, answer: str) -> web.Application:
+    """An echo bot as aiogram's documentation writes one, its Bot API at the stand-in; the
+    webhook answers once the update is handled, as microstore's does. `answer`: silent (no
+    reply), reply (one sendMessage call) or in-response (the sendMessage as the webhook's
+    answer: no call, but no result either, so no delivery check)."""
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.methods import SendMessage
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    api = TelegramAPIServer.from_base(f"http://127.0.0.1:{botapi}")
+    bot = Bot(TOKEN, session=AiohttpSession(api=api))
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def echo(message: Message) -> SendMessage | None:
+        if answer == "reply":
+            await message.answer(message.text or "?")
+        elif answer == "in-response":  # the answer rides on the webhook's HTTP response
+            return message.answer(message.text or "?")
+        return None
+
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, handle_in_background=False).register(app, "/webhook")
+    return app
+
+
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     app = web.Application()
+    if kind == "floor":
+        app = floor_app(int(sys.argv[3]), sys.argv[4])
+        web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, reuse_port=True)
+        return
     if kind == "botapi":
         app.router.add_post("/bot{token}/{method}", bot_method)
         app.router.add_route("*", "/cgi-bin/{tail:.*}", wechat_any)
