@@ -13,6 +13,7 @@ from bot.dashboard import (
     overview,
     products,
     settings,
+    support,
 )
 from bot.dashboard.pages import RUNTIME, SESSIONS
 from bot.dashboard.sessions import CookieSessions, RedisSessions, SessionStore
@@ -44,6 +45,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     settings.setup(app, ShopSettings(services.shops))
     groupbuys.setup(app)
     broadcasts.setup(app)
+    support.setup(app)
     if runtime.referral is not None:
         agents.setup(app, runtime.referral)
     app.router.add_static("/dashboard/static", TEMPLATE_DIR / "dashboard" / "static")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from store.clock import Clock
@@ -43,6 +44,19 @@ class Thread:
     customer: Person
     messages: list[TicketMessage]  # oldest first, the latest THREAD_LENGTH; [] after post/close
     as_staff: bool  # the reader is the shop's owner or staff, not the customer
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """An open ticket in the shop's inbox, with its latest message."""
+
+    ticket: Ticket
+    last: TicketMessage
+
+    @property
+    def waiting(self) -> bool:
+        """The customer spoke last: the shop owes an answer."""
+        return not self.last.from_staff
 
 
 def ticket_id(ref: str) -> int:
@@ -97,9 +111,11 @@ class Support:
             return ticket
         raise StoreError("error")
 
-    async def post(self, ref: str, person: Person, text: str) -> Thread:
+    async def post(
+        self, ref: str, person: Person, text: str, *, shop_id: int | None = None
+    ) -> Thread:
         """A message on an existing open ticket, by its customer or by the shop's people."""
-        thread = await self._reader(ref, person.id)
+        thread = await self._reader(ref, person.id, shop_id)
         text = check_message(text)
         if not thread.as_staff:
             await self._check_rate(person.id)
@@ -107,8 +123,8 @@ class Support:
             raise StoreError("ticket_closed", ticket=f"T{thread.ticket.id}")
         return thread
 
-    async def close(self, ref: str, person_id: int) -> Thread:
-        thread = await self._reader(ref, person_id)
+    async def close(self, ref: str, person_id: int, *, shop_id: int | None = None) -> Thread:
+        thread = await self._reader(ref, person_id, shop_id)
         ticket = thread.ticket
         done = await Ticket.filter(id=ticket.id, status=TicketStatus.OPEN).update(
             status=TicketStatus.CLOSED, open_key=None, closed_at=self.clock()
@@ -128,22 +144,30 @@ class Support:
         )
         return thread
 
-    async def thread(self, ref: str, person_id: int) -> Thread:
+    async def thread(
+        self,
+        ref: str,
+        person_id: int,
+        *,
+        shop_id: int | None = None,
+        length: int = THREAD_LENGTH,
+    ) -> Thread:
         """The ticket and its latest messages, if the reader may see it (see _reader)."""
-        thread = await self._reader(ref, person_id)
+        thread = await self._reader(ref, person_id, shop_id)
         latest = (
             await TicketMessage.filter(ticket_id=thread.ticket.id)
             .order_by("-id")
-            .limit(THREAD_LENGTH)
+            .limit(length)
             .prefetch_related("author")
         )
         return replace(thread, messages=latest[::-1])
 
-    async def _reader(self, ref: str, person_id: int) -> Thread:
-        """The ticket (no messages) if the reader is its customer or one of its shop's people."""
+    async def _reader(self, ref: str, person_id: int, shop_id: int | None = None) -> Thread:
+        """The ticket (no messages) if the reader is its customer or one of its shop's people;
+        with `shop_id`, only a ticket of that shop (the dashboard is one shop's)."""
         tid = ticket_id(ref)
         ticket = await Ticket.get_or_none(id=tid).prefetch_related("person")
-        if ticket is None:
+        if ticket is None or shop_id not in (None, ticket.shop_id):  # type: ignore[attr-defined]
             raise NotFound("ticket_not_found", ticket=ref[:20])
         as_staff = ticket.person_id != person_id  # type: ignore[attr-defined]
         if as_staff and not await ShopMember.exists(shop_id=ticket.shop_id, person_id=person_id):  # type: ignore[attr-defined]
@@ -157,6 +181,21 @@ class Support:
             .limit(LIST_LENGTH)
             .prefetch_related("person")
         )
+
+    async def inbox(self, shop_id: int) -> list[InboxRow]:
+        """The shop's open tickets, latest activity first, each with its last message."""
+        tickets = await self.open_for_shop(shop_id)
+        last_ids = (
+            await TicketMessage.filter(ticket_id__in=[t.id for t in tickets])
+            .group_by("ticket_id")
+            .annotate(last=Max("id"))
+            .values_list("last", flat=True)
+        )
+        last = {
+            m.ticket_id: m  # type: ignore[attr-defined]
+            for m in await TicketMessage.filter(id__in=last_ids).prefetch_related("author")
+        }
+        return [InboxRow(t, last[t.id]) for t in tickets if t.id in last]
 
     async def for_customer(self, shop_id: int, person_id: int) -> list[Ticket]:
         """The customer's tickets with the shop, open ones first, then the latest."""

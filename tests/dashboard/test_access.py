@@ -24,6 +24,8 @@ GET_ROUTES = [
     "/dashboard/agents",
     "/dashboard/agents/1",
     "/dashboard/agents/ledger.csv",
+    "/dashboard/support",
+    "/dashboard/support/T1",
     "/dashboard/agents/withdrawals.csv",
     "/dashboard/broadcasts",
     "/dashboard/broadcasts/1/progress",
@@ -39,6 +41,8 @@ POST_ROUTES = [
     "/dashboard/orders/AAAAAAAA/refund/approve",
     "/dashboard/orders/AAAAAAAA/refund/reject",
     "/dashboard/settings",
+    "/dashboard/support/T1/answer",
+    "/dashboard/support/T1/close",
     "/dashboard/language",
     "/dashboard/logout",
 ]
