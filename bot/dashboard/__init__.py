@@ -12,6 +12,7 @@ from bot.dashboard import (
     orders,
     overview,
     products,
+    promotions,
     settings,
     support,
 )
@@ -44,6 +45,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     orders.setup(app, reports)
     settings.setup(app, ShopSettings(services.shops))
     groupbuys.setup(app)
+    promotions.setup(app)
     broadcasts.setup(app)
     support.setup(app)
     if runtime.referral is not None:

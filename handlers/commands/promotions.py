@@ -51,7 +51,7 @@ def _options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[str, s
     return words, options
 
 
-def _date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
+def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
     """2026-12-31T20:00, or 2026-12-31 meaning the end (or start) of that day, shop time."""
     try:
         if "t" in text.casefold():
@@ -60,6 +60,13 @@ def _date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
     except ValueError:
         raise BadPromotion("promo_bad_date", value=text[:20]) from None
     return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=tz)
+
+
+def coupon_value(text: str) -> tuple[CouponKind, Decimal]:
+    """`10` (an amount off) or `15%` (a percentage off)."""
+    text = text.strip()
+    kind = CouponKind.PERCENT if text.endswith(("%", "％")) else CouponKind.AMOUNT
+    return kind, parse_amount(text.rstrip("%％"))
 
 
 def _ended_id(ctx: Context, args: list[str], usage_text: str) -> int:
@@ -117,14 +124,13 @@ async def _coupon_new(ctx: Context, args: list[str]) -> Reply:
         raise usage(COUPON_NEW)
     if words[0].casefold() in (*NEW_WORDS, *END_WORDS, *OFF_WORDS):  # /coupon <word> is taken
         raise BadPromotion("coupon_bad_code", name=words[0][:30])
-    value = words[1]
-    kind = CouponKind.PERCENT if value.endswith(("%", "％")) else CouponKind.AMOUNT
+    kind, value = coupon_value(words[1])
     new = NewCoupon(
         code=words[0],
         kind=kind,
-        value=parse_amount(value.rstrip("%％")),
+        value=value,
         min_spend=parse_amount(options["min"], allow_zero=True) if "min" in options else Decimal(0),
-        ends_at=_date(options["until"], ZoneInfo(shop.timezone), end=True)
+        ends_at=shop_date(options["until"], ZoneInfo(shop.timezone), end=True)
         if "until" in options
         else None,
         uses=_count(options, "uses"),
@@ -225,11 +231,11 @@ async def _flash_new(ctx: Context, args: list[str]) -> Reply:
     if len(words) != 4 or not {"cap", "limit"} <= set(options):
         raise usage(FLASH_NEW)
     tz, now = ZoneInfo(shop.timezone), ctx.services.clock()
-    starts = now if words[2].casefold() in ("now", "现在") else _date(words[2], tz, end=False)
+    starts = now if words[2].casefold() in ("now", "现在") else shop_date(words[2], tz, end=False)
     if words[3][:1].isdigit() and words[3][-1:].casefold() in "smhd":
         ends = starts + timedelta(seconds=parse_duration(words[3]))
     else:
-        ends = _date(words[3], tz, end=True)
+        ends = shop_date(words[3], tz, end=True)
     new = NewFlashSale(
         product_id=product_id(words[0]),
         price=parse_amount(words[1]),

@@ -194,6 +194,26 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
             await say(server, "merchant", f"/broadcast cancel {later_no}")
             await dash.locator(f"#broadcast-{later_no} .s-b-cancelled").wait_for()
 
+            # A question in the customer's chat, answered from the dashboard's Support page.
+            await bob("/ask Is the oolong from this year?")
+            await dash.goto(f"{server}/dashboard/support")
+            await dash.locator("table.tickets .waiting").first.wait_for()
+            await dash.click("table.tickets a")
+            await dash.fill("#f-text", "Yes, picked in April.")
+            await dash.screenshot(path=SHOTS / "ticket-phone.png", full_page=True)
+            await dash.click("#answer")
+            await dash.wait_for_url(re.compile(r".*done=sent"))
+            await pane.get_by_text(re.compile(r"picked in April")).wait_for()
+
+            # A coupon made on the Promotions page.
+            await dash.goto(f"{server}/dashboard/promotions")
+            await dash.fill("#f-code", "SPRING")
+            await dash.fill("#f-value", "15%")
+            await dash.click("#save-coupon")
+            await dash.wait_for_url(re.compile(r".*done=coupon"))
+            assert await dash.locator("#coupon-SPRING").is_visible()
+            await dash.screenshot(path=SHOTS / "promotions-phone.png", full_page=True)
+
             # Screenshots of the main pages, on a phone and on a desktop, both languages.
             await dash.goto(f"{server}/dashboard")
             await dash.screenshot(path=SHOTS / "overview-phone.png", full_page=True)
@@ -211,6 +231,8 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
                 ("groupbuys", "/dashboard/groupbuys"),
                 ("agents", "/dashboard/agents"),
                 ("broadcasts", "/dashboard/broadcasts?segment=all"),
+                ("promotions", "/dashboard/promotions"),
+                ("support", "/dashboard/support"),
             ):
                 await wide.goto(server + path)
                 await wide.screenshot(path=SHOTS / f"{name}-desktop-zh.png", full_page=True)
