@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 from store.errors import InvalidInput
 
 MAX_ID = 2_147_483_647  # the id columns are 32-bit
+
+
+def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
+    """2026-12-31T20:00, or 2026-12-31 meaning the start of that day or, with `end`, its
+    last second (shown as 23:59), in the shop's time zone."""
+    try:
+        if "t" in text.casefold():
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        day = datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InvalidInput("bad_date", value=text[:20]) from None
+    return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=tz)
 
 
 def usage(text: str) -> InvalidInput:

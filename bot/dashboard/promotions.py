@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.dashboard.pages import Page, page_of, render, see_other, staff_page
-from handlers.args import whole
-from handlers.commands.promotions import coupon_value, shop_date
+from handlers.args import shop_date, whole
+from handlers.commands.promotions import coupon_value
 from store.errors import NotFound, StoreError
 from store.money import parse_amount
 from store.promotions.service import NewCoupon

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.args import need, product_id, usage, whole
+from handlers.args import need, product_id, shop_date, usage, whole
 from handlers.context import Context
 from handlers.groupbuy_cards import CardShown, time_left
 from handlers.i18n import N_
@@ -248,7 +247,7 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         if eq:
             options[key.casefold()] = value
         elif ends_at is None:
-            ends_at = _parse_date(extra, tz, end=True)
+            ends_at = shop_date(extra, tz, end=True)
         else:
             raise usage(NEW_USAGE)
     unknown = set(options) - {"leader", "reward", "min", "limit", "cap", "pay", "start"}
@@ -263,7 +262,7 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             size=whole(args[2], low=MIN_SIZE, high=MAX_SIZE, code="gb_bad_size"),
             group_seconds=parse_duration(args[3]),
             ends_at=ends_at,
-            starts_at=_parse_date(options["start"], tz, end=False) if "start" in options else None,
+            starts_at=shop_date(options["start"], tz, end=False) if "start" in options else None,
             leader_price=_leader_price(options, group_price),
             min_members=(
                 whole(options["min"], low=MIN_SIZE, high=MAX_SIZE, code="gb_min_members")
@@ -284,18 +283,6 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         duration=args[3],
         end=campaign.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
     )
-
-
-def _parse_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
-    """YYYY-MM-DDTHH:MM, or YYYY-MM-DD meaning the end (or start) of that day, in the shop's
-    time zone."""
-    try:
-        if "t" in text.casefold():
-            return datetime.fromisoformat(text).replace(tzinfo=tz)
-        day = datetime.fromisoformat(text).date()
-    except ValueError:
-        raise InvalidInput("gb_bad_date", value=text[:20]) from None
-    return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=tz)
 
 
 @router.command(

@@ -4,11 +4,11 @@ checkout, and the merchant's partial refunds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from handlers.args import MAX_ID, need, product_id, usage, whole
+from handlers.args import MAX_ID, need, product_id, shop_date, usage, whole
 from handlers.commands.cart import show_quote
 from handlers.commands.checkout import reconfirm
 from handlers.commands.merchant_orders import merchant_order_reply
@@ -49,17 +49,6 @@ def _options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[str, s
                 "promo_bad_option", name=arg[:20], options=", ".join(sorted(allowed))
             )
     return words, options
-
-
-def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
-    """2026-12-31T20:00, or 2026-12-31 meaning the end (or start) of that day, shop time."""
-    try:
-        if "t" in text.casefold():
-            return datetime.fromisoformat(text).replace(tzinfo=tz)
-        day = datetime.fromisoformat(text).date()
-    except ValueError:
-        raise BadPromotion("promo_bad_date", value=text[:20]) from None
-    return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=tz)
 
 
 def coupon_value(text: str) -> tuple[CouponKind, Decimal]:
