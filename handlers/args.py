@@ -22,6 +22,23 @@ def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
     return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=tz)
 
 
+def split_options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[str, str]]:
+    """The plain words, and the `key=value` options among `args`; an unknown key, or a key
+    without a value, is refused naming the options there are, and a key given twice too."""
+    words, options = [], {}
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if not eq:
+            words.append(arg)
+        elif key.casefold() in options:  # which one was meant?
+            raise InvalidInput("option_twice", name=key.casefold()[:20])
+        elif key.casefold() in allowed and value:
+            options[key.casefold()] = value
+        else:
+            raise InvalidInput("bad_option", name=arg[:20], options=", ".join(sorted(allowed)))
+    return words, options
+
+
 def usage(text: str) -> InvalidInput:
     return InvalidInput("usage", usage=text)
 

@@ -15,6 +15,8 @@ MESSAGES: dict[str, str] = {
     "amount_too_large": N_("That amount is too large."),
     "bad_quantity": N_("The quantity must be a whole number from {low} to {high}."),
     "bad_number": N_("“{value}” is not a valid number."),
+    "bad_option": N_("“{name}” is not an option here. Options: {options}."),
+    "option_twice": N_("“{name}” is given twice: which one did you mean?"),
     "bad_date": N_("“{value}” is not a date. Write it like 2026-12-31 or 2026-12-31T20:00."),
     "bad_stock": N_("Stock must be a whole number from {low} to {high}."),
     "bad_title": N_("A product title has 1 to 120 characters."),
@@ -66,9 +68,6 @@ MESSAGES: dict[str, str] = {
     "gb_per_customer": N_("“limit” must be a whole number from {low} to {high}."),
     "gb_cap": N_("“cap” must be at least {low} seats (one group)."),
     "gb_bad_window": N_("The offer's end must be in the future."),
-    "gb_bad_option": N_(
-        "There is no option “{name}”. Options: leader, min, limit, cap, pay, start."
-    ),
     "gb_campaign_not_found": N_("There is no group-buy offer #{id} here. See /groupbuys."),
     "gb_group_not_found": N_("There is no group {group}. Check the code, or see /groupbuys."),
     "gb_campaign_closed": N_("Group-buy offer #{id} is not open for new groups."),
@@ -122,7 +121,6 @@ MESSAGES: dict[str, str] = {
     "coupon_exists": N_("There is a coupon {name} already. End it first: /coupon end {name}"),
     "promo_in_past": N_("The end must be in the future and after the start."),
     "promo_bad_count": N_("“{name}” must be a whole number from 1 to {high}."),
-    "promo_bad_option": N_("“{name}” is not an option here. Options: {options}."),
     "fullreduce_too_much": N_("The amount off must be less than the spend it needs."),
     "fullreduce_too_many": N_("A shop has at most {high} spend-and-save rules."),
     "fullreduce_exists": N_("There is a rule for a spend of {threshold} already."),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.args import need, product_id, shop_date, usage, whole
+from handlers.args import need, product_id, shop_date, split_options, usage, whole
 from handlers.context import Context
 from handlers.groupbuy_cards import CardShown, time_left
 from handlers.i18n import N_
@@ -240,19 +240,12 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     args = need(cmd.args, 4, NEW_USAGE)
     tz = ZoneInfo(shop.timezone)
-    options: dict[str, str] = {}
-    ends_at = None
-    for extra in args[4:]:
-        key, eq, value = extra.partition("=")
-        if eq:
-            options[key.casefold()] = value
-        elif ends_at is None:
-            ends_at = shop_date(extra, tz, end=True)
-        else:
-            raise usage(NEW_USAGE)
-    unknown = set(options) - {"leader", "reward", "min", "limit", "cap", "pay", "start"}
-    if unknown:
-        raise InvalidInput("gb_bad_option", name=sorted(unknown)[0][:20])
+    words, options = split_options(
+        args[4:], {"leader", "reward", "min", "limit", "cap", "pay", "start"}
+    )
+    if len(words) > 1:
+        raise usage(NEW_USAGE)
+    ends_at = shop_date(words[0], tz, end=True) if words else None
     group_price = parse_amount(args[1])
     campaign = await ctx.services.groupbuys.create_campaign(
         shop.id,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.args import need, usage, whole
+from handlers.args import need, split_options, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -75,9 +75,8 @@ async def pointsrule(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 def _rule_args(args: list[str]) -> tuple[Decimal | None, int | None, int | None]:
     """earn=1.5 value=100 cap=20, in any order and any subset; anything else is refused."""
-    pairs = [arg.partition("=") for arg in args]
-    values = {key.casefold(): value for key, sep, value in pairs if sep}
-    if len(values) != len(args) or set(values) - RULE_KEYS:  # no "=", a key twice, unknown
+    words, values = split_options(args, RULE_KEYS)
+    if words:
         raise usage(RULE_USAGE)
     earn, redeem, cap = (values.get(key) for key in ("earn", "value", "cap"))
     return (

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from handlers.args import MAX_ID, need, product_id, shop_date, usage, whole
+from handlers.args import MAX_ID, need, product_id, shop_date, split_options, usage, whole
 from handlers.commands.cart import show_quote
 from handlers.commands.checkout import reconfirm
 from handlers.commands.merchant_orders import merchant_order_reply
@@ -33,22 +33,6 @@ REFUND_ITEM = "/refunditem <order no> <line #> [qty] [reason]"
 OFF_WORDS = ("off", "none", "取消", "不用")
 NEW_WORDS = ("new", "add", "新建", "添加")
 END_WORDS = ("end", "stop", "remove", "结束", "删除")
-
-
-def _options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[str, str]]:
-    """Split `key=value` options from the plain words; unknown keys are refused."""
-    words, options = [], {}
-    for arg in args:
-        key, eq, value = arg.partition("=")
-        if not eq:
-            words.append(arg)
-        elif key.casefold() in allowed and value:
-            options[key.casefold()] = value
-        else:
-            raise BadPromotion(
-                "promo_bad_option", name=arg[:20], options=", ".join(sorted(allowed))
-            )
-    return words, options
 
 
 def coupon_value(text: str) -> tuple[CouponKind, Decimal]:
@@ -108,7 +92,7 @@ async def _requote(ctx: Context, note: str = "") -> Reply:
 
 async def _coupon_new(ctx: Context, args: list[str]) -> Reply:
     shop = ctx.require_staff()
-    words, options = _options(args, {"min", "until", "uses", "per"})
+    words, options = split_options(args, {"min", "until", "uses", "per"})
     if len(words) != 2:
         raise usage(COUPON_NEW)
     if words[0].casefold() in (*NEW_WORDS, *END_WORDS, *OFF_WORDS):  # /coupon <word> is taken
@@ -216,7 +200,7 @@ async def flash(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 async def _flash_new(ctx: Context, args: list[str]) -> Reply:
     shop = ctx.require_staff()
-    words, options = _options(args, {"cap", "limit"})
+    words, options = split_options(args, {"cap", "limit"})
     if len(words) != 4 or not {"cap", "limit"} <= set(options):
         raise usage(FLASH_NEW)
     tz, now = ZoneInfo(shop.timezone), ctx.services.clock()

@@ -65,7 +65,7 @@ async def test_merchant_bad_input_changes_nothing(chat: Chat) -> None:
         f"/gbnew {TEA} 100 3 soon": "not a duration",
         f"/gbnew {TEA} 100 3 2h 2026-13-40": "not a date",
         f"/gbnew {TEA} 100 3 2h 2020-01-01": "must be in the future",
-        f"/gbnew {TEA} 100 3 2h bonus=1": "no option “bonus”",
+        f"/gbnew {TEA} 100 3 2h bonus=1": "“bonus=1” is not an option here",
         f"/gbnew {TEA} 100 3 2h leader=120": "leader's price",
         f"/gbnew {TEA} 100 3 2h min=4": "“min” must be from 2 to 3",
         "/gbnew 999 100 3 2h": "no product 999",
