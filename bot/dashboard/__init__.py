@@ -13,6 +13,7 @@ from bot.dashboard import (
     overview,
     products,
     promotions,
+    reviews,
     settings,
     support,
 )
@@ -47,6 +48,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     groupbuys.setup(app)
     promotions.setup(app)
     broadcasts.setup(app)
+    reviews.setup(app)
     support.setup(app)
     if runtime.referral is not None:
         agents.setup(app, runtime.referral)

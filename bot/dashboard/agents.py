@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
+from bot.dashboard.pages import Page, csv_response, page_of, path_id, render, see_other, staff_page
 from referral.ledger import balances
 from referral.models import Agent, LedgerEntry
 from referral.program import percent_text, percent_to_bp
@@ -68,12 +68,9 @@ async def _agents_page(
 @staff_page
 async def agent_ledger(request: web.Request) -> web.Response:
     page = page_of(request)
-    text = request.match_info["id"]
-    agent = None
-    if text.isascii() and text.isdigit() and len(text) < 10:
-        agent = await Agent.get_or_none(id=int(text), shop_id=page.shop.id).prefetch_related(
-            "person"
-        )
+    agent = await Agent.get_or_none(id=path_id(request), shop_id=page.shop.id).prefetch_related(
+        "person"
+    )
     if agent is None:
         raise NotFound()
     referral = request.app[REFERRAL]
@@ -102,18 +99,11 @@ async def withdrawals_csv(request: web.Request) -> web.Response:
     return csv_response(data, f"withdrawals-{page.shop.slug}.csv")
 
 
-def _withdrawal_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise NotFound()
-    return int(text)
-
-
 async def _decide(request: web.Request, approve: bool) -> web.Response:
     """The same decision as /wdok and /wdno in chat, from the withdrawals list."""
     page = page_of(request)
     withdrawals = request.app[REFERRAL].withdrawals
-    wid = _withdrawal_id(request)
+    wid = path_id(request)
     form = await request.post()
     try:
         if approve:

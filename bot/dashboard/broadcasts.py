@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_of, render, see_other, staff_page
+from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
 from store.community.broadcasts import BroadcastView, parse_when
 from store.errors import NotFound, StoreError
 
@@ -97,7 +97,7 @@ ACTIONS = {"send": "send_now", "pause": "pause", "resume": "resume", "cancel": "
 async def act(request: web.Request) -> web.Response:
     page = page_of(request)
     service = page.runtime.services.community.broadcasts
-    bid, action = _broadcast_id(request), request.match_info["action"]
+    bid, action = path_id(request), request.match_info["action"]
     data = await request.post()
     try:
         if action == "schedule":
@@ -114,20 +114,11 @@ async def act(request: web.Request) -> web.Response:
     return see_other(f"/dashboard/broadcasts?done={action}#broadcast-{bid}")
 
 
-def _broadcast_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise NotFound()
-    return int(text)
-
-
 @staff_page
 async def progress(request: web.Request) -> web.Response:
     """What the page polls while a broadcast is running."""
     page = page_of(request)
-    view = await page.runtime.services.community.broadcasts.view(
-        page.shop.id, _broadcast_id(request)
-    )
+    view = await page.runtime.services.community.broadcasts.view(page.shop.id, path_id(request))
     return web.json_response(progress_json(view), headers={"Cache-Control": "no-store"})
 
 

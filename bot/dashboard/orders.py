@@ -13,7 +13,15 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.dashboard.pages import Page, csv_response, page_of, render, see_other, staff_page
+from bot.dashboard.pages import (
+    Page,
+    csv_response,
+    page_number,
+    page_of,
+    render,
+    see_other,
+    staff_page,
+)
 from store.accounts.masking import contact_visible, mask_address, mask_phone
 from store.csvfile import write_csv
 from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, OrderNotFound, StoreError
@@ -64,12 +72,7 @@ def _filter(request: web.Request) -> OrderFilter:
 async def order_list(request: web.Request) -> web.Response:
     page = page_of(request)
     flt = _filter(request)
-    number = request.query.get("page", "1")
-    found = await request.app[REPORTS].orders(
-        page.shop,
-        flt,
-        int(number) if number.isascii() and number.isdigit() and len(number) < 6 else 1,
-    )
+    found = await request.app[REPORTS].orders(page.shop, flt, page_number(request))
     counts = await request.app[REPORTS].status_counts(page.shop.id)
     return render(
         request,

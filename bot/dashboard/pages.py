@@ -147,6 +147,20 @@ def page_of(request: web.Request) -> Page:
     return request[PAGE]
 
 
+def page_number(request: web.Request) -> int:
+    """?page=N of a paged list; anything else is the first page."""
+    text = request.query.get("page", "1")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """A numeric id from the path; anything else is a page that does not exist."""
+    text = request.match_info[name]
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise NotFound()
+    return int(text)
+
+
 def see_other(location: str) -> web.Response:
     return web.Response(status=303, headers=_NO_STORE | {"Location": location})
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import csv_response, page_of, render, see_other, staff_page
+from bot.dashboard.pages import csv_response, page_of, path_id, render, see_other, staff_page
 from handlers.args import whole
 from store.catalog import MAX_STOCK
-from store.errors import InvalidInput, ProductNotFound, StoreError
+from store.errors import InvalidInput, StoreError
 from store.money import parse_amount
 from store.product_admin import ProductAdmin, ProductForm, check_product
 
 ADMIN = web.AppKey("dashboard_products", ProductAdmin)
 MAX_CSV_BYTES = 1_000_000
-
-
-def _product_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise ProductNotFound(id=text[:20])
-    return int(text)
 
 
 def _form(data: dict[str, str] | object) -> ProductForm:
@@ -71,7 +64,7 @@ async def create_product(request: web.Request) -> web.Response:
 @staff_page
 async def edit_product(request: web.Request) -> web.Response:
     page = page_of(request)
-    product = await request.app[ADMIN].get(page.shop.id, _product_id(request))
+    product = await request.app[ADMIN].get(page.shop.id, path_id(request))
     form = ProductForm(
         title=product.title,
         price=str(product.price),
@@ -87,7 +80,7 @@ async def edit_product(request: web.Request) -> web.Response:
 async def save_product(request: web.Request) -> web.Response:
     page = page_of(request)
     admin = request.app[ADMIN]
-    product = await admin.get(page.shop.id, _product_id(request))
+    product = await admin.get(page.shop.id, path_id(request))
     form = _form(await request.post())
     new, errors = check_product(form)
     if new is None:
@@ -102,7 +95,7 @@ async def quick_edit(request: web.Request) -> web.Response:
     """Price and stock straight from the list."""
     page = page_of(request)
     catalog = page.runtime.services.catalog
-    pid = _product_id(request)
+    pid = path_id(request)
     await catalog.product(page.shop.id, pid, include_hidden=True)  # 404 for another shop's
     form = await request.post()
     errors: dict[str, str] = {}
@@ -128,7 +121,7 @@ async def set_visibility(request: web.Request) -> web.Response:
     page = page_of(request)
     form = await request.post()
     visible = form.get("visible") == "1"
-    pid = _product_id(request)
+    pid = path_id(request)
     await page.runtime.services.catalog.set_active(page.shop.id, pid, visible)
     return see_other(f"/dashboard/products?done={'shown' if visible else 'hidden'}&id={pid}")
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.dashboard.pages import Page, page_of, render, see_other, staff_page
+from bot.dashboard.pages import Page, page_of, path_id, render, see_other, staff_page
 from handlers.args import shop_date, whole
 from handlers.commands.promotions import coupon_value
 from store.errors import NotFound, StoreError
@@ -120,13 +120,6 @@ async def new_rule(request: web.Request) -> web.Response:
     return see_other(f"/dashboard/promotions?done=rule#rule-{rule.id}")
 
 
-def _id(request: web.Request) -> int:
-    try:
-        return whole(request.match_info["id"])
-    except StoreError:
-        raise NotFound() from None
-
-
 @staff_page
 async def end(request: web.Request) -> web.Response:
     """End a coupon (by code) or a flash sale, remove a rule: gone from the page, kept in the
@@ -137,9 +130,9 @@ async def end(request: web.Request) -> web.Response:
     if kind == "coupons":
         await service.end_coupon(page.shop.id, request.match_info["id"])
     elif kind == "rules":
-        await service.remove_rule(page.shop.id, _id(request))
+        await service.remove_rule(page.shop.id, path_id(request))
     elif kind == "flash":
-        await service.end_flash(page.shop.id, _id(request))
+        await service.end_flash(page.shop.id, path_id(request))
     else:
         raise NotFound()
     return see_other(f"/dashboard/promotions?done=ended_{kind}")

@@ -22,6 +22,7 @@ from store.reviews.events import ReviewReplied
 from store.reviews.models import MAX_REVIEW_TEXT, Review
 
 PAGE_SIZE = 5
+SHOP_PAGE_SIZE = 20  # the shop's list of every product's reviews
 # Every product card shows its stars: an aggregate with its SQL built once.
 RATING = PreparedValues(
     Review,
@@ -63,6 +64,16 @@ class ReviewPage:
     page: int
     pages: int
     rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class ShopReviewPage:
+    """The shop's reviews of all its products, newest first, hidden ones included."""
+
+    reviews: list[Review]  # with product and person
+    page: int
+    pages: int
+    unanswered: int  # visible reviews without a reply, in all
 
 
 def check_stars(value: int) -> int:
@@ -159,6 +170,23 @@ class Reviews:
         return ReviewPage(product, reviews, page, pages, await self.rating(product_id))
 
     # -- the shop ----------------------------------------------------------------------------
+    async def for_shop(
+        self, shop_id: int, page: int = 1, *, unanswered_only: bool = False
+    ) -> ShopReviewPage:
+        qs = Review.filter(shop_id=shop_id)
+        unanswered = qs.filter(reply="", hidden=False)
+        if unanswered_only:
+            qs = unanswered
+        pages = max(1, -(-(await qs.count()) // SHOP_PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        reviews = (
+            await qs.order_by("-created_at", "-id")
+            .offset((page - 1) * SHOP_PAGE_SIZE)
+            .limit(SHOP_PAGE_SIZE)
+            .prefetch_related("product", "person")
+        )
+        return ShopReviewPage(list(reviews), page, pages, await unanswered.count())
+
     async def reply(self, shop_id: int, review_id: int, text: str) -> Review:
         """Once: the guarded update only writes an empty reply, so a second one is refused."""
         text = check_text(text, required=True)

@@ -232,6 +232,7 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
                 ("agents", "/dashboard/agents"),
                 ("broadcasts", "/dashboard/broadcasts?segment=all"),
                 ("promotions", "/dashboard/promotions"),
+                ("reviews", "/dashboard/reviews"),
                 ("support", "/dashboard/support"),
             ):
                 await wide.goto(server + path)
