@@ -9,6 +9,7 @@ from bot.dashboard import (
     auth,
     broadcasts,
     groupbuys,
+    members,
     orders,
     overview,
     products,
@@ -47,6 +48,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     settings.setup(app, ShopSettings(services.shops))
     groupbuys.setup(app)
     promotions.setup(app)
+    members.setup(app)
     broadcasts.setup(app)
     reviews.setup(app)
     support.setup(app)

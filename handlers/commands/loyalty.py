@@ -68,25 +68,26 @@ async def pointsrule(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     elif len(cmd.args) == 1 and word in ON:
         rule = await loyalty.set_rule(shop.id)
     else:
-        earn, redeem, cap = _rule_args(cmd.args)
+        earn, redeem, cap = rule_args(cmd.args)
         rule = await loyalty.set_rule(shop.id, earn=earn, redeem=redeem, cap=cap)
     return _reply(ctx, "loyalty/rule.j2", rule=rule, saved=True)
 
 
-def _rule_args(args: list[str]) -> tuple[Decimal | None, int | None, int | None]:
+def rule_args(args: list[str]) -> tuple[Decimal | None, int | None, int | None]:
     """earn=1.5 value=100 cap=20, in any order and any subset; anything else is refused."""
     words, values = split_options(args, RULE_KEYS)
     if words:
         raise usage(RULE_USAGE)
     earn, redeem, cap = (values.get(key) for key in ("earn", "value", "cap"))
     return (
-        None if earn is None else _decimal(earn, "points_bad_earn"),
+        None if earn is None else decimal_arg(earn, "points_bad_earn"),
         None if redeem is None else whole(redeem, high=MAX_REDEEM, code="points_bad_value"),
         None if cap is None else whole(cap.rstrip("%"), low=0, high=100, code="points_bad_cap"),
     )
 
 
-def _decimal(text: str, code: str) -> Decimal:
+def decimal_arg(text: str, code: str) -> Decimal:
+    """A rate or a percentage (`1.5`, `15%`): 2 decimals at most, refused with `code`."""
     try:
         return parse_amount(text.rstrip("%"), allow_zero=True)
     except InvalidInput:
@@ -113,7 +114,7 @@ async def level(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     loyalty = ctx.services.loyalty
     if action in ADD and len(args) == 4:
         spend = parse_amount(args[2], allow_zero=True)
-        await loyalty.set_level(shop.id, args[1], spend, _decimal(args[3], "level_bad_discount"))
+        await loyalty.set_level(shop.id, args[1], spend, decimal_arg(args[3], "level_bad_discount"))
     elif action in REMOVE and len(args) == 2:
         await loyalty.remove_level(shop.id, args[1])
     else:
@@ -147,9 +148,9 @@ async def _levels_reply(ctx: Context, shop_id: int, saved: bool) -> Reply:
 
 
 def _reply(ctx: Context, template: str, **values: Any) -> Reply:
-    return ctx.reply(template, pct=_pct, **values)
+    return ctx.reply(template, pct=plain_decimal, **values)
 
 
-def _pct(value: Decimal) -> str:
+def plain_decimal(value: Decimal) -> str:
     """5.00 -> 5, 7.50 -> 7.5: percentages and rates as people write them."""
     return f"{value.normalize():f}"

@@ -39,7 +39,7 @@ from store.loyalty.rules import (
     check_level,
     check_rule,
 )
-from store.models import Shop
+from store.models import Person, Shop
 from store.money import from_minor
 from store.shop_cache import ShopCache
 
@@ -56,6 +56,16 @@ class PointsReport:
     next_level: LevelRule | None
     to_next: Decimal  # spend still missing for next_level
     entries: list[PointsEntry]  # newest first, with their orders
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A member in the shop's list: who, points, spend and the level it reached."""
+
+    person: Person
+    balance: int
+    total_spend: Decimal
+    level: LevelRule | None
 
 
 class Loyalty:
@@ -219,6 +229,21 @@ class Loyalty:
             to_next=next_level.min_spend - spend if next_level else Decimal("0.00"),
             entries=entries,
         )
+
+    async def top_members(self, shop_id: int, limit: int = 50) -> list[MemberRow]:
+        """The biggest spenders first (then the largest balances)."""
+        members = (
+            await Member.filter(shop_id=shop_id)
+            .order_by("-total_spend_minor", "-balance", "id")
+            .limit(limit)
+            .prefetch_related("person")
+        )
+        levels, currency = await self.levels(shop_id), await _currency(shop_id)
+        rows = []
+        for m in members:
+            spend = from_minor(m.total_spend_minor, currency)
+            rows.append(MemberRow(m.person, m.balance, spend, _placed(levels, spend)[0]))
+        return rows
 
     async def adjust(self, shop_id: int, person_id: int, points: int, note: str) -> int:
         """The owner corrects a balance by hand; a debit never takes it below zero. Returns

@@ -233,6 +233,7 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
                 ("broadcasts", "/dashboard/broadcasts?segment=all"),
                 ("promotions", "/dashboard/promotions"),
                 ("reviews", "/dashboard/reviews"),
+                ("members", "/dashboard/members"),
                 ("support", "/dashboard/support"),
             ):
                 await wide.goto(server + path)
