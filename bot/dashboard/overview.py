@@ -1,4 +1,5 @@
-"""The overview page: today, this month, orders by status, 30 days of revenue, best sellers."""
+"""The overview page: today, this month, what waits for the merchant (orders to ship, refunds,
+questions, reviews), orders by status, 30 days of revenue, best sellers."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ REPORTS = web.AppKey("dashboard_reports", ShopReports)
 async def overview(request: web.Request) -> web.Response:
     page = page_of(request)
     report = await request.app[REPORTS].overview(page.shop)
-    groups = await open_group_buys(page.shop.id, page.runtime.services.clock(), limit=5)
+    services = page.runtime.services
+    groups = await open_group_buys(page.shop.id, services.clock(), limit=5)
     return render(
         request,
         "overview.html.j2",
         report=report,
         chart=revenue_chart(report.daily),
         groups=groups,
+        questions=await services.support.waiting_count(page.shop.id),
+        reviews=await services.reviews.unanswered_count(page.shop.id),
     )
 
 

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
 
 from store.clock import Clock
 from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound, StoreError
@@ -74,6 +75,10 @@ class ShopReviewPage:
     page: int
     pages: int
     unanswered: int  # visible reviews without a reply, in all
+
+
+def _unanswered(shop_id: int) -> QuerySet[Review]:
+    return Review.filter(shop_id=shop_id, reply="", hidden=False)
 
 
 def check_stars(value: int) -> int:
@@ -173,10 +178,7 @@ class Reviews:
     async def for_shop(
         self, shop_id: int, page: int = 1, *, unanswered_only: bool = False
     ) -> ShopReviewPage:
-        qs = Review.filter(shop_id=shop_id)
-        unanswered = qs.filter(reply="", hidden=False)
-        if unanswered_only:
-            qs = unanswered
+        qs = _unanswered(shop_id) if unanswered_only else Review.filter(shop_id=shop_id)
         pages = max(1, -(-(await qs.count()) // SHOP_PAGE_SIZE))
         page = min(max(page, 1), pages)
         reviews = (
@@ -185,7 +187,11 @@ class Reviews:
             .limit(SHOP_PAGE_SIZE)
             .prefetch_related("product", "person")
         )
-        return ShopReviewPage(list(reviews), page, pages, await unanswered.count())
+        return ShopReviewPage(list(reviews), page, pages, await self.unanswered_count(shop_id))
+
+    async def unanswered_count(self, shop_id: int) -> int:
+        """Visible reviews of the shop without a reply."""
+        return await _unanswered(shop_id).count()
 
     async def reply(self, shop_id: int, review_id: int, text: str) -> Review:
         """Once: the guarded update only writes an empty reply, so a second one is refused."""

@@ -67,6 +67,15 @@ def ticket_id(ref: str) -> int:
     return int(body)
 
 
+async def _last_message_ids(ticket_ids: list[int]) -> list[int]:
+    return list(
+        await TicketMessage.filter(ticket_id__in=ticket_ids)
+        .group_by("ticket_id")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+
+
 def check_message(text: str) -> str:
     text = text.strip()
     if not text:
@@ -185,17 +194,20 @@ class Support:
     async def inbox(self, shop_id: int) -> list[InboxRow]:
         """The shop's open tickets, latest activity first, each with its last message."""
         tickets = await self.open_for_shop(shop_id)
-        last_ids = (
-            await TicketMessage.filter(ticket_id__in=[t.id for t in tickets])
-            .group_by("ticket_id")
-            .annotate(last=Max("id"))
-            .values_list("last", flat=True)
-        )
+        last_ids = await _last_message_ids([t.id for t in tickets])
         last = {
             m.ticket_id: m  # type: ignore[attr-defined]
             for m in await TicketMessage.filter(id__in=last_ids).prefetch_related("author")
         }
         return [InboxRow(t, last[t.id]) for t in tickets if t.id in last]
+
+    async def waiting_count(self, shop_id: int) -> int:
+        """Open tickets of the shop whose customer spoke last: answers the shop owes."""
+        open_ids = await Ticket.filter(shop_id=shop_id, status=TicketStatus.OPEN).values_list(
+            "id", flat=True
+        )
+        last_ids = await _last_message_ids(list(open_ids))  # type: ignore[arg-type]
+        return await TicketMessage.filter(id__in=last_ids, from_staff=False).count()
 
     async def for_customer(self, shop_id: int, person_id: int) -> list[Ticket]:
         """The customer's tickets with the shop, open ones first, then the latest."""

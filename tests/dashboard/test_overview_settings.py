@@ -9,8 +9,11 @@ from decimal import Decimal
 from bot.dashboard.chart import nice_ceiling, revenue_chart
 from store.models import Order, Shop
 from store.reports import DaySales
+from store.reviews.models import Review
+from store.support.models import Ticket
 from tests.conftest import MERCHANT, FakeClock
 from tests.dashboard.conftest import Dashboard
+from tests.reviews.test_reviews import completed
 from tests.test_chat_flow import place_order
 
 
@@ -65,6 +68,31 @@ def test_chart_scale_is_round_and_exact() -> None:
     assert all(isinstance(b.x, Decimal) for b in chart.bars)
     tiny = revenue_chart([DaySales(date(2026, 11, 1), Decimal("0.01"), 1)] * 2 + days[29:])
     assert tiny.bars[0].height == 1  # a small sale still shows
+
+
+async def test_overview_counts_questions_and_reviews_waiting(dash: Dashboard) -> None:
+    def kpi(body: str, name: str) -> str:
+        return body.split(f'id="kpi-{name}"')[1].split("</a>")[0]
+
+    chat = dash.chat
+    await chat.say("alice", "/ask First question")
+    await chat.say("bob", "/ask Second question")
+    await chat.say("carol", "/ask Third question")
+    tickets = {t.person.display_name: t.id for t in await Ticket.all().prefetch_related("person")}
+    await chat.say(MERCHANT, f"/reply T{tickets['bob']} Answered")
+    await chat.say(MERCHANT, f"/close T{tickets['carol']}")
+    for user, stars in (("dave", 5), ("erin", 3)):
+        no = await completed(chat, user, 1)
+        await chat.say(user, f"/review {no} {stars} fine")
+    await chat.say(MERCHANT, f"/reviewreply {(await Review.get(stars=5)).id} Thanks")  # dave's
+    await dash.login()
+
+    _, body = await dash.get("/dashboard")
+    assert ">1</strong>" in kpi(body, "questions")  # alice waits; bob answered, carol closed
+    assert ">1</strong>" in kpi(body, "reviews")  # erin's review has no reply yet
+    await chat.say("bob", f"/reply T{tickets['bob']} One more thing")
+    _, body = await dash.get("/dashboard")
+    assert ">2</strong>" in kpi(body, "questions")
 
 
 async def test_settings_saved_or_errors_next_to_fields(dash: Dashboard) -> None:
