@@ -15,6 +15,7 @@ MESSAGES: dict[str, str] = {
     "amount_too_large": N_("That amount is too large."),
     "bad_quantity": N_("The quantity must be a whole number from {low} to {high}."),
     "bad_number": N_("“{value}” is not a valid number."),
+    "field_required": N_("Please fill this in."),
     "bad_option": N_("“{name}” is not an option here. Options: {options}."),
     "option_twice": N_("“{name}” is given twice: which one did you mean?"),
     "bad_date": N_("“{value}” is not a date. Write it like 2026-12-31 or 2026-12-31T20:00."),

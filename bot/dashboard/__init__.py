@@ -8,6 +8,7 @@ from bot.dashboard import (
     agents,
     auth,
     broadcasts,
+    faq,
     groupbuys,
     members,
     orders,
@@ -52,6 +53,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     broadcasts.setup(app)
     reviews.setup(app)
     support.setup(app)
+    faq.setup(app)
     if runtime.referral is not None:
         agents.setup(app, runtime.referral)
     app.router.add_static("/dashboard/static", TEMPLATE_DIR / "dashboard" / "static")

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from handlers.errors import error_text
 from handlers.i18n import template_environment, translate
 from handlers.status import status_label
-from store.errors import NotFound, StoreError
+from store.errors import InvalidInput, NotFound, StoreError
 from store.models import Person, Role, Shop
 from store.money import format_money
 from store.reports import shop_zone
@@ -151,6 +151,13 @@ def page_number(request: web.Request) -> int:
     """?page=N of a paged list; anything else is the first page."""
     text = request.query.get("page", "1")
     return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
+
+
+def required(value: str) -> str:
+    """A form field that may not be left empty (the chat's own errors speak of commands)."""
+    if not value.strip():
+        raise InvalidInput("field_required")
+    return value
 
 
 def path_id(request: web.Request, name: str = "id") -> int:

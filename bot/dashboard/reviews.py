@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_number, page_of, path_id, render, see_other, staff_page
+from bot.dashboard.pages import (
+    page_number,
+    page_of,
+    path_id,
+    render,
+    required,
+    see_other,
+    staff_page,
+)
 from store.errors import InvalidInput, NotFound, StoreError
 
 
@@ -40,7 +48,7 @@ async def reply(request: web.Request) -> web.Response:
     review_id = path_id(request)
     text = str((await request.post()).get("text", ""))
     try:
-        await page.runtime.services.reviews.reply(page.shop.id, review_id, text)
+        await page.runtime.services.reviews.reply(page.shop.id, review_id, required(text))
     except NotFound:
         raise
     except InvalidInput as e:  # empty or too long: said beside that review's box

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_of, render, see_other, staff_page
+from bot.dashboard.pages import page_of, render, required, see_other, staff_page
 from store.errors import InvalidInput, NotFound, StoreError
 
 THREAD_LENGTH = 50  # messages shown, the latest ones
@@ -52,7 +52,7 @@ async def answer(request: web.Request) -> web.Response:
     text = str((await request.post()).get("text", ""))
     try:
         thread = await page.runtime.services.support.post(
-            _ref(request), page.person, text, shop_id=page.shop.id
+            _ref(request), page.person, required(text), shop_id=page.shop.id
         )
     except InvalidInput as e:  # empty or too long: say so beside the box, keep the text
         page.errors = {"text": page.error(e)}
