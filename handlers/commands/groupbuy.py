@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,14 @@ from store.errors import InvalidInput
 from store.groupbuy.durations import parse_duration
 from store.groupbuy.errors import GroupUnavailable
 from store.groupbuy.models import GroupBuy, GroupStatus
-from store.groupbuy.service import MAX_PER_CUSTOMER, MAX_SIZE, MIN_SIZE, NewCampaign, Seat
+from store.groupbuy.service import (
+    DEFAULT_PAY_SECONDS,
+    MAX_PER_CUSTOMER,
+    MAX_SIZE,
+    MIN_SIZE,
+    NewCampaign,
+    Seat,
+)
 from store.money import parse_amount
 from store.orders import Contact, check_address, check_name, check_phone
 
@@ -216,17 +224,56 @@ async def _show_card(
 
 
 # -- merchants ---------------------------------------------------------------------------
-def _leader_price(options: dict[str, str], group_price: Decimal) -> Decimal | None:
+CAMPAIGN_OPTIONS = {"leader", "reward", "min", "limit", "cap", "pay", "start"}
+
+
+def new_campaign(values: dict[str, str], tz: ZoneInfo) -> NewCampaign:
+    """An offer from its fields as typed: `product`, `price`, `size`, `duration`, and the
+    optional `until` and CAMPAIGN_OPTIONS. A refusal names its field in `params["field"]`
+    (the dashboard shows it there; chat does not need it)."""
+
+    def read(name: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+        if name not in values:
+            return default
+        try:
+            return parse(values[name])
+        except InvalidInput as e:
+            e.params.setdefault("field", name)
+            raise
+
+    group_price = read("price", parse_amount)
+    return NewCampaign(
+        product_id=read("product", product_id),
+        group_price=group_price,
+        size=read("size", lambda v: whole(v, low=MIN_SIZE, high=MAX_SIZE, code="gb_bad_size")),
+        group_seconds=read("duration", parse_duration),
+        ends_at=read("until", lambda v: shop_date(v, tz, end=True)),
+        starts_at=read("start", lambda v: shop_date(v, tz, end=False)),
+        leader_price=_leader_price(values, group_price, read),
+        min_members=read(
+            "min", lambda v: whole(v, low=MIN_SIZE, high=MAX_SIZE, code="gb_min_members")
+        ),
+        per_customer=read(
+            "limit", lambda v: whole(v, high=MAX_PER_CUSTOMER, code="gb_per_customer"), 1
+        ),
+        seat_cap=read("cap", lambda v: whole(v, code="gb_cap")),
+        pay_seconds=read("pay", lambda v: parse_duration(v, low=60), DEFAULT_PAY_SECONDS),
+    )
+
+
+def _leader_price(
+    values: dict[str, str], group_price: Decimal, read: Callable[..., Any]
+) -> Decimal | None:
     """The leader's benefit: their own price, or a fixed reward taken off the group price
     when they pay (a failed group refunds everyone, so paying it later would be the same)."""
-    if "leader" in options and "reward" in options:
-        raise InvalidInput("gb_leader_twice")
-    if "reward" in options:
-        reward = parse_amount(options["reward"])
+    if "leader" in values and "reward" in values:
+        raise InvalidInput("gb_leader_twice", field="reward")
+    reward = read("reward", parse_amount)
+    if reward is not None:
         if reward >= group_price:
-            raise InvalidInput("gb_reward_too_big")
+            raise InvalidInput("gb_reward_too_big", field="reward")
         return group_price - reward
-    return parse_amount(options["leader"]) if "leader" in options else None
+    return read("leader", parse_amount)
 
 
 @router.command(
@@ -240,35 +287,13 @@ async def gbnew(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     args = need(cmd.args, 4, NEW_USAGE)
     tz = ZoneInfo(shop.timezone)
-    words, options = split_options(
-        args[4:], {"leader", "reward", "min", "limit", "cap", "pay", "start"}
-    )
+    words, options = split_options(args[4:], CAMPAIGN_OPTIONS)
     if len(words) > 1:
         raise usage(NEW_USAGE)
-    ends_at = shop_date(words[0], tz, end=True) if words else None
-    group_price = parse_amount(args[1])
-    campaign = await ctx.services.groupbuys.create_campaign(
-        shop.id,
-        NewCampaign(
-            product_id=product_id(args[0]),
-            group_price=group_price,
-            size=whole(args[2], low=MIN_SIZE, high=MAX_SIZE, code="gb_bad_size"),
-            group_seconds=parse_duration(args[3]),
-            ends_at=ends_at,
-            starts_at=shop_date(options["start"], tz, end=False) if "start" in options else None,
-            leader_price=_leader_price(options, group_price),
-            min_members=(
-                whole(options["min"], low=MIN_SIZE, high=MAX_SIZE, code="gb_min_members")
-                if "min" in options
-                else None
-            ),
-            per_customer=whole(
-                options.get("limit", "1"), high=MAX_PER_CUSTOMER, code="gb_per_customer"
-            ),
-            seat_cap=whole(options["cap"], code="gb_cap") if "cap" in options else None,
-            pay_seconds=parse_duration(options.get("pay", "15m"), low=60),
-        ),
-    )
+    names = ("product", "price", "size", "duration", "until")[: 4 + len(words)]
+    fields = dict(zip(names, args[:4] + words, strict=True))
+    new = new_campaign(fields | options, tz)
+    campaign = await ctx.services.groupbuys.create_campaign(shop.id, new)
     campaign = await ctx.services.groupbuys.campaign(shop.id, campaign.id)
     return ctx.reply(
         "groupbuy/campaign_saved.j2",

@@ -50,6 +50,8 @@ POST_ROUTES = [
     "/dashboard/promotions/coupons/SAVE10/end",
     "/dashboard/promotions/rules/1/end",
     "/dashboard/promotions/flash/1/end",
+    "/dashboard/groupbuys",
+    "/dashboard/groupbuys/1/stop",
     "/dashboard/faq",
     "/dashboard/faq/1",
     "/dashboard/faq/1/remove",

@@ -1,0 +1,83 @@
+"""Group-buy offers made and stopped on the dashboard: the offer customers then open groups
+of in chat; bad fields are refused beside themselves and change nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from store.groupbuy.models import CampaignStatus, GroupCampaign
+from tests.dashboard.conftest import Dashboard
+from tests.groupbuy.test_chat import TEA, open_group
+
+OFFER = {"product": str(TEA), "price": "99", "size": "3", "duration": "24h"}
+
+
+async def offers() -> list[tuple[object, ...]]:
+    return [
+        (c.product_id, c.group_price, c.size, c.status)  # type: ignore[attr-defined]
+        for c in await GroupCampaign.all().order_by("id")
+    ]
+
+
+async def test_an_offer_made_on_the_dashboard_opens_groups_in_chat(dash: Dashboard) -> None:
+    await dash.login()
+    form = OFFER | {"until": "2026-12-31", "leader": "89", "limit": "2", "cap": "30"}
+    status, _, location = await dash.post("/dashboard/groupbuys", form)
+    campaign = await GroupCampaign.get()
+    assert status == 303 and location.endswith(f"done=created#campaign-{campaign.id}")
+    assert (campaign.group_price, campaign.leader_price, campaign.size) == (
+        Decimal("99.00"),
+        Decimal("89.00"),
+        3,
+    )
+    assert (campaign.group_seconds, campaign.per_customer, campaign.seat_cap) == (86400, 2, 30)
+    assert campaign.ends_at.isoformat().startswith("2026-12-31T15:59:59")  # Shanghai's day end
+
+    code, _ = await open_group(dash.chat, "alice", campaign.id)
+    _, body = await dash.get("/dashboard/groupbuys")
+    assert f'id="group-{code}"' in body
+
+    status, _, location = await dash.post(f"/dashboard/groupbuys/{campaign.id}/stop")
+    assert status == 303 and location.endswith("done=stopped" + f"#campaign-{campaign.id}")
+    assert (await GroupCampaign.get()).status == CampaignStatus.STOPPED
+    assert "not open for new groups" in await dash.chat.text("bob", f"/gbopen {campaign.id}")
+    _, body = await dash.get("/dashboard/groupbuys")
+    assert f'action="/dashboard/groupbuys/{campaign.id}/stop"' not in body
+    assert f'id="group-{code}"' in body  # the open group runs to its end
+
+
+async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None:
+    await dash.login()
+    for changes, field, says in (
+        ({"price": "abc"}, "price", "not a price"),
+        ({"price": "200"}, "price", "lower than the normal price"),
+        ({"size": "1"}, "size", "A group has"),
+        ({"duration": "soon"}, "duration", "not a duration"),
+        ({"until": "2026-01-01"}, "until", "in the future"),
+        ({"until": "someday"}, "until", "not a date"),
+        ({"leader": "100"}, "leader", "can&#39;t be above the group price"),
+        ({"limit": "0"}, "limit", "“limit” must be"),
+        ({"cap": "2"}, "cap", "at least 3 seats"),
+        ({"product": "99999"}, "product", "no product"),
+        ({"product": "abc"}, "product", "not a valid number"),
+    ):
+        status, body, _ = await dash.post("/dashboard/groupbuys", OFFER | changes)
+        assert status == 400, changes
+        error = body.split(f'id="err-{field}"')[1].split("</small>")[0]
+        assert says in error, (changes, error)
+    assert 'value="99"' in body.split('id="f-price"')[1]  # what was typed stays
+    assert await offers() == []
+
+
+async def test_another_shops_offer_and_forged_posts_change_nothing(dash: Dashboard) -> None:
+    chat = dash.chat
+    await chat.say("rival", "/newshop Rival Tea")
+    await chat.say("rival", "/addproduct Rival tea | 10 | 5")
+    await chat.say("rival", "/gbnew 10 8 2 1h")
+    rival = await GroupCampaign.get()
+    await dash.login()
+    for path in (f"/dashboard/groupbuys/{rival.id}/stop", "/dashboard/groupbuys/x/stop"):
+        assert (await dash.post(path))[0] == 404, path
+    assert (await dash.post("/dashboard/groupbuys", OFFER | {"product": "10"}))[0] == 400
+    assert (await dash.post("/dashboard/groupbuys", OFFER, csrf=False))[0] == 403
+    assert await offers() == [(10, Decimal("8.00"), 2, CampaignStatus.ACTIVE)]
