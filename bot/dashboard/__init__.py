@@ -52,8 +52,8 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     members.setup(app)
     broadcasts.setup(app)
     reviews.setup(app)
+    faq.setup(app)  # before support: /dashboard/support/faq is not a ticket
     support.setup(app)
-    faq.setup(app)
     if runtime.referral is not None:
         agents.setup(app, runtime.referral)
     app.router.add_static("/dashboard/static", TEMPLATE_DIR / "dashboard" / "static")

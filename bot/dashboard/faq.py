@@ -51,7 +51,7 @@ async def _save(request: web.Request, number: int) -> web.Response:
         question_ok = 0 < len(form["question"]) <= MAX_QUESTION
         page.errors = {"answer" if question_ok else "question": page.error(e)}
         return await _page(request, form, number, status=400)
-    return see_other(f"/dashboard/faq?done=saved#faq-{number}")
+    return see_other(f"/dashboard/support/faq?done=saved#faq-{number}")
 
 
 @staff_page
@@ -68,11 +68,11 @@ async def edit(request: web.Request) -> web.Response:
 async def remove(request: web.Request) -> web.Response:
     page = page_of(request)
     await page.runtime.services.support.faq_remove(page.shop.id, path_id(request))
-    return see_other("/dashboard/faq?done=removed")
+    return see_other("/dashboard/support/faq?done=removed")
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/faq", faq)
-    app.router.add_post("/dashboard/faq", add)
-    app.router.add_post("/dashboard/faq/{id}", edit)
-    app.router.add_post("/dashboard/faq/{id}/remove", remove)
+    app.router.add_get("/dashboard/support/faq", faq)
+    app.router.add_post("/dashboard/support/faq", add)
+    app.router.add_post("/dashboard/support/faq/{id}", edit)
+    app.router.add_post("/dashboard/support/faq/{id}/remove", remove)

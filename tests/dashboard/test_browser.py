@@ -235,7 +235,7 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
                 ("reviews", "/dashboard/reviews"),
                 ("members", "/dashboard/members"),
                 ("support", "/dashboard/support"),
-                ("faq", "/dashboard/faq"),
+                ("faq", "/dashboard/support/faq"),
             ):
                 await wide.goto(server + path)
                 await wide.screenshot(path=SHOTS / f"{name}-desktop-zh.png", full_page=True)
