@@ -1,14 +1,16 @@
 """Settings: the shop's timeouts and its customers' language, and, in a second form, the
-broadcast quiet hours and the referral binding policy (also /quiet and /refpolicy in chat)."""
+broadcast quiet hours and the referral binding policy (also /quiet and /refpolicy in chat);
+the team, where the owner removes a staff member (as /staff remove)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_of, render, see_other, staff_page
+from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
 from referral.models import BindPolicy
 from referral.program import MAX_POLICY_DAYS
-from store.errors import InvalidInput, StoreError
+from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
+from store.models import Person, Role
 from store.shop_settings import SHOP_LOCALES, SettingsForm, ShopSettings
 from store.shops import SETTING_LIMITS
 
@@ -20,6 +22,7 @@ async def _render(
     form: SettingsForm,
     status: int = 200,
     rules: dict[str, str] | None = None,
+    problem: str = "",
 ) -> web.Response:
     page = page_of(request)
     quiet = await page.runtime.services.community.broadcasts.quiet_hours(page.shop.id)
@@ -41,6 +44,9 @@ async def _render(
         program=program,
         rules=rules,
         max_policy_days=MAX_POLICY_DAYS,
+        team=await page.runtime.services.shops.staff(page.shop.id),
+        owner=page.role == Role.OWNER,
+        problem=problem,
     )
 
 
@@ -105,8 +111,24 @@ async def save_rules(request: web.Request) -> web.Response:
     return see_other("/dashboard/settings?done=saved")
 
 
+@staff_page
+async def remove_staff(request: web.Request) -> web.Response:
+    page = page_of(request)
+    person = await Person.get_or_none(id=path_id(request))
+    try:
+        if person is None or not await page.runtime.services.shops.remove_staff(
+            page.shop.id, page.person.id, person
+        ):
+            raise NotFound()  # not on this shop's staff (the owner is never removed)
+    except PermissionDenied as e:
+        problem = page.error(e)
+        return await _render(request, _current_form(request), status=403, problem=problem)
+    return see_other("/dashboard/settings?done=staff_removed#team")
+
+
 def setup(app: web.Application, settings: ShopSettings) -> None:
     app[SETTINGS] = settings
     app.router.add_get("/dashboard/settings", settings_page)
     app.router.add_post("/dashboard/settings", save_settings)
     app.router.add_post("/dashboard/settings/rules", save_rules)
+    app.router.add_post("/dashboard/settings/team/{id}/remove", remove_staff)

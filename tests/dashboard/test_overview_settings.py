@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.dashboard.chart import nice_ceiling, revenue_chart
-from store.models import Order, Shop
+from store.models import Order, Role, Shop, ShopMember
 from store.reports import DaySales
 from store.reviews.models import Review
 from store.support.models import Ticket
@@ -171,3 +171,30 @@ async def test_switching_the_page_language(dash: Dashboard) -> None:
         "/dashboard/language", {"locale": "en", "next": "https://evil.example/"}
     )
     assert location == "/dashboard"
+
+
+async def test_the_owner_removes_a_staff_member_and_staff_cannot(dash: Dashboard) -> None:
+    chat = dash.chat
+    for user in ("mia", "leo"):
+        await chat.say(user, "/help")
+        await chat.say(MERCHANT, f"/staff add {user}")
+    shop = await Shop.get(slug="demo")
+    mia = (await ShopMember.get(shop_id=shop.id, person__display_name="mia")).person_id  # type: ignore[attr-defined]
+    owner = (await ShopMember.get(shop_id=shop.id, role=Role.OWNER)).person_id  # type: ignore[attr-defined]
+
+    await dash.login("leo")  # staff see the team, without remove buttons
+    status, body = await dash.get("/dashboard/settings")
+    assert status == 200 and "mia" in body.split('id="team"')[1]
+    assert "/dashboard/settings/team/" not in body
+    status, body, _ = await dash.post(f"/dashboard/settings/team/{mia}/remove")
+    assert status == 403 and "only the shop&#39;s owner" in body
+    assert await ShopMember.exists(shop_id=shop.id, person_id=mia)
+
+    await dash.login()
+    status, _, location = await dash.post(f"/dashboard/settings/team/{mia}/remove")
+    assert status == 303 and location.endswith("done=staff_removed#team")
+    assert not await ShopMember.exists(shop_id=shop.id, person_id=mia)
+    assert "only the shop" in await chat.text("mia", "/staff")  # no longer staff
+    for person_id in (mia, owner, 99999):  # gone already, the owner, nobody
+        assert (await dash.post(f"/dashboard/settings/team/{person_id}/remove"))[0] == 404
+    assert await ShopMember.exists(shop_id=shop.id, person_id=owner, role=Role.OWNER)
