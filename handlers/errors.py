@@ -80,6 +80,10 @@ MESSAGES: dict[str, str] = {
     "gb_own_group": N_("Group {group} is yours: you lead it already. Invite friends instead."),
     "gb_limit": N_("You already hold {limit} seat(s) of this offer, its limit per customer."),
     "login_link_invalid": N_("This login link has expired or was already used."),
+    "staff_invite_invalid": N_(
+        "That invitation code is unknown, used or expired. Ask the shop's owner for a new one."
+    ),
+    "staff_already": N_("You are already on the team of {shop}."),
     "csv_missing_column": N_("The file needs a “{column}” column in its header row."),
     "csv_empty": N_("The file has no product rows."),
     "csv_too_many_rows": N_("The file has too many rows ({high} at most)."),

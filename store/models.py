@@ -94,6 +94,27 @@ class ShopMember(Model):
         unique_together = (("shop", "person"),)
 
 
+class StaffInvite(Model):
+    """A one-time code the owner hands a new staff member, who sends /joinstaff <code>.
+    Only its SHA-256 is stored; it expires and is used once (a guarded update on used_at)."""
+
+    id = fields.IntField(primary_key=True)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField("store.Shop", related_name=False)
+    invited_by: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "store.Person", related_name=False
+    )
+    used_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "store.Person", related_name=False, null=True
+    )
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff_invite"
+
+
 class GroupBinding(Model):
     """A platform group chat that belongs to a shop."""
 

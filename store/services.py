@@ -23,6 +23,7 @@ from store.refunds import RefundOutbox
 from store.reviews.service import Reviews
 from store.shop_cache import ShopCache
 from store.shops import ShopService
+from store.staff_invites import StaffInvites
 from store.support.service import Support
 
 
@@ -44,6 +45,7 @@ class StoreServices:
     reviews: Reviews
     support: Support
     accounts: Accounts
+    staff_invites: StaffInvites
     clock: Clock = field(default=utcnow)
     community: Community = field(default_factory=Community.build)
 
@@ -92,6 +94,7 @@ class StoreServices:
             reviews=reviews,
             support=support,
             accounts=accounts,
+            staff_invites=StaffInvites(shops, clock),
             clock=clock,
             community=Community.build(clock),
         )

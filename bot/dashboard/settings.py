@@ -1,6 +1,6 @@
 """Settings: the shop's timeouts and its customers' language, and, in a second form, the
 broadcast quiet hours and the referral binding policy (also /quiet and /refpolicy in chat);
-the team, where the owner removes a staff member (as /staff remove)."""
+the team, where the owner invites (a one-time code for /joinstaff) and removes staff."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ async def _render(
     status: int = 200,
     rules: dict[str, str] | None = None,
     problem: str = "",
+    invite: str = "",
 ) -> web.Response:
     page = page_of(request)
     quiet = await page.runtime.services.community.broadcasts.quiet_hours(page.shop.id)
@@ -47,6 +48,7 @@ async def _render(
         team=await page.runtime.services.shops.staff(page.shop.id),
         owner=page.role == Role.OWNER,
         problem=problem,
+        invite=invite,
     )
 
 
@@ -126,9 +128,22 @@ async def remove_staff(request: web.Request) -> web.Response:
     return see_other("/dashboard/settings?done=staff_removed#team")
 
 
+@staff_page
+async def invite_staff(request: web.Request) -> web.Response:
+    """A one-time code for a new staff member, shown on the page itself (never in a URL)."""
+    page = page_of(request)
+    form = _current_form(request)
+    try:
+        code = await page.runtime.services.staff_invites.issue(page.shop.id, page.person.id)
+    except PermissionDenied as e:
+        return await _render(request, form, status=403, problem=page.error(e))
+    return await _render(request, form, invite=code)
+
+
 def setup(app: web.Application, settings: ShopSettings) -> None:
     app[SETTINGS] = settings
     app.router.add_get("/dashboard/settings", settings_page)
     app.router.add_post("/dashboard/settings", save_settings)
     app.router.add_post("/dashboard/settings/rules", save_rules)
+    app.router.add_post("/dashboard/settings/team/invite", invite_staff)
     app.router.add_post("/dashboard/settings/team/{id}/remove", remove_staff)

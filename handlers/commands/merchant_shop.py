@@ -123,6 +123,22 @@ async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
+    "joinstaff",
+    "加入团队",
+    help=N_("Join a shop's team with the owner's invitation code"),
+    usage="<code>",
+    private=True,
+)
+async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    if not cmd.raw_args:
+        raise usage("/joinstaff <code>")
+    shop = await ctx.services.staff_invites.join(cmd.raw_args, ctx.person)
+    await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
+    ctx.shop = shop
+    return ctx.reply("chat/staff_joined.j2", buttons=[[ctx.button("Dashboard", "/dashboard")]])
+
+
+@router.command(
     "settings",
     "设置",
     help=N_("View or change the shop's timeouts"),

@@ -1,5 +1,6 @@
 """Link codes under real concurrency on PostgreSQL: a code links once, crossed links never
-deadlock. Runs on a scratch database built from the models (skipped without PostgreSQL)."""
+deadlock; a staff invitation adds one member. Runs on a scratch database built from the
+models (skipped without PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import asyncpg
 import pytest
 
 from store.db import close_db, init_db
-from store.errors import InvalidInput
-from store.models import Identity, Person
+from store.errors import InvalidInput, StoreError
+from store.models import Identity, Person, Role, ShopMember
 from store.services import StoreServices
 from tests.conftest import FakeClock
 from tests.integration.conftest import PG_ENV, PG_POOL, pg_admin_url, with_database
@@ -94,3 +95,27 @@ async def test_an_erasure_code_confirms_once(pg_services: StoreServices) -> None
 
     assert sorted(results) == ["erase_code_used"] * 4 + ["erased"], results
     assert (await Person.get(id=person)).display_name == ""
+
+
+async def join(services: StoreServices, person: Person, code: str) -> str:
+    try:
+        await services.staff_invites.join(code, person)
+    except StoreError as e:
+        return e.code
+    return "joined"
+
+
+async def test_a_staff_invitation_adds_exactly_one_member(pg_services: StoreServices) -> None:
+    owner = await pg_services.people.identify("telegram", "owner")
+    shop = await pg_services.shops.create("Race Tea", await Person.get(id=owner.person_id))  # type: ignore[attr-defined]
+    code = await pg_services.staff_invites.issue(shop.id, owner.person_id)  # type: ignore[attr-defined]
+    people = [
+        await Person.get(id=(await pg_services.people.identify("wechat", f"wx{i}")).person_id)  # type: ignore[attr-defined]
+        for i in range(8)
+    ]
+
+    results = await asyncio.gather(*(join(pg_services, p, code) for p in people))
+
+    counts = Counter(results)
+    assert counts == Counter({"joined": 1, "staff_invite_invalid": 7}), counts
+    assert await ShopMember.filter(shop_id=shop.id, role=Role.STAFF).count() == 1

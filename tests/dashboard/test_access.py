@@ -45,6 +45,7 @@ POST_ROUTES = [
     "/dashboard/orders/AAAAAAAA/refund/approve",
     "/dashboard/orders/AAAAAAAA/refund/reject",
     "/dashboard/settings",
+    "/dashboard/settings/team/invite",
     "/dashboard/settings/team/1/remove",
     "/dashboard/promotions/coupons",
     "/dashboard/promotions/rules",
