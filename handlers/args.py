@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from store.errors import InvalidInput
@@ -37,6 +39,20 @@ def split_options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[s
         else:
             raise InvalidInput("bad_option", name=arg[:20], options=", ".join(sorted(allowed)))
     return words, options
+
+
+def read_field(
+    values: dict[str, str], name: str, parse: Callable[[str], Any], default: Any = None
+) -> Any:
+    """`values[name]` parsed, or `default` when absent. A refusal names its field in
+    `params["field"]`: the dashboard shows it beside that field; chat does not need it."""
+    if name not in values:
+        return default
+    try:
+        return parse(values[name])
+    except InvalidInput as e:
+        e.params.setdefault("field", name)
+        raise
 
 
 def usage(text: str) -> InvalidInput:

@@ -1,6 +1,5 @@
 """Promotions: coupons (create, end), spend-and-save rules (满减: add, remove) and flash
-sales (running and coming, end), as /coupon, /fullreduce and /flash in chat. Flash sales are
-started in chat, where the product, price and window are one command."""
+sales (create, running and coming, end), as /coupon, /fullreduce and /flash in chat."""
 
 from __future__ import annotations
 
@@ -13,13 +12,17 @@ from aiohttp import web
 
 from bot.dashboard.pages import Page, page_of, path_id, render, see_other, staff_page
 from handlers.args import shop_date, whole
-from handlers.commands.promotions import coupon_value
-from store.errors import NotFound, StoreError
+from handlers.commands.promotions import coupon_value, new_flash_sale
+from store.errors import InvalidInput, NotFound, StoreError
+from store.models import Product
 from store.money import parse_amount
 from store.promotions.service import NewCoupon
 
 COUPON_FIELDS = ("code", "value", "min_spend", "until", "uses", "per_customer")
 RULE_FIELDS = ("threshold", "off")
+FLASH_FIELDS = ("product", "price", "start", "end", "cap", "limit")
+# Which field of the flash-sale form a refusal of the store is about.
+FLASH_ERROR_FIELD = {"flash_price_not_lower": "price", "promo_in_past": "end"}
 # Which field of the coupon form a refusal of the store is about.
 COUPON_ERROR_FIELD = {
     "coupon_bad_code": "code",
@@ -47,6 +50,7 @@ async def _page(
         coupons=await service.coupons(page.shop.id),
         rules=await service.rules(page.shop.id),
         sales=await service.flash_sales(page.shop.id),
+        products=await Product.filter(shop_id=page.shop.id, active=True).order_by("title"),
         now=service.clock(),
         tz=ZoneInfo(page.shop.timezone),
         form=form or {},
@@ -138,8 +142,29 @@ async def end(request: web.Request) -> web.Response:
     return see_other(f"/dashboard/promotions?done=ended_{kind}")
 
 
+@staff_page
+async def new_flash(request: web.Request) -> web.Response:
+    page = page_of(request)
+    data = await request.post()
+    form = {k: str(data.get(k, "")).strip() for k in FLASH_FIELDS}
+    service = page.runtime.services.promotions
+    try:
+        new = new_flash_sale(form, ZoneInfo(page.shop.timezone), service.clock())
+        sale = await service.create_flash(page.shop.id, new)
+    except NotFound as e:  # the product was hidden or removed meanwhile
+        page.errors = {"product": page.error(e)}
+        return await _page(request, form, status=400)
+    except InvalidInput as e:  # a field that does not parse, or the store's refusal
+        named = str(e.params.get("name", ""))  # promo_bad_count names cap or limit
+        field = e.params.get("field") or FLASH_ERROR_FIELD.get(e.code) or named or "product"
+        page.errors = {str(field): page.error(e)}
+        return await _page(request, form, status=400)
+    return see_other(f"/dashboard/promotions?done=flash#flash-{sale.id}")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard/promotions", promotions)
     app.router.add_post("/dashboard/promotions/coupons", new_coupon)
     app.router.add_post("/dashboard/promotions/rules", new_rule)
+    app.router.add_post("/dashboard/promotions/flash", new_flash)
     app.router.add_post("/dashboard/promotions/{kind}/{id}/end", end)

@@ -7,7 +7,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.args import need, product_id, shop_date, split_options, usage, whole
+from handlers.args import (
+    need,
+    product_id,
+    read_field,
+    shop_date,
+    split_options,
+    usage,
+    whole,
+)
 from handlers.context import Context
 from handlers.groupbuy_cards import CardShown, time_left
 from handlers.i18n import N_
@@ -229,17 +237,10 @@ CAMPAIGN_OPTIONS = {"leader", "reward", "min", "limit", "cap", "pay", "start"}
 
 def new_campaign(values: dict[str, str], tz: ZoneInfo) -> NewCampaign:
     """An offer from its fields as typed: `product`, `price`, `size`, `duration`, and the
-    optional `until` and CAMPAIGN_OPTIONS. A refusal names its field in `params["field"]`
-    (the dashboard shows it there; chat does not need it)."""
+    optional `until` and CAMPAIGN_OPTIONS (see read_field for how a refusal names its field)."""
 
     def read(name: str, parse: Callable[[str], Any], default: Any = None) -> Any:
-        if name not in values:
-            return default
-        try:
-            return parse(values[name])
-        except InvalidInput as e:
-            e.params.setdefault("field", name)
-            raise
+        return read_field(values, name, parse, default)
 
     group_price = read("price", parse_amount)
     return NewCampaign(

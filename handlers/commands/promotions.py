@@ -3,12 +3,23 @@ checkout, and the merchant's partial refunds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.args import MAX_ID, need, product_id, shop_date, split_options, usage, whole
+from handlers.args import (
+    MAX_ID,
+    need,
+    product_id,
+    read_field,
+    shop_date,
+    split_options,
+    usage,
+    whole,
+)
 from handlers.commands.cart import show_quote
 from handlers.commands.checkout import reconfirm
 from handlers.commands.merchant_orders import merchant_order_reply
@@ -203,23 +214,44 @@ async def _flash_new(ctx: Context, args: list[str]) -> Reply:
     words, options = split_options(args, {"cap", "limit"})
     if len(words) != 4 or not {"cap", "limit"} <= set(options):
         raise usage(FLASH_NEW)
-    tz, now = ZoneInfo(shop.timezone), ctx.services.clock()
-    starts = now if words[2].casefold() in ("now", "现在") else shop_date(words[2], tz, end=False)
-    if words[3][:1].isdigit() and words[3][-1:].casefold() in "smhd":
-        ends = starts + timedelta(seconds=parse_duration(words[3]))
-    else:
-        ends = shop_date(words[3], tz, end=True)
-    new = NewFlashSale(
-        product_id=product_id(words[0]),
-        price=parse_amount(words[1]),
-        starts_at=starts,
-        ends_at=ends,
-        cap=whole(options["cap"], high=100_000),
-        per_customer=whole(options["limit"], high=100_000),
-    )
+    tz = ZoneInfo(shop.timezone)
+    fields = dict(zip(("product", "price", "start", "end"), words, strict=True)) | options
+    new = new_flash_sale(fields, tz, ctx.services.clock())
     sale = await ctx.services.promotions.create_flash(shop.id, new)
     await sale.fetch_related("product")
     return ctx.reply("promotions/flash_saved.j2", sale=sale, ended=False, tz=tz)
+
+
+def new_flash_sale(values: dict[str, str], tz: ZoneInfo, now: datetime) -> NewFlashSale:
+    """A flash sale from its fields as typed: `product`, `price`, `start` (`now` or a date),
+    `end` (a duration from the start, or a date), `cap`, `limit` (see read_field)."""
+
+    def starts_at(text: str) -> datetime:
+        return (
+            now
+            if text.strip().casefold() in ("now", "现在", "")
+            else shop_date(text, tz, end=False)
+        )
+
+    def read(name: str, parse: Callable[[str], Any]) -> Any:
+        return read_field(values, name, parse)
+
+    starts = read("start", starts_at) or now
+    return NewFlashSale(
+        product_id=read("product", product_id),
+        price=read("price", parse_amount),
+        starts_at=starts,
+        ends_at=read("end", lambda text: _flash_end(text, starts, tz)),
+        cap=read("cap", lambda v: whole(v, high=100_000)),
+        per_customer=read("limit", lambda v: whole(v, high=100_000)),
+    )
+
+
+def _flash_end(text: str, starts: datetime, tz: ZoneInfo) -> datetime:
+    """`2h`, `90m`: that long after the start; a date or a date and time: then."""
+    if text[:1].isdigit() and text[-1:].casefold() in "smhd":
+        return starts + timedelta(seconds=parse_duration(text))
+    return shop_date(text, tz, end=True)
 
 
 @dataclass(frozen=True, slots=True)

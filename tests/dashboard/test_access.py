@@ -49,6 +49,7 @@ POST_ROUTES = [
     "/dashboard/settings/team/1/remove",
     "/dashboard/promotions/coupons",
     "/dashboard/promotions/rules",
+    "/dashboard/promotions/flash",
     "/dashboard/promotions/coupons/SAVE10/end",
     "/dashboard/promotions/rules/1/end",
     "/dashboard/promotions/flash/1/end",

@@ -3,6 +3,7 @@ sales ended; what the merchant does there is what customers meet in chat."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from store.promotions.models import Coupon, CouponKind, FlashSale, FullReduction
@@ -161,3 +162,41 @@ async def test_the_page_speaks_chinese(dash: Dashboard) -> None:
     assert status == 200
     for text in ("优惠券", "满减", "限时抢购", "已售 0 / 10", "金额（10）或折扣百分比（15%）"):
         assert text in body, text
+
+
+async def test_a_flash_sale_started_on_the_dashboard_prices_the_product(dash: Dashboard) -> None:
+    await dash.login()
+    form = {"product": "1", "price": "99", "start": "now", "end": "2h", "cap": "10", "limit": "2"}
+    status, _, location = await dash.post("/dashboard/promotions/flash", form)
+    sale = await FlashSale.get()
+    assert status == 303 and location.endswith(f"done=flash#flash-{sale.id}")
+    assert (sale.price, sale.cap, sale.per_customer) == (Decimal("99.00"), 10, 2)
+    assert sale.ends_at - sale.starts_at == timedelta(hours=2)
+    assert "99.00" in await dash.chat.text("alice", "/product 1")
+
+    later = form | {"product": "2", "price": "9", "start": "2026-12-12T20:00", "end": "2026-12-13"}
+    status, _, _ = await dash.post("/dashboard/promotions/flash", later)
+    coming = await FlashSale.get(product_id=2)
+    assert status == 303 and coming.starts_at.isoformat().startswith("2026-12-12T12:00")
+
+
+async def test_a_bad_flash_sale_is_refused_beside_its_field(dash: Dashboard) -> None:
+    await dash.chat.say(MERCHANT, "/flash 1 99 now 2h cap=10 limit=2")
+    before = [(f.id, f.product_id, f.active) for f in await FlashSale.all()]
+    await dash.login()
+    form = {"product": "2", "price": "9", "start": "now", "end": "2h", "cap": "10", "limit": "1"}
+    for changes, field, says in (
+        ({"price": "abc"}, "price", "not a price"),
+        ({"price": "999"}, "price", "lower"),
+        ({"start": "someday"}, "start", "not a date"),
+        ({"end": "2026-01-01"}, "end", "in the future"),
+        ({"cap": "0"}, "cap", "not a valid"),
+        ({"limit": "x"}, "limit", "not a valid"),
+        ({"product": "99999"}, "product", "no product"),
+        ({"product": "1"}, "product", "already"),  # one flash price per product at a time
+    ):
+        status, body, _ = await dash.post("/dashboard/promotions/flash", form | changes)
+        assert status == 400, changes
+        error = body.split(f'id="err-{field}"')[1].split("</small>")[0]
+        assert says in error, (changes, error)
+    assert [(f.id, f.product_id, f.active) for f in await FlashSale.all()] == before
