@@ -1,7 +1,7 @@
-"""Staff invitations: the owner makes a one-time code (on the dashboard), the new staff member
-sends it to the bot (/joinstaff) and joins the shop's team. Codes look like /link's (ABCD-EFGH),
-only their SHA-256 is stored, they last a day and are used once, by a guarded update in the
-transaction that adds the member."""
+"""Staff invitations: the owner makes a one-time code (on the dashboard, or /staff invite),
+the new staff member sends it to the bot (/joinstaff) and joins the shop's team. Codes look
+like /link's (ABCD-EFGH), only their SHA-256 is stored, they last a day and are used once,
+by a guarded update in the transaction that adds the member."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.args import need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
@@ -101,16 +103,19 @@ async def show(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 @router.command(
     "staff",
     "店员",
-    help=N_("List, add or remove staff"),
-    usage="[add|remove <user>]",
+    help=N_("List, add, invite or remove staff"),
+    usage="[add|remove <user> | invite]",
     merchant=True,
 )
 async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
+    if cmd.args and cmd.args[0].casefold() in ("invite", "邀请"):
+        code = await ctx.services.staff_invites.issue(shop.id, ctx.person.id)
+        return replace(ctx.reply("chat/staff_invite.j2", code=code), private=True)
     if cmd.args:
         action = cmd.args[0].casefold()
         if action not in ("add", "remove") or len(cmd.args) < 2:
-            raise usage("/staff add|remove <user>")
+            raise usage("/staff add|remove <user> | /staff invite")
         ctx.require_owner()
         person = await ctx.services.people.find(msg.platform, cmd.args[1])
         if action == "add":

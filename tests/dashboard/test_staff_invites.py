@@ -1,5 +1,5 @@
-"""Staff invitations: the owner makes a code on the dashboard, the new staff member sends it to
-the bot with /joinstaff; codes work once, for a day, and a bad one changes nothing."""
+"""Staff invitations: the owner makes a code (dashboard or /staff invite), the new staff member
+sends it to the bot with /joinstaff; codes work once, for a day, and a bad one changes nothing."""
 
 from __future__ import annotations
 
@@ -71,3 +71,17 @@ async def test_only_the_owner_makes_codes(dash: Dashboard) -> None:
     status, body, _ = await dash.post("/dashboard/settings/team/invite")
     assert status == 403 and "only the shop&#39;s owner" in body and not CODE.search(body)
     assert await StaffInvite.all().count() == 0
+
+
+async def test_the_owner_invites_from_chat_too_and_the_code_goes_privately(
+    dash: Dashboard,
+) -> None:
+    chat = dash.chat
+    [reply] = await chat.say(MERCHANT, "/staff invite")
+    found = CODE.search(reply.text)
+    assert found and reply.private
+    assert "Welcome to the team" in await chat.text("zoe", f"/joinstaff {found.group(1)}")
+    assert ("zoe", Role.STAFF) in await team()
+    # Staff may list the team but not invite.
+    assert "only the shop's owner" in await chat.text("zoe", "/staff invite")
+    assert await StaffInvite.all().count() == 1
