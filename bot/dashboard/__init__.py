@@ -8,6 +8,7 @@ from bot.dashboard import (
     agents,
     auth,
     broadcasts,
+    customers,
     faq,
     groupbuys,
     members,
@@ -46,6 +47,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     overview.setup(app, reports)
     products.setup(app, ProductAdmin(services.catalog))
     orders.setup(app, reports)
+    customers.setup(app)
     settings.setup(app, ShopSettings(services.shops))
     groupbuys.setup(app)
     promotions.setup(app)

@@ -234,6 +234,7 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
                 ("promotions", "/dashboard/promotions"),
                 ("reviews", "/dashboard/reviews"),
                 ("members", "/dashboard/members"),
+                ("customers", "/dashboard/customers"),
                 ("support", "/dashboard/support"),
                 ("faq", "/dashboard/support/faq"),
             ):

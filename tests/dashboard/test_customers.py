@@ -1,0 +1,70 @@
+"""Customers on the dashboard: everyone who talked to the shop, one row per person, with
+orders, spend and tags; tags set here are what broadcasts to `tag:` segments reach."""
+
+from __future__ import annotations
+
+from store.community.models import CustomerTag
+from store.models import Identity
+from tests.conftest import MERCHANT
+from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
+
+
+async def person_of(user: str) -> int:
+    return (await Identity.get(platform_user_id=user)).person_id  # type: ignore[attr-defined]
+
+
+def row(body: str, person_id: int) -> str:
+    return body.split(f'id="customer-{person_id}"')[1].split("</tr>")[0]
+
+
+async def test_customers_with_orders_spend_and_tags(dash: Dashboard) -> None:
+    chat = dash.chat
+    paid = await place_order(chat, "alice", product=1, qty=2)  # 256.00
+    await chat.say(MERCHANT, f"/paid {paid}")
+    await place_order(chat, "alice", product=2, qty=1)  # not paid: counted, not spent
+    await chat.say("bob", "/catalog")
+    await chat.say("bob", "/unsubscribe")
+    alice, bob = await person_of("alice"), await person_of("bob")
+    await dash.login()
+
+    status, body = await dash.get("/dashboard/customers")
+    assert status == 200
+    assert ">2<" in row(body, alice) and "CN¥256.00" in row(body, alice)
+    assert "unsubscribed" in row(body, bob) and "CN¥0.00" in row(body, bob)
+
+    status, _, location = await dash.post(f"/dashboard/customers/{alice}/tags", {"tag": "VIP"})
+    assert status == 303 and location.endswith(f"#customer-{alice}")
+    assert await CustomerTag.filter(person_id=alice).values_list("tag", flat=True) == ["vip"]
+    assert "1" in await chat.text(MERCHANT, "/audience tag:vip")
+    _, body = await dash.get("/dashboard/customers?tag=vip")
+    assert f'id="customer-{alice}"' in body and f'id="customer-{bob}"' not in body
+    _, body = await dash.get("/dashboard/customers?q=BO")
+    assert f'id="customer-{bob}"' in body and f'id="customer-{alice}"' not in body
+
+    await dash.post(f"/dashboard/customers/{alice}/tags/remove", {"tag": "vip"})
+    assert not await CustomerTag.exists(person_id=alice)
+
+
+async def test_bad_tags_and_strangers_change_nothing(dash: Dashboard) -> None:
+    chat = dash.chat
+    await chat.say("alice", "/catalog")
+    alice = await person_of("alice")
+    # A person the shop never heard from (known to the platform, not to this shop).
+    ghost = (await chat.runtime.services.people.identify("sim", "ghost")).person_id  # type: ignore[attr-defined]
+    await dash.login()
+
+    status, body, _ = await dash.post(f"/dashboard/customers/{alice}/tags", {"tag": "two words"})
+    assert status == 400 and 'role="alert"' in body
+    for path in (
+        f"/dashboard/customers/{ghost}/tags",
+        "/dashboard/customers/99999/tags",
+        "/dashboard/customers/abc/tags",
+        f"/dashboard/customers/{ghost}/tags/remove",
+    ):
+        assert (await dash.post(path, {"tag": "vip"}))[0] == 404, path
+    assert (await dash.post(f"/dashboard/customers/{alice}/tags", {"tag": "x"}, csrf=False))[
+        0
+    ] == 403
+    assert not await CustomerTag.exists()
+    assert f'id="customer-{ghost}"' not in (await dash.get("/dashboard/customers"))[1]
