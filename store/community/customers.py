@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from tortoise.expressions import Subquery
+from tortoise.functions import Count, Max
+
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
 from store.models import Order, OrderStatus, Person
 
@@ -35,31 +38,44 @@ class CustomerPage:
 
 
 async def customers(shop_id: int, query: str = "", tag: str = "", page: int = 1) -> CustomerPage:
-    """`query` matches a name (any of the person's accounts), `tag` one of their tags."""
+    """`query` matches a name (any of the person's accounts), `tag` one of their tags. The
+    people are grouped, counted and paged by the database; only a page's rows are read."""
     subs = Subscription.filter(shop_id=shop_id)
     if query:
         subs = subs.filter(identity__display_name__icontains=query[:40])
     if tag:
         tagged = CustomerTag.filter(shop_id=shop_id, tag=tag.strip().casefold()[:32])
-        subs = subs.filter(
-            identity__person_id__in=list(await tagged.values_list("person_id", flat=True))
-        )
-    seen: dict[int, tuple[list[str], bool, datetime]] = {}
-    for person_id, platform, status, last_seen in await subs.order_by(
-        "-last_seen_at", "-id"
-    ).values_list("identity__person_id", "identity__platform", "status", "last_seen_at"):
-        platforms, subscribed, first_seen = seen.get(person_id, ([], False, last_seen))
-        if platform not in platforms:
-            platforms.append(platform)
-        seen[person_id] = (
-            platforms,
-            subscribed or status == SubscriptionStatus.SUBSCRIBED,
-            first_seen,
-        )
-    total = len(seen)
+        subs = subs.filter(identity__person_id__in=Subquery(tagged.values("person_id")))
+    counted = (
+        await subs.annotate(n=Count("identity__person_id", distinct=True))
+        .group_by("shop_id")
+        .values_list("n", flat=True)
+    )
+    total = int(counted[0]) if counted else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    ids = list(seen)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ids = list(
+        await subs.annotate(seen=Max("last_seen_at"))
+        .group_by("identity__person_id")
+        .order_by("-seen", "identity__person_id")
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .values_list("identity__person_id", flat=True)
+    )
+    return CustomerPage(await _rows(shop_id, ids), page, pages, total)
+
+
+async def _rows(shop_id: int, ids: list[int]) -> list[CustomerRow]:
+    """The page's people with their accounts in the shop, orders and tags, in `ids` order."""
+    seen: dict[int, tuple[list[str], bool, datetime | None]] = {i: ([], False, None) for i in ids}
+    for person_id, platform, status, last_seen in await Subscription.filter(
+        shop_id=shop_id, identity__person_id__in=ids
+    ).values_list("identity__person_id", "identity__platform", "status", "last_seen_at"):
+        platforms, subscribed, latest = seen[person_id]
+        if platform not in platforms:
+            platforms.append(platform)
+        latest = last_seen if latest is None else max(latest, last_seen)
+        seen[person_id] = (platforms, subscribed or status == SubscriptionStatus.SUBSCRIBED, latest)
     people = {p.id: p for p in await Person.filter(id__in=ids)}
     orders: dict[int, list[tuple[Decimal, Decimal, str]]] = {i: [] for i in ids}
     for person_id, total_amount, refunded, status in await Order.filter(
@@ -81,15 +97,15 @@ async def customers(shop_id: int, query: str = "", tag: str = "", page: int = 1)
         rows.append(
             CustomerRow(
                 people[person_id],
-                platforms,
+                sorted(platforms),
                 subscribed,
-                last_seen,
+                last_seen,  # type: ignore[arg-type]
                 len(placed),
                 spent,
                 tags[person_id],
             )
         )
-    return CustomerPage(rows, page, pages, total)
+    return rows
 
 
 async def is_customer(shop_id: int, person_id: int) -> bool:

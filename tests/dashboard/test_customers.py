@@ -3,9 +3,10 @@ orders, spend and tags; tags set here are what broadcasts to `tag:` segments rea
 
 from __future__ import annotations
 
+from store.community.customers import customers
 from store.community.models import CustomerTag
 from store.models import Identity
-from tests.conftest import MERCHANT
+from tests.conftest import MERCHANT, FakeClock
 from tests.dashboard.conftest import Dashboard
 from tests.test_chat_flow import place_order
 
@@ -68,3 +69,26 @@ async def test_bad_tags_and_strangers_change_nothing(dash: Dashboard) -> None:
     ] == 403
     assert not await CustomerTag.exists()
     assert f'id="customer-{ghost}"' not in (await dash.get("/dashboard/customers"))[1]
+
+
+async def test_one_row_per_person_paged_by_the_database(dash: Dashboard, clock: FakeClock) -> None:
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    for n in range(23):
+        ident = await services.people.identify("telegram", f"u{n}")
+        await services.community.subscriptions.touch(shop.id, ident.id, new=True)
+        clock.advance(minutes=1)
+    # u0 links a WeChat account: still one person, one row, both platforms.
+    wx = await services.people.identify("wechat", "wx-u0")
+    u0 = (await Identity.get(platform_user_id="u0")).person_id  # type: ignore[attr-defined]
+    await Identity.filter(id=wx.id).update(person_id=u0)
+    await services.community.subscriptions.touch(shop.id, wx.id, new=True)
+
+    first = await customers(shop.id)
+    assert (first.total, first.pages, len(first.rows)) == (23, 2, 20)
+    assert first.rows[0].person.id == u0 and first.rows[0].platforms == ["telegram", "wechat"]
+    second = await customers(shop.id, page=2)
+    assert len(second.rows) == 3 and not {r.person.id for r in second.rows} & {
+        r.person.id for r in first.rows
+    }
+    assert (await customers(shop.id, page=99)).page == 2
