@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Category, Product
+from store.paging import page_count
 from store.prepared import Prepared
 from store.shop_cache import ShopCache
 
@@ -99,7 +100,7 @@ class CatalogService:
         page = max(page, 1)
         products = await rows((page - 1) * PAGE_SIZE)
         total = products[0].total if products else await count()  # type: ignore[attr-defined]
-        pages = max(1, -(-total // PAGE_SIZE))
+        pages = page_count(total, PAGE_SIZE)
         if page > pages:
             page = pages
             products = await rows((page - 1) * PAGE_SIZE) if total else []

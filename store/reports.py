@@ -17,6 +17,7 @@ from tortoise.functions import Count
 from store.clock import Clock
 from store.groupbuy.models import GroupBuy, GroupStatus
 from store.models import Order, OrderItem, OrderStatus, Shop
+from store.paging import clamp_page
 
 S = OrderStatus
 # Orders whose money the shop holds: what "sales" means on the dashboard.
@@ -153,8 +154,7 @@ class ShopReports:
     async def orders(self, shop: Shop, flt: OrderFilter, page: int = 1) -> OrderPage:
         qs = self._filtered(shop, flt)
         total = await qs.count()
-        pages = max(1, -(-total // ORDERS_PER_PAGE))
-        page = min(max(page, 1), pages)
+        page, pages = clamp_page(page, total, ORDERS_PER_PAGE)
         found = (
             await qs.order_by("-id")
             .offset((page - 1) * ORDERS_PER_PAGE)

@@ -13,6 +13,7 @@ from tortoise.functions import Count, Max
 
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
 from store.models import Order, OrderStatus, Person
+from store.paging import clamp_page
 
 PAGE_SIZE = 20
 NOT_SPENT = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
@@ -52,8 +53,7 @@ async def customers(shop_id: int, query: str = "", tag: str = "", page: int = 1)
         .values_list("n", flat=True)
     )
     total = int(counted[0]) if counted else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = clamp_page(page, total, PAGE_SIZE)
     ids = list(
         await subs.annotate(seen=Max("last_seen_at"))
         .group_by("identity__person_id")

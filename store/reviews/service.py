@@ -18,6 +18,7 @@ from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound,
 from store.events import EventBus
 from store.models import Order, OrderItem, OrderStatus, Product
 from store.orders import normalise_order_no
+from store.paging import clamp_page
 from store.prepared import PreparedValues
 from store.reviews.events import ReviewReplied
 from store.reviews.models import MAX_REVIEW_TEXT, Review
@@ -163,9 +164,7 @@ class Reviews:
         qs = Review.filter(product_id=product_id)
         if not with_hidden:
             qs = qs.filter(hidden=False)
-        total = await qs.count()
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(page, 1), pages)
+        page, pages = clamp_page(page, await qs.count(), PAGE_SIZE)
         reviews = (
             await qs.order_by("-created_at", "-id")
             .offset((page - 1) * PAGE_SIZE)
@@ -179,15 +178,16 @@ class Reviews:
         self, shop_id: int, page: int = 1, *, unanswered_only: bool = False
     ) -> ShopReviewPage:
         qs = _unanswered(shop_id) if unanswered_only else Review.filter(shop_id=shop_id)
-        pages = max(1, -(-(await qs.count()) // SHOP_PAGE_SIZE))
-        page = min(max(page, 1), pages)
+        total = await qs.count()
+        page, pages = clamp_page(page, total, SHOP_PAGE_SIZE)
         reviews = (
             await qs.order_by("-created_at", "-id")
             .offset((page - 1) * SHOP_PAGE_SIZE)
             .limit(SHOP_PAGE_SIZE)
             .prefetch_related("product", "person")
         )
-        return ShopReviewPage(list(reviews), page, pages, await self.unanswered_count(shop_id))
+        unanswered = total if unanswered_only else await self.unanswered_count(shop_id)
+        return ShopReviewPage(list(reviews), page, pages, unanswered)
 
     async def unanswered_count(self, shop_id: int) -> int:
         """Visible reviews of the shop without a reply."""
