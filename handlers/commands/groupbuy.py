@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -238,10 +239,7 @@ CAMPAIGN_OPTIONS = {"leader", "reward", "min", "limit", "cap", "pay", "start"}
 def new_campaign(values: dict[str, str], tz: ZoneInfo) -> NewCampaign:
     """An offer from its fields as typed: `product`, `price`, `size`, `duration`, and the
     optional `until` and CAMPAIGN_OPTIONS (see read_field for how a refusal names its field)."""
-
-    def read(name: str, parse: Callable[[str], Any], default: Any = None) -> Any:
-        return read_field(values, name, parse, default)
-
+    read = partial(read_field, values)
     group_price = read("price", parse_amount)
     return NewCampaign(
         product_id=read("product", product_id),

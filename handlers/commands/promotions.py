@@ -3,11 +3,10 @@ checkout, and the merchant's partial refunds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from handlers.args import (
@@ -233,9 +232,7 @@ def new_flash_sale(values: dict[str, str], tz: ZoneInfo, now: datetime) -> NewFl
             else shop_date(text, tz, end=False)
         )
 
-    def read(name: str, parse: Callable[[str], Any]) -> Any:
-        return read_field(values, name, parse)
-
+    read = partial(read_field, values)
     starts = read("start", starts_at) or now
     return NewFlashSale(
         product_id=read("product", product_id),
