@@ -10,7 +10,7 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from store.accounts.codes import new_code, normalise, shown
+from store.accounts.codes import normalise, shown, stored_code
 from store.clock import Clock
 from store.errors import PermissionDenied, StoreError
 from store.login_links import digest
@@ -35,19 +35,15 @@ class StaffInvites:
         """A fresh code, shown as ABCD-EFGH; the owner's alone to make."""
         if await self.shops.role_of(shop_id, actor_id) != Role.OWNER:
             raise PermissionDenied("owner_only")
-        for _ in range(3):  # a clash with an old code's hash is possible, if unlikely
-            code = new_code()
-            try:
-                await StaffInvite.create(
-                    code_hash=digest(code),
-                    shop_id=shop_id,
-                    invited_by_id=actor_id,
-                    expires_at=self.clock() + INVITE_TTL,
-                )
-            except IntegrityError:
-                continue
-            return shown(code)
-        raise RuntimeError("no free code after 3 tries")
+        code = await stored_code(
+            lambda code_hash: StaffInvite.create(
+                code_hash=code_hash,
+                shop_id=shop_id,
+                invited_by_id=actor_id,
+                expires_at=self.clock() + INVITE_TTL,
+            )
+        )
+        return shown(code)
 
     async def join(self, text: str, person: Person) -> Shop:
         """Use the code: `person` becomes staff of its shop. A member already keeps the code

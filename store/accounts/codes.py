@@ -7,6 +7,7 @@ Only the SHA-256 is stored; a code expires and is used once by a guarded update.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -41,16 +42,24 @@ async def issue(
     await AccountCode.filter(person_id=person_id, purpose=purpose, used_at__isnull=True).update(
         used_at=now
     )
-    for _ in range(3):  # a clash with an old code's hash is possible, if unlikely
+    return await stored_code(
+        lambda code_hash: AccountCode.create(
+            code_hash=code_hash,
+            purpose=purpose,
+            person_id=person_id,
+            identity_id=identity_id,
+            expires_at=now + ttl,
+        )
+    )
+
+
+async def stored_code(create: Callable[[str], Awaitable[object]]) -> str:
+    """A fresh code, stored by `create(code_hash)` (a row whose code_hash is unique); a clash
+    with an old code's hash, possible if unlikely, draws another."""
+    for _ in range(3):
         code = new_code()
         try:
-            await AccountCode.create(
-                code_hash=digest(code),
-                purpose=purpose,
-                person_id=person_id,
-                identity_id=identity_id,
-                expires_at=now + ttl,
-            )
+            await create(digest(code))
         except IntegrityError:
             continue
         return code
