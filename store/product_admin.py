@@ -107,6 +107,12 @@ class _Row:
     visible: bool | None
 
 
+async def product_choices(shop_id: int) -> list[Product]:
+    """The shop's visible products by title, for a form that picks one (a group-buy offer,
+    a flash sale)."""
+    return list(await Product.filter(shop_id=shop_id, active=True).order_by("title"))
+
+
 class ProductAdmin:
     def __init__(self, catalog: CatalogService) -> None:
         self.catalog = catalog

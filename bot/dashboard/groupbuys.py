@@ -12,7 +12,7 @@ from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
 from handlers.commands.groupbuy import CAMPAIGN_OPTIONS, new_campaign
 from store.errors import InvalidInput, NotFound
 from store.groupbuy.service import CampaignStats
-from store.models import Product
+from store.product_admin import product_choices
 from store.reports import open_group_buys
 
 REQUIRED = ("product", "price", "size", "duration")
@@ -57,7 +57,7 @@ async def _page(
         status=status,
         campaigns=[CampaignRow(s, completion_percent(s)) for s in stats],
         groups=await open_group_buys(page.shop.id, services.clock()),
-        products=await Product.filter(shop_id=page.shop.id, active=True).order_by("title"),
+        products=await product_choices(page.shop.id),
         form=form or {},
         done=request.query.get("done", ""),
     )

@@ -14,8 +14,8 @@ from bot.dashboard.pages import Page, page_of, path_id, render, see_other, staff
 from handlers.args import shop_date, whole
 from handlers.commands.promotions import coupon_value, new_flash_sale
 from store.errors import InvalidInput, NotFound, StoreError
-from store.models import Product
 from store.money import parse_amount
+from store.product_admin import product_choices
 from store.promotions.service import NewCoupon
 
 COUPON_FIELDS = ("code", "value", "min_spend", "until", "uses", "per_customer")
@@ -50,7 +50,7 @@ async def _page(
         coupons=await service.coupons(page.shop.id),
         rules=await service.rules(page.shop.id),
         sales=await service.flash_sales(page.shop.id),
-        products=await Product.filter(shop_id=page.shop.id, active=True).order_by("title"),
+        products=await product_choices(page.shop.id),
         now=service.clock(),
         tz=ZoneInfo(page.shop.timezone),
         form=form or {},
