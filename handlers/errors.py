@@ -9,8 +9,8 @@ from store.errors import StoreError
 MESSAGES: dict[str, str] = {
     "error": N_("Something went wrong. Please try again."),
     "invalid_input": N_("That input doesn't look right."),
-    "bad_amount": N_("“{value}” is not a price. Write it like 12.50."),
-    "too_many_decimals": N_("Prices have at most 2 decimals: “{value}”."),
+    "bad_amount": N_("“{value}” is not an amount of money. Write it like 12.50."),
+    "too_many_decimals": N_("Amounts of money have at most 2 decimals: “{value}”."),
     "amount_not_positive": N_("The amount must be more than zero."),
     "amount_too_large": N_("That amount is too large."),
     "bad_quantity": N_("The quantity must be a whole number from {low} to {high}."),
@@ -37,6 +37,9 @@ MESSAGES: dict[str, str] = {
     "setting_out_of_range": N_("That value must be between {low} and {high}."),
     "not_found": N_("Not found."),
     "order_not_found": N_("There is no order {no} of yours. Check the number with /orders."),
+    "shop_order_not_found": N_(
+        "There is no order {no} in this shop. Check the number with /sales."
+    ),
     "product_not_found": N_("There is no product {id} here. Browse with /catalog."),
     "shop_not_found": N_("There is no such shop."),
     "no_shop": N_("No shop is open here yet. A merchant can open one with /newshop <name>."),

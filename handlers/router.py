@@ -29,6 +29,7 @@ class CommandSpec:
     private: bool = False  # the answer holds personal data: goes to the private chat
     hidden: bool = False  # not listed in /help (button-only steps)
     topic: str = ""  # the router's heading in /help
+    staff_usage: str = ""  # the forms only the shop's team may use, shown to them in /help
 
 
 class Router:
@@ -45,10 +46,22 @@ class Router:
         merchant: bool = False,
         private: bool = False,
         hidden: bool = False,
+        staff_usage: str = "",
     ) -> Callable[[HandlerFunc], HandlerFunc]:
         def register(func: HandlerFunc) -> HandlerFunc:
             self.commands.append(
-                CommandSpec(name, aliases, help, usage, func, merchant, private, hidden, self.topic)
+                CommandSpec(
+                    name,
+                    aliases,
+                    help,
+                    usage,
+                    func,
+                    merchant,
+                    private,
+                    hidden,
+                    self.topic,
+                    staff_usage,
+                )
             )
             return func
 

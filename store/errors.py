@@ -29,6 +29,12 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
+class ShopOrderNotFound(OrderNotFound):
+    """An order number the merchant's shop does not have (another shop's answers the same)."""
+
+    code = "shop_order_not_found"
+
+
 class ProductNotFound(NotFound):
     code = "product_not_found"
 

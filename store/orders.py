@@ -22,6 +22,7 @@ from store.errors import (
     OutOfStock,
     ProductNotFound,
     RefundConflict,
+    ShopOrderNotFound,
 )
 from store.events import (
     EventBus,
@@ -58,7 +59,9 @@ TAKE_STOCK = PreparedUpdate(
         id=product_id, active=True, stock__gte=quantity
     ).update(stock=F("stock") - quantity),
 )
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,23}$")
+# E.164 numbers have at most 15 digits; 7 is the shortest local number a parcel reaches.
+_PHONE_DIGITS = range(7, 16)
 
 
 def check_name(value: str) -> str:
@@ -70,7 +73,7 @@ def check_name(value: str) -> str:
 
 def check_phone(value: str) -> str:
     value = value.strip()
-    if not _PHONE.match(value):
+    if not _PHONE.match(value) or sum(c.isdigit() for c in value) not in _PHONE_DIGITS:
         raise InvalidInput("bad_phone")
     return value
 
@@ -188,9 +191,12 @@ class OrderService:
         return order
 
     async def for_shop(self, order_no: str, shop_id: int) -> Order:
-        order = await self.get(order_no)
+        try:
+            order = await self.get(order_no)
+        except OrderNotFound:
+            raise ShopOrderNotFound(no=order_no[:20]) from None
         if order.shop_id != shop_id:  # type: ignore[attr-defined]
-            raise OrderNotFound(no=order_no)
+            raise ShopOrderNotFound(no=order_no)
         return order
 
     async def list_for_person(self, person_id: int, shop_id: int, limit: int = 10) -> list[Order]:

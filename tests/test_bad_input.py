@@ -73,21 +73,23 @@ MERCHANT_ONLY = [
 MERCHANT_BAD = [
     ("/addproduct Tea | 12.345 | 1", "at most 2 decimals"),
     ("/addproduct Tea | -1 | 1", "more than zero"),
-    ("/addproduct Tea | free | 1", "is not a price"),
+    ("/addproduct Tea | free | 1", "is not an amount of money"),
     ("/addproduct Tea | 1 | -1", "Stock must"),
     ("/addproduct Tea | 1e12 | 1", "too large"),
     ("/addproduct | 1 | 1", "title"),
     ("/addproduct Tea", "Usage"),
     ("/addproduct Tea | 1 | 1 | d | c | ftp://x", "http"),
     ("/price 1 0.001", "at most 2 decimals"),
-    ("/price 1 NaN", "is not a price"),
+    ("/price 1 NaN", "is not an amount of money"),
     ("/stock 1 1000001", "Stock must"),
     ("/price 4242 10", "no product"),
     ("/settings unpaid 1", "between"),
     ("/settings unpaid 99999999", "between"),
     ("/settings colour red", "Usage"),
     ("/ship ABCDEFGH", "Usage"),
-    ("/paid NOPE1234", "no order"),
+    ("/paid NOPE1234", "no order NOPE1234 in this shop"),
+    ("/sale NOPE1234", "/sales"),
+    ("/refunditem NOPE1234 1", "/sales"),
     ("/sales blue", "Usage"),
     ("/staff add nobody", "don't know the user"),
 ]
@@ -142,7 +144,7 @@ async def test_other_shops_order_is_unknown_to_merchant(chat: Chat) -> None:
     await chat.say("carol", "/newshop Carol")
     before = await snapshot()
     for text in (f"/paid {no}", f"/ship {no} SF 1", f"/sale {no}"):
-        assert "There is no order" in await chat.text("carol", text)
+        assert f"There is no order {no} in this shop" in await chat.text("carol", text)
     assert await snapshot() == before
 
 
@@ -164,6 +166,8 @@ async def test_checkout_validates_each_step(chat: Chat) -> None:
     await chat.say("alice", "Zhang")
     assert "phone number" in await chat.text("alice", "call me maybe")
     assert "phone number" in await chat.text("alice", "'; DROP TABLE order; --")
+    assert "phone number" in await chat.text("alice", "12345")  # too short to reach anyone
+    assert "phone number" in await chat.text("alice", "+86 138 0013 8000 1234")  # over 15 digits
     await chat.say("alice", "13800138000")
     assert "full delivery address" in await chat.text("alice", "x")
     await chat.say("alice", "1 Wensan Road")

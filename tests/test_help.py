@@ -38,3 +38,16 @@ async def test_help_all_describes_and_help_command_explains_one(chat: Chat) -> N
     assert translate("en", add.help) not in await chat.text("alice", "/help")
     one = await chat.text("alice", "/help add")
     assert one.startswith("/add") and "/catalog" not in one
+
+
+async def test_shared_commands_show_the_teams_forms_to_the_team_only(chat: Chat) -> None:
+    for user in ("alice", MERCHANT):
+        await chat.say(user, "/lang en")
+    for word in ("flash", "fullreduce", "faq", "coupon", "points"):
+        spec = chat.runtime.engine.registry.lookup(word)
+        assert spec is not None and spec.staff_usage, word
+        assert spec.staff_usage not in await chat.text("alice", f"/help {word}")
+        assert spec.staff_usage not in await chat.text("alice", "/help all")
+        assert f"/{word} {spec.staff_usage}" in await chat.text(MERCHANT, f"/help {word}")
+        assert f"/{word} {spec.staff_usage}" in await chat.text(MERCHANT, "/help all")
+    assert "cap=<n>" not in await chat.text("alice", "/help all")

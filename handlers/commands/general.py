@@ -52,13 +52,19 @@ async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if word and word.casefold() not in ALL_WORDS:
         spec = registry.lookup(word)
         if spec is not None:
-            return ctx.reply("chat/help_one.j2", spec=spec, help=ctx.t(spec.help))
+            staff_usage = spec.staff_usage if ctx.role else ""
+            return ctx.reply(
+                "chat/help_one.j2", spec=spec, help=ctx.t(spec.help), staff_usage=staff_usage
+            )
     listed = [s for s in registry.specs if not s.hidden]
     customer = [s for s in listed if not s.merchant]
-    merchant = [s for s in listed if s.merchant] if ctx.role else []
+    # shared commands whose other forms only the team may use are listed for them twice
+    merchant = [s for s in listed if s.merchant or s.staff_usage] if ctx.role else []
     if word.casefold() in ALL_WORDS:
         return ctx.reply(
-            "chat/help.j2", lines=_described(customer, ctx), merchant=_described(merchant, ctx)
+            "chat/help.j2",
+            lines=_described(customer, ctx),
+            merchant=_described(merchant, ctx, staff=True),
         )
     return ctx.reply(
         "chat/help_topics.j2", customer=_by_topic(customer, ctx), merchant=_by_topic(merchant, ctx)
@@ -68,8 +74,18 @@ async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 ALL_WORDS = ("all", "全部")
 
 
-def _described(specs: list[CommandSpec], ctx: Context) -> list[tuple[str, str, str, str]]:
-    return [(s.name, s.aliases[0] if s.aliases else "", s.usage, ctx.t(s.help)) for s in specs]
+def _described(
+    specs: list[CommandSpec], ctx: Context, staff: bool = False
+) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            s.name,
+            s.aliases[0] if s.aliases else "",
+            s.staff_usage if staff and s.staff_usage else s.usage,
+            ctx.t(s.help),
+        )
+        for s in specs
+    ]
 
 
 def _by_topic(specs: list[CommandSpec], ctx: Context) -> list[tuple[str, list[str]]]:

@@ -29,7 +29,7 @@ ADD, REMOVE = ("add", "添加", "设置"), ("remove", "删除")
     "积分",
     "我的积分",
     help=N_("Your points, member level and points history"),
-    usage="[user]",
+    staff_usage="<user>",
     private=True,
 )
 async def points(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:

@@ -69,6 +69,7 @@ def _count(options: dict[str, str], key: str) -> int | None:
     "用券",
     help=N_("Use a coupon on your next order (/coupon off removes it)"),
     usage="<code> | off",
+    staff_usage="new <code> <amount|n%> [min=] [until=] [uses=] [per=] | end <code>",
 )
 async def coupon(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
@@ -158,8 +159,8 @@ async def usepoints(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 @router.command(
     "fullreduce",
     "满减",
-    help=N_("Spend-and-save rules, e.g. /fullreduce 200 30 (spend 200, 30 off)"),
-    usage="[<spend> <off>] | remove <id>",
+    help=N_("The shop's spend-and-save (满减) rules"),
+    staff_usage="<spend> <off> | remove <id>",
 )
 async def fullreduce(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
@@ -181,7 +182,7 @@ async def fullreduce(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "限时抢购",
     "秒杀",
     help=N_("Flash sales: a product at a special price for a while"),
-    usage="[<product id> <price> <start> <end> cap=<n> limit=<n>] | end <id>",
+    staff_usage="<product id> <price> <start|now> <end|duration> cap=<n> limit=<n> | end <id>",
 )
 async def flash(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()

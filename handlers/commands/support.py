@@ -112,6 +112,7 @@ def _question_answer(text: str) -> tuple[str, str]:
     "问答",
     help=N_("Frequent questions and their answers"),
     usage="[n]",
+    staff_usage="add <question> | <answer> · edit <n> <question> | <answer> · remove <n>",
     private=True,
 )
 async def faq(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:

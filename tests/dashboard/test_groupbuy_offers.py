@@ -49,7 +49,7 @@ async def test_an_offer_made_on_the_dashboard_opens_groups_in_chat(dash: Dashboa
 async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None:
     await dash.login()
     for changes, field, says in (
-        ({"price": "abc"}, "price", "not a price"),
+        ({"price": "abc"}, "price", "not an amount of money"),
         ({"price": "200"}, "price", "lower than the normal price"),
         ({"size": "1"}, "size", "A group has"),
         ({"duration": "soon"}, "duration", "not a duration"),

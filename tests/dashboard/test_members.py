@@ -75,7 +75,11 @@ async def test_bad_values_are_refused_beside_their_fields(dash: Dashboard) -> No
         assert status == 400 and says in field_error(body, name), data
     for data, name, says in (
         ({"name": "two words", "min_spend": "1", "discount": "1"}, "name", "one word"),
-        ({"name": "Gold", "min_spend": "x", "discount": "1"}, "min_spend", "not a price"),
+        (
+            {"name": "Gold", "min_spend": "x", "discount": "1"},
+            "min_spend",
+            "not an amount of money",
+        ),
         ({"name": "Gold", "min_spend": "500", "discount": "100"}, "discount", "below 100"),
         ({"name": "Gold", "min_spend": "100", "discount": "9"}, "min_spend", "already starts"),
     ):

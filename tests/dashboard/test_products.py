@@ -70,7 +70,7 @@ async def test_edit_changes_every_field_and_search_follows(dash: Dashboard) -> N
     assert await Category.filter(name="零食 Snacks").count() == 1  # reused, not duplicated
 
     status, body, _ = await dash.post("/dashboard/products/4", form | {"price": "abc"})
-    assert status == 400 and "is not a price" in body
+    assert status == 400 and "is not an amount of money" in body
     assert (await Product.get(id=4)).price == Decimal("19.90")
 
 

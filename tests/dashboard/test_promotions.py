@@ -186,7 +186,7 @@ async def test_a_bad_flash_sale_is_refused_beside_its_field(dash: Dashboard) -> 
     await dash.login()
     form = {"product": "2", "price": "9", "start": "now", "end": "2h", "cap": "10", "limit": "1"}
     for changes, field, says in (
-        ({"price": "abc"}, "price", "not a price"),
+        ({"price": "abc"}, "price", "not an amount of money"),
         ({"price": "999"}, "price", "lower"),
         ({"start": "someday"}, "start", "not a date"),
         ({"end": "2026-01-01"}, "end", "in the future"),

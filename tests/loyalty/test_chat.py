@@ -129,7 +129,7 @@ BAD_RULES = [
     ("/pointsrule off now", "Usage: /pointsrule"),
     ("/level", "Usage: /level"),
     ("/level add 银卡 1000", "Usage: /level"),
-    ("/level add 银卡 lots 5", "not a price"),
+    ("/level add 银卡 lots 5", "not an amount of money"),
     ("/level add 银卡 -5 5", "more than zero"),
     ("/level add 银卡 100 100", "percentage below 100"),
     ("/level add 银卡 100 five", "percentage below 100"),
