@@ -119,7 +119,7 @@ async def _prepare(settings: Settings, demo: bool, migrate_first: bool = True) -
         await migrate(settings.database.url)
     runtime = await build_runtime(settings)
     if demo:
-        shop = await seed_demo(runtime.services)
+        shop = await seed_demo(runtime.services, showcase=True)
         log.info("demo shop ready: %s (/%s)", shop.name, shop.slug)
     return runtime
 

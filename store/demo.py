@@ -1,4 +1,8 @@
-"""The demo shop a newcomer chats with at once. Seeding twice changes nothing."""
+"""The demo shop a newcomer chats with at once. Seeding twice changes nothing.
+
+`serve --demo` and `chat --demo` also seed a showcase (a group-buy offer, a coupon, a 满减
+rule, an FAQ) so every part of the shop has something to show; the tests seed the catalog
+alone and set up what each one needs."""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from store.catalog import NewProduct
-from store.models import Shop
+from store.groupbuy.service import NewCampaign
+from store.models import Product, Shop
+from store.promotions.models import CouponKind
+from store.promotions.service import NewCoupon
 from store.services import StoreServices
 
 DEMO_SLUG = "demo"
@@ -91,7 +98,17 @@ DEMO_PRODUCTS = [
 ]
 
 
-async def seed_demo(services: StoreServices) -> Shop:
+DEMO_COUPON = "WELCOME10"
+DEMO_FAQ = [
+    ("多久发货？When do you ship?", "付款后 48 小时内发货。Within 48 hours of payment."),
+    (
+        "可以退货吗？Can I return?",
+        "确认收货前可申请退款：/refund <订单号>。Until you confirm delivery: /refund <no>.",
+    ),
+]
+
+
+async def seed_demo(services: StoreServices, *, showcase: bool = False) -> Shop:
     existing = await Shop.get_or_none(slug=DEMO_SLUG)
     if existing is not None:
         return existing
@@ -110,4 +127,23 @@ async def seed_demo(services: StoreServices) -> Shop:
                     category=item.category,
                 ),
             )
+        if showcase:
+            await _showcase(services, shop)
     return shop
+
+
+async def _showcase(services: StoreServices, shop: Shop) -> None:
+    nougat = await Product.get(shop_id=shop.id, title=DEMO_PRODUCTS[3].title)
+    await services.groupbuys.create_campaign(
+        shop.id,
+        NewCampaign(
+            product_id=nougat.id, group_price=Decimal("29.90"), size=2, group_seconds=24 * 3600
+        ),
+    )
+    await services.promotions.create_coupon(
+        shop.id,
+        NewCoupon(DEMO_COUPON, CouponKind.AMOUNT, Decimal("10"), min_spend=Decimal("100")),
+    )
+    await services.promotions.add_rule(shop.id, Decimal("300"), Decimal("30"))
+    for question, answer in DEMO_FAQ:
+        await services.support.faq_add(shop.id, question, answer)

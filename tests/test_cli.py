@@ -74,11 +74,16 @@ def test_piped_conversation_between_customer_and_merchant(tmp_path: Path) -> Non
 
 def test_demo_seed_is_idempotent_and_chinese_by_default(tmp_path: Path) -> None:
     for _ in range(2):
-        result = run(["chat", "--demo"], tmp_path, "/catalog 4\n")
+        result = run(["chat", "--demo"], tmp_path, "/catalog 4\n/groupbuys\n/faq\n/fullreduce\n")
         assert result.returncode == 0, result.stderr
+    out = result.stdout
     # seeded twice, still 9 products: page 4 does not exist and falls back to the last, 2
-    assert "#9 " in result.stdout and "#18" not in result.stdout
-    assert "Details: /product" not in result.stdout  # the default locale is Chinese
+    assert "#9 " in out and "#18" not in out
+    assert "Details: /product" not in out  # the default locale is Chinese
+    # and one showcase: a group-buy offer, two frequent questions, one 满减 rule
+    assert "/gbopen 1" in out and "/gbopen 2" not in out
+    assert "/faq 2" in out and "/faq 3" not in out
+    assert "满 ¥300.00 减 ¥30.00" in out and "#2" not in out.split("满减")[-1]
 
 
 def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -171,8 +171,8 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
             await sim.screenshot(path=SHOTS / "sim-customer.png", full_page=True)
 
             # Some group buying and a broadcast, so those pages have something to show.
-            await say(server, "merchant", "/gbnew 2 80 3 24h")
-            opened = await take_seat(server, "carol", "/gbopen 1")
+            offer = re.search(r"#(\d+)", await say(server, "merchant", "/gbnew 2 80 3 24h"))
+            opened = await take_seat(server, "carol", f"/gbopen {offer.group(1)}")  # type: ignore[union-attr]
             code = re.search(r"group ([2-9A-Z]{6})", opened).group(1)  # type: ignore[union-attr]
             await take_seat(server, "dave", f"/join {code}")
             draft = await say(
