@@ -1,6 +1,6 @@
 """The shop's customers for the dashboard (私域): everyone who talked to the shop or ordered
 from it, one row per person however many accounts they linked, most recently seen first,
-with their orders, what they spent and their tags."""
+with their orders, what they spent and their tags. The owner and staff are not listed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count, Max
 
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
-from store.models import Order, OrderStatus, Person
+from store.models import Order, OrderStatus, Person, ShopMember
 from store.paging import clamp_page
 
 PAGE_SIZE = 20
@@ -41,7 +41,8 @@ class CustomerPage:
 async def customers(shop_id: int, query: str = "", tag: str = "", page: int = 1) -> CustomerPage:
     """`query` matches a name (any of the person's accounts), `tag` one of their tags. The
     people are grouped, counted and paged by the database; only a page's rows are read."""
-    subs = Subscription.filter(shop_id=shop_id)
+    team = ShopMember.filter(shop_id=shop_id).values("person_id")  # the shop, not its customers
+    subs = Subscription.filter(shop_id=shop_id).exclude(identity__person_id__in=Subquery(team))
     if query:
         subs = subs.filter(identity__display_name__icontains=query[:40])
     if tag:

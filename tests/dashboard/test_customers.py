@@ -92,3 +92,18 @@ async def test_one_row_per_person_paged_by_the_database(dash: Dashboard, clock: 
         r.person.id for r in first.rows
     }
     assert (await customers(shop.id, page=99)).page == 2
+
+
+async def test_the_shops_team_is_not_among_its_customers(dash: Dashboard) -> None:
+    chat = dash.chat
+    await chat.say("alice", "/catalog")
+    await chat.say("sam", "/catalog")
+    await chat.say(MERCHANT, "/staff add sam")
+    await place_order(chat, MERCHANT)  # the owner trying the shop out
+    await dash.login()
+    _, body = await dash.get("/dashboard/customers")
+    assert f'id="customer-{await person_of("alice")}"' in body
+    for user in (MERCHANT, "sam"):
+        assert f'id="customer-{await person_of(user)}"' not in body, user
+    shop = await chat.runtime.services.shops.by_slug("demo")
+    assert (await customers(shop.id)).total == 1
