@@ -46,6 +46,21 @@ async def test_an_offer_made_on_the_dashboard_opens_groups_in_chat(dash: Dashboa
     assert f'id="group-{code}"' in body  # the open group runs to its end
 
 
+async def test_the_chats_other_choices_are_on_the_form_too(dash: Dashboard) -> None:
+    await dash.login()
+    form = OFFER | {"reward": "5", "min": "2", "pay": "30m", "start": "2026-11-25T09:00"}
+    status, _, _ = await dash.post("/dashboard/groupbuys", form)
+    campaign = await GroupCampaign.get()
+    assert status == 303
+    assert (campaign.leader_price, campaign.min_members, campaign.pay_seconds) == (
+        Decimal("94.00"),  # the group price less the leader's reward
+        2,
+        1800,
+    )
+    assert campaign.starts_at.isoformat().startswith("2026-11-25T01:00:00")  # Shanghai 09:00
+    assert "not open for new groups" in await dash.chat.text("alice", f"/gbopen {campaign.id}")
+
+
 async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None:
     await dash.login()
     for changes, field, says in (
@@ -58,6 +73,11 @@ async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None
         ({"leader": "100"}, "leader", "can&#39;t be above the group price"),
         ({"limit": "0"}, "limit", "“limit” must be"),
         ({"cap": "2"}, "cap", "at least 3 seats"),
+        ({"reward": "99"}, "reward", "less than the group price"),
+        ({"reward": "5", "leader": "90"}, "reward", "either a price"),
+        ({"min": "9"}, "min", "from 2 to 3"),
+        ({"pay": "10s"}, "pay", "too short"),
+        ({"start": "soon"}, "start", "not a date"),
         ({"product": "99999"}, "product", "no product"),
         ({"product": "abc"}, "product", "not a valid number"),
     ):
