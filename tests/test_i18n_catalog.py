@@ -63,9 +63,10 @@ def extracted() -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
 
     def add(path: str, message: str | tuple) -> None:
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, set()).add(path)
+        # ngettext gives (singular, plural): the catalog keys both by the singular
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, set()).add(path)
 
     for name in INPUT_DIRS:
         top = ROOT / name
@@ -225,3 +226,18 @@ def test_zh_cn_catalog_is_used_for_python_messages() -> None:
 def test_every_catalog_compiles(locale: str) -> None:
     translations = i18n.translations(locale)
     assert translations.gettext("Check out") in {"Check out", "去结算"}
+
+
+def test_plural_messages_keep_their_placeholders_and_count() -> None:
+    with ZH_PO.open("rb") as f:
+        plurals = [m for m in read_po(f) if m.pluralizable]
+    assert plurals, "no ngettext messages in the catalog"
+    for message in plurals:
+        singular, plural = message.id
+        assert percent_fields(singular) == percent_fields(plural), message.id
+    # English picks the form by the count; Chinese has one form
+    segment = {"segment": "all", "segments": "all"}
+    one = i18n.render("en", "community/audience.j2", size=1, **segment)
+    two = i18n.render("en", "community/audience.j2", size=2, **segment)
+    assert "reaches 1 recipient." in one and "reaches 2 recipients." in two
+    assert "可覆盖 1 人" in i18n.render("zh_CN", "community/audience.j2", size=1, **segment)

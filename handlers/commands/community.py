@@ -168,6 +168,8 @@ async def post(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     pid = product_id(need(cmd.args, 1, "/post <product id>")[0])
     product = await ctx.services.catalog.product(shop.id, pid)
     service = ctx.services.community.broadcasts
+    if not await service.size(shop.id, "groups"):  # no empty broadcast in /broadcasts
+        return ctx.reply("community/posted.j2", groups=0)
     card = ctx.render("chat/product.j2", product=product)[:MAX_TEXT]
     view = await service.draft(
         shop.id,

@@ -63,7 +63,7 @@ async def test_tag_segment_and_sizes(chat: Chat) -> None:
         await chat.say(user, "/start")
     assert "Tagged." in await chat.text(MERCHANT, "/tag alice VIP")
     assert "vip" in await chat.text(MERCHANT, "/tag alice")
-    assert "reaches 1 recipients" in await chat.text(MERCHANT, "/audience tag:vip")
+    assert "reaches 1 recipient." in await chat.text(MERCHANT, "/audience tag:vip")
     assert "reaches 3 recipients" in await chat.text(MERCHANT, "/audience all")
     assert "reaches 0 recipients" in await chat.text(MERCHANT, "/audience groups")
     assert "not a segment" in await chat.text(MERCHANT, "/audience vip")
@@ -83,9 +83,11 @@ async def test_cancelled_broadcast_is_never_sent(chat: Chat) -> None:
 async def test_post_puts_a_product_card_into_bound_groups(
     chat: Chat, broadcasting: Broadcasting
 ) -> None:
+    assert "send /bindgroup there" in await chat.text(MERCHANT, "/post 1")
+    assert not await Broadcast.exists()  # nothing to send to: no broadcast made
     await chat.say(MERCHANT, "/bindgroup", group="fans")
     reply = await chat.text(MERCHANT, "/post 1")
-    assert "1 groups" in reply
+    assert "into 1 group." in reply
     bid = (await Broadcast.all().order_by("-id").first()).id  # type: ignore[union-attr]
     await wait_finished(bid)
     await chat.runtime.outbox.drain()

@@ -234,7 +234,7 @@ async def test_agents_segment_comes_from_referral(chat: Chat, runtime: Runtime) 
         status=AgentStatus.PENDING,
     )
     assert await runtime.services.community.broadcasts.size(shop_id, "agents") == 1
-    assert "reaches 1 recipients" in await chat.text(MERCHANT, "/audience 代理")
+    assert "reaches 1 recipient." in await chat.text(MERCHANT, "/audience 代理")
 
 
 async def test_quiet_hours_are_per_shop(chat: Chat, runtime: Runtime, clock: FakeClock) -> None:
