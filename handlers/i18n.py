@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from babel.messages.pofile import read_po
 
 import templates
 from store.accounts.masking import contact_visible, mask_address, mask_phone
+from store.models import Shop
+from store.reports import shop_zone
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -23,6 +26,11 @@ LOCALE_DIR = TEMPLATE_DIR / "locale"
 # `order is to_ship` when the merchant needs the full contact details to ship it.
 PRIVACY_FILTERS = {"mask_phone": mask_phone, "mask_address": mask_address}
 PRIVACY_TESTS = {"to_ship": lambda order: contact_visible(order.status)}
+
+
+def shop_time(moment: datetime, shop: Shop, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) moment as the shop's clock shows it: `{{ t.updated_at|shop_time(shop) }}`."""
+    return moment.astimezone(shop_zone(shop)).strftime(fmt)
 
 
 def N_(msgid: str) -> str:
@@ -74,7 +82,7 @@ def template_environment(locale: str, *, html: bool) -> jinja2.Environment:
         auto_reload=False,  # the templates ship with the code: no stat of the file per render
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(PRIVACY_FILTERS)
+    env.filters.update(PRIVACY_FILTERS, shop_time=shop_time)
     env.tests.update(PRIVACY_TESTS)
     return env
 

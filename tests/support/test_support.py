@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from store.support.models import FaqEntry, Ticket, TicketMessage, TicketStatus
 from store.support.service import RATE_LIMIT
 from tests.conftest import MERCHANT, Chat
@@ -184,3 +186,10 @@ async def test_staff_asking_their_own_shop_reach_the_rest_of_the_team_only(chat:
     tag = f"T{(await Ticket.get()).id}"
     await chat.say("mia", f"/close {tag}")
     assert tag in chat.pushed(MERCHANT) and chat.pushed("mia") == ""
+
+
+async def test_times_are_the_shops_clock_not_utc(chat: Chat, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime(2026, 11, 21, 17, 30, tzinfo=UTC)  # 01:30 the next day in Shanghai
+    await chat.say("alice", "/ask Is the tea fresh?")
+    assert "11-22 01:30" in await chat.text("alice", "/tickets")
+    assert "11-22 01:30 alice: Is the tea fresh?" in await chat.text("alice", "/ticket T1")
