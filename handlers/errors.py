@@ -153,6 +153,7 @@ MESSAGES: dict[str, str] = {
     # loyalty
     "points_insufficient": N_("You have {balance} points: not enough for {wanted}. See /points."),
     "points_off": N_("This shop does not give points at the moment."),
+    "points_none": N_("You have no points to use yet. See /points."),
     "points_bad_number": N_("“{value}” is not a whole number of points."),
     "points_bad_adjust": N_("Adjust by a whole number of points from -{high} to +{high}, not 0."),
     "points_bad_earn": N_(

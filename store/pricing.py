@@ -293,16 +293,20 @@ class Pricing:
     async def use_points(self, person_id: int, shop_id: int, points: int | None) -> None:
         """Choose how many points the next order spends: a number, None for as many as the
         order allows, 0 for none. More than the balance or than this cart allows is refused."""
-        if points:
+        if points != 0:
+            if not (await self.loyalty.rule(shop_id)).enabled:
+                raise InvalidInput("points_off")
             choice = await self.promotions.choice(person_id, shop_id)
             cart = await CartService().get(person_id, shop_id)
             coupon_id = choice.coupon_id if choice else None  # type: ignore[attr-defined]
             without = CheckoutChoice(coupon_id=coupon_id)  # the coupon, and no points yet
             quote = await self.quote(person_id, shop_id, cart.lines, without)
             offer = await self.loyalty.points_offer(shop_id, person_id, quote.room)
-            if points > offer.balance:
+            if points is None and not offer.balance:
+                raise InsufficientPoints("points_none")
+            if points is not None and points > offer.balance:
                 raise InsufficientPoints(balance=offer.balance, wanted=points)
-            if points > offer.usable:
+            if points is not None and points > offer.usable:
                 raise InvalidInput("points_over_usable", usable=offer.usable, wanted=points)
         await self.promotions.choose(
             person_id, shop_id, points=points or 0, points_max=points is None

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 from handlers.errors import MESSAGES
 from store.loyalty.models import EntryKind, PointsEntry
 from store.models import Order
+from store.promotions.models import CheckoutChoice
 from tests.conftest import MERCHANT, Chat
 from tests.test_chat_flow import order_no
 
@@ -67,3 +68,13 @@ async def test_asking_for_more_points_than_the_balance_changes_nothing(chat: Cha
         text = await chat.text("alice", line)
         assert text and MESSAGES["error"] not in text
     assert await ledger_state() == before
+
+
+async def test_points_cannot_be_chosen_where_there_are_none(chat: Chat) -> None:
+    await chat.say("alice", "/add 1 1")
+    for line in ("/usepoints max", "/usepoints 10"):  # the shop gives no points
+        assert "does not give points" in await chat.text("alice", line)
+    await chat.say(MERCHANT, "/pointsrule earn=1")
+    assert "no points to use yet" in await chat.text("alice", "/usepoints max")
+    assert not await CheckoutChoice.exists()  # nothing was chosen
+    assert "Total" in await chat.text("alice", "/usepoints 0")  # "none" always works
