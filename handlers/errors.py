@@ -144,14 +144,14 @@ MESSAGES: dict[str, str] = {
         "The total changed to {total} since you looked (a promotion ended or ran out), so "
         "nothing was ordered. Please check it and confirm again."
     ),
-    "points_over_usable": N_("At most {usable} points can pay towards this order, not {wanted}."),
+    "points_over_usable": N_("Points this order can take: {usable} at most, not {wanted}."),
     "refund_whole_only": N_("Order {no} was paid in a way that can only be refunded as a whole."),
     "refund_bad_line": N_("The order has lines 1 to {high}, not {line}."),
     "refund_line_done": N_("Line {line} is refunded already."),
-    "refund_bad_units": N_("Line has {high} units left to refund: give {low} to {high}."),
+    "refund_bad_units": N_("Units of this line left to refund: {high}. Give {low} to {high}."),
     "refund_conflict": N_("Another refund of order {no} was just made. Check it and try again."),
     # loyalty
-    "points_insufficient": N_("You have {balance} points: not enough for {wanted}. See /points."),
+    "points_insufficient": N_("Your points: {balance}, not enough for {wanted}. See /points."),
     "points_off": N_("This shop does not give points at the moment."),
     "points_none": N_("You have no points to use yet. See /points."),
     "points_bad_number": N_("“{value}” is not a whole number of points."),

@@ -142,7 +142,7 @@ BAD_RULES = [
     ("/pointsadjust alice 0", "not a whole number of points"),
     ("/pointsadjust alice -", "not a whole number of points"),
     ("/pointsadjust alice 1.5", "not a whole number of points"),
-    ("/pointsadjust alice -301", "You have 300 points: not enough for 301"),
+    ("/pointsadjust alice -301", "Your points: 300, not enough for 301"),
     ("/pointsadjust nobody 5", "I don't know the user"),
 ]
 

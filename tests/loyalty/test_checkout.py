@@ -63,7 +63,7 @@ async def test_asking_for_more_points_than_the_balance_changes_nothing(chat: Cha
     await chat.say(MERCHANT, "/pointsadjust alice 300")
     await chat.say("alice", "/add 1 1")
     before = await ledger_state()
-    assert "You have 300 points: not enough for 301" in await chat.text("alice", "/usepoints 301")
+    assert "Your points: 300, not enough for 301" in await chat.text("alice", "/usepoints 301")
     for line in ("/usepoints -5", "/usepoints lots", "/usepoints"):
         text = await chat.text("alice", line)
         assert text and MESSAGES["error"] not in text
