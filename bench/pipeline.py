@@ -16,7 +16,8 @@ pointed at a local stand-in) and one WeChat account, then:
 5. the same client and Telegram updates against the smallest aiogram webhook bot, in as many
    processes as the mode has and with no store behind it: answering nothing, answering with
    a sendMessage in the webhook's HTTP response, and with one sendMessage call to the
-   stand-in: what aiogram alone costs, as a ratio of the same ceiling.
+   stand-in: what aiogram alone costs, as a ratio of the same ceiling; and a bot with no
+   framework at all (bare aiohttp both ways) making the same call: what replying costs.
 `cpu_ms` is the CPU time the server's processes used per update (Linux /proc): unlike the
 rates, it hardly moves when other programs load the machine, so it compares two versions.
 `fsync_max_ms` is the slowest 8 KiB flush a probe saw on the same disk during the run: every
@@ -325,7 +326,7 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
                 rows[-1]["cpu_ms"] = cpu_per(ceiling, tree_cpu(hello.pid) - began)
                 rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
-                for answer in ("silent", "in-response", "reply"):
+                for answer in ("silent", "in-response", "reply", "json-reply", "bare-reply"):
                     rows.append(
                         await floor_run(http, mode, answer, botapi, users, seconds, ceiling)
                     )
@@ -373,7 +374,8 @@ async def floor_run(
 
         began = sum(tree_cpu(p.pid) for p in floors)
         stats = await closed_loop(users, seconds, send)
-        row = stats.row(f"{mode} aiogram floor, {answer}")
+        framework = "no framework" if answer == "bare-reply" else "aiogram"
+        row = stats.row(f"{mode} {framework} floor, {answer}")
         row["cpu_ms"] = cpu_per(stats, sum(tree_cpu(p.pid) for p in floors) - began)
         row["ratio"] = round(stats.rate / ceiling.rate, 3) if ceiling.rate else 0
         return row

@@ -1,11 +1,12 @@
 """Minimal platform stand-ins for benchmarks: a Telegram Bot API, WeChat's token endpoint,
-a bare aiohttp "hello" server that gives the ceiling, and the smallest aiogram webhook bot
-(the floor: what aiogram itself costs, with or without one sendMessage per update, and no
-store behind it). Each runs in its own process; floor processes share their port:
+a bare aiohttp "hello" server that gives the ceiling, and the smallest webhook bots (the
+floors: what aiogram itself costs, with or without one sendMessage per update, and what a
+bot with no framework at all costs; no store behind either). Each runs in its own process;
+floor processes share their port:
 
     python bench/standins.py botapi PORT
     python bench/standins.py hello PORT
-    python bench/standins.py floor PORT BOTAPI_PORT silent|reply|in-response
+    python bench/standins.py floor PORT BOTAPI_PORT silent|reply|json-reply|in-response|bare-reply
 """
 
 from __future__ import annotations
@@ -60,10 +61,37 @@ async def hello(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def bare_floor_app(botapi: int) -> web.Application:
+    """No framework at all: the update read as JSON, one sendMessage posted with a kept-alive
+    aiohttp session and its answer read, then the webhook answered. Nothing a real bot could
+    do for less and still know its message arrived."""
+    import aiohttp
+
+    url = f"http://127.0.0.1:{botapi}/bot{TOKEN}/sendMessage"
+    app = web.Application()
+
+    async def session(app: web.Application):  # type: ignore[no-untyped-def]
+        async with aiohttp.ClientSession() as http:
+            app["http"] = http
+            yield
+
+    async def webhook(request: web.Request) -> web.Response:
+        message = (await request.json())["message"]
+        body = {"chat_id": message["chat"]["id"], "text": message.get("text") or "?"}
+        async with request.app["http"].post(url, json=body) as answer:
+            await answer.json()
+        return web.Response()
+
+    app.cleanup_ctx.append(session)
+    app.router.add_post("/webhook", webhook)
+    return app
+
+
 def floor_app(botapi: int, answer: str) -> web.Application:
     """An echo bot as aiogram's documentation writes one, its Bot API at the stand-in; the
     webhook answers once the update is handled, as microstore's does. `answer`: silent (no
-    reply), reply (one sendMessage call) or in-response (the sendMessage as the webhook's
+    reply), reply (one sendMessage call), json-reply (the same call through microstore's
+    JsonSession, as microstore makes it) or in-response (the sendMessage as the webhook's
     answer: no call, but no result either, so no delivery check)."""
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -72,13 +100,16 @@ def floor_app(botapi: int, answer: str) -> web.Application:
     from aiogram.types import Message
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
+    from bot.telegram.client import JsonSession
+
     api = TelegramAPIServer.from_base(f"http://127.0.0.1:{botapi}")
-    bot = Bot(TOKEN, session=AiohttpSession(api=api))
+    session = JsonSession(api=api) if answer == "json-reply" else AiohttpSession(api=api)
+    bot = Bot(TOKEN, session=session)
     dispatcher = Dispatcher()
 
     @dispatcher.message()
     async def echo(message: Message) -> SendMessage | None:
-        if answer == "reply":
+        if answer in ("reply", "json-reply"):
             await message.answer(message.text or "?")
         elif answer == "in-response":  # the answer rides on the webhook's HTTP response
             return message.answer(message.text or "?")
@@ -93,7 +124,8 @@ def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     app = web.Application()
     if kind == "floor":
-        app = floor_app(int(sys.argv[3]), sys.argv[4])
+        botapi, answer = int(sys.argv[3]), sys.argv[4]
+        app = bare_floor_app(botapi) if answer == "bare-reply" else floor_app(botapi, answer)
         web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, reuse_port=True)
         return
     if kind == "botapi":

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
-from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import Response, SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiohttp import FormData, JsonPayload
 from pydantic import SecretStr
 
 from bot.config import TelegramConfig
 from bot.ports import MemoryKV
+from bot.telegram import client
 from bot.telegram.callbacks import KEY_MARK, MAX_CALLBACK_BYTES, CallbackCodec
 from bot.telegram.client import JsonSession, build_bot
 from bot.telegram.convert import addressed_text, split_start
@@ -123,3 +125,18 @@ def test_calls_go_as_json_except_uploads_which_keep_the_form() -> None:
     assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "/add 1 1"
     upload = SendPhoto(chat_id=7, photo=BufferedInputFile(b"\x89PNG", filename="poster.png"))
     assert isinstance(session.build_form_data(bot, upload), FormData)
+
+
+def test_every_bot_keeps_the_answer_classes_it_parses_with(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """pydantic caches Response[Message] only weakly: unless the session holds it, a garbage
+    collection drops it and the next call builds the class again (5 ms, seen as a quarter of
+    an aiogram bot's CPU under load). The broadcast Bot, without the retrying middleware,
+    must hold it too."""
+    monkeypatch.setattr(client, "_RESPONSE_TYPES", {})
+    bot = build_bot(TelegramConfig(token=SecretStr("42:TEST")), retrying=False)  # type: ignore[call-arg]
+    answer = {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"}, "text": "hi"}
+    content = json.dumps({"ok": True, "result": answer})
+    response = bot.session.check_response(bot, SendMessage(chat_id=7, text="hi"), 200, content)
+    assert response.result.message_id == 1  # type: ignore[union-attr]
+    gc.collect()
+    assert client._RESPONSE_TYPES[Message] is Response[Message]
