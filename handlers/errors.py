@@ -48,6 +48,10 @@ MESSAGES: dict[str, str] = {
     "owner_only": N_("Sorry, only the shop's owner can do that."),
     "out_of_stock": N_("Sorry, not enough stock of {title} (left: {left})."),
     "illegal_transition": N_("Order {no} can't do that now (status: {status})."),
+    "refund_after_completion": N_(
+        "Order {no} is completed: a refund now is the shop's decision. "
+        "Ask the shop: /ask <question>"
+    ),
     "amount_mismatch": N_("The amount paid does not match order {no}."),
     "empty_cart": N_("Your cart is empty. Add something with /add <id>."),
     "already_paid": N_("Order {no} is already paid."),

@@ -44,8 +44,9 @@ from store.refunds import RefundOutbox
 from store.shops import ShopService
 
 S = OrderStatus
-# Where a merchant may refund part of an order.
-PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED)
+# Where a merchant may refund part of an order: after completion too (after-sales, 售后);
+# points earned and commission released then are taken back in proportion.
+PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED, S.COMPLETED)
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
 _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
@@ -397,6 +398,8 @@ class OrderService:
     async def request_refund(self, order: Order, reason: str) -> Order:
         reason = reason.strip()[:300]
         current = OrderStatus(order.status)
+        if current == S.COMPLETED:  # the customer confirmed delivery: the shop decides now
+            raise IllegalTransition("refund_after_completion", no=order.order_no)
         if current not in (S.PAID, S.SHIPPED) or not await self._move(
             order,
             current,

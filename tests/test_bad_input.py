@@ -159,6 +159,18 @@ async def test_repeated_and_illegal_transitions(chat: Chat) -> None:
     assert await snapshot() == before
 
 
+async def test_a_completed_order_is_refunded_by_the_shop_not_in_chat(chat: Chat) -> None:
+    no = await place_order(chat)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF 1")
+    await chat.say("alice", f"/received {no}")
+    before = await snapshot()
+    reply = await chat.text("alice", f"/refund {no} it broke")
+    assert f"Order {no} is completed" in reply and "/ask" in reply
+    assert await snapshot() == before
+    assert "refunded" in await chat.text(MERCHANT, f"/refunditem {no} 1")  # the shop still can
+
+
 async def test_checkout_validates_each_step(chat: Chat) -> None:
     await chat.say("alice", "/add 1")
     await chat.say("alice", "/checkout")

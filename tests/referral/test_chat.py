@@ -178,3 +178,35 @@ async def test_the_servers_sweeper_releases_commission(chat: Chat, clock: FakeCl
             break
         await asyncio.sleep(0.01)
     assert (await Agent.get(code=code)).available_minor == 1280
+
+
+async def test_after_sales_refund_takes_back_released_commission_and_points(
+    chat: Chat, clock: FakeClock
+) -> None:
+    """A completed order refunded by the shop (售后): the customer can't ask in chat any more,
+    the merchant refunds a line; commission already available and points already earned are
+    taken back in proportion, and the ledger still balances."""
+    await chat.say(MERCHANT, "/pointsrule earn=1")
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=2)  # 256.00
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    assert await chat.runtime.referral.ledger.release_due() == 1
+    assert "Available: CN¥25.60" in await chat.text("amy", "/earnings")
+    assert "points at 微店小铺 Demo Shop: 256" in await chat.text("bob", "/points")
+
+    assert "shop's decision" in await chat.text("bob", f"/refund {no} one tin was crushed")
+    refunded = await chat.text(MERCHANT, f"/refunditem {no} 1 1 crushed tin")
+    assert "Refunded CN¥128.00" in refunded
+    assert f"Part of order {no} is refunded: CN¥128.00" in chat.pushed("bob")
+    assert "Available: CN¥12.80" in await chat.text("amy", "/earnings")
+    assert "points at 微店小铺 Demo Shop: 128" in await chat.text("bob", "/points")
+    agent = await Agent.get(code=code)
+    assert await ledger_sums(agent.id) == balances(agent)
+
+    await chat.say(MERCHANT, f"/refunditem {no} 1")  # the other tin: nothing left
+    assert "— refunded" in await chat.text("bob", f"/order {no}")
+    assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")
