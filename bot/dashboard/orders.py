@@ -1,7 +1,7 @@
 """Orders: filter by status and date, one order's detail and its actions, CSV export.
 
 The actions call the same store services as the chat commands (/paid, /ship, /refundok,
-/refundno), so the customer is told exactly as when the merchant acts in chat.
+/refundno, /refunditem), so the customer is told exactly as when the merchant acts in chat.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from bot.dashboard.pages import (
     see_other,
     staff_page,
 )
+from handlers.args import read_field, whole
 from store.accounts.masking import contact_visible, mask_address, mask_phone
 from store.csvfile import write_csv
 from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, OrderNotFound, StoreError
-from store.models import Order, OrderStatus, RefundJob
+from store.models import Order, OrderItem, OrderStatus, RefundJob
+from store.orders import PARTLY_REFUNDABLE
 from store.reports import OrderFilter, ShopReports
 
 REPORTS = web.AppKey("dashboard_order_reports", ShopReports)
@@ -144,7 +146,16 @@ async def _detail(
         done=request.query.get("done", ""),
         form=dict(await request.post()) if request.method == "POST" else {},
         refund_jobs=await RefundJob.filter(order_id=order.id).order_by("id"),
+        refund_lines=_refund_lines(order),
     )
+
+
+def _refund_lines(order: Order) -> list[tuple[int, OrderItem]]:
+    """The lines (numbered as /refunditem numbers them) with units left to refund."""
+    if order.status not in PARTLY_REFUNDABLE:
+        return []
+    items = sorted(order.items, key=lambda i: i.id)
+    return [(n, i) for n, i in enumerate(items, 1) if i.quantity > i.refunded_quantity]
 
 
 @staff_page
@@ -201,6 +212,24 @@ async def _reject(page: Page, order: Order, form: Form) -> None:
     await page.runtime.services.orders.reject_refund(order, reason)
 
 
+# The store's refusals of a line refund that are about one field of the form.
+REFUND_ERROR_FIELD = {"refund_bad_line": "line", "refund_line_done": "line"}
+
+
+async def _refund_items(page: Page, order: Order, form: Form) -> None:
+    """Some units of one line, as /refunditem: after completion too (after-sales)."""
+    values = {k: str(form.get(k, "")).strip() for k in ("line", "quantity", "reason")}
+    line = read_field(values, "line", lambda v: whole(v, high=1000))
+    quantity = read_field(
+        {k: v for k, v in values.items() if v}, "quantity", lambda v: whole(v, high=1000)
+    )
+    try:
+        await page.runtime.services.orders.refund_items(order, line, quantity, values["reason"])
+    except InvalidInput as e:
+        e.params.setdefault("field", REFUND_ERROR_FIELD.get(e.code, "quantity"))
+        raise
+
+
 @staff_page
 async def mark_paid(request: web.Request) -> web.Response:
     return await _act(request, "paid", _mark_paid)
@@ -221,6 +250,11 @@ async def reject_refund(request: web.Request) -> web.Response:
     return await _act(request, "refund_rejected", _reject)
 
 
+@staff_page
+async def refund_items(request: web.Request) -> web.Response:
+    return await _act(request, "part_refunded", _refund_items)
+
+
 def setup(app: web.Application, reports: ShopReports) -> None:
     app[REPORTS] = reports
     r = app.router
@@ -231,3 +265,4 @@ def setup(app: web.Application, reports: ShopReports) -> None:
     r.add_post("/dashboard/orders/{no}/ship", ship)
     r.add_post("/dashboard/orders/{no}/refund/approve", approve_refund)
     r.add_post("/dashboard/orders/{no}/refund/reject", reject_refund)
+    r.add_post("/dashboard/orders/{no}/refund/items", refund_items)

@@ -45,6 +45,7 @@ POST_ROUTES = [
     "/dashboard/orders/AAAAAAAA/ship",
     "/dashboard/orders/AAAAAAAA/refund/approve",
     "/dashboard/orders/AAAAAAAA/refund/reject",
+    "/dashboard/orders/AAAAAAAA/refund/items",
     "/dashboard/settings",
     "/dashboard/customers/1/tags",
     "/dashboard/customers/1/tags/remove",

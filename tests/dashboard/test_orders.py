@@ -143,3 +143,41 @@ async def test_detail_shows_discounts_and_partial_refunds(dash: Dashboard) -> No
     assert status == 200
     assert "• Coupon SAVE10  −CN¥10.00" in body  # babel's en currency sign for CNY
     assert f"Refunded so far: CN¥{order.refunded_amount}" in body and "(1 refunded)" in body
+
+
+async def test_items_refunded_from_the_order_page_after_completion_too(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=2)  # 256.00
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await dash.chat.say("alice", f"/received {no}")
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    assert 'id="refund-items"' in body and "(2 left)" in body
+    path = f"/dashboard/orders/{no}/refund/items"
+
+    for form, field, says in (
+        ({"line": "1", "quantity": "3"}, "quantity", "Give 1 to 2"),
+        ({"line": "1", "quantity": "x"}, "quantity", "not a valid number"),
+        ({"line": "2"}, "line", "lines 1 to 1"),
+    ):
+        status, body, _ = await dash.post(path, form)
+        assert status == 400 and says in body.split(f'id="err-{field}"')[1], form
+    assert (await dash.post(path, {"line": "1"}, csrf=False))[0] == 403
+    await dash.chat.say("rival", "/newshop Rival Tea")
+    await dash.chat.say("rival", "/addproduct Rival tea | 10 | 5")
+    await dash.chat.say("bob", "/shop rival-tea")
+    theirs = await place_order(dash.chat, "bob", product=10, qty=1)
+    await dash.chat.say("rival", f"/paid {theirs}")
+    assert (await dash.post(f"/dashboard/orders/{theirs}/refund/items", {"line": "1"}))[0] == 404
+    assert (await Order.get(order_no=no)).refunded_amount == 0
+    assert (await Order.get(order_no=theirs)).refunded_amount == 0
+
+    status, _, location = await dash.post(path, {"line": "1", "quantity": "1", "reason": "dented"})
+    assert status == 303 and location.endswith("done=part_refunded")
+    assert (await Order.get(order_no=no)).refunded_amount == 128
+    assert f"Part of order {no} is refunded: CN¥128.00" in dash.chat.pushed("alice")
+    await dash.post(path, {"line": "1"})  # the rest of the line: nothing left
+    order = await Order.get(order_no=no)
+    assert order.status == OrderStatus.REFUNDED and order.refunded_amount == 256
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    assert 'id="refund-items"' not in body
