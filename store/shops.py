@@ -13,6 +13,8 @@ from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
 from store.shop_cache import ShopCache
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+SLUG_MAX = Shop._meta.fields_map["slug"].max_length  # type: ignore[attr-defined]
+NAME_MAX = Shop._meta.fields_map["name"].max_length  # type: ignore[attr-defined]
 
 SETTING_LIMITS = {
     "unpaid_timeout_minutes": (5, 7 * 24 * 60),
@@ -50,6 +52,18 @@ class ShopService:
         shop = await Shop.get_or_none(slug=slug.lower())
         if shop is None:
             raise ShopNotFound(slug=slug)
+        return shop
+
+    async def find(self, text: str) -> Shop:
+        """What a person types to choose a shop: its link name, or its whole name."""
+        text = text.strip()
+        shop = None
+        if 0 < len(text) <= SLUG_MAX:  # longer ones are no link name (nor can the ORM ask)
+            shop = await Shop.get_or_none(slug=text.lower())
+        if shop is None and 0 < len(text) <= NAME_MAX:
+            shop = await Shop.filter(name__iexact=text).order_by("id").first()
+        if shop is None:
+            raise ShopNotFound(slug=text[:NAME_MAX])
         return shop
 
     async def default(self) -> Shop | None:

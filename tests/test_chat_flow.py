@@ -163,6 +163,13 @@ async def test_new_shop_and_shop_choice(chat: Chat) -> None:
     assert "only" in await chat.text(MERCHANT, "/shop carol-s-cakes") + await chat.text(
         MERCHANT, "/price 10 1"
     )
+    # a shop is chosen by its link name or by its whole name, in any case
+    await chat.say("bob", "/shop carol's cakes")
+    assert "Cheesecake" in await chat.text("bob", "/catalog")
+    await chat.say("bob", "/shop DEMO")
+    assert "Cheesecake" not in await chat.text("bob", "/catalog")
+    for unknown in ("Carol", "x" * 100):
+        assert "no such shop" in await chat.text("bob", f"/shop {unknown}")
 
 
 async def test_group_binding_and_private_replies(chat: Chat) -> None:

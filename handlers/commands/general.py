@@ -38,7 +38,7 @@ async def start(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
 
 
 async def _choose_shop(slug: str, ctx: Context) -> None:
-    shop = await ctx.services.shops.by_slug(slug)
+    shop = await ctx.services.shops.find(slug)
     await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
     ctx.shop = shop
     ctx.role = await ctx.services.shops.role_of(shop.id, ctx.person.id)
@@ -116,5 +116,5 @@ async def shop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         if ctx.shop is None:
             raise ShopNotFound("no_shop")
         return ctx.reply("chat/shop_current.j2")
-    await _choose_shop(cmd.args[0], ctx)
+    await _choose_shop(cmd.raw_args, ctx)
     return welcome(ctx)
