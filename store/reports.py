@@ -12,11 +12,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from store.clock import Clock
 from store.groupbuy.models import GroupBuy, GroupStatus
 from store.models import Order, OrderItem, OrderStatus, Shop
+from store.orders import normalise_order_no
 from store.paging import clamp_page
 
 S = OrderStatus
@@ -26,6 +28,8 @@ CHART_DAYS = 30
 BEST_SELLERS = 5
 ORDERS_PER_PAGE = 25
 EXPORT_LIMIT = 10_000
+QUERY_MAX = 40
+ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class OrderFilter:
     status: OrderStatus | None = None
     since: date | None = None  # inclusive, in the shop's time zone
     until: date | None = None  # inclusive
+    query: str = ""  # an order number, part of the buyer's name, or 4+ digits of the phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,8 @@ class ShopReports:
         if flt.until is not None:
             end = datetime.combine(flt.until + timedelta(days=1), time(), zone)
             qs = qs.filter(created_at__lt=end)
+        if flt.query:
+            qs = qs.filter(_matching(flt.query))
         return qs
 
     async def orders(self, shop: Shop, flt: OrderFilter, page: int = 1) -> OrderPage:
@@ -170,6 +177,19 @@ class ShopReports:
             .limit(EXPORT_LIMIT)
             .prefetch_related("items")
         )
+
+
+def _matching(query: str) -> Q:
+    """The merchant's search box: who phoned, what they were called, which number it was."""
+    text = query.strip()[:QUERY_MAX]
+    found = Q(contact_name__icontains=text)
+    number = normalise_order_no(text)
+    if 0 < len(number) <= ORDER_NO_MAX:
+        found |= Q(order_no=number)
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) >= 4:
+        found |= Q(phone__contains=digits)
+    return found
 
 
 async def open_group_buys(shop_id: int, now: datetime, limit: int = 50) -> list[GroupBuy]:

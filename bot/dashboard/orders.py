@@ -28,7 +28,7 @@ from store.csvfile import write_csv
 from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, OrderNotFound, StoreError
 from store.models import Order, OrderItem, OrderStatus, RefundJob
 from store.orders import PARTLY_REFUNDABLE
-from store.reports import OrderFilter, ShopReports
+from store.reports import QUERY_MAX, OrderFilter, ShopReports
 
 REPORTS = web.AppKey("dashboard_order_reports", ShopReports)
 Form = MultiDictProxy[Any]
@@ -67,6 +67,7 @@ def _filter(request: web.Request) -> OrderFilter:
         status=OrderStatus(status) if status in OrderStatus._value2member_map_ else None,
         since=_date(request.query.get("from", "")),
         until=_date(request.query.get("to", "")),
+        query=request.query.get("q", "").strip()[:QUERY_MAX],
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import quote
 
 from store.models import Order, OrderStatus, Product
 from tests.conftest import MERCHANT, FakeClock
 from tests.dashboard.conftest import Dashboard
-from tests.test_chat_flow import place_order
+from tests.test_chat_flow import order_no, place_order
 
 
 async def test_list_filters_by_status_and_date(dash: Dashboard, clock: FakeClock) -> None:
@@ -181,3 +182,28 @@ async def test_items_refunded_from_the_order_page_after_completion_too(dash: Das
     assert order.status == OrderStatus.REFUNDED and order.refunded_amount == 256
     _, body = await dash.get(f"/dashboard/orders/{no}")
     assert 'id="refund-items"' not in body
+
+
+async def test_search_by_number_name_or_phone(dash: Dashboard) -> None:
+    zhang = await place_order(dash.chat, "alice", product=1, qty=1)  # Zhang San, 13800138000
+    await dash.chat.say("bob", "/add 2 1")
+    await dash.chat.say("bob", "/checkout")
+    for answer in ("Li Lei", "13912345678", "88 Nanjing Road, Shanghai"):
+        await dash.chat.say("bob", answer)
+    li = order_no(await dash.chat.text("bob", "/checkout confirm"))
+    await dash.login()
+
+    for query, shown, hidden in (
+        (li.lower(), li, zhang),  # the order number, however typed
+        (f"#{zhang}", zhang, li),
+        ("zhang", zhang, li),  # part of the name, any case
+        ("1234", li, zhang),  # 4 digits or more of the phone
+        ("8000", zhang, li),
+    ):
+        _, body = await dash.get(f"/dashboard/orders?q={quote(query)}")
+        assert f'id="order-{shown}"' in body and f'id="order-{hidden}"' not in body, query
+    for nothing in ("123", "%", "_", "x" * 200, "张"):
+        status, body = await dash.get(f"/dashboard/orders?q={quote(nothing)}")
+        assert status == 200 and 'id="order-' not in body, nothing
+    status, body = await dash.get("/dashboard/orders.csv?q=zhang")
+    assert status == 200 and zhang in body and li not in body
