@@ -302,11 +302,12 @@ class Pricing:
             without = CheckoutChoice(coupon_id=coupon_id)  # the coupon, and no points yet
             quote = await self.quote(person_id, shop_id, cart.lines, without)
             offer = await self.loyalty.points_offer(shop_id, person_id, quote.room)
-            if points is None and not offer.balance:
-                raise InsufficientPoints("points_none")
-            if points is not None and points > offer.balance:
+            if points is None:
+                if not offer.balance:
+                    raise InsufficientPoints("points_none")
+            elif points > offer.balance:
                 raise InsufficientPoints(balance=offer.balance, wanted=points)
-            if points is not None and points > offer.usable:
+            elif points > offer.usable:
                 raise InvalidInput("points_over_usable", usable=offer.usable, wanted=points)
         await self.promotions.choose(
             person_id, shop_id, points=points or 0, points_max=points is None
