@@ -186,3 +186,16 @@ async def test_unknown_command_suggests_close_ones(chat: Chat) -> None:
     text = await chat.text("alice", "/catlog")
     assert "catlog" in text and "/catalog" in text
     assert "/cart" in await chat.text("alice", "/carts")
+
+
+async def test_a_sold_out_product_says_so_everywhere_and_offers_no_add(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/stock 9 0")
+    assert "porcelain cup — CN¥45.00 (sold out)" in await chat.text("alice", "/catalog 2")
+    assert "porcelain cup — CN¥45.00 (sold out)" in await chat.text("alice", "/search cup")
+    card = (await chat.say("alice", "/product 9"))[0]
+    assert "Sold out" in card.text
+    assert not any(b.payload.startswith("/add") for row in card.buttons for b in row)
+    await chat.say(MERCHANT, "/stock 9 2")
+    card = (await chat.say("alice", "/product 9"))[0]
+    assert any(b.payload == "/add 9 1" for row in card.buttons for b in row)
+    assert "(sold out)" not in await chat.text("alice", "/search cup")

@@ -74,8 +74,9 @@ async def product(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
         raise usage("/product <id>")
     item = await ctx.services.catalog.product(shop.id, product_id(cmd.args[0]))
+    buying = [ctx.button("Add to cart", f"/add {item.id} 1")] if item.stock > 0 else []
     buttons = [
-        [ctx.button("Add to cart", f"/add {item.id} 1"), ctx.button("Cart", "/cart")],
+        [*buying, ctx.button("Cart", "/cart")],
         [ctx.button("Reviews", f"/reviews {item.id}"), ctx.button("‹ Catalog", "/catalog")],
     ]
     rating = await ctx.services.reviews.rating(item.id)
