@@ -15,9 +15,12 @@ from store.groupbuy.events import (
     GroupFailed,
     GroupJoined,
 )
-from store.groupbuy.models import GroupBuy, GroupSeat
+from store.groupbuy.models import GroupBuy, GroupSeat, SeatStatus
+from store.models import Identity
 from store.money import format_money
 from store.services import StoreServices
+
+MAX_ORDER_BUTTONS = 10  # a group of up to 50: the rest are named in the text
 
 
 class GroupBuyNotifier:
@@ -29,6 +32,7 @@ class GroupBuyNotifier:
         bus = self.services.bus
         bus.subscribe(GroupJoined, self._joined)
         bus.subscribe(GroupCompleted, self._to_members("groupbuy/notify_completed.j2"))
+        bus.subscribe(GroupCompleted, self._completed_to_merchants)
         bus.subscribe(GroupFailed, self._to_members("groupbuy/notify_failed.j2"))
         bus.subscribe(GroupDeadlineNear, self._to_members("groupbuy/notify_deadline.j2"))
 
@@ -63,14 +67,35 @@ class GroupBuyNotifier:
             text = render(locale, template, **values)
             button = Button(translate(locale, "My group buys"), "/mygroups")
             for ident in await self.services.people.reachable_identities(seat.person_id):  # type: ignore[attr-defined]
-                if self.outbox.can_send(ident.platform):
-                    self.outbox.send(
-                        Outgoing(
-                            platform=ident.platform,
-                            chat_id=ident.platform_user_id,
-                            reply=Reply(text=text, buttons=((button,),), private=True),
-                        )
-                    )
+                self._push(ident, Reply(text=text, buttons=((button,),), private=True))
+
+    async def _completed_to_merchants(self, event: GroupCompleted) -> None:
+        """The shop hears that a group completed: its paid seats' orders may ship now."""
+        group = await GroupBuy.get(id=event.group_id).prefetch_related("campaign__product", "shop")
+        seats = (
+            await GroupSeat.filter(group_id=group.id, status=SeatStatus.PAID)
+            .select_related("order")
+            .order_by("id")
+        )
+        numbers = [seat.order.order_no for seat in seats]
+        buttons = tuple((Button(no, f"/sale {no}"),) for no in numbers[:MAX_ORDER_BUTTONS])
+        for ident in await self.services.shops.staff_identities(group.shop.id):
+            person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
+            locale = normalise_locale(person.locale or group.shop.locale)
+            text = render(
+                locale,
+                "groupbuy/notify_merchant_completed.j2",
+                group=group,
+                product=group.campaign.product,
+                orders=numbers,
+            )
+            self._push(ident, Reply(text=text, buttons=buttons, private=True))
+
+    def _push(self, ident: Identity, reply: Reply) -> None:
+        if self.outbox.can_send(ident.platform):
+            self.outbox.send(
+                Outgoing(platform=ident.platform, chat_id=ident.platform_user_id, reply=reply)
+            )
 
 
 async def _order_no(seat: GroupSeat) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.i18n import N_, normalise_locale, render, translate
@@ -20,12 +21,22 @@ from store.events import (
     RefundRejected,
     RefundRequested,
 )
+from store.groupbuy.models import GroupSeat, GroupStatus
 from store.models import Identity, Product, RefundStatus
 from store.money import format_money
 from store.refunds import RefundFinished
 from store.reviews.events import ReviewReplied
 from store.services import StoreServices
 from store.support.events import TicketClosed, TicketPosted
+
+More = Callable[[OrderEvent], Awaitable[dict[str, Any]]]  # values beyond the event's
+
+
+async def _waiting_group(event: OrderEvent) -> dict[str, Any]:
+    """A group-buy seat paid before its group completed ships only once it does: say so."""
+    seat = await GroupSeat.get_or_none(order_id=event.order_id).select_related("group")
+    waiting = seat is not None and seat.group.status != GroupStatus.COMPLETED
+    return {"group": seat.group if waiting else None}  # type: ignore[union-attr]
 
 
 class Notifier:
@@ -36,8 +47,9 @@ class Notifier:
     def subscribe(self) -> None:
         bus = self.services.bus
         bus.subscribe(OrderPlaced, self._to_merchants("notify/merchant_new_order.j2"))
-        bus.subscribe(OrderPaid, self._to_customer("notify/order_paid.j2"))
-        bus.subscribe(OrderPaid, self._to_merchants("notify/merchant_order_paid.j2"))
+        bus.subscribe(OrderPaid, self._to_customer("notify/order_paid.j2", _waiting_group))
+        merchant_paid = self._to_merchants("notify/merchant_order_paid.j2", _waiting_group)
+        bus.subscribe(OrderPaid, merchant_paid)
         bus.subscribe(OrderShipped, self._to_customer("notify/order_shipped.j2"))
         bus.subscribe(OrderCancelled, self._cancelled)
         bus.subscribe(RefundRequested, self._to_merchants("notify/merchant_refund_requested.j2"))
@@ -77,9 +89,10 @@ class Notifier:
         if event.reason != "customer":  # the customer saw their own cancel already
             await self._to_customer("notify/order_cancelled.j2")(event)
 
-    def _to_customer(self, template: str):  # type: ignore[no-untyped-def]
+    def _to_customer(self, template: str, more: More | None = None):  # type: ignore[no-untyped-def]
         async def send(event: OrderEvent) -> None:
             person = await self.services.people.person(event.person_id)
+            extra = await more(event) if more else {}
             for ident in await self.services.people.reachable_identities(event.person_id):
                 await self._send(
                     ident,
@@ -94,12 +107,14 @@ class Notifier:
                             payload=f"/order {event.order_no}",
                         )
                     ],
+                    extra,
                 )
 
         return send
 
-    def _to_merchants(self, template: str):  # type: ignore[no-untyped-def]
+    def _to_merchants(self, template: str, more: More | None = None):  # type: ignore[no-untyped-def]
         async def send(event: OrderEvent) -> None:
+            extra = await more(event) if more else {}
             for ident in await self.services.shops.staff_identities(event.shop_id):
                 person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
                 await self._send(
@@ -108,6 +123,7 @@ class Notifier:
                     template,
                     event,
                     [Button(label=event.order_no, payload=f"/sale {event.order_no}")],
+                    extra,
                 )
 
         return send
@@ -119,6 +135,7 @@ class Notifier:
         template: str,
         event: OrderEvent,
         buttons: list[Button],
+        extra: dict[str, Any] | None = None,
     ) -> None:
         shop = await self.services.shops.get(event.shop_id)
         loc = normalise_locale(locale or shop.locale)
@@ -128,6 +145,7 @@ class Notifier:
             "total": format_money(event.total, event.currency, loc),
             "money": lambda value: format_money(value, event.currency, loc),
             "status_name": lambda s: status_label(loc, s),
+            **(extra or {}),
         }
         text = render(loc, template, **values)
         self._push(ident, Reply(text=text, buttons=(tuple(buttons),), private=True))
