@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
+from handlers.commands.community import opt_out
 from store.community.broadcasts import BroadcastView, parse_when
 from store.errors import NotFound, StoreError
 
@@ -82,6 +83,7 @@ async def compose(request: web.Request) -> web.Response:
             form["segment"],
             form["text"],
             form["image_url"].strip() or None,
+            opt_out=opt_out(page.shop),
         )
     except StoreError as e:
         field = {"bad_broadcast_text": "text", "bad_image_url": "image_url"}.get(e.code, "segment")

@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from handlers.args import need, product_id, usage, whole
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, translate
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.community.broadcasts import MAX_TEXT, BroadcastView, parse_when
 from store.community.models import BroadcastStatus
+from store.models import Shop
 
 router = Router(topic=N_("Community"))
 BROADCAST_USAGE = "/broadcast <segment> | <text> [| <image url>]"
@@ -27,22 +28,32 @@ async def touch(ctx: Context) -> None:
     )
 
 
-@router.command("subscribe", "订阅", help=N_("Receive the shop's news again"))
+def opt_out(shop: Shop) -> tuple[str, str]:
+    """The button every broadcast to people ends with: it names the shop, so it works
+    whichever shop the reader is browsing when they press it."""
+    return translate(shop.locale, "Unsubscribe"), f"/unsubscribe {shop.slug}"
+
+
+async def _subscribe(cmd: ParsedCommand, ctx: Context, subscribed: bool) -> Reply:
+    """The current shop, or the one named (the broadcast's own button names it)."""
+    shop = await ctx.services.shops.find(cmd.raw_args) if cmd.raw_args else ctx.require_shop()
+    await ctx.services.community.subscriptions.set_subscribed(shop.id, ctx.identity.id, subscribed)
+    again = [] if subscribed else [[ctx.button("Subscribe again", f"/subscribe {shop.slug}")]]
+    return ctx.reply("community/subscribed.j2", subscribed=subscribed, of=shop, buttons=again)
+
+
+@router.command(
+    "subscribe", "订阅", help=N_("Receive the shop's news again"), usage="[shop link name]"
+)
 async def subscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    shop = ctx.require_shop()
-    await ctx.services.community.subscriptions.set_subscribed(shop.id, ctx.identity.id, True)
-    return ctx.reply("community/subscribed.j2", subscribed=True)
+    return await _subscribe(cmd, ctx, True)
 
 
-@router.command("unsubscribe", "退订", help=N_("Stop receiving the shop's news"))
+@router.command(
+    "unsubscribe", "退订", help=N_("Stop receiving the shop's news"), usage="[shop link name]"
+)
 async def unsubscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    shop = ctx.require_shop()
-    await ctx.services.community.subscriptions.set_subscribed(shop.id, ctx.identity.id, False)
-    return ctx.reply(
-        "community/subscribed.j2",
-        subscribed=False,
-        buttons=[[ctx.button("Subscribe again", "/subscribe")]],
-    )
+    return await _subscribe(cmd, ctx, False)
 
 
 @router.command(
@@ -100,8 +111,9 @@ async def broadcast(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     parts = [p.strip() for p in cmd.raw_args.split("|")]
     if len(parts) not in (2, 3) or not parts[1]:
         raise usage(BROADCAST_USAGE)
+    image = parts[2] if len(parts) == 3 else None
     view = await service.draft(
-        shop.id, ctx.person.id, parts[0], parts[1], parts[2] if len(parts) == 3 else None
+        shop.id, ctx.person.id, parts[0], parts[1], image, opt_out=opt_out(shop)
     )
     return _preview(ctx, view)
 

@@ -130,8 +130,13 @@ class BroadcastService:
         text: str,
         image_url: str | None = None,
         buttons: list[list[list[str]]] | None = None,
+        opt_out: tuple[str, str] | None = None,
     ) -> BroadcastView:
+        """`opt_out` (label, command) is a last button row for people, so each broadcast
+        says how to stop them; a post into bound group chats goes without it."""
         segment = self.audience.parse(segment_text)
+        if opt_out is not None and segment.kind != "groups":
+            buttons = [*(buttons or []), [list(opt_out)]]
         text = text.strip()
         if not 1 <= len(text) <= MAX_TEXT:
             raise InvalidInput("bad_broadcast_text", high=MAX_TEXT)

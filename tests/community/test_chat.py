@@ -28,6 +28,23 @@ async def test_first_contact_subscribes_and_unsubscribe_leaves(chat: Chat) -> No
     assert (await Subscription.get()).status == SubscriptionStatus.SUBSCRIBED
 
 
+async def test_unsubscribe_from_a_named_shop_while_in_another(chat: Chat) -> None:
+    await chat.say("alice", "/start")
+    await chat.say("carol", "/newshop Carol Cakes")
+    await chat.say("alice", "/start shop_carol-cakes")  # now browsing Carol's shop
+    left = await chat.say("alice", "/unsubscribe demo")
+    assert "no longer receive news from 微店小铺 Demo Shop" in left[0].text
+    assert [b.payload for row in left[0].buttons for b in row] == ["/subscribe demo"]
+    statuses = {s.shop_id: s.status for s in await Subscription.all()}
+    demo = await chat.runtime.services.shops.by_slug("demo")
+    assert statuses[demo.id] == SubscriptionStatus.UNSUBSCRIBED
+    assert set(statuses.values()) == {
+        SubscriptionStatus.UNSUBSCRIBED,
+        SubscriptionStatus.SUBSCRIBED,
+    }
+    assert "no such shop" in await chat.text("alice", "/unsubscribe nowhere")
+
+
 async def test_group_messages_do_not_subscribe(chat: Chat) -> None:
     await chat.say("carol", "/catalog", group="g1")
     assert await Subscription.all().count() == 0
@@ -50,7 +67,12 @@ async def test_broadcast_reaches_subscribers_only(chat: Chat, broadcasting: Broa
     b = await wait_finished(bid)
     await chat.runtime.outbox.drain()
     assert b.status == BroadcastStatus.DONE
-    assert chat.pushed("alice") == "Spring tea is in!"
+    got = chat.inbox.take("alice")
+    assert [r.text for r in got] == ["Spring tea is in!"]
+    # each one says how to stop them, naming the shop so it works from any shop
+    assert [[(x.label, x.payload) for x in row] for row in got[0].buttons] == [
+        [("Unsubscribe", "/unsubscribe demo")]
+    ]
     assert chat.pushed("dave") == "Spring tea is in!"
     assert chat.pushed("bob") == ""
     listing = await chat.text(MERCHANT, "/broadcasts")
