@@ -21,7 +21,6 @@ from store.events import (
     RefundRejected,
     RefundRequested,
 )
-from store.groupbuy.models import GroupSeat, GroupStatus
 from store.models import Identity, Product, RefundStatus
 from store.money import format_money
 from store.refunds import RefundFinished
@@ -32,13 +31,6 @@ from store.support.events import TicketClosed, TicketPosted
 More = Callable[[OrderEvent], Awaitable[dict[str, Any]]]  # values beyond the event's
 
 
-async def _waiting_group(event: OrderEvent) -> dict[str, Any]:
-    """A group-buy seat paid before its group completed ships only once it does: say so."""
-    seat = await GroupSeat.get_or_none(order_id=event.order_id).select_related("group")
-    waiting = seat is not None and seat.group.status != GroupStatus.COMPLETED
-    return {"group": seat.group if waiting else None}  # type: ignore[union-attr]
-
-
 class Notifier:
     def __init__(self, services: StoreServices, outbox: Outbox) -> None:
         self.services = services
@@ -47,9 +39,8 @@ class Notifier:
     def subscribe(self) -> None:
         bus = self.services.bus
         bus.subscribe(OrderPlaced, self._to_merchants("notify/merchant_new_order.j2"))
-        bus.subscribe(OrderPaid, self._to_customer("notify/order_paid.j2", _waiting_group))
-        merchant_paid = self._to_merchants("notify/merchant_order_paid.j2", _waiting_group)
-        bus.subscribe(OrderPaid, merchant_paid)
+        bus.subscribe(OrderPaid, self._to_customer("notify/order_paid.j2", self._waiting))
+        bus.subscribe(OrderPaid, self._to_merchants("notify/merchant_order_paid.j2", self._waiting))
         bus.subscribe(OrderShipped, self._to_customer("notify/order_shipped.j2"))
         bus.subscribe(OrderCancelled, self._cancelled)
         bus.subscribe(RefundRequested, self._to_merchants("notify/merchant_refund_requested.j2"))
@@ -61,6 +52,10 @@ class Notifier:
         bus.subscribe(TicketPosted, self._ticket_posted)
         bus.subscribe(TicketClosed, self._ticket_closed)
         bus.subscribe(AccountsLinked, self._linked)
+
+    async def _waiting(self, event: OrderEvent) -> dict[str, Any]:
+        """A group-buy seat paid before its group completed ships only once it does."""
+        return {"group": await self.services.groupbuys.waiting_group(event.order_id)}
 
     async def _refund_finished(self, event: RefundFinished) -> None:
         """The merchant hears of refunds they must make by hand, or that kept failing."""

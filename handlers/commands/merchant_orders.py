@@ -53,7 +53,9 @@ async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     private=True,
 )
 async def sale(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    return merchant_order_reply(ctx, await _shop_order(ctx, need(cmd.args, 1, "/sale <no>")[0]))
+    return await merchant_order_reply(
+        ctx, await _shop_order(ctx, need(cmd.args, 1, "/sale <no>")[0])
+    )
 
 
 async def _shop_order(ctx: Context, no: str) -> Order:
@@ -72,8 +74,11 @@ def merchant_buttons(ctx: Context, order: Order) -> list[list[Button]]:
     ]
 
 
-def merchant_order_reply(ctx: Context, order: Order) -> Reply:
-    reply = ctx.reply("chat/merchant_order.j2", order=order, buttons=merchant_buttons(ctx, order))
+async def merchant_order_reply(ctx: Context, order: Order) -> Reply:
+    waiting = await ctx.services.groupbuys.waiting_group(order.id)
+    reply = ctx.reply(
+        "chat/merchant_order.j2", order=order, group=waiting, buttons=merchant_buttons(ctx, order)
+    )
     return Reply(text=reply.text, buttons=reply.buttons, private=True)
 
 
@@ -90,7 +95,7 @@ async def paid(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     result = await ctx.services.payments.confirm_manual(order)
     if result.duplicate:
         raise AlreadyPaid(no=order.order_no)
-    return merchant_order_reply(ctx, await ctx.services.orders.get(result.order.order_no))
+    return await merchant_order_reply(ctx, await ctx.services.orders.get(result.order.order_no))
 
 
 @router.command(
@@ -105,7 +110,7 @@ async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 3, "/ship <no> <carrier> <tracking no>")
     order = await _shop_order(ctx, args[0])
     done = await ctx.services.orders.ship(order, args[1], " ".join(args[2:]))
-    return merchant_order_reply(ctx, done)
+    return await merchant_order_reply(ctx, done)
 
 
 @router.command(
@@ -114,7 +119,7 @@ async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 async def refundok(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     order = await _shop_order(ctx, need(cmd.args, 1, "/refundok <no>")[0])
     done = await ctx.services.orders.approve_refund(order)
-    return merchant_order_reply(ctx, done)
+    return await merchant_order_reply(ctx, done)
 
 
 @router.command(
@@ -129,7 +134,7 @@ async def refundno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 2, "/refundno <no> <reason>")
     order = await _shop_order(ctx, args[0])
     done = await ctx.services.orders.reject_refund(order, cmd.raw_args[len(args[0]) :])
-    return merchant_order_reply(ctx, done)
+    return await merchant_order_reply(ctx, done)
 
 
 @router.command(

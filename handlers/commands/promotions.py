@@ -290,4 +290,4 @@ async def refunditem(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Re
         rest = rest[1:]
     done, amount = await ctx.services.orders.refund_items(order, line, quantity, " ".join(rest))
     note = ctx.reply("promotions/refunded_part.j2", order=done, line=line, amount=amount)
-    return [note, merchant_order_reply(ctx, done)]
+    return [note, await merchant_order_reply(ctx, done)]

@@ -246,6 +246,14 @@ class GroupBuyService:
     async def group_by_id(self, group_id: int) -> GroupBuy:
         return await GroupBuy.get(id=group_id).prefetch_related("campaign__product")
 
+    async def waiting_group(self, order_id: int) -> GroupBuy | None:
+        """The group an order's seat waits on to ship: None for an order that is no seat,
+        or whose group completed."""
+        seat = await GroupSeat.get_or_none(order_id=order_id).select_related("group")
+        if seat is None or seat.group.status == GroupStatus.COMPLETED:
+            return None
+        return seat.group
+
     async def members(self, group_id: int) -> list[GroupSeat]:
         return (
             await GroupSeat.filter(group_id=group_id, status__in=HELD)

@@ -101,12 +101,18 @@ async def test_a_group_fills_completes_and_everyone_hears(chat: Chat) -> None:
     # paid before the group completed: the merchant waits, the buyer knows why
     assert f"seat of group {code}, not complete yet" in chat.pushed(MERCHANT)
     assert "we ship once the group completes" in chat.pushed("alice")
+    sale = await chat.text(MERCHANT, f"/sale {alice_order}")
+    assert f"A seat of group {code} (1/3 paid)" in sale and "/ship" not in sale
+    sale = await chat.text(MERCHANT, f"/sale {alice_order}")
+    assert f"A seat of group {code} (1/3 paid)" in sale and "/ship" not in sale
     for no in (bob_order, carol_order):
         await chat.say(MERCHANT, f"/paid {no}")
     told = chat.pushed(MERCHANT)
     assert f"Group {code} of " in told and "is complete" in told
     assert f"{alice_order}, {bob_order}, {carol_order}" in told
     assert f"Order {carol_order} is paid (CN¥100.00). Ship it" in told  # the group is done
+    assert f"Ship: /ship {alice_order}" in await chat.text(MERCHANT, f"/sale {alice_order}")
+    assert f"Ship: /ship {alice_order}" in await chat.text(MERCHANT, f"/sale {alice_order}")
     pushed = chat.inbox.take("alice")
     assert any(f"Group {code} is complete! Order {alice_order}" in r.text for r in pushed)
     edits = [r for r in pushed if r.edit]  # the card in alice's chat, edited in place
