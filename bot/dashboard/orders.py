@@ -148,6 +148,7 @@ async def _detail(
         form=dict(await request.post()) if request.method == "POST" else {},
         refund_jobs=await RefundJob.filter(order_id=order.id).order_by("id"),
         refund_lines=_refund_lines(order),
+        group=await page_of(request).runtime.services.groupbuys.waiting_group(order.id),
     )
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from store.groupbuy.models import CampaignStatus, GroupCampaign
+from tests.conftest import MERCHANT
 from tests.dashboard.conftest import Dashboard
-from tests.groupbuy.test_chat import TEA, open_group
+from tests.groupbuy.test_chat import TEA, campaign, open_group
 
 OFFER = {"product": str(TEA), "price": "99", "size": "3", "duration": "24h"}
 
@@ -101,3 +102,12 @@ async def test_another_shops_offer_and_forged_posts_change_nothing(dash: Dashboa
     assert (await dash.post("/dashboard/groupbuys", OFFER | {"product": "10"}))[0] == 400
     assert (await dash.post("/dashboard/groupbuys", OFFER, csrf=False))[0] == 403
     assert await offers() == [(10, Decimal("8.00"), 2, CampaignStatus.ACTIVE)]
+
+
+async def test_a_paid_seat_waits_for_its_group_on_the_order_page(dash: Dashboard) -> None:
+    cid = await campaign(dash.chat)
+    code, no = await open_group(dash.chat, "alice", cid)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    assert f"A seat of group {code} (1/3 paid)" in body and 'id="ship"' not in body
