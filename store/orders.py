@@ -478,11 +478,18 @@ class OrderService:
         )
 
     async def refund_items(
-        self, order: Order, line: int, quantity: int | None = None, reason: str = ""
+        self,
+        order: Order,
+        line: int,
+        quantity: int | None = None,
+        reason: str = "",
+        *,
+        restock: bool = True,
     ) -> tuple[Order, Decimal]:
         """The merchant refunds `quantity` units (default: all left) of the order's `line`-th
-        item (1-based): exactly those units' net share, restocked. The refund that leaves
-        nothing makes the order refunded and gives its coupon and flash units back."""
+        item (1-based): exactly those units' net share, back in stock unless `restock` is
+        False (the customer keeps them: a refund without a return, 仅退款). The refund that
+        leaves nothing makes the order refunded and gives its coupon and flash units back."""
         reason = reason.strip()[:300]
         async with in_transaction():
             current = await Order.get(id=order.id)
@@ -525,7 +532,8 @@ class OrderService:
             await OrderItem.filter(id=item.id).update(refunded_quantity=before + units)
             if final:
                 await self.pricing.release(order)
-            await _restock(item, units)
+            if restock:
+                await _restock(item, units)
             event = await self._refund_event(
                 current, amount, reason, f"order:{order.order_no}:{seq}", final
             )

@@ -225,8 +225,11 @@ async def _refund_items(page: Page, order: Order, form: Form) -> None:
     quantity = read_field(
         {k: v for k, v in values.items() if v}, "quantity", lambda v: whole(v, high=1000)
     )
+    restock = form.get("restock") == "1"  # unchecked: the customer keeps the units
     try:
-        await page.runtime.services.orders.refund_items(order, line, quantity, values["reason"])
+        await page.runtime.services.orders.refund_items(
+            order, line, quantity, values["reason"], restock=restock
+        )
     except InvalidInput as e:
         e.params.setdefault("field", REFUND_ERROR_FIELD.get(e.code, "quantity"))
         raise

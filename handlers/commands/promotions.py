@@ -39,7 +39,9 @@ COUPON_NEW = (
     "/coupon new <code> <amount | percent%> [min=<spend>] [until=<date>] [uses=<n>] [per=<n>]"
 )
 FLASH_NEW = "/flash <product id> <price> <start|now> <end|duration> cap=<n> limit=<n>"
-REFUND_ITEM = "/refunditem <order no> <line #> [qty] [reason]"
+REFUND_ITEM = "/refunditem <order no> <line #> [qty] [keep] [reason]"
+# The customer keeps the units (a refund without a return): they do not go back in stock.
+KEEP_WORDS = ("keep", "不退货")
 OFF_WORDS = ("off", "none", "取消", "不用")
 NEW_WORDS = ("new", "add", "新建", "添加")
 END_WORDS = ("end", "stop", "remove", "结束", "删除")
@@ -274,7 +276,7 @@ async def flash_card(ctx: Context, product: Product) -> FlashCard | None:
     "部分退款",
     "退部分",
     help=N_("Refund some units of one line of an order"),
-    usage="<order no> <line #> [qty] [reason]",
+    usage="<order no> <line #> [qty] [keep] [reason]",
     merchant=True,
     private=True,
 )
@@ -288,6 +290,9 @@ async def refunditem(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Re
     if rest and rest[0].isdigit():
         quantity = whole(rest[0], high=1000)
         rest = rest[1:]
-    done, amount = await ctx.services.orders.refund_items(order, line, quantity, " ".join(rest))
+    keep = bool(rest) and rest[0].casefold() in KEEP_WORDS
+    done, amount = await ctx.services.orders.refund_items(
+        order, line, quantity, " ".join(rest[keep:]), restock=not keep
+    )
     note = ctx.reply("promotions/refunded_part.j2", order=done, line=line, amount=amount)
     return [note, await merchant_order_reply(ctx, done)]

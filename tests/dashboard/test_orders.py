@@ -154,7 +154,9 @@ async def test_items_refunded_from_the_order_page_after_completion_too(dash: Das
     await dash.login()
     _, body = await dash.get(f"/dashboard/orders/{no}")
     assert 'id="refund-items"' in body and "(2 left)" in body
+    assert 'id="f-restock" checked' not in body  # shipped: the goods are with the customer
     path = f"/dashboard/orders/{no}/refund/items"
+    stock = (await Product.get(id=1)).stock
 
     for form, field, says in (
         ({"line": "1", "quantity": "3"}, "quantity", "Give 1 to 2"),
@@ -176,8 +178,10 @@ async def test_items_refunded_from_the_order_page_after_completion_too(dash: Das
     status, _, location = await dash.post(path, {"line": "1", "quantity": "1", "reason": "dented"})
     assert status == 303 and location.endswith("done=part_refunded")
     assert (await Order.get(order_no=no)).refunded_amount == 128
+    assert (await Product.get(id=1)).stock == stock  # a refund without a return
     assert f"Part of order {no} is refunded: CN¥128.00" in dash.chat.pushed("alice")
-    await dash.post(path, {"line": "1"})  # the rest of the line: nothing left
+    await dash.post(path, {"line": "1", "restock": "1"})  # the rest, sent back: nothing left
+    assert (await Product.get(id=1)).stock == stock + 1
     order = await Order.get(order_no=no)
     assert order.status == OrderStatus.REFUNDED and order.refunded_amount == 256
     _, body = await dash.get(f"/dashboard/orders/{no}")

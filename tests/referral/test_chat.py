@@ -9,6 +9,7 @@ import re
 
 from referral.ledger import balances, ledger_sums
 from referral.models import Agent, Binding, LedgerEntry, Touch
+from store.models import Product
 from tests.conftest import MERCHANT, Chat, FakeClock
 from tests.test_chat_flow import place_order
 
@@ -199,7 +200,9 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
     assert "points at 微店小铺 Demo Shop: 256" in await chat.text("bob", "/points")
 
     assert "shop's decision" in await chat.text("bob", f"/refund {no} one tin was crushed")
-    refunded = await chat.text(MERCHANT, f"/refunditem {no} 1 1 crushed tin")
+    stock = (await Product.get(id=1)).stock
+    refunded = await chat.text(MERCHANT, f"/refunditem {no} 1 1 keep crushed tin")
+    assert (await Product.get(id=1)).stock == stock  # the customer keeps it: not restocked
     assert "Refunded CN¥128.00" in refunded
     assert f"Part of order {no} is refunded: CN¥128.00" in chat.pushed("bob")
     assert "Available: CN¥12.80" in await chat.text("amy", "/earnings")
@@ -207,6 +210,7 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
     agent = await Agent.get(code=code)
     assert await ledger_sums(agent.id) == balances(agent)
 
-    await chat.say(MERCHANT, f"/refunditem {no} 1")  # the other tin: nothing left
+    await chat.say(MERCHANT, f"/refunditem {no} 1")  # the other tin, sent back: nothing left
+    assert (await Product.get(id=1)).stock == stock + 1
     assert "— refunded" in await chat.text("bob", f"/order {no}")
     assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")
