@@ -346,10 +346,13 @@ class OrderService:
         rows = await Order.filter(id=order.id, status=expected).update(status=new, **changes)
         return rows == 1
 
-    async def _release(self, order: Order) -> None:
+    async def _release(self, order: Order, restock: bool = True) -> None:
         """Give back what the order still holds: its coupon use and flash-sale units, then
-        the stock of every unit not refunded already (in pk order, like placing)."""
+        (unless the customer keeps the goods) the stock of every unit not refunded already,
+        in pk order like placing."""
         await self.pricing.release(order)
+        if not restock:
+            return
         items = await OrderItem.filter(order_id=order.id).order_by("product_id")
         for item in items:
             await _restock(item, item.quantity - item.refunded_quantity)
@@ -421,8 +424,9 @@ class OrderService:
         await self.bus.publish([order_event(RefundRejected, order, reason=reason)])
         return await self.get(order.order_no)
 
-    async def approve_refund(self, order: Order, note: str = "") -> Order:
-        """Refund in full and restock; the refund outbox returns the money after commit."""
+    async def approve_refund(self, order: Order, note: str = "", *, restock: bool = True) -> Order:
+        """Refund in full, and restock unless the customer keeps the goods (`restock` False);
+        the refund outbox returns the money after commit."""
         async with in_transaction():
             if not await self._move(
                 order,
@@ -432,7 +436,7 @@ class OrderService:
                 refund_note=note[:300],
             ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
-            refunded = await self._return_money(order, order.refund_reason)
+            refunded = await self._return_money(order, order.refund_reason, restock)
         await self.bus.publish([refunded])
         return await self.get(order.order_no)
 
@@ -449,7 +453,7 @@ class OrderService:
         await self.bus.publish([refunded])
         return await self.get(order.order_no)
 
-    async def _return_money(self, order: Order, reason: str) -> OrderEvent:
+    async def _return_money(self, order: Order, reason: str, restock: bool = True) -> OrderEvent:
         """Restock and queue the refund of what is not refunded yet, inside the transaction
         that moved the order to refunded; the caller publishes the returned event after
         commit. The row is read again under the move's lock: a partial refund may have
@@ -457,7 +461,7 @@ class OrderService:
         fresh = await Order.get(id=order.id)
         rest = fresh.total - fresh.refunded_amount
         await Order.filter(id=order.id).update(refunded_amount=fresh.total)
-        await self._release(order)
+        await self._release(order, restock)
         await OrderItem.filter(order_id=order.id).update(refunded_quantity=F("quantity"))
         return await self._refund_event(order, rest, reason, f"order:{order.order_no}", True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from store.models import Order, OrderStatus, RefundJob, RefundStatus
+from store.models import Order, OrderStatus, Product, RefundJob, RefundStatus
 from store.refunds import MAX_ATTEMPTS, RefundError, RefundFinished, RefundOutcome
 from tests.conftest import MERCHANT, Chat, FakeClock
 from tests.test_chat_flow import place_order
@@ -101,3 +101,19 @@ async def test_a_claimed_job_is_attempted_once(chat: Chat) -> None:
     await refunded_order(chat, "telegram")
     await asyncio.gather(*(refunds.process_due() for _ in range(5)))
     assert len(gateway.calls) == 1
+
+
+async def test_refundok_keep_refunds_without_restocking(chat: Chat) -> None:
+    no = await place_order(chat, qty=2)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("alice", f"/refund {no} crushed")
+    stock = (await Product.get(id=1)).stock
+    assert "refunded" in await chat.text(MERCHANT, f"/refundok {no} keep")
+    assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
+    assert (await Product.get(id=1)).stock == stock  # the customer keeps the goods
+    other = await place_order(chat, qty=1)
+    await chat.say(MERCHANT, f"/paid {other}")
+    await chat.say("alice", f"/refund {other} changed my mind")
+    await chat.say(MERCHANT, f"/refundok {other}")
+    assert (await Product.get(id=1)).stock == stock  # without "keep": the unit came back

@@ -206,7 +206,8 @@ async def _ship(page: Page, order: Order, form: Form) -> None:
 
 
 async def _approve(page: Page, order: Order, form: Form) -> None:
-    await page.runtime.services.orders.approve_refund(order)
+    restock = form.get("restock") == "1"  # unchecked: the customer keeps the goods
+    await page.runtime.services.orders.approve_refund(order, restock=restock)
 
 
 async def _reject(page: Page, order: Order, form: Form) -> None:

@@ -10,6 +10,10 @@ from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.errors import AlreadyPaid
 from store.models import Order, OrderStatus
 
+# After /refundok or /refunditem: the customer keeps the goods (a refund without a return),
+# so they do not go back in stock.
+KEEP_WORDS = ("keep", "不退货")
+
 router = Router(topic=N_("Orders"))
 STATUS_WORDS = {s.value: s for s in OrderStatus} | {
     "pending": OrderStatus.PENDING_PAYMENT,
@@ -114,11 +118,18 @@ async def ship(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "refundok", "同意退款", help=N_("Approve a refund"), usage="<no>", merchant=True, private=True
+    "refundok",
+    "同意退款",
+    help=N_("Approve a refund"),
+    usage="<no> [keep]",
+    merchant=True,
+    private=True,
 )
 async def refundok(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    order = await _shop_order(ctx, need(cmd.args, 1, "/refundok <no>")[0])
-    done = await ctx.services.orders.approve_refund(order)
+    args = need(cmd.args, 1, "/refundok <no> [keep]")
+    order = await _shop_order(ctx, args[0])
+    keep = len(args) > 1 and args[1].casefold() in KEEP_WORDS
+    done = await ctx.services.orders.approve_refund(order, restock=not keep)
     return await merchant_order_reply(ctx, done)
 
 

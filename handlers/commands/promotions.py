@@ -21,7 +21,7 @@ from handlers.args import (
 )
 from handlers.commands.cart import show_quote
 from handlers.commands.checkout import reconfirm
-from handlers.commands.merchant_orders import merchant_order_reply
+from handlers.commands.merchant_orders import KEEP_WORDS, merchant_order_reply
 from handlers.context import Context
 from handlers.groupbuy_cards import time_left
 from handlers.i18n import N_
@@ -40,8 +40,6 @@ COUPON_NEW = (
 )
 FLASH_NEW = "/flash <product id> <price> <start|now> <end|duration> cap=<n> limit=<n>"
 REFUND_ITEM = "/refunditem <order no> <line #> [qty] [keep] [reason]"
-# The customer keeps the units (a refund without a return): they do not go back in stock.
-KEEP_WORDS = ("keep", "不退货")
 OFF_WORDS = ("off", "none", "取消", "不用")
 NEW_WORDS = ("new", "add", "新建", "添加")
 END_WORDS = ("end", "stop", "remove", "结束", "删除")

@@ -113,7 +113,8 @@ async def test_refunds_approved_or_rejected(dash: Dashboard) -> None:
     assert "Already opened" in dash.chat.pushed("bob")
 
     stock = (await Product.get(id=1)).stock
-    status, _, _ = await dash.post(f"/dashboard/orders/{first}/refund/approve")
+    assert 'id="f-approve-restock" checked' in body  # not shipped: the goods never left
+    status, _, _ = await dash.post(f"/dashboard/orders/{first}/refund/approve", {"restock": "1"})
     assert status == 303
     assert (await Order.get(order_no=first)).status == OrderStatus.REFUNDED
     assert (await Product.get(id=1)).stock == stock + 2
@@ -211,3 +212,17 @@ async def test_search_by_number_name_or_phone(dash: Dashboard) -> None:
         assert status == 200 and 'id="order-' not in body and "No order matches" in body
     status, body = await dash.get("/dashboard/orders.csv?q=zhang")
     assert status == 200 and zhang in body and li not in body
+
+
+async def test_a_refund_approved_without_a_return_leaves_the_stock(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=2)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await dash.chat.say("alice", f"/refund {no} arrived crushed")
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    assert 'id="f-approve-restock"' in body and 'id="f-approve-restock" checked' not in body
+    stock = (await Product.get(id=1)).stock
+    assert (await dash.post(f"/dashboard/orders/{no}/refund/approve"))[0] == 303  # unchecked
+    assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
+    assert (await Product.get(id=1)).stock == stock
