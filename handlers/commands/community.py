@@ -50,7 +50,11 @@ async def subscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 @router.command(
-    "unsubscribe", "退订", help=N_("Stop receiving the shop's news"), usage="[shop link name]"
+    "unsubscribe",
+    "退订",
+    "td",  # 回复 TD 退订: how Chinese readers expect to stop marketing messages
+    help=N_("Stop receiving the shop's news"),
+    usage="[shop link name]",
 )
 async def unsubscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return await _subscribe(cmd, ctx, False)

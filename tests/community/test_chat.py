@@ -26,6 +26,8 @@ async def test_first_contact_subscribes_and_unsubscribe_leaves(chat: Chat) -> No
     assert (await Subscription.get()).status == SubscriptionStatus.UNSUBSCRIBED
     assert "will receive" in await chat.text("alice", "/subscribe")
     assert (await Subscription.get()).status == SubscriptionStatus.SUBSCRIBED
+    assert "no longer" in await chat.text("alice", "TD")  # 回复 TD 退订, as texts say
+    assert (await Subscription.get()).status == SubscriptionStatus.UNSUBSCRIBED
 
 
 async def test_unsubscribe_from_a_named_shop_while_in_another(chat: Chat) -> None:
