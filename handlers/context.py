@@ -72,6 +72,13 @@ class Context:
     def button(self, msgid: str, payload: str, **params: Any) -> Button:
         return Button(label=self.t(msgid, **params), payload=payload)
 
+    async def enter(self, shop: Shop) -> None:
+        """The person now chats with `shop`: it is remembered, and this message's shop and
+        role are that shop's (a deep link, /shop, a new shop, joining its team)."""
+        await self.services.people.set_current_shop(self.identity.id, shop.id)
+        self.shop = shop
+        self.role = await self.services.shops.role_of(shop.id, self.person.id)
+
     def require_shop(self) -> Shop:
         if self.shop is None:
             raise ShopNotFound("no_shop")

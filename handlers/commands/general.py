@@ -38,10 +38,7 @@ async def start(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
 
 
 async def _choose_shop(slug: str, ctx: Context) -> None:
-    shop = await ctx.services.shops.find(slug)
-    await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
-    ctx.shop = shop
-    ctx.role = await ctx.services.shops.role_of(shop.id, ctx.person.id)
+    await ctx.enter(await ctx.services.shops.find(slug))
 
 
 @router.command("help", "帮助", "?", help=N_("List the commands"), usage="[command|all]")

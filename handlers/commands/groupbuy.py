@@ -101,9 +101,7 @@ async def start_hook(payload: str, ctx: Context) -> list[Reply]:
     """Deep link / QR scene gb_<code>: join at once, in the group's own shop."""
     group = await ctx.services.groupbuys.group(payload.removeprefix("gb_"))
     if ctx.shop is None or ctx.shop.id != group.shop_id:  # type: ignore[attr-defined]
-        await ctx.services.people.set_current_shop(ctx.identity.id, group.shop_id)  # type: ignore[attr-defined]
-        ctx.shop = await ctx.services.shops.get(group.shop_id)  # type: ignore[attr-defined]
-        ctx.role = await ctx.services.shops.role_of(ctx.shop.id, ctx.person.id)
+        await ctx.enter(await ctx.services.shops.get(group.shop_id))  # type: ignore[attr-defined]
     return await _join(group.code, ctx)
 
 

@@ -24,9 +24,7 @@ SETTING_NAMES = {"unpaid": "unpaid_timeout_minutes", "autocomplete": "autocomple
 async def newshop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.raw_args:
         raise usage("/newshop <name>")
-    shop = await ctx.services.shops.create(cmd.raw_args, ctx.person)
-    await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
-    ctx.shop = shop
+    await ctx.enter(await ctx.services.shops.create(cmd.raw_args, ctx.person))
     return ctx.reply("chat/shop_created.j2", buttons=[[ctx.button("Help", "/help")]])
 
 
@@ -137,9 +135,7 @@ async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.raw_args:
         raise usage("/joinstaff <code>")
-    shop = await ctx.services.staff_invites.join(cmd.raw_args, ctx.person)
-    await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
-    ctx.shop = shop
+    await ctx.enter(await ctx.services.staff_invites.join(cmd.raw_args, ctx.person))
     return ctx.reply("chat/staff_joined.j2", buttons=[[ctx.button("Dashboard", "/dashboard")]])
 
 

@@ -60,10 +60,7 @@ async def start_hook(payload: str, ctx: Context) -> list[Reply]:
         return []
     if agent.shop_id != ctx.require_shop().id:  # type: ignore[attr-defined]
         # The link names its shop: the customer lands where the agent sells.
-        shop = await ctx.services.shops.get(agent.shop_id)  # type: ignore[attr-defined]
-        await ctx.services.people.set_current_shop(ctx.identity.id, shop.id)
-        ctx.shop = shop
-        ctx.role = await ctx.services.shops.role_of(shop.id, ctx.person.id)
+        await ctx.enter(await ctx.services.shops.get(agent.shop_id))  # type: ignore[attr-defined]
     result = await ref.attribution.touch(ctx.shop.id, ctx.person.id, agent, ctx.msg.platform)  # type: ignore[union-attr]
     if result.outcome not in (Outcome.BOUND, Outcome.REBOUND, Outcome.SELF):
         return []
