@@ -110,6 +110,10 @@ def normalise_order_no(text: str) -> str:
     return text.strip().lstrip("#").upper()
 
 
+# A longer number is unknown without asking (the ORM refuses to even look it up).
+ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]
+
+
 def order_event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEvent:
     return cls(
         order_id=order.id,
@@ -174,10 +178,9 @@ class OrderService:
     # -- reading ---------------------------------------------------------------------------
     async def get(self, order_no: str) -> Order:
         no = normalise_order_no(order_no)
-        # Longer than the column: unknown (the ORM would refuse to even look it up).
         order = (
             None
-            if len(no) > 16
+            if len(no) > ORDER_NO_MAX
             else await Order.get_or_none(order_no=no).prefetch_related("items", "discounts")
         )
         if order is None:

@@ -18,7 +18,7 @@ from tortoise.functions import Count
 from store.clock import Clock
 from store.groupbuy.models import GroupBuy, GroupStatus
 from store.models import Order, OrderItem, OrderStatus, Shop
-from store.orders import normalise_order_no
+from store.orders import ORDER_NO_MAX, normalise_order_no
 from store.paging import clamp_page
 
 S = OrderStatus
@@ -29,7 +29,6 @@ BEST_SELLERS = 5
 ORDERS_PER_PAGE = 25
 EXPORT_LIMIT = 10_000
 QUERY_MAX = 40
-ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from store.clock import Clock
 from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound, StoreError
 from store.events import EventBus
 from store.models import Order, OrderItem, OrderStatus, Product
-from store.orders import normalise_order_no
+from store.orders import ORDER_NO_MAX, normalise_order_no
 from store.paging import clamp_page
 from store.prepared import PreparedValues
 from store.reviews.events import ReviewReplied
@@ -109,7 +109,11 @@ class Reviews:
     async def lines(self, order_no: str, person_id: int) -> tuple[Order, list[Line]]:
         """The buyer's order and its items with their reviews; anyone else's is unknown."""
         no = normalise_order_no(order_no)
-        order = None if len(no) > 16 else await Order.get_or_none(order_no=no, person_id=person_id)
+        order = (
+            None
+            if len(no) > ORDER_NO_MAX
+            else await Order.get_or_none(order_no=no, person_id=person_id)
+        )
         if order is None:
             raise OrderNotFound(no=order_no[:20])
         items = await OrderItem.filter(order_id=order.id).order_by("id")
