@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.i18n import N_, normalise_locale, render, translate
@@ -28,8 +27,6 @@ from store.reviews.events import ReviewReplied
 from store.services import StoreServices
 from store.support.events import TicketClosed, TicketPosted
 
-More = Callable[[OrderEvent], Awaitable[dict[str, Any]]]  # values beyond the event's
-
 
 class Notifier:
     def __init__(self, services: StoreServices, outbox: Outbox) -> None:
@@ -39,8 +36,7 @@ class Notifier:
     def subscribe(self) -> None:
         bus = self.services.bus
         bus.subscribe(OrderPlaced, self._to_merchants("notify/merchant_new_order.j2"))
-        bus.subscribe(OrderPaid, self._to_customer("notify/order_paid.j2", self._waiting))
-        bus.subscribe(OrderPaid, self._to_merchants("notify/merchant_order_paid.j2", self._waiting))
+        bus.subscribe(OrderPaid, self._paid)
         bus.subscribe(OrderShipped, self._to_customer("notify/order_shipped.j2"))
         bus.subscribe(OrderCancelled, self._cancelled)
         bus.subscribe(RefundRequested, self._to_merchants("notify/merchant_refund_requested.j2"))
@@ -53,9 +49,12 @@ class Notifier:
         bus.subscribe(TicketClosed, self._ticket_closed)
         bus.subscribe(AccountsLinked, self._linked)
 
-    async def _waiting(self, event: OrderEvent) -> dict[str, Any]:
-        """A group-buy seat paid before its group completed ships only once it does."""
-        return {"group": await self.services.groupbuys.waiting_group(event.order_id)}
+    async def _paid(self, event: OrderPaid) -> None:
+        """Buyer and shop hear of the payment; a group-buy seat paid before its group
+        completed ships only once it does, which both are told (one lookup for both)."""
+        group = {"group": await self.services.groupbuys.waiting_group(event.order_id)}
+        await self._to_customer("notify/order_paid.j2")(event, group)
+        await self._to_merchants("notify/merchant_order_paid.j2")(event, group)
 
     async def _refund_finished(self, event: RefundFinished) -> None:
         """The merchant hears of refunds they must make by hand, or that kept failing."""
@@ -84,10 +83,9 @@ class Notifier:
         if event.reason != "customer":  # the customer saw their own cancel already
             await self._to_customer("notify/order_cancelled.j2")(event)
 
-    def _to_customer(self, template: str, more: More | None = None):  # type: ignore[no-untyped-def]
-        async def send(event: OrderEvent) -> None:
+    def _to_customer(self, template: str):  # type: ignore[no-untyped-def]
+        async def send(event: OrderEvent, extra: dict[str, Any] | None = None) -> None:
             person = await self.services.people.person(event.person_id)
-            extra = await more(event) if more else {}
             for ident in await self.services.people.reachable_identities(event.person_id):
                 await self._send(
                     ident,
@@ -107,9 +105,8 @@ class Notifier:
 
         return send
 
-    def _to_merchants(self, template: str, more: More | None = None):  # type: ignore[no-untyped-def]
-        async def send(event: OrderEvent) -> None:
-            extra = await more(event) if more else {}
+    def _to_merchants(self, template: str):  # type: ignore[no-untyped-def]
+        async def send(event: OrderEvent, extra: dict[str, Any] | None = None) -> None:
             for ident in await self.services.shops.staff_identities(event.shop_id):
                 person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
                 await self._send(
