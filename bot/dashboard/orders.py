@@ -216,10 +216,9 @@ REFUND_ERROR_FIELD = {"refund_bad_line": "line", "refund_line_done": "line"}
 async def _refund_items(page: Page, order: Order, form: Form) -> None:
     """Some units of one line, as /refunditem: after completion too (after-sales)."""
     values = {k: str(form.get(k, "")).strip() for k in ("line", "quantity", "reason")}
-    line = read_field(values, "line", lambda v: whole(v, high=1000))
-    quantity = read_field(
-        {k: v for k, v in values.items() if v}, "quantity", lambda v: whole(v, high=1000)
-    )
+    given = {k: v for k, v in values.items() if v or k == "line"}  # no quantity: all left
+    line = read_field(given, "line", lambda v: whole(v, high=1000))
+    quantity = read_field(given, "quantity", lambda v: whole(v, high=1000))
     restock = form.get("restock") == "1"  # unchecked: the customer keeps the units
     try:
         await page.runtime.services.orders.refund_items(
