@@ -7,7 +7,7 @@ from typing import Any
 from handlers.groupbuy_cards import time_left
 from handlers.i18n import normalise_locale, render, translate
 from handlers.outbox import Outbox
-from handlers.types import Button, Outgoing, Reply
+from handlers.types import Button, Reply
 from store.groupbuy.events import (
     GroupCompleted,
     GroupDeadlineNear,
@@ -16,7 +16,6 @@ from store.groupbuy.events import (
     GroupJoined,
 )
 from store.groupbuy.models import GroupBuy, GroupSeat, SeatStatus
-from store.models import Identity
 from store.money import format_money
 from store.services import StoreServices
 
@@ -67,7 +66,7 @@ class GroupBuyNotifier:
             text = render(locale, template, **values)
             button = Button(translate(locale, "My group buys"), "/mygroups")
             for ident in await self.services.people.reachable_identities(seat.person_id):  # type: ignore[attr-defined]
-                self._push(ident, Reply(text=text, buttons=((button,),), private=True))
+                self.outbox.to_account(ident, Reply(text=text, buttons=((button,),), private=True))
 
     async def _completed_to_merchants(self, event: GroupCompleted) -> None:
         """The shop hears that a group completed: its paid seats' orders may ship now."""
@@ -89,13 +88,7 @@ class GroupBuyNotifier:
                 product=group.campaign.product,
                 orders=numbers,
             )
-            self._push(ident, Reply(text=text, buttons=buttons, private=True))
-
-    def _push(self, ident: Identity, reply: Reply) -> None:
-        if self.outbox.can_send(ident.platform):
-            self.outbox.send(
-                Outgoing(platform=ident.platform, chat_id=ident.platform_user_id, reply=reply)
-            )
+            self.outbox.to_account(ident, Reply(text=text, buttons=buttons, private=True))
 
 
 async def _order_no(seat: GroupSeat) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from handlers.i18n import N_, normalise_locale, render, translate
 from handlers.outbox import Outbox
 from handlers.status import status_label
-from handlers.types import Button, Outgoing, Reply
+from handlers.types import Button, Reply
 from store.accounts.events import AccountsLinked
 from store.events import (
     OrderCancelled,
@@ -70,7 +70,7 @@ class Notifier:
                 event=event,
                 amount=format_money(event.amount, event.currency, loc),
             )
-            self._push(
+            self.outbox.to_account(
                 ident,
                 Reply(
                     text=text,
@@ -140,7 +140,7 @@ class Notifier:
             **(extra or {}),
         }
         text = render(loc, template, **values)
-        self._push(ident, Reply(text=text, buttons=(tuple(buttons),), private=True))
+        self.outbox.to_account(ident, Reply(text=text, buttons=(tuple(buttons),), private=True))
 
     # -- reviews and customer service -------------------------------------------------------
     async def _review_prompt(self, event: OrderCompleted) -> None:
@@ -177,7 +177,7 @@ class Notifier:
         )
         for ident in await self.services.people.reachable_identities(event.person_id):
             if ident.id != event.identity_id:
-                self._push(ident, Reply(text=text, private=True))
+                self.outbox.to_account(ident, Reply(text=text, private=True))
 
     async def _other_side(
         self, shop_id: int, customer_id: int, *, to_customer: bool
@@ -204,10 +204,6 @@ class Notifier:
             loc = normalise_locale(person.locale or shop.locale)
             text = render(loc, template, shop=shop, **values)
             row = tuple(Button(translate(loc, label), payload) for label, payload in buttons)
-            self._push(ident, Reply(text=text, buttons=(row,) if row else (), private=True))
-
-    def _push(self, ident: Identity, reply: Reply) -> None:
-        if self.outbox.can_send(ident.platform):
-            self.outbox.send(
-                Outgoing(platform=ident.platform, chat_id=ident.platform_user_id, reply=reply)
+            self.outbox.to_account(
+                ident, Reply(text=text, buttons=(row,) if row else (), private=True)
             )

@@ -6,7 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers.types import Outgoing
+from handlers.types import Outgoing, Reply
+from store.models import Identity
 
 log = logging.getLogger(__name__)
 Sender = Callable[[Outgoing], Awaitable[None]]
@@ -33,6 +34,14 @@ class Outbox:
         task = asyncio.create_task(self._deliver(sender, out))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def to_account(self, ident: Identity, reply: Reply) -> None:
+        """`reply` to one of a person's accounts; one on a platform this process has no
+        sender for is skipped quietly (a person may have accounts on several)."""
+        if self.can_send(ident.platform):
+            self.send(
+                Outgoing(platform=ident.platform, chat_id=ident.platform_user_id, reply=reply)
+            )
 
     async def _deliver(self, sender: Sender, out: Outgoing) -> None:
         try:

@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers.i18n import N_, normalise_locale, render, translate
 from handlers.outbox import Outbox
-from handlers.types import Button, Outgoing, Reply
+from handlers.types import Button, Reply
 from referral.events import CommissionEarned, WithdrawalDecided, WithdrawalRequested
 from store.events import EventBus
 from store.models import Identity
@@ -62,7 +62,7 @@ class ReferralNotifier:
         self, ident: Identity, shop_id: int, template: str, button: tuple[str, str], **values: Any
     ) -> None:
         if not self.outbox.can_send(ident.platform):
-            return
+            return  # nothing to render for
         person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
         shop = await self.services.shops.get(shop_id)
         loc = normalise_locale(person.locale or shop.locale)
@@ -74,12 +74,7 @@ class ReferralNotifier:
             **values,
         )
         label, payload = button
-        self.outbox.send(
-            Outgoing(
-                platform=ident.platform,
-                chat_id=ident.platform_user_id,
-                reply=Reply(
-                    text=text, buttons=((Button(translate(loc, label), payload),),), private=True
-                ),
-            )
+        self.outbox.to_account(
+            ident,
+            Reply(text=text, buttons=((Button(translate(loc, label), payload),),), private=True),
         )
