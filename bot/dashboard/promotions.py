@@ -52,7 +52,6 @@ async def _page(
         sales=await service.flash_sales(page.shop.id),
         products=await product_choices(page.shop.id),
         now=service.clock(),
-        tz=ZoneInfo(page.shop.timezone),
         form=form or {},
         problem=problem,
         done=request.query.get("done", ""),

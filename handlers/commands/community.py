@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from handlers.args import need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_, translate
@@ -155,7 +153,6 @@ def _listing(ctx: Context, views: list[BroadcastView]) -> Reply:
         "community/broadcasts.j2",
         views=views,
         rate=ctx.services.community.broadcasts.rate_per_second,
-        tz=ZoneInfo(ctx.require_shop().timezone),
         buttons=[_controls(ctx, v) for v in views],
     )
 

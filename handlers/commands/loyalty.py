@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.args import need, split_options, usage, whole
 from handlers.context import Context
@@ -45,7 +44,6 @@ async def points(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         report=report,
         own=person.id == ctx.person.id,
         person=person,
-        tz=ZoneInfo(shop.timezone),
     )
 
 

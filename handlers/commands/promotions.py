@@ -80,7 +80,7 @@ async def coupon(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         ctx.require_staff()
         code = need(cmd.args, 2, "/coupon end <code>")[1]
         ended = await ctx.services.promotions.end_coupon(shop.id, code)
-        return ctx.reply("promotions/coupon_saved.j2", coupon=ended, tz=ZoneInfo(shop.timezone))
+        return ctx.reply("promotions/coupon_saved.j2", coupon=ended)
     pricing = ctx.services.orders.pricing
     if not word:
         raise usage("/coupon <code> | off")
@@ -121,7 +121,7 @@ async def _coupon_new(ctx: Context, args: list[str]) -> Reply:
         per_customer=_count(options, "per") or 1,
     )
     saved = await ctx.services.promotions.create_coupon(shop.id, new)
-    return ctx.reply("promotions/coupon_saved.j2", coupon=saved, tz=ZoneInfo(shop.timezone))
+    return ctx.reply("promotions/coupon_saved.j2", coupon=saved)
 
 
 @router.command(
@@ -133,7 +133,7 @@ async def _coupon_new(ctx: Context, args: list[str]) -> Reply:
 async def coupons(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     found = await ctx.services.promotions.coupons(shop.id)
-    return ctx.reply("promotions/coupons.j2", coupons=found, tz=ZoneInfo(shop.timezone))
+    return ctx.reply("promotions/coupons.j2", coupons=found)
 
 
 # -- points -------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ async def flash(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = cmd.args
     if args and args[0].casefold() in END_WORDS:
         ended = await promotions.end_flash(shop.id, _ended_id(ctx, args, "/flash end <id>"))
-        return ctx.reply("promotions/flash_saved.j2", sale=ended, ended=True, tz=None)
+        return ctx.reply("promotions/flash_saved.j2", sale=ended, ended=True)
     if args:
         return await _flash_new(ctx, args)
     sales = await promotions.flash_sales(shop.id)
@@ -219,7 +219,7 @@ async def _flash_new(ctx: Context, args: list[str]) -> Reply:
     new = new_flash_sale(fields, tz, ctx.services.clock())
     sale = await ctx.services.promotions.create_flash(shop.id, new)
     await sale.fetch_related("product")
-    return ctx.reply("promotions/flash_saved.j2", sale=sale, ended=False, tz=tz)
+    return ctx.reply("promotions/flash_saved.j2", sale=sale, ended=False)
 
 
 def new_flash_sale(values: dict[str, str], tz: ZoneInfo, now: datetime) -> NewFlashSale:
