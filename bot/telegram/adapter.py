@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import texts
@@ -44,12 +45,14 @@ class TelegramAdapter:
         me = await self.bot.me()
         return me.username or ""
 
-    async def on_message(self, message: Message) -> None:
+    async def on_message(self, message: Message) -> SendMessage | None:
+        """The last reply comes back unsent when it can travel in the webhook's answer (or
+        aiogram's polling sends it): see Delivery.deliver."""
         incoming = message_to_incoming(message, await self.username())
         if incoming is None:
-            return  # group chatter, another bot's command, a sticker
+            return None  # group chatter, another bot's command, a sticker
         assert message.from_user is not None
-        await self._answer(
+        return await self._answer(
             incoming,
             Origin(
                 chat_id=message.chat.id,
@@ -57,16 +60,17 @@ class TelegramAdapter:
                 is_group=is_group(message.chat),
                 language_code=message.from_user.language_code,
             ),
+            hand_back=True,
         )
 
-    async def on_callback(self, query: CallbackQuery) -> None:
+    async def on_callback(self, query: CallbackQuery) -> AnswerCallbackQuery:
+        """The answer that stops the button's spinner comes back unsent, after the work, for
+        the webhook's answer to carry (as aiogram's CallbackAnswerMiddleware does by default)."""
         user = query.from_user
         payload = await self.codec.decode(query.data or "")
         if payload is None:
             locale = await self.locales.for_user(user.id, user.language_code)
-            await query.answer(text=texts.t(locale, texts.BUTTON_EXPIRED), show_alert=True)
-            return
-        await query.answer()  # stop the button's spinner before the work
+            return query.answer(text=texts.t(locale, texts.BUTTON_EXPIRED), show_alert=True)
         incoming = callback_to_incoming(query, payload, await self.username())
         message = query.message
         chat_id = message.chat.id if message is not None else user.id
@@ -81,11 +85,14 @@ class TelegramAdapter:
                 message_is_text=isinstance(message, Message) and message.text is not None,
             ),
         )
+        return query.answer()
 
-    async def _answer(self, incoming: Incoming, origin: Origin) -> None:
+    async def _answer(
+        self, incoming: Incoming, origin: Origin, *, hand_back: bool = False
+    ) -> SendMessage | None:
         async with self._serial.hold(incoming.user_id):
             replies = await self.engine.handle(incoming)
-            await self.delivery.deliver(replies, origin)
+            return await self.delivery.deliver(replies, origin, hand_back=hand_back)
 
     async def send_outgoing(self, outgoing: Outgoing) -> None:
         """Notifications and broadcasts from the core (runtime.register_sender)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.link import create_telegram_link
 
@@ -53,11 +54,19 @@ class Delivery:
         self.locales = locales
         self.invoice = invoice
 
-    async def deliver(self, replies: list[Reply], origin: Origin) -> None:
-        """Send every reply; a failing one is logged and never stops the update's handling."""
+    async def deliver(
+        self, replies: list[Reply], origin: Origin, *, hand_back: bool = False
+    ) -> SendMessage | None:
+        """Send every reply; a failing one is logged and never stops the update's handling.
+
+        With `hand_back`, a last reply that is one plain message to the chat it answers is
+        returned instead of sent, for the webhook's answer to carry: the commonest reply
+        costs no Bot API call. Telegram does not report how that send went, so anything
+        whose outcome matters (a photo, an invoice, a reply routed to a private chat, an
+        edit that may fall back to a new message) is still sent here."""
         can_edit = origin.message_id is not None and origin.message_is_text
         prompted = False
-        for reply in replies:
+        for i, reply in enumerate(replies):
             try:
                 if origin.is_group and (reply.private or reply.pay_order_no):
                     if origin.user_id is None:
@@ -71,12 +80,16 @@ class Delivery:
                     continue
                 edit_id = origin.message_id if (reply.edit and can_edit) else None
                 can_edit = False  # one message is edited, at most once
+                if hand_back and edit_id is None and i == len(replies) - 1:
+                    if (message := await self._plain_message(reply, origin.chat_id)) is not None:
+                        return message
                 await self.send(reply, origin, origin.chat_id, edit_message_id=edit_id)
             except TelegramForbiddenError:
                 log.info("telegram chat %s is closed to the bot", origin.chat_id)
                 return
             except TelegramAPIError:
                 log.exception("telegram refused a reply in chat %s", origin.chat_id)
+        return None
 
     async def send(
         self, reply: Reply, origin: Origin, chat_id: int, *, edit_message_id: int | None = None
@@ -100,9 +113,15 @@ class Delivery:
         pieces = chunks(text)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await self.bot.send_message(
-                chat_id=chat_id, text=escape(piece), reply_markup=markup if last else None
-            )
+            await self.bot(_message(chat_id, piece, markup if last else None))
+
+    async def _plain_message(self, reply: Reply, chat_id: int) -> SendMessage | None:
+        """The reply as one sendMessage, when that is all it is."""
+        if reply.image or reply.pay_order_no or not reply.text.strip():
+            return None
+        if len(chunks(reply.text)) != 1:
+            return None
+        return _message(chat_id, reply.text, await keyboard(reply.buttons, self.codec))
 
     async def _send_photo(
         self, reply: Reply, chat_id: int, markup: InlineKeyboardMarkup | None
@@ -172,3 +191,7 @@ class Delivery:
                 pass  # a slug a deep link can't carry; the plain link still opens the chat
         me = await self.bot.me()
         return create_telegram_link(me.username or "")
+
+
+def _message(chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> SendMessage:
+    return SendMessage(chat_id=chat_id, text=escape(text), reply_markup=markup)

@@ -75,6 +75,7 @@ class Harness:
         """Deliver one update like Telegram does and wait for everything it caused."""
         resp = await self.post(update)
         assert resp.status == 200, await resp.text()
+        await self.fake.webhook_answer(await resp.read())
         await self.settle()
 
     async def settle(self) -> None:

@@ -298,13 +298,31 @@ class FakeBotAPI:
 
     # ---------------------------------------------------------------- HTTP
 
+    async def webhook_answer(self, body: bytes) -> None:
+        """What Telegram does with the body of a webhook's answer: a JSON object naming a
+        `method` is a call of it (its outcome goes nowhere); anything else is ignored."""
+        try:
+            params = json.loads(body) if body else None
+        except ValueError:
+            return
+        if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+            return
+        method = params.pop("method")
+        call = Call(method=method, params=params, content_type="webhook answer")
+        self.calls.append(call)
+        await self._execute(call, self.token)
+
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await self._read_params(request)
         call = Call(method=method, params=params, files=files, content_type=request.content_type)
         self.calls.append(call)
+        return await self._execute(call, request.match_info["token"])
+
+    async def _execute(self, call: Call, token: str) -> web.Response:
+        method, params, files = call.method, call.params, call.files
         try:
-            if request.match_info["token"] != self.token:
+            if token != self.token:
                 raise BotAPIError(401, "Unauthorized")
             self._inject_failure(method, params)
             handler = getattr(self, f"_m_{method}", None)

@@ -15,7 +15,8 @@ ALICE = 111
 async def test_retry_after_is_honoured(tg: Harness) -> None:
     tg.fake.rate_limit("sendMessage", retry_after=1)
     started = time.monotonic()
-    await tg.send(u.message(ALICE, "/catalog"))
+    tg.runtime.outbox.send(Outgoing("telegram", str(ALICE), Reply(text="Your order shipped")))
+    await tg.settle()
     assert time.monotonic() - started >= 1.0
     assert [c.status for c in tg.fake.attempts("sendMessage")] == [429, 200]
     assert tg.to_chat(ALICE)
@@ -25,13 +26,13 @@ async def test_blocked_user_is_marked_unreachable_and_webhook_stays_up(tg: Harne
     await tg.send(u.message(ALICE, "/help"))
     assert await tg.runtime.services.people.private_chat_ok("telegram", str(ALICE))
     tg.fake.block(ALICE)
-    resp = await tg.post(u.message(ALICE, "/catalog"))
-    assert resp.status == 200
-    assert tg.fake.attempts("sendMessage")[-1].status == 403
-    assert not await tg.runtime.services.people.private_chat_ok("telegram", str(ALICE))
-    # a notification to them is dropped quietly
+    # a notification to them is refused: they are marked, the adapter carries on
     tg.runtime.outbox.send(Outgoing("telegram", str(ALICE), Reply(text="Your order shipped")))
     await tg.settle()
+    assert tg.fake.attempts("sendMessage")[-1].status == 403
+    assert not await tg.runtime.services.people.private_chat_ok("telegram", str(ALICE))
+    resp = await tg.post(u.message(ALICE, "/catalog"))
+    assert resp.status == 200
     # they unblock and write again: reachable again
     tg.fake.unblock(ALICE)
     await tg.send(u.message(ALICE, "/help"))
