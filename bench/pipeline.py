@@ -12,7 +12,9 @@ pointed at a local stand-in) and one WeChat account, then:
    reported on their own, then the same users coming back for `--seconds`: p50, p99 (the
    latency target holds here);
 3. WeChat text messages through POST /wechat/bench, signed like WeChat signs: p50, p99, p99.9;
-4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it;
+4. the same client against a bare aiohttp "hello" handler: the ceiling; ratio = ours / it.
+   Measured on asyncio's event loop and on uvloop's (microstore's default loop); the ratio
+   is against the one on the server's own loop, the other row is there to compare;
 5. the same client and Telegram updates against the smallest aiogram webhook bot, in as many
    processes as the mode has and with no store behind it: answering nothing, answering with
    a sendMessage in the webhook's HTTP response, and with one sendMessage call to the
@@ -53,6 +55,7 @@ SECRET = "bench-secret-token"
 WX_TOKEN = "benchWeChatToken"
 PRODUCTS = range(1, 10)
 OPEN_USERS = 500  # the open loop's population
+LOOPS = ("asyncio", "uvloop")
 COLUMNS = [
     *("run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms"),
     *("fsync_max_ms", "ratio"),
@@ -206,7 +209,7 @@ async def start(args: list[str], cwd: Path, env: dict[str, str], port: int):  # 
     raise RuntimeError(f"{args} did not start")
 
 
-def config(db_url: str, redis: str | None, botapi: int) -> str:
+def config(db_url: str, redis: str | None, botapi: int, event_loop: str) -> str:
     return f"""
 log_level = "WARNING"
 [database]
@@ -214,6 +217,7 @@ url = "{db_url}"
 {f'[redis]{chr(10)}url = "{redis}"' if redis else ""}
 [server]
 public_url = "https://bench.example.com"
+event_loop = "{event_loop}"
 [shop]
 locale = "en"
 [telegram]
@@ -232,15 +236,21 @@ shop = "demo"
 """
 
 
-async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list[dict]:
+async def run_mode(
+    mode: str, users: int, seconds: float, workdir: Path, event_loop: str
+) -> list[dict]:
     env = clean_env()
-    botapi, port, hello_port = free_port(), free_port(), free_port()
+    botapi, port = free_port(), free_port()
+    hello_ports = {loop: free_port() for loop in LOOPS}
     standin = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE / "standins.py"), "botapi", str(botapi)
     )
-    hello = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE / "standins.py"), "hello", str(hello_port)
-    )
+    hellos = {
+        loop: await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "standins.py"), "hello", str(hello_ports[loop]), loop
+        )
+        for loop in LOOPS
+    }
     rows: list[dict] = []
     server = None
     try:
@@ -251,7 +261,8 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 if mode == "pg2"
                 else None
             )
-            (workdir / "config.toml").write_text(config(db_url, redis, botapi), encoding="utf-8")
+            settings = config(db_url, redis, botapi, event_loop)
+            (workdir / "config.toml").write_text(settings, encoding="utf-8")
             exe = [
                 sys.executable,
                 "-m",
@@ -297,7 +308,7 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 began = tree_cpu(server.pid)
                 probe.take_worst_ms()
                 peak = await closed_loop(users, seconds, tg)
-                rows.append(peak.row(f"{mode} telegram peak"))
+                rows.append(peak.row(f"{mode} telegram peak ({event_loop})"))
                 rows[-1]["cpu_ms"] = cpu_per(peak, tree_cpu(server.pid) - began)
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
                 await asyncio.sleep(1.0)  # answers still in flight settle
@@ -316,22 +327,26 @@ async def run_mode(mode: str, users: int, seconds: float, workdir: Path) -> list
                 rows.append(wechat.row(f"{mode} wechat passive"))
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
 
-                async def bare(uid: int, text: str) -> int:
-                    return await post(
-                        http, f"http://127.0.0.1:{hello_port}/hello", json=update(uid, text)
-                    )
+                ceilings = {}
+                for loop, hello in hellos.items():
 
-                began = tree_cpu(hello.pid)
-                ceiling = await closed_loop(users, seconds, bare)
-                rows.append(ceiling.row(f"{mode} bare aiohttp hello"))
-                rows[-1]["cpu_ms"] = cpu_per(ceiling, tree_cpu(hello.pid) - began)
+                    def bare(uid: int, text: str, port: int = hello_ports[loop]):  # type: ignore[no-untyped-def]
+                        return post(http, f"http://127.0.0.1:{port}/hello", json=update(uid, text))
+
+                    began = tree_cpu(hello.pid)
+                    ceilings[loop] = await closed_loop(users, seconds, bare)
+                    rows.append(ceilings[loop].row(f"{mode} bare aiohttp hello, {loop}"))
+                    rows[-1]["cpu_ms"] = cpu_per(ceilings[loop], tree_cpu(hello.pid) - began)
+                ceiling = ceilings[event_loop]
                 rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
                 for answer in ("silent", "in-response", "reply", "json-reply", "bare-reply"):
                     rows.append(
-                        await floor_run(http, mode, answer, botapi, users, seconds, ceiling)
+                        await floor_run(
+                            http, mode, answer, botapi, users, seconds, ceilings["asyncio"]
+                        )
                     )
     finally:  # never leave the stand-ins or the server behind, whatever failed
-        procs = [p for p in (server, standin, hello) if p is not None]
+        procs = [p for p in (server, standin, *hellos.values()) if p is not None]
         for proc in procs:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
@@ -393,12 +408,17 @@ def main() -> None:
     p.add_argument("--mode", choices=["embedded", "pg2", "both"], default="both")
     p.add_argument("--users", type=int, default=32)
     p.add_argument("--seconds", type=float, default=15.0)
+    p.add_argument(
+        "--event-loop", choices=LOOPS, default="uvloop", help="the server's server.event_loop"
+    )
     args = p.parse_args()
     modes = ["embedded", "pg2"] if args.mode == "both" else [args.mode]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         for mode in modes:
-            rows += asyncio.run(run_mode(mode, args.users, args.seconds, Path(tmp)))
+            rows += asyncio.run(
+                run_mode(mode, args.users, args.seconds, Path(tmp), args.event_loop)
+            )
     print(table(rows, COLUMNS))
     print(
         f"results: {save('pipeline', {'users': args.users, 'seconds': args.seconds, 'runs': rows})}"

@@ -5,7 +5,7 @@ bot with no framework at all costs; no store behind either). Each runs in its ow
 floor processes share their port:
 
     python bench/standins.py botapi PORT
-    python bench/standins.py hello PORT
+    python bench/standins.py hello PORT [asyncio|uvloop]
     python bench/standins.py floor PORT BOTAPI_PORT silent|reply|json-reply|in-response|bare-reply
 """
 
@@ -133,6 +133,12 @@ def main() -> None:
         app.router.add_route("*", "/cgi-bin/{tail:.*}", wechat_any)
     else:
         app.router.add_post("/{tail:.*}", hello)
+        if sys.argv[3:] == ["uvloop"]:
+            import uvloop
+
+            loop = uvloop.new_event_loop()
+            web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
+            return
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 

@@ -9,6 +9,7 @@ import logging
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,7 @@ async def _serve(settings: Settings, demo: bool, child: int | None = None) -> No
     from bot.app import build_app
 
     runtime = await _prepare(settings, demo, migrate_first=child is None)
+    log.info("event loop: %s", type(asyncio.get_running_loop()).__module__.partition(".")[0])
     app = await build_app(runtime)
     await _broadcasts(runtime)
     runner = web.AppRunner(app, access_log=None)
@@ -285,6 +287,18 @@ def _strip_option(argv: list[str], name: str) -> list[str]:
     return out
 
 
+def _loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when chosen and installed; None: asyncio's own."""
+    if choice != "uvloop":
+        return None
+    try:
+        import uvloop
+    except ImportError:  # Windows, or a trimmed install: asyncio serves the same, slower
+        log.info("server.event_loop: uvloop is not installed; using asyncio's loop")
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
@@ -321,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         "wechat": lambda: _wechat_menu(settings, args.account),
     }
     try:
-        asyncio.run(jobs[args.command]())
+        with asyncio.Runner(loop_factory=_loop_factory(settings.server.event_loop)) as runner:
+            runner.run(jobs[args.command]())
     except KeyboardInterrupt:
         return 130
     except ConfigError as e:

@@ -7,13 +7,16 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.servers import clean_env, free_port, serve
 
 
-async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
+@pytest.mark.parametrize("event_loop", ["uvloop", "asyncio"])
+async def test_serve_demo_answers_on_the_web(tmp_path: Path, event_loop: str) -> None:
     port = free_port()
-    proc = await serve(tmp_path, port, env=clean_env(MICROSTORE_SHOP__LOCALE="en"), quiet=False)
+    env = clean_env(MICROSTORE_SHOP__LOCALE="en", MICROSTORE_SERVER__EVENT_LOOP=event_loop)
+    proc = await serve(tmp_path, port, env=env, quiet=False)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
@@ -40,4 +43,5 @@ async def test_serve_demo_answers_on_the_web(tmp_path: Path) -> None:
             await proc.wait()
     stderr = (await proc.stderr.read()).decode()  # type: ignore[union-attr]
     assert "database: sqlite://microstore.db; state, de-dup and locks: in-process" in stderr
+    assert f"event loop: {event_loop}" in stderr
     assert proc.returncode == 0, stderr
