@@ -1,6 +1,6 @@
 """Per-process copies of what every message and every order reads about a shop and
-merchants rarely change: the shop row, its members' roles, member levels, 满减 rules and
-when its flash sales run.
+merchants rarely change: the shop row, its members' roles, member levels, the points rule,
+满减 rules and when its flash sales run.
 
 Every service that changes one of these calls `changed(shop_id)` after its commit: the
 copies here are dropped, and `announce` (set by the composition root when processes share

@@ -43,10 +43,7 @@ class ShopService:
 
     async def get(self, shop_id: int) -> Shop:
         """The shop; callers only read it (one copy serves every message of this process)."""
-        shop = await self.cache.get(shop_id, "shop", lambda: Shop.get_or_none(id=shop_id))
-        if shop is None:
-            raise ShopNotFound()
-        return shop
+        return await cached_shop(self.cache, shop_id)
 
     async def by_slug(self, slug: str) -> Shop:
         shop = await Shop.get_or_none(slug=slug.lower())
@@ -159,3 +156,11 @@ class ShopService:
 
     async def bound_groups(self, shop_id: int) -> list[GroupBinding]:
         return await GroupBinding.filter(shop_id=shop_id).order_by("id")
+
+
+async def cached_shop(cache: ShopCache, shop_id: int) -> Shop:
+    """The shop row from the process's copy (read only): every message and order reads it."""
+    shop = await cache.get(shop_id, "shop", lambda: Shop.get_or_none(id=shop_id))
+    if shop is None:
+        raise ShopNotFound()
+    return shop

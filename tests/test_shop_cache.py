@@ -123,6 +123,14 @@ async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database
     await s.loyalty.set_level(shop.id, "Gold", Decimal("0"), Decimal("5"))
     assert [lv.name for lv in await s.loyalty.levels(shop.id)] == ["Gold"]
 
+    assert not (await s.loyalty.rule(shop.id)).enabled
+    await s.loyalty.set_rule(shop.id, redeem=50)
+    assert (await s.loyalty.rule(shop.id)).redeem_points == 50
+    await s.loyalty.set_rule(shop.id, redeem=80)
+    assert (await s.loyalty.rule(shop.id)).redeem_points == 80
+    await s.loyalty.switch_off(shop.id)
+    assert not (await s.loyalty.rule(shop.id)).enabled
+
     assert await s.promotions.rules(shop.id) == []
     await s.promotions.add_rule(shop.id, Decimal("10"), Decimal("2"))
     assert len(await s.promotions.rules(shop.id)) == 1
@@ -195,9 +203,16 @@ async def test_a_change_in_one_process_reaches_the_copies_of_another(database: N
         await eventually(lambda: _has_levels(b, shop.id))
         await a.shops.remove_staff(shop.id, owner_id, person)
         await eventually(lambda: _is(b.shops.role_of(shop.id, person.id), None))
+        assert not (await b.loyalty.rule(shop.id)).enabled
+        await a.loyalty.set_rule(shop.id, redeem=50)
+        await eventually(lambda: _points_on(b, shop.id))
         assert await b.catalog.find_category(shop.id, "Tea") is None
         await a.catalog.category_named(shop.id, "Tea")
         await eventually(lambda: _is_not(b.catalog.find_category(shop.id, "Tea"), None))
+
+
+async def _points_on(services: StoreServices, shop_id: int) -> bool:
+    return (await services.loyalty.rule(shop_id)).enabled
 
 
 async def _is(reading, expected: object) -> bool:  # type: ignore[no-untyped-def]

@@ -39,9 +39,10 @@ from store.loyalty.rules import (
     check_level,
     check_rule,
 )
-from store.models import Person, Shop
+from store.models import Person
 from store.money import from_minor
 from store.shop_cache import ShopCache
+from store.shops import cached_shop
 
 HISTORY = 10  # entries /points shows
 
@@ -91,12 +92,12 @@ class Loyalty:
     async def points_offer(self, shop_id: int, person_id: int, payable: Decimal) -> PointsOffer:
         rule = await self.rule(shop_id)
         balance = await self._balance(shop_id, person_id)
-        currency = await _currency(shop_id)
+        currency = await self._currency(shop_id)
         usable = rule.usable(balance, payable, currency)
         return PointsOffer(balance=balance, usable=usable, value=rule.value(usable, currency))
 
     async def points_value(self, shop_id: int, points: int) -> Decimal:
-        return (await self.rule(shop_id)).value(points, await _currency(shop_id))
+        return (await self.rule(shop_id)).value(points, await self._currency(shop_id))
 
     async def spend_for_order(
         self, shop_id: int, person_id: int, order_id: int, points: int
@@ -121,12 +122,20 @@ class Loyalty:
         await OrderPoints.create(
             order_id=order_id, shop_id=shop_id, person_id=person_id, spent=points
         )
-        return rule.value(points, await _currency(shop_id))
+        return rule.value(points, await self._currency(shop_id))
 
     # -- the shop's rules ------------------------------------------------------------------
     async def rule(self, shop_id: int) -> Rule:
+        """Read at every checkout, changed rarely: one copy per process."""
+        return await self.cache.get(shop_id, "points", lambda: self._load_rule(shop_id))
+
+    @staticmethod
+    async def _load_rule(shop_id: int) -> Rule:
         program = await PointsProgram.get_or_none(shop_id=shop_id)
         return OFF if program is None else _rule_of(program)
+
+    async def _currency(self, shop_id: int) -> str:
+        return (await cached_shop(self.cache, shop_id)).currency
 
     async def set_rule(
         self,
@@ -158,11 +167,13 @@ class Loyalty:
                 },
                 shop_id=shop_id,
             )
+        await self.cache.changed(shop_id)
         return new
 
     async def switch_off(self, shop_id: int) -> Rule:
         """Stop earning and spending; balances stay, and refunds still return and reverse."""
         await PointsProgram.filter(shop_id=shop_id).update(enabled=False, updated_at=self.clock())
+        await self.cache.changed(shop_id)
         return await self.rule(shop_id)
 
     async def levels(self, shop_id: int) -> list[LevelRule]:
@@ -222,7 +233,7 @@ class Loyalty:
         return PointsReport(
             rule=rule,
             balance=balance,
-            value=rule.value(balance, await _currency(shop_id)),
+            value=rule.value(balance, await self._currency(shop_id)),
             total_spend=spend,
             level=level,
             next_level=next_level,
@@ -238,7 +249,7 @@ class Loyalty:
             .limit(limit)
             .prefetch_related("person")
         )
-        levels, currency = await self.levels(shop_id), await _currency(shop_id)
+        levels, currency = await self.levels(shop_id), await self._currency(shop_id)
         rows = []
         for m in members:
             spend = from_minor(m.total_spend_minor, currency)
@@ -286,7 +297,7 @@ class Loyalty:
     async def _total_spend(self, shop_id: int, person_id: int) -> Decimal:
         member = await Member.get_or_none(shop_id=shop_id, person_id=person_id)
         minor = member.total_spend_minor if member else 0
-        return from_minor(minor, await _currency(shop_id))
+        return from_minor(minor, await self._currency(shop_id))
 
 
 def _placed(levels: list[LevelRule], spend: Decimal) -> tuple[LevelRule | None, LevelRule | None]:
@@ -303,7 +314,3 @@ def _rule_of(program: PointsProgram) -> Rule:
         redeem_points=program.redeem_points,
         cap_percent=program.cap_percent,
     )
-
-
-async def _currency(shop_id: int) -> str:
-    return await Shop.get(id=shop_id).values_list("currency", flat=True)  # type: ignore[return-value]
