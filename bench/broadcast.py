@@ -36,6 +36,7 @@ from store.community.pacing import Limits, Pacer
 from store.community.subscriptions import SubscriptionService
 from store.db import close_db, init_db
 from store.models import Person, Shop
+from store.people import PeopleService
 from tests.community.standin import TOKEN, RateLimitedBotAPI
 from tests.community.world import populate
 
@@ -65,7 +66,7 @@ async def run(args: argparse.Namespace, db_url: str) -> dict[str, Any]:
         engine = DeliveryEngine(
             {"telegram": TelegramBroadcastSender(bot, CallbackCodec(MemoryKV()))},
             {"telegram": Pacer(Limits(rate_per_second=rate))},
-            SubscriptionService(utcnow),
+            SubscriptionService(utcnow, PeopleService()),
             audience,
             EngineSettings(concurrency=args.concurrency),
         )

@@ -13,9 +13,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.broadcast.segments import wire_segments
+from bot.cache_sync import PEOPLE, SHOPS, CacheSync
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
-from bot.shop_cache_sync import ShopCacheSync
 from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
 from handlers.engine import Engine
 from handlers.groupbuy_cards import GroupCards
@@ -197,7 +197,7 @@ async def build_runtime(
         referral=referral,
         group_cards=group_cards,
     )
-    if redis is not None:  # several processes: each hears the others' shop changes
-        sync = ShopCacheSync(redis, services.shops.cache)
+    if redis is not None:  # several processes: each hears the others' changes
+        sync = CacheSync(redis, {SHOPS: services.shops.cache, PEOPLE: services.people.copies})
         runtime._tasks.append(asyncio.create_task(sync.listen()))
     return runtime

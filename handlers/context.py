@@ -75,7 +75,7 @@ class Context:
     async def enter(self, shop: Shop) -> None:
         """The person now chats with `shop`: it is remembered, and this message's shop and
         role are that shop's (a deep link, /shop, a new shop, joining its team)."""
-        await self.services.people.set_current_shop(self.identity.id, shop.id)
+        await self.services.people.set_current_shop(self.identity, shop.id)
         self.shop = shop
         self.role = await self.services.shops.role_of(shop.id, self.person.id)
 

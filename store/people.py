@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from store.errors import NotFound
+from store.identity_cache import IdentityCache
 from store.models import Identity, Person
 from store.prepared import Prepared
 
@@ -21,11 +23,14 @@ IDENTITY = Prepared(
 
 
 class PeopleService:
+    def __init__(self, copies: IdentityCache | None = None) -> None:
+        self.copies = copies or IdentityCache()
+
     async def identify(
         self, platform: str, user_id: str, display_name: str = "", *, private: bool = False
     ) -> Identity:
         """The identity for (platform, user id), created with its person on first contact."""
-        ident = await IDENTITY.first(platform, user_id)
+        ident = await self.copies.get(platform, user_id, lambda: IDENTITY.first(platform, user_id))
         if ident is None:
             name = display_name[:64] or user_id[:64]
             try:
@@ -54,6 +59,7 @@ class PeopleService:
             await Identity.filter(id=ident.id).update(**changes)
             for k, v in changes.items():
                 setattr(ident, k, v)
+            await self.copies.changed(ident.person_id)  # type: ignore[attr-defined]
         return ident
 
     async def person(self, person_id: int) -> Person:
@@ -73,12 +79,25 @@ class PeopleService:
 
     async def set_locale(self, person_id: int, locale: str) -> None:
         await Person.filter(id=person_id).update(locale=locale)
+        await self.copies.changed(person_id)
 
-    async def set_current_shop(self, identity_id: int, shop_id: int) -> None:
-        await Identity.filter(id=identity_id).update(current_shop_id=shop_id)
+    async def set_current_shop(self, identity: Identity, shop_id: int) -> None:
+        await Identity.filter(id=identity.id).update(current_shop_id=shop_id)
+        identity.current_shop_id = shop_id  # type: ignore[attr-defined]
+        await self.copies.changed(identity.person_id)  # type: ignore[attr-defined]
 
     async def mark_unreachable(self, platform: str, user_id: str) -> None:
-        await Identity.filter(platform=platform, platform_user_id=user_id).update(unreachable=True)
+        """The platform refused a message to this user: they blocked us."""
+        await self._unreachable(Identity.filter(platform=platform, platform_user_id=user_id))
+
+    async def mark_unreachable_id(self, identity_id: int) -> None:
+        await self._unreachable(Identity.filter(id=identity_id))
+
+    async def _unreachable(self, identities: QuerySet[Identity]) -> None:
+        people = await identities.values_list("person_id", flat=True)
+        await identities.update(unreachable=True)
+        for person_id in set(people):
+            await self.copies.changed(person_id)  # type: ignore[arg-type]
 
     async def private_chat_ok(self, platform: str, user_id: str) -> bool:
         return await Identity.exists(

@@ -46,8 +46,8 @@ class StoreServices:
     support: Support
     accounts: Accounts
     staff_invites: StaffInvites
+    community: Community
     clock: Clock = field(default=utcnow)
-    community: Community = field(default_factory=Community.build)
 
     @classmethod
     def build(
@@ -69,17 +69,19 @@ class StoreServices:
         groupbuys.subscribe()
         reviews = Reviews(bus, clock)
         support = Support(bus, clock)
+        people = PeopleService()
         accounts = Accounts(
             bus,
             clock,
             merge_participants=[loyalty.merge_person, promotions.merge_person],
             cache=cache,
+            identities=people.copies,
         )
         for service in (promotions, loyalty, reviews, support, accounts):
             service.subscribe()
         return cls(
             shops=shops,
-            people=PeopleService(),
+            people=people,
             catalog=CatalogService(cache),
             carts=CartService(),
             orders=orders,
@@ -95,6 +97,6 @@ class StoreServices:
             support=support,
             accounts=accounts,
             staff_invites=StaffInvites(shops, clock),
+            community=Community.build(people, clock),
             clock=clock,
-            community=Community.build(clock),
         )

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.shop_cache_sync import ShopCacheSync
+from bot.cache_sync import CacheSync
 from store.catalog import NewProduct
+from store.copies import MAX_AGE
 from store.db import close_db, init_db
 from store.models import Role
 from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
 from store.services import StoreServices
-from store.shop_cache import MAX_AGE, ShopCache
+from store.shop_cache import ShopCache
 from tests.integration.world import make_product, make_shop
 
 REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
@@ -163,7 +164,7 @@ async def process(channel: str) -> AsyncIterator[StoreServices]:
     """One process's services with its own Redis connection and subscription."""
     services = StoreServices.build()
     redis = Redis.from_url(str(REDIS), client_name=channel)
-    sync = ShopCacheSync(redis, services.shops.cache, channel)
+    sync = CacheSync(redis, {channel: services.shops.cache})
     listening = asyncio.create_task(sync.listen())
     try:
         for _ in range(200):  # subscribed: it caches from now on

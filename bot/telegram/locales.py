@@ -16,9 +16,7 @@ class Locales:
         """The person's chosen language (/lang), else their Telegram app's, else the default."""
         if user_id is None or user_id <= 0:
             return self.default
-        people = self.services.people
-        ident = await people.identify(PLATFORM, str(user_id))
-        person = await people.person(ident.person_id)  # type: ignore[attr-defined]
-        if person.locale:
-            return normalise_locale(person.locale)
+        ident = await self.services.people.identify(PLATFORM, str(user_id))
+        if locale := ident.person.locale:  # identify reads the person with the identity
+            return normalise_locale(locale)
         return normalise_locale(language_code) if language_code else self.default

@@ -51,8 +51,7 @@ class Conversation:
         except StoreError:
             log.warning("wechat account shop %r does not exist", slug)
             return
-        await services.people.set_current_shop(identity.id, shop.id)
-        identity.current_shop_id = shop.id  # type: ignore[attr-defined]  # the engine reads it
+        await services.people.set_current_shop(identity, shop.id)  # the engine reads it
 
     async def answer(self, ep: AccountEndpoint, inbound: Inbound) -> tuple[Rendered, Texts]:
         identity = await self._identify(inbound.openid, ep.config.shop)

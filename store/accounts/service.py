@@ -19,6 +19,7 @@ from store.accounts.models import AccountCode, CodePurpose, ExportLink
 from store.clock import Clock
 from store.errors import InvalidInput
 from store.events import EventBus
+from store.identity_cache import IdentityCache
 from store.login_links import new_token, use_once
 from store.models import Identity, Person
 from store.shop_cache import ShopCache
@@ -41,10 +42,12 @@ class Accounts:
         clock: Clock,
         merge_participants: Sequence[MergeParticipant] = (),
         cache: ShopCache | None = None,
+        identities: IdentityCache | None = None,
     ) -> None:
         self.bus = bus
         self.clock = clock
         self.cache = cache or ShopCache()
+        self.identities = identities or IdentityCache()
         self._participants: list[MergeParticipant] = list(merge_participants)
         # Set by the composition root from server.public_url; links are <base><token>.
         self.export_base = "http://127.0.0.1:8080/mydata/"
@@ -90,6 +93,8 @@ class Accounts:
             joined = await Identity.filter(person_id=into_id).order_by("id")
             platforms = [i.platform for i in joined]
         await self.cache.changed(None)  # shop roles moved to the surviving person
+        for person_id in pair:  # the identities moved, the survivor's locale may be new
+            await self.identities.changed(person_id)
         await self.bus.publish([AccountsLinked(into_id, identity.id, tuple(platforms))])
         return Linked(into_id, platforms)
 
@@ -121,6 +126,7 @@ class Accounts:
             await ExportLink.create(
                 token_hash=hashed, person_id=person_id, expires_at=now + EXPORT_TTL
             )
+        await self.identities.changed(person_id)
         return self.export_base + token
 
     async def redeem_export(self, token: str) -> str | None:
@@ -152,6 +158,7 @@ class Accounts:
             if not await codes.claim(row, now):
                 raise InvalidInput("erase_code_used")
             await erase_person(person_id, now)
+        await self.identities.changed(person_id)
         return await Identity.filter(person_id=person_id).order_by("id")
 
 

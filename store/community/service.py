@@ -8,6 +8,7 @@ from store.clock import Clock, utcnow
 from store.community.audience import Audience
 from store.community.broadcasts import BroadcastService
 from store.community.subscriptions import SubscriptionService
+from store.people import PeopleService
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Community:
     audience: Audience
 
     @classmethod
-    def build(cls, clock: Clock = utcnow) -> Community:
+    def build(cls, people: PeopleService, clock: Clock = utcnow) -> Community:
         audience = Audience()
-        return cls(SubscriptionService(clock), BroadcastService(clock, audience), audience)
+        subscriptions = SubscriptionService(clock, people)
+        return cls(subscriptions, BroadcastService(clock, audience), audience)

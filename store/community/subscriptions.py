@@ -10,7 +10,7 @@ from tortoise.expressions import Case, F, Value, When
 from store.clock import Clock
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
 from store.errors import InvalidInput
-from store.models import Identity
+from store.people import PeopleService
 
 S = SubscriptionStatus
 # A message refreshes last_seen_at at most this often per (shop, identity) and process:
@@ -28,8 +28,9 @@ def clean_tag(tag: str) -> str:
 
 
 class SubscriptionService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, people: PeopleService) -> None:
         self.clock = clock
+        self.people = people
         self._touched: dict[tuple[int, int], datetime] = {}
 
     async def touch(self, shop_id: int, identity_id: int, *, new: bool = False) -> None:
@@ -83,7 +84,7 @@ class SubscriptionService:
 
     async def mark_blocked(self, identity_id: int) -> None:
         """The platform refused delivery: unreachable everywhere, out of every community."""
-        await Identity.filter(id=identity_id).update(unreachable=True)
+        await self.people.mark_unreachable_id(identity_id)
         await Subscription.filter(identity_id=identity_id, status=S.SUBSCRIBED).update(
             status=S.BLOCKED
         )

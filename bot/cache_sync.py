@@ -1,0 +1,71 @@
+"""Processes that share Redis tell each other when what their per-process copies hold
+changes (store/copies.py): `changed()` publishes the key on the copies' channel, and every
+process drops its copies of it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from store.copies import Announce, Copies
+
+log = logging.getLogger(__name__)
+SHOPS = "ms:shop-changed"  # a shop id
+PEOPLE = "ms:person-changed"  # a person id
+EVERYTHING = b"*"
+RETRY_SECONDS = 1.0
+
+
+class CacheSync:
+    def __init__(self, redis: Redis, copies: Mapping[str, Copies]) -> None:
+        """`copies`: by the channel their changes travel on."""
+        self.redis = redis
+        self.copies = dict(copies)
+        for channel, kept in self.copies.items():
+            kept.live = False  # until this process hears the others
+            kept.announce = self._announcer(channel)
+
+    def _announcer(self, channel: str) -> Announce:
+        async def announce(key: int | None) -> None:
+            """After a commit. Not heard by the others (Redis lost just now): their copies
+            still expire (MAX_AGE), so the change is logged rather than refused after the fact."""
+            try:
+                await self.redis.publish(channel, EVERYTHING if key is None else key)
+            except (RedisError, OSError) as e:
+                log.warning("could not announce a change on %s (%s): %r", channel, key, e)
+
+        return announce
+
+    async def listen(self) -> None:
+        """Forever: subscribe, then drop what others changed; while not subscribed, keep
+        nothing (what changed meanwhile was not heard)."""
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.subscribe(*self.copies)
+                async for message in pubsub.listen():
+                    kept = self.copies.get(_text(message["channel"]))
+                    if kept is None:
+                        continue
+                    if message["type"] == "subscribe":  # from now on every change is heard
+                        kept.forget()
+                        kept.live = True
+                    elif message["type"] == "message":
+                        data = message["data"]
+                        kept.forget(None if data == EVERYTHING else int(data))
+            except (RedisError, OSError) as e:
+                log.warning("change announcements unheard, caching paused: %r", e)
+            finally:
+                for kept in self.copies.values():
+                    kept.live = False
+                    kept.forget()
+                await pubsub.aclose()
+            await asyncio.sleep(RETRY_SECONDS)
+
+
+def _text(channel: bytes | str) -> str:
+    return channel.decode() if isinstance(channel, bytes) else channel

@@ -1,0 +1,43 @@
+"""What the per-process copies (store/shop_cache.py, store/identity_cache.py) share: how
+a change is announced to the other processes, and when a copy may be kept at all.
+
+Every service that changes what a copy holds calls `changed(key)` after its commit: this
+process drops its copies at once, and `announce` (set by the composition root when
+processes share Redis) tells the others to drop theirs. A process that cannot hear those
+announcements (its subscription is down) keeps no copies: `live` is False until it hears
+again, so a change can be missed only for the moment between a commit and the
+announcement's arrival — the same as if the reader's request had come a moment earlier.
+A copy also expires after MAX_AGE, so even an announcement lost on the way (the publisher
+lost Redis right after its commit) cannot leave a stale copy for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+Announce = Callable[[int | None], Awaitable[None]]
+# Bounds memory on a platform with very many shops or people.
+MAX_ENTRIES = 20_000
+MAX_AGE = 60.0  # seconds
+
+
+class Copies:
+    def __init__(self) -> None:
+        self._generation = 0  # moves on every change: a load that overlapped one is not kept
+        self.live = True
+        self.announce: Announce | None = None
+
+    def forget(self, key: int | None = None) -> None:
+        """Drop the copies about `key` (None: everything)."""
+        raise NotImplementedError
+
+    def keeps(self, generation: int) -> bool:
+        """Whether what was loaded since `generation` may be kept: a change heard meanwhile
+        may have been read half old, so it is used once, not kept."""
+        return self.live and generation == self._generation
+
+    async def changed(self, key: int | None) -> None:
+        """After the commit of a change to what the copies about `key` hold (None: several)."""
+        self.forget(key)
+        if self.announce is not None:
+            await self.announce(key)

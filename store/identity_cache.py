@@ -1,0 +1,78 @@
+"""Per-process copies of identities with their persons, by platform and user id: every
+message starts by reading its sender's, and they change rarely (a language, the shop one
+chats with, a name, reachability, a merge or an erasure). Every write to an identity or a
+person goes through PeopleService or Accounts, which call `changed(person_id)` after
+their commit (tests/test_identity_cache.py holds the code to that). How changes reach the
+other processes and when copies are kept: store/copies.py.
+
+Readers get their own copy of the identity and its person: handlers set attributes on
+them (the shop just entered), which must not leak into another message's.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Awaitable, Callable
+
+from store.copies import MAX_AGE, MAX_ENTRIES, Copies
+from store.models import Identity
+
+Key = tuple[str, str]  # (platform, platform user id)
+
+
+class IdentityCache(Copies):
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._kept: dict[Key, tuple[float, Identity]] = {}  # oldest first
+        self._keys_of: dict[int, set[Key]] = {}  # person id -> its identities' keys
+        self._monotonic = monotonic
+
+    async def get(
+        self, platform: str, user_id: str, load: Callable[[], Awaitable[Identity | None]]
+    ) -> Identity | None:
+        """The identity with its person (None: no such identity yet), loaded when missing."""
+        key = (platform, user_id)
+        now = self._monotonic()
+        kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < MAX_AGE:
+            return _own_copy(kept[1])
+        generation = self._generation
+        identity = await load()
+        if identity is not None and self.keeps(generation):
+            self._keep(key, now, _own_copy(identity))
+        return identity
+
+    def _keep(self, key: Key, now: float, identity: Identity) -> None:
+        self._drop(key)
+        while len(self._kept) >= MAX_ENTRIES:
+            self._drop(next(iter(self._kept)))
+        self._kept[key] = (now, identity)
+        self._keys_of.setdefault(identity.person_id, set()).add(key)  # type: ignore[attr-defined]
+
+    def _drop(self, key: Key) -> None:
+        kept = self._kept.pop(key, None)
+        if kept is None:
+            return
+        person_id = kept[1].person_id  # type: ignore[attr-defined]
+        keys = self._keys_of.get(person_id)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._keys_of[person_id]
+
+    def forget(self, person_id: int | None = None) -> None:
+        """Drop the copies of one person's identities; None: drop everything."""
+        self._generation += 1
+        if person_id is None:
+            self._kept.clear()
+            self._keys_of.clear()
+            return
+        for key in list(self._keys_of.get(person_id, ())):
+            self._drop(key)
+
+
+def _own_copy(identity: Identity) -> Identity:
+    mine = copy.copy(identity)
+    mine.person = copy.copy(identity.person)
+    return mine

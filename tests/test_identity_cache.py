@@ -1,0 +1,259 @@
+"""The per-process copies of identities and their persons: read once, dropped by every
+change here and (through Redis) in the other processes; and no code writes an identity or
+a person except through the services that announce it."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.cache_sync import CacheSync
+from store.copies import MAX_AGE
+from store.db import close_db, init_db
+from store.models import Identity, Person
+from store.services import StoreServices
+from tests.integration.world import make_shop
+
+REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
+needs_redis = pytest.mark.skipif(
+    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[None]:
+    await init_db(f"sqlite://{tmp_path / 'people.db'}", create_schema=True)
+    try:
+        yield
+    finally:
+        await close_db()
+
+
+async def behind_its_back(platform: str, user_id: str, **changes: object) -> None:
+    """A write that bypasses the services: what a copy would miss."""
+    await Identity.filter(platform=platform, platform_user_id=user_id).update(**changes)
+
+
+async def test_an_identity_is_read_once_and_each_reader_gets_its_own(database: None) -> None:
+    s = StoreServices.build()
+    first = await s.people.identify("sim", "ann", "Ann", private=True)
+    assert first.created_now
+    again = await s.people.identify("sim", "ann", "Ann", private=True)
+    assert not again.created_now  # the first contact's mark is not kept
+    await behind_its_back("sim", "ann", display_name="Changed")
+    kept = await s.people.identify("sim", "ann")
+    assert kept.display_name == "Ann"  # the copy, not the database
+
+    kept.current_shop_id = 99  # type: ignore[attr-defined]
+    kept.person.locale = "en"
+    mine = await s.people.identify("sim", "ann")
+    assert mine.current_shop_id is None  # type: ignore[attr-defined]
+    assert mine.person.locale is None
+
+
+async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    ann = await s.people.identify("sim", "ann", "Ann", private=True)
+    await s.people.identify("sim", "ann")
+
+    await s.people.set_locale(ann.person_id, "en")  # type: ignore[attr-defined]
+    assert (await s.people.identify("sim", "ann")).person.locale == "en"
+
+    await s.people.set_current_shop(ann, shop.id)
+    assert (await s.people.identify("sim", "ann")).current_shop_id == shop.id  # type: ignore[attr-defined]
+
+    assert (await s.people.identify("sim", "ann", "Ann Lee")).display_name == "Ann Lee"
+    assert (await s.people.identify("sim", "ann")).display_name == "Ann Lee"
+
+    await s.people.mark_unreachable("sim", "ann")
+    assert (await s.people.identify("sim", "ann")).unreachable
+    await s.people.identify("sim", "ann", private=True)  # they wrote again: reachable
+    assert not (await s.people.identify("sim", "ann")).unreachable
+    await s.community.subscriptions.mark_blocked(ann.id)
+    assert (await s.people.identify("sim", "ann")).unreachable
+
+
+async def test_a_link_moves_the_copies_to_the_surviving_person(database: None) -> None:
+    s = StoreServices.build()
+    older = await s.people.identify("telegram", "1", "Old")
+    newer = await s.people.identify("wechat", "o-1", "New")
+    await s.people.set_locale(newer.person_id, "en")  # type: ignore[attr-defined]
+    await s.people.identify("wechat", "o-1")  # both copies kept now
+    await s.people.identify("telegram", "1")
+
+    code = await s.accounts.start_link(older)
+    await s.accounts.link(newer, code)
+    moved = await s.people.identify("wechat", "o-1")
+    assert moved.person_id == older.person_id  # type: ignore[attr-defined]
+    assert (await s.people.identify("telegram", "1")).person.locale == "en"  # adopted
+    assert not await Person.exists(id=newer.person_id)  # type: ignore[attr-defined]
+
+
+async def test_an_erasure_is_seen_at_once(database: None) -> None:
+    s = StoreServices.build()
+    ann = await s.people.identify("sim", "ann", "Ann", private=True)
+    assert (await s.people.identify("sim", "ann")).person.erased_at is None
+    code = await s.accounts.start_erase(ann)
+    await s.accounts.erase(ann.person_id, code)  # type: ignore[attr-defined]
+    again = await s.people.identify("sim", "ann")
+    assert again.person.erased_at is not None
+    assert again.display_name == "" and again.person.display_name == ""
+
+
+async def test_a_load_overlapping_a_change_is_used_once_not_kept(database: None) -> None:
+    s = StoreServices.build()
+    ann = await s.people.identify("sim", "ann", "Ann")
+    s.people.copies.forget()
+    gate = asyncio.Event()
+
+    async def slow() -> Identity | None:
+        found = await Identity.get(id=ann.id).select_related("person")
+        await gate.wait()
+        return found
+
+    reading = asyncio.create_task(s.people.copies.get("sim", "ann", slow))
+    await asyncio.sleep(0.05)
+    await s.people.set_locale(ann.person_id, "en")  # type: ignore[attr-defined]
+    gate.set()
+    assert (await reading).person.locale is None  # read before the change: used once
+    assert (await s.people.identify("sim", "ann")).person.locale == "en"
+
+
+async def test_nothing_is_kept_while_changes_cannot_be_heard(database: None) -> None:
+    s = StoreServices.build()
+    await s.people.identify("sim", "ann", "Ann")
+    s.people.copies.live = False
+    await s.people.identify("sim", "ann")
+    await behind_its_back("sim", "ann", display_name="Changed")
+    assert (await s.people.identify("sim", "ann")).display_name == "Changed"
+
+
+async def test_copies_expire_even_without_an_announcement(database: None) -> None:
+    s = StoreServices.build()
+    now = [100.0]
+    s.people.copies._monotonic = lambda: now[0]
+    await s.people.identify("sim", "ann", "Ann")
+    await s.people.identify("sim", "ann")
+    await behind_its_back("sim", "ann", display_name="Changed")
+    now[0] += MAX_AGE - 1
+    assert (await s.people.identify("sim", "ann")).display_name == "Ann"
+    now[0] += 2
+    assert (await s.people.identify("sim", "ann")).display_name == "Changed"
+
+
+async def test_the_oldest_copies_make_room(database: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("store.identity_cache.MAX_ENTRIES", 2)
+    s = StoreServices.build()
+    for user in ("a", "b", "c"):
+        await s.people.identify("sim", user, user)
+        await s.people.identify("sim", user)
+    for user in ("a", "b", "c"):
+        await behind_its_back("sim", user, display_name=f"{user}!")
+    assert (await s.people.identify("sim", "a")).display_name == "a!"  # made room for c
+    assert (await s.people.identify("sim", "c")).display_name == "c"  # still kept
+    b = await Identity.get(platform_user_id="b")
+    await s.people.set_locale(b.person_id, "en")  # type: ignore[attr-defined]
+    assert (await s.people.identify("sim", "b")).display_name == "b!"
+
+
+# -- across processes ------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def process(channel: str) -> AsyncIterator[StoreServices]:
+    """One process's services with its own Redis connection and subscription."""
+    services = StoreServices.build()
+    redis = Redis.from_url(str(REDIS))
+    sync = CacheSync(redis, {channel: services.people.copies})
+    listening = asyncio.create_task(sync.listen())
+    try:
+        for _ in range(200):
+            if services.people.copies.live:
+                break
+            await asyncio.sleep(0.01)
+        assert services.people.copies.live
+        yield services
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        await redis.aclose()
+
+
+async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the other process never saw the change")
+
+
+@needs_redis
+async def test_a_change_in_one_process_reaches_the_copies_of_another(database: None) -> None:
+    channel = f"test-person-changed-{secrets.token_hex(4)}"
+    async with process(channel) as a, process(channel) as b:
+        shop, _ = await make_shop(a)
+        ann = await a.people.identify("sim", "ann", "Ann", private=True)
+        assert (await b.people.identify("sim", "ann")).person.locale is None  # b keeps it
+
+        async def seen_by_b(check) -> bool:  # type: ignore[no-untyped-def]
+            return bool(check(await b.people.identify("sim", "ann")))
+
+        await a.people.set_locale(ann.person_id, "en")  # type: ignore[attr-defined]
+        await eventually(lambda: seen_by_b(lambda i: i.person.locale == "en"))
+        await a.people.set_current_shop(ann, shop.id)
+        await eventually(lambda: seen_by_b(lambda i: i.current_shop_id == shop.id))
+        await a.people.mark_unreachable("sim", "ann")
+        await eventually(lambda: seen_by_b(lambda i: i.unreachable))
+
+
+# -- every writer announces ------------------------------------------------------------------
+# Identities and persons are written only here, each write followed by `changed`.
+WRITERS = {
+    "store/people.py",
+    "store/accounts/service.py",  # link (merge), erase, export: changed after the commit
+    "store/accounts/merge.py",  # inside a link's transaction
+    "store/accounts/erase.py",  # inside an erasure's transaction
+    "referral/merge.py",  # inside a link's transaction (its ref.of(...) are agents' references)
+    "store/demo.py",  # seeding before the platform serves anyone
+}
+WRITES = {"create", "update", "delete", "save", "bulk_create", "bulk_update", "get_or_create"}
+
+
+def _writes_people(tree: ast.AST) -> bool:
+    """A call like Identity.create(...), Person.filter(...).update(...), ref.of(...).update()
+    (the generic person references, which include identities)."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in WRITES:
+            continue
+        names = {n.id for n in ast.walk(node.func.value) if isinstance(n, ast.Name)}
+        attrs = {n.attr for n in ast.walk(node.func.value) if isinstance(n, ast.Attribute)}
+        if names & {"Identity", "Person"} or "of" in attrs:
+            return True
+    return False
+
+
+def test_only_the_announcing_services_write_identities_or_persons() -> None:
+    sources = [
+        path
+        for folder in ("store", "handlers", "bot", "referral")
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+    writing = {
+        str(path.relative_to(ROOT))
+        for path in sources
+        if _writes_people(ast.parse(path.read_text()))
+    }
+    assert writing - WRITERS == set(), "announce through PeopleService (store/identity_cache.py)"
+    assert "store/people.py" in writing  # the scan still sees writes
