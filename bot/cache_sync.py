@@ -16,6 +16,7 @@ from store.copies import Announce, Copies
 log = logging.getLogger(__name__)
 SHOPS = "ms:shop-changed"  # a shop id
 PEOPLE = "ms:person-changed"  # a person id
+LISTINGS = "ms:listing-changed"  # a shop id: its products or their stock
 EVERYTHING = b"*"
 RETRY_SECONDS = 1.0
 

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.broadcast.segments import wire_segments
-from bot.cache_sync import PEOPLE, SHOPS, CacheSync
+from bot.cache_sync import LISTINGS, PEOPLE, SHOPS, CacheSync
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
 from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
@@ -198,6 +198,11 @@ async def build_runtime(
         group_cards=group_cards,
     )
     if redis is not None:  # several processes: each hears the others' changes
-        sync = CacheSync(redis, {SHOPS: services.shops.cache, PEOPLE: services.people.copies})
+        copies = {
+            SHOPS: services.shops.cache,
+            PEOPLE: services.people.copies,
+            LISTINGS: services.catalog.listings,
+        }
+        sync = CacheSync(redis, copies)
         runtime._tasks.append(asyncio.create_task(sync.listen()))
     return runtime

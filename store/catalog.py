@@ -11,6 +11,7 @@ from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
 from store.errors import InvalidInput, ProductNotFound
+from store.events import EventBus, OrderCancelled, OrderEvent, OrderPlaced, OrderRefunded
 from store.models import Category, Product
 from store.paging import page_count
 from store.prepared import Prepared
@@ -19,6 +20,9 @@ from store.shop_cache import ShopCache
 PAGE_SIZE = 5
 MAX_STOCK = 1_000_000
 MAX_SEARCH_WORDS = 5
+# Stock moves with every order: a stock figure announced to no one (a crash between an
+# order's commit and its event) is shown for this long at most.
+LISTINGS_MAX_AGE = 10.0  # seconds
 Rows = Callable[[int], Awaitable[list[Product]]]  # a page's rows from an offset
 
 
@@ -52,8 +56,23 @@ def check_stock(stock: int) -> int:
 
 
 class CatalogService:
-    def __init__(self, cache: ShopCache | None = None) -> None:
+    def __init__(self, cache: ShopCache | None = None, listings: ShopCache | None = None) -> None:
         self.cache = cache or ShopCache()
+        # What customers browse most, stock included: catalog pages and product cards. Every
+        # change to a shop's products drops them (products_changed), every order that moves
+        # stock too (the order events, published after the commit).
+        self.listings = listings or ShopCache(max_age=LISTINGS_MAX_AGE)
+
+    def subscribe(self, bus: EventBus) -> None:
+        for moved_stock in (OrderPlaced, OrderCancelled, OrderRefunded):
+            bus.subscribe(moved_stock, self._stock_moved)
+
+    async def _stock_moved(self, event: OrderEvent) -> None:
+        await self.products_changed(event.shop_id)
+
+    async def products_changed(self, shop_id: int) -> None:
+        """After the commit of a change to a shop's products."""
+        await self.listings.changed(shop_id)
 
     async def categories(self, shop_id: int) -> list[Category]:
         """Oldest first; a per-process copy, as every catalog page shows them."""
@@ -77,6 +96,12 @@ class CatalogService:
         return category
 
     async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
+        """A page of the shop's visible products (of one category), shared by every reader."""
+        return await self.listings.get(
+            shop_id, f"page {category_id} {page}", lambda: self._browse(shop_id, category_id, page)
+        )
+
+    async def _browse(self, shop_id: int, category_id: int | None, page: int) -> Page:
         where: dict[str, object] = {"shop_id": shop_id, "active": True}
         if category_id is None:
             rows = partial(SHOP_PAGE.all, shop_id)
@@ -109,10 +134,13 @@ class CatalogService:
     async def product(
         self, shop_id: int, product_id: int, *, include_hidden: bool = False
     ) -> Product:
+        """Visible: the copy every reader shares; with hidden ones: read for an edit."""
         if include_hidden:
             product = await Product.filter(shop_id=shop_id, id=product_id).first()
         else:
-            product = await VISIBLE_PRODUCT.first(shop_id, product_id)
+            product = await self.listings.get(
+                shop_id, f"product {product_id}", lambda: VISIBLE_PRODUCT.first(shop_id, product_id)
+            )
         if product is None:
             raise ProductNotFound(id=product_id)
         return product
@@ -129,7 +157,7 @@ class CatalogService:
         category = None
         if new.category and new.category.strip():
             category = await self.category_named(shop_id, new.category)
-        return await Product.create(
+        product = await Product.create(
             shop_id=shop_id,
             category=category,
             title=title,
@@ -139,21 +167,26 @@ class CatalogService:
             image_url=new.image_url or None,
             search_text=search_text_of(title, new.description, category.name if category else ""),
         )
+        await self.products_changed(shop_id)
+        return product
 
     async def set_price(self, shop_id: int, product_id: int, price: Decimal) -> Product:
         await self.product(shop_id, product_id, include_hidden=True)
         await Product.filter(id=product_id).update(price=price)
+        await self.products_changed(shop_id)
         return await self.product(shop_id, product_id, include_hidden=True)
 
     async def set_stock(self, shop_id: int, product_id: int, stock: int) -> Product:
         check_stock(stock)
         await self.product(shop_id, product_id, include_hidden=True)
         await Product.filter(id=product_id).update(stock=stock)
+        await self.products_changed(shop_id)
         return await self.product(shop_id, product_id, include_hidden=True)
 
     async def set_active(self, shop_id: int, product_id: int, active: bool) -> Product:
         await self.product(shop_id, product_id, include_hidden=True)
         await Product.filter(id=product_id).update(active=active)
+        await self.products_changed(shop_id)
         return await self.product(shop_id, product_id, include_hidden=True)
 
 

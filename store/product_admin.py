@@ -133,6 +133,7 @@ class ProductAdmin:
     async def update(self, shop_id: int, product_id: int, new: NewProduct) -> Product:
         await self.catalog.product(shop_id, product_id, include_hidden=True)
         await self._write(shop_id, product_id, new)
+        await self.catalog.products_changed(shop_id)
         return await self.get(shop_id, product_id)
 
     async def _write(self, shop_id: int, product_id: int, new: NewProduct) -> None:
@@ -208,6 +209,7 @@ class ProductAdmin:
                 await self._apply(shop_id, row, result)
         # New categories were announced inside the transaction, before others could read them.
         await self.catalog.cache.changed(shop_id)
+        await self.catalog.products_changed(shop_id)
         return result
 
     def _parse_row(

@@ -70,6 +70,8 @@ class StoreServices:
         reviews = Reviews(bus, clock)
         support = Support(bus, clock)
         people = PeopleService()
+        catalog = CatalogService(cache)
+        catalog.subscribe(bus)
         accounts = Accounts(
             bus,
             clock,
@@ -82,7 +84,7 @@ class StoreServices:
         return cls(
             shops=shops,
             people=people,
-            catalog=CatalogService(cache),
+            catalog=catalog,
             carts=CartService(),
             orders=orders,
             payments=PaymentService(bus, clock),

@@ -16,31 +16,38 @@ T = TypeVar("T")
 
 
 class ShopCache(Copies):
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic, max_age: float = MAX_AGE
+    ) -> None:
         super().__init__()
-        self._values: dict[tuple[int | None, str], tuple[float, Any]] = {}
+        self._shops: dict[int | None, dict[str, tuple[float, Any]]] = {}
+        self._count = 0
         self._monotonic = monotonic
+        self.max_age = max_age
 
     async def get(self, shop_id: int | None, part: str, load: Callable[[], Awaitable[T]]) -> T:
         """The copy of `part` of a shop (None: not about one shop), loaded when missing."""
-        key = (shop_id, part)
         now = self._monotonic()
-        kept = self._values.get(key)
-        if kept is not None and now - kept[0] < MAX_AGE:
+        parts = self._shops.get(shop_id)
+        kept = parts.get(part) if parts is not None else None
+        if kept is not None and now - kept[0] < self.max_age:
             return kept[1]  # type: ignore[no-any-return]
         generation = self._generation
         value = await load()
         if self.keeps(generation):
-            if len(self._values) >= MAX_ENTRIES:  # dropping everything is always correct
-                self._values.clear()
-            self._values[key] = (now, value)
+            if self._count >= MAX_ENTRIES:  # dropping everything is always correct
+                self.forget()
+            parts = self._shops.setdefault(shop_id, {})
+            self._count += part not in parts
+            parts[part] = (now, value)
         return value
 
     def forget(self, shop_id: int | None = None) -> None:
         """Drop one shop's copies and those about no one shop; None: drop everything."""
         self._generation += 1
         if shop_id is None:
-            self._values.clear()
+            self._shops.clear()
+            self._count = 0
             return
-        for key in [k for k in self._values if k[0] in (shop_id, None)]:
-            del self._values[key]
+        for key in (shop_id, None):
+            self._count -= len(self._shops.pop(key, ()))

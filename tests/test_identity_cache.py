@@ -4,7 +4,6 @@ a person except through the services that announce it."""
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import os
@@ -21,12 +20,12 @@ from store.db import close_db, init_db
 from store.models import Identity, Person
 from store.services import StoreServices
 from tests.integration.world import make_shop
+from tests.writers import files_writing
 
 REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
 needs_redis = pytest.mark.skipif(
     not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
 )
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -223,37 +222,10 @@ WRITERS = {
     "store/accounts/merge.py",  # inside a link's transaction
     "store/accounts/erase.py",  # inside an erasure's transaction
     "referral/merge.py",  # inside a link's transaction (its ref.of(...) are agents' references)
-    "store/demo.py",  # seeding before the platform serves anyone
 }
-WRITES = {"create", "update", "delete", "save", "bulk_create", "bulk_update", "get_or_create"}
-
-
-def _writes_people(tree: ast.AST) -> bool:
-    """A call like Identity.create(...), Person.filter(...).update(...), ref.of(...).update()
-    (the generic person references, which include identities)."""
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        if node.func.attr not in WRITES:
-            continue
-        names = {n.id for n in ast.walk(node.func.value) if isinstance(n, ast.Name)}
-        attrs = {n.attr for n in ast.walk(node.func.value) if isinstance(n, ast.Attribute)}
-        if names & {"Identity", "Person"} or "of" in attrs:
-            return True
-    return False
 
 
 def test_only_the_announcing_services_write_identities_or_persons() -> None:
-    sources = [
-        path
-        for folder in ("store", "handlers", "bot", "referral")
-        for path in (ROOT / folder).rglob("*.py")
-        if "migrations" not in path.parts
-    ]
-    writing = {
-        str(path.relative_to(ROOT))
-        for path in sources
-        if _writes_people(ast.parse(path.read_text()))
-    }
+    writing = files_writing({"Identity", "Person"}, generic=frozenset({"of"}))
     assert writing - WRITERS == set(), "announce through PeopleService (store/identity_cache.py)"
     assert "store/people.py" in writing  # the scan still sees writes

@@ -1,0 +1,166 @@
+"""The per-process copies of catalog pages and product cards (CatalogService.listings):
+shared by every reader, dropped by every change to a shop's products and by every order
+that moves stock, here and (through Redis) in the other processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.cache_sync import CacheSync
+from store.catalog import LISTINGS_MAX_AGE, NewProduct
+from store.db import close_db, init_db
+from store.models import Product
+from store.product_admin import ProductAdmin
+from store.services import StoreServices
+from tests.integration.world import CONTACT, make_customers, make_product, make_shop
+from tests.writers import files_writing
+
+REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
+needs_redis = pytest.mark.skipif(
+    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
+)
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[None]:
+    await init_db(f"sqlite://{tmp_path / 'listings.db'}", create_schema=True)
+    try:
+        yield
+    finally:
+        await close_db()
+
+
+async def card(s: StoreServices, shop_id: int, product_id: int) -> tuple[str, Decimal, int]:
+    p = await s.catalog.product(shop_id, product_id)
+    return p.title, p.price, p.stock
+
+
+async def titles(s: StoreServices, shop_id: int) -> list[str]:
+    return [p.title for p in (await s.catalog.browse(shop_id)).products]
+
+
+async def test_pages_and_cards_are_read_once(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    assert await titles(s, shop.id) == ["Longjing tea"]
+    assert (await card(s, shop.id, tea.id))[2] == 5
+    await Product.filter(id=tea.id).update(title="Renamed", stock=1)  # behind their back
+    assert await titles(s, shop.id) == ["Longjing tea"]
+    assert (await card(s, shop.id, tea.id))[2] == 5
+
+
+async def test_every_product_change_is_seen_at_once(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    await titles(s, shop.id), await card(s, shop.id, tea.id)
+
+    await make_product(s, shop, stock=1, title="Mooncake")
+    assert await titles(s, shop.id) == ["Longjing tea", "Mooncake"]
+    await s.catalog.set_price(shop.id, tea.id, Decimal("30.00"))
+    assert (await card(s, shop.id, tea.id))[1] == Decimal("30.00")
+    await s.catalog.set_stock(shop.id, tea.id, 7)
+    assert (await card(s, shop.id, tea.id))[2] == 7
+    await s.catalog.set_active(shop.id, tea.id, False)
+    assert await titles(s, shop.id) == ["Mooncake"]
+    await s.catalog.set_active(shop.id, tea.id, True)
+
+    admin = ProductAdmin(s.catalog)
+    await admin.update(shop.id, tea.id, NewProduct(title="Longjing", price=Decimal(9), stock=2))
+    assert await card(s, shop.id, tea.id) == ("Longjing", Decimal(9), 2)
+    await admin.import_csv(shop.id, f"id,title,price,stock\n{tea.id},Longjing AAA,9,3\n".encode())
+    assert await card(s, shop.id, tea.id) == ("Longjing AAA", Decimal(9), 3)
+
+
+async def test_orders_move_the_stock_readers_see(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=1)
+    (buyer,) = await make_customers(s, shop, tea, 1)
+    assert (await card(s, shop.id, tea.id))[2] == 1
+    page = await s.catalog.browse(shop.id)
+
+    order = await s.orders.place(buyer, shop.id, CONTACT)
+    assert (await card(s, shop.id, tea.id))[2] == 0
+    assert (await s.catalog.browse(shop.id)).products[0].stock == 0  # "sold out"
+    assert page.products[0].stock == 1  # a reader's page stays as it was read
+
+    await s.orders.cancel(order, "changed my mind")
+    assert (await card(s, shop.id, tea.id))[2] == 1
+
+
+async def test_listings_expire_even_without_an_announcement(database: None) -> None:
+    s = StoreServices.build()
+    now = [100.0]
+    s.catalog.listings._monotonic = lambda: now[0]
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    await card(s, shop.id, tea.id)
+    await Product.filter(id=tea.id).update(stock=4)  # an order whose event was never heard
+    now[0] += LISTINGS_MAX_AGE - 1
+    assert (await card(s, shop.id, tea.id))[2] == 5
+    now[0] += 2
+    assert (await card(s, shop.id, tea.id))[2] == 4
+
+
+@contextlib.asynccontextmanager
+async def process(channel: str) -> AsyncIterator[StoreServices]:
+    """One process's services with its own Redis connection and subscription."""
+    services = StoreServices.build()
+    redis = Redis.from_url(str(REDIS))
+    listening = asyncio.create_task(CacheSync(redis, {channel: services.catalog.listings}).listen())
+    try:
+        for _ in range(200):
+            if services.catalog.listings.live:
+                break
+            await asyncio.sleep(0.01)
+        assert services.catalog.listings.live
+        yield services
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        await redis.aclose()
+
+
+async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the other process never saw the change")
+
+
+@needs_redis
+async def test_an_order_in_one_process_reaches_the_listings_of_another(database: None) -> None:
+    channel = f"test-listing-changed-{secrets.token_hex(4)}"
+    async with process(channel) as a, process(channel) as b:
+        shop, _ = await make_shop(a)
+        tea = await make_product(a, shop, stock=2)
+        (buyer,) = await make_customers(a, shop, tea, 1)
+        assert (await card(b, shop.id, tea.id))[2] == 2  # b keeps a copy now
+
+        async def stock_seen_by_b(expected: int) -> bool:
+            return (await card(b, shop.id, tea.id))[2] == expected
+
+        await a.orders.place(buyer, shop.id, CONTACT)
+        await eventually(lambda: stock_seen_by_b(1))
+        await a.catalog.set_stock(shop.id, tea.id, 9)
+        await eventually(lambda: stock_seen_by_b(9))
+
+
+def test_only_the_announcing_services_write_products() -> None:
+    writing = files_writing({"Product"})
+    # catalog and product_admin call products_changed; orders' stock moves are announced by
+    # their events (OrderPlaced, OrderCancelled, OrderRefunded), which the catalog hears.
+    assert writing == {"store/catalog.py", "store/product_admin.py", "store/orders.py"}
