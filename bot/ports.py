@@ -6,6 +6,7 @@ raises; it never quietly turns into memory.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -70,13 +71,50 @@ class MemoryKV:
 
 
 class RedisDedup:
+    """SET NX per key. Every update asks, so the checks asked within one turn of the event
+    loop travel together in one pipeline: redis-py's fixed cost per pooled command is most of
+    a SET NX's (bench/dedup.py: 32-38 µs of CPU a check alone, 13-22 µs with 4-16 in flight,
+    49 µs with one), and Redis still runs them one by one, so each key is first exactly once."""
+
     def __init__(self, redis: Redis, prefix: str = "ms:dedup:") -> None:
         self.redis = redis
         self.prefix = prefix
+        self._asked: list[tuple[str, int, asyncio.Future[bool]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bool] = loop.create_future()
+        self._asked.append((self.prefix + key, ttl_seconds, answer))
+        if len(self._asked) == 1:  # the first of this turn sends them all, after the turn
+            loop.call_soon(self._send_asked)
         with redis_required():
-            return bool(await self.redis.set(self.prefix + key, b"1", nx=True, ex=ttl_seconds))
+            return await answer
+
+    def _send_asked(self) -> None:
+        batch, self._asked = self._asked, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._sending.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[tuple[str, int, asyncio.Future[bool]]]) -> None:
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, ttl, _ in batch:
+                    pipe.set(key, b"1", nx=True, ex=ttl)
+                firsts = await pipe.execute()
+        except asyncio.CancelledError:
+            for *_, answer in batch:
+                answer.cancel()
+            raise
+        except Exception as e:  # each asker gets it, as from its own command
+            for *_, answer in batch:
+                if not answer.done():
+                    answer.set_exception(e)
+            return
+        for (*_, answer), first in zip(batch, firsts, strict=True):
+            if not answer.done():  # its asker may have been cancelled meanwhile
+                answer.set_result(bool(first))
 
 
 class RedisKV:

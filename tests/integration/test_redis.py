@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.ports import RedisDedup, RedisKV, RedisStateStore
+from store.errors import Unavailable
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -64,6 +67,35 @@ async def test_dedup_says_first_time_exactly_once_under_concurrency(
     assert 0 < await redis.ttl(redis_prefix + "dedup:telegram:update:9001") <= 60
     other = RedisDedup(redis, prefix=redis_prefix + "dedup:")
     assert await other.first_time("telegram:update:9002", 60) is True
+
+
+async def test_checks_asked_together_share_one_connection_and_stay_exact(
+    redis: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    name = f"dedup-{secrets.token_hex(4)}"
+    client = Redis.from_url(redis_url, client_name=name)
+    try:
+        dedup = RedisDedup(client, prefix=redis_prefix + "dedup:")
+        keys = ["a", "b", "a", "c", "b", "a"]  # repeats within one batch
+        answers = await asyncio.gather(*(dedup.first_time(f"telegram:{k}", 60) for k in keys))
+        assert answers == [True, True, False, True, False, False]
+        # One pipeline: one connection (six commands at once would have opened six).
+        assert [c["name"] for c in await redis.client_list()].count(name) == 1
+        assert await dedup.first_time("telegram:a", 60) is False  # a later batch remembers
+    finally:
+        await client.aclose()
+
+
+async def test_checks_with_redis_down_are_each_refused_clearly() -> None:
+    down = Redis(host="127.0.0.1", port=free_port())
+    try:
+        dedup = RedisDedup(down)
+        answers = await asyncio.gather(
+            *(dedup.first_time(f"k{i}", 60) for i in range(3)), return_exceptions=True
+        )
+    finally:
+        await down.aclose()
+    assert all(isinstance(a, Unavailable) for a in answers), answers
 
 
 async def test_kv_round_trip_and_expiry(redis: Redis, redis_prefix: str) -> None:
