@@ -5,27 +5,25 @@ a person except through the services that announce it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 
-from bot.cache_sync import CacheSync
 from store.copies import MAX_AGE
 from store.db import close_db, init_db
+from store.identity_cache import IdentityCache
 from store.models import Identity, Person
 from store.services import StoreServices
+from tests.copies_processes import eventually, needs_redis, process
 from tests.integration.world import make_shop
 from tests.writers import files_writing
 
-REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
-needs_redis = pytest.mark.skipif(
-    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
-)
+
+def kept(services: StoreServices) -> IdentityCache:
+    """What this file's processes keep and hear about."""
+    return services.people.copies
 
 
 @pytest.fixture
@@ -166,39 +164,10 @@ async def test_the_oldest_copies_make_room(database: None, monkeypatch: pytest.M
 
 
 # -- across processes ------------------------------------------------------------------------
-@contextlib.asynccontextmanager
-async def process(channel: str) -> AsyncIterator[StoreServices]:
-    """One process's services with its own Redis connection and subscription."""
-    services = StoreServices.build()
-    redis = Redis.from_url(str(REDIS))
-    sync = CacheSync(redis, {channel: services.people.copies})
-    listening = asyncio.create_task(sync.listen())
-    try:
-        for _ in range(200):
-            if services.people.copies.live:
-                break
-            await asyncio.sleep(0.01)
-        assert services.people.copies.live
-        yield services
-    finally:
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
-        await redis.aclose()
-
-
-async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the other process never saw the change")
-
-
 @needs_redis
 async def test_a_change_in_one_process_reaches_the_copies_of_another(database: None) -> None:
     channel = f"test-person-changed-{secrets.token_hex(4)}"
-    async with process(channel) as a, process(channel) as b:
+    async with process(channel, kept) as a, process(channel, kept) as b:
         shop, _ = await make_shop(a)
         ann = await a.people.identify("sim", "ann", "Ann", private=True)
         assert (await b.people.identify("sim", "ann")).person.locale is None  # b keeps it

@@ -4,30 +4,27 @@ that moves stock, here and (through Redis) in the other processes."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import secrets
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 
-from bot.cache_sync import CacheSync
 from store.catalog import LISTINGS_MAX_AGE, NewProduct
 from store.db import close_db, init_db
 from store.models import Product
 from store.product_admin import ProductAdmin
 from store.services import StoreServices
+from store.shop_cache import ShopCache
+from tests.copies_processes import eventually, needs_redis, process
 from tests.integration.world import CONTACT, make_customers, make_product, make_shop
 from tests.writers import files_writing
 
-REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
-needs_redis = pytest.mark.skipif(
-    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
-)
+
+def kept(services: StoreServices) -> ShopCache:
+    """What this file's processes keep and hear about."""
+    return services.catalog.listings
 
 
 @pytest.fixture
@@ -113,38 +110,10 @@ async def test_listings_expire_even_without_an_announcement(database: None) -> N
     assert (await card(s, shop.id, tea.id))[2] == 4
 
 
-@contextlib.asynccontextmanager
-async def process(channel: str) -> AsyncIterator[StoreServices]:
-    """One process's services with its own Redis connection and subscription."""
-    services = StoreServices.build()
-    redis = Redis.from_url(str(REDIS))
-    listening = asyncio.create_task(CacheSync(redis, {channel: services.catalog.listings}).listen())
-    try:
-        for _ in range(200):
-            if services.catalog.listings.live:
-                break
-            await asyncio.sleep(0.01)
-        assert services.catalog.listings.live
-        yield services
-    finally:
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
-        await redis.aclose()
-
-
-async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the other process never saw the change")
-
-
 @needs_redis
 async def test_an_order_in_one_process_reaches_the_listings_of_another(database: None) -> None:
     channel = f"test-listing-changed-{secrets.token_hex(4)}"
-    async with process(channel) as a, process(channel) as b:
+    async with process(channel, kept) as a, process(channel, kept) as b:
         shop, _ = await make_shop(a)
         tea = await make_product(a, shop, stock=2)
         (buyer,) = await make_customers(a, shop, tea, 1)

@@ -4,8 +4,6 @@ categories: dropped on every change, here and (through Redis) in the other proce
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,7 +13,6 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.cache_sync import CacheSync
 from store.catalog import NewProduct
 from store.copies import MAX_AGE
 from store.db import close_db, init_db
@@ -24,12 +21,13 @@ from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
 from store.services import StoreServices
 from store.shop_cache import ShopCache
+from tests.copies_processes import REDIS, eventually, needs_redis, process
 from tests.integration.world import make_product, make_shop
 
-REDIS = os.environ.get("MICROSTORE_TEST_REDIS")
-needs_redis = pytest.mark.skipif(
-    not REDIS, reason="set MICROSTORE_TEST_REDIS=redis://127.0.0.1:6379/15 to run with Redis"
-)
+
+def kept(services: StoreServices) -> ShopCache:
+    """What this file's processes keep and hear about."""
+    return services.shops.cache
 
 
 class Loads:
@@ -159,39 +157,10 @@ async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database
     assert await s.catalog.find_category(shop.id, "Cakes") is not None
 
 
-@contextlib.asynccontextmanager
-async def process(channel: str) -> AsyncIterator[StoreServices]:
-    """One process's services with its own Redis connection and subscription."""
-    services = StoreServices.build()
-    redis = Redis.from_url(str(REDIS), client_name=channel)
-    sync = CacheSync(redis, {channel: services.shops.cache})
-    listening = asyncio.create_task(sync.listen())
-    try:
-        for _ in range(200):  # subscribed: it caches from now on
-            if services.shops.cache.live:
-                break
-            await asyncio.sleep(0.01)
-        assert services.shops.cache.live
-        yield services
-    finally:
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
-        await redis.aclose()
-
-
-async def eventually(check, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the other process never saw the change")
-
-
 @needs_redis
 async def test_a_change_in_one_process_reaches_the_copies_of_another(database: None) -> None:
     channel = f"test-shop-changed-{secrets.token_hex(4)}"
-    async with process(channel) as a, process(channel) as b:
+    async with process(channel, kept) as a, process(channel, kept) as b:
         shop, owner_id = await make_shop(a)
         helper = await a.people.identify("sim", "helper", "Helper")
         person = await a.people.person(helper.person_id)  # type: ignore[attr-defined]
@@ -231,7 +200,7 @@ async def _has_levels(services: StoreServices, shop_id: int) -> bool:
 @needs_redis
 async def test_a_process_that_lost_redis_keeps_no_copies(database: None) -> None:
     channel = f"test-shop-changed-{secrets.token_hex(4)}"
-    async with process(channel) as a:
+    async with process(channel, kept) as a:
         cache = a.shops.cache
         redis = Redis.from_url(str(REDIS))
         try:  # this process's connections only: the Redis server may be shared
