@@ -5,7 +5,12 @@
 - an update is processed before the answer (so a crash can't lose it silently), and
   whatever happens while processing, Telegram gets 200: a retry would not help;
 - the update's last reply, when the adapter hands it back instead of sending it, goes in
-  the answer itself (a Bot API method in the webhook's response body, which Telegram runs).
+  the answer itself (a Bot API method in the webhook's response body, which Telegram runs),
+  unless Telegram stopped waiting meanwhile: then it is sent as a call.
+
+The update runs in the request's own task (aiogram's `feed_webhook_update` would start one
+more task with a 55 s timer for each): the answer waits for the work either way, and the
+work is not cancelled when the connection goes (aiohttp no longer cancels handlers).
 """
 
 from __future__ import annotations
@@ -60,9 +65,9 @@ class WebhookHandler(SimpleRequestHandler):
         except (ValueError, ValidationError, UnicodeDecodeError):
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         try:
-            result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+            result = await self.dispatcher.feed_update(bot, update, **self.data)
             if isinstance(result, TelegramMethod):
-                if (answer := _as_answer(bot, result)) is not None:
+                if request.transport is not None and (answer := _as_answer(bot, result)):
                     return web.json_response(answer, dumps=_dumps)
                 await self.dispatcher.silent_call_request(bot, result)
         except Exception:

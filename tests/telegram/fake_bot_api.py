@@ -188,6 +188,7 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._failures: list[_Failure] = []
+        self._holds: dict[str, asyncio.Event] = {}
         self._blocked: dict[int, str] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Event()
@@ -238,6 +239,11 @@ class FakeBotAPI:
                 times,
             )
         )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` arrive (and are recorded) but get no answer until the returned
+        event is set."""
+        return self._holds.setdefault(method, asyncio.Event())
 
     def fail(self, method: str, code: int, description: str, *, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer with this error."""
@@ -291,6 +297,13 @@ class FakeBotAPI:
                 await self._call_arrived.wait()
         return self.sent(method)
 
+    async def arrived(self, method: str, within: float = 5.0) -> None:
+        """Wait until a call of ``method`` has come in, answered or held."""
+        async with asyncio.timeout(within):
+            while method not in (c.method for c in self.calls):
+                self._call_arrived.clear()
+                await self._call_arrived.wait()
+
     def iter_buttons(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard", []):
@@ -317,6 +330,9 @@ class FakeBotAPI:
         params, files = await self._read_params(request)
         call = Call(method=method, params=params, files=files, content_type=request.content_type)
         self.calls.append(call)
+        if method in self._holds:
+            self._call_arrived.set()
+            await self._holds[method].wait()
         return await self._execute(call, request.match_info["token"])
 
     async def _execute(self, call: Call, token: str) -> web.Response:
