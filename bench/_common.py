@@ -79,24 +79,39 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
-def postgres_cpu() -> float:
-    """CPU seconds the local PostgreSQL server has used: its living processes, plus the
-    backends that ended (the postmaster reaps them: its children's time). 0 if not local."""
+def service_cpu(name: str) -> float:
+    """CPU seconds a local server (`postgres`, `redis-server`) has used: its living processes,
+    plus the children that ended (PostgreSQL's backends: the postmaster reaps them, its
+    children's time). 0 when no such process runs here."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            name, rest = stat.read_text().split(") ", 1)
-            if not name.endswith("(postgres"):
+            comm, rest = stat.read_text().split(") ", 1)
+            if not comm.endswith(f"({name}"):
                 continue
             fields = rest.split()
             total += (int(fields[11]) + int(fields[12])) / tick
             parent = Path(f"/proc/{fields[1]}/stat").read_text().split(") ", 1)[0]
-            if not parent.endswith("(postgres"):  # the postmaster: add its reaped children
+            if not parent.endswith(f"({name}"):  # the first of its kind: add reaped children
                 total += (int(fields[13]) + int(fields[14])) / tick
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def postgres_cpu() -> float:
+    return service_cpu("postgres")
+
+
+def busy_cpu() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle, not waiting on disk)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 class FsyncProbe:

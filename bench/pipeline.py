@@ -22,6 +22,10 @@ pointed at a local stand-in) and one WeChat account, then:
    framework at all (bare aiohttp both ways) making the same call: what replying costs.
 `cpu_ms` is the CPU time the server's processes used per update (Linux /proc): unlike the
 rates, it hardly moves when other programs load the machine, so it compares two versions.
+The same run splits the rest of the machine's CPU per update: `db_ms` (PostgreSQL),
+`redis_ms`, `client_ms` (this benchmark's own process) and `busy_pct` (of all cores): with
+the machine saturated, the rate cannot exceed cores / (sum of the four) per second, which
+bounds the ratio whatever the server does.
 `fsync_max_ms` is the slowest 8 KiB flush a probe saw on the same disk during the run: every
 commit waits for one, so a stalling disk shows here when p99 jumps.
 Modes: `embedded` = SQLite, no Redis, 1 process; `pg2` = PostgreSQL + Redis, 2 processes.
@@ -45,7 +49,15 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import FsyncProbe, fresh_database, save, table, tree_cpu
+from bench._common import (
+    FsyncProbe,
+    busy_cpu,
+    fresh_database,
+    save,
+    service_cpu,
+    table,
+    tree_cpu,
+)
 from bench.standins import TOKEN
 from tests.servers import clean_env, free_port
 from tests.wechat.wire import signed_query
@@ -58,7 +70,7 @@ OPEN_USERS = 500  # the open loop's population
 LOOPS = ("asyncio", "uvloop")
 COLUMNS = [
     *("run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms"),
-    *("fsync_max_ms", "ratio"),
+    *("db_ms", "redis_ms", "client_ms", "busy_pct", "fsync_max_ms", "ratio"),
 ]
 
 
@@ -191,6 +203,36 @@ def cpu_per(stats: Stats, seconds: float) -> float:
     return round(seconds * 1000 / len(stats.latencies), 2) if stats.latencies else 0.0
 
 
+class CpuBudget:
+    """Where the machine's CPU went during one run, per answered request: the server's
+    processes, PostgreSQL, Redis and this client (see the module's doc)."""
+
+    def __init__(self, *server_pids: int) -> None:
+        self.pids = server_pids
+        self.began = self._now()
+        self.wall = time.perf_counter()
+
+    def _now(self) -> tuple[float, ...]:
+        return (
+            sum(tree_cpu(p) for p in self.pids),
+            service_cpu("postgres"),
+            service_cpu("redis-server"),
+            time.process_time(),
+            busy_cpu(),
+        )
+
+    def fill(self, row: dict, stats: Stats) -> dict:
+        server, db, redis, client, busy = (
+            end - start for end, start in zip(self._now(), self.began, strict=True)
+        )
+        wall = time.perf_counter() - self.wall
+        row["cpu_ms"] = cpu_per(stats, server)
+        row["db_ms"], row["redis_ms"] = cpu_per(stats, db), cpu_per(stats, redis)
+        row["client_ms"] = cpu_per(stats, client)
+        row["busy_pct"] = round(100 * busy / (wall * (os.cpu_count() or 1)))
+        return row
+
+
 async def start(args: list[str], cwd: Path, env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
     proc = await asyncio.create_subprocess_exec(
         *args,
@@ -305,26 +347,24 @@ async def run_mode(
                     )
 
                 await closed_loop(users, 2.0, tg)  # warm-up
-                began = tree_cpu(server.pid)
+                budget = CpuBudget(server.pid)
                 probe.take_worst_ms()
                 peak = await closed_loop(users, seconds, tg)
-                rows.append(peak.row(f"{mode} telegram peak ({event_loop})"))
-                rows[-1]["cpu_ms"] = cpu_per(peak, tree_cpu(server.pid) - began)
+                rows.append(budget.fill(peak.row(f"{mode} telegram peak ({event_loop})"), peak))
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
                 await asyncio.sleep(1.0)  # answers still in flight settle
-                began = tree_cpu(server.pid)
+                budget = CpuBudget(server.pid)
                 probe.take_worst_ms()
                 first = await open_loop(peak.rate / 2, OPEN_USERS / (peak.rate / 2), tg)
-                rows.append(first.row(f"{mode} telegram first contacts"))
-                rows[-1]["cpu_ms"] = cpu_per(first, tree_cpu(server.pid) - began)
+                rows.append(budget.fill(first.row(f"{mode} telegram first contacts"), first))
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
-                began = tree_cpu(server.pid)
+                budget = CpuBudget(server.pid)
                 half = await open_loop(peak.rate / 2, seconds, tg)
-                rows.append(half.row(f"{mode} telegram at half peak"))
-                rows[-1]["cpu_ms"] = cpu_per(half, tree_cpu(server.pid) - began)
+                rows.append(budget.fill(half.row(f"{mode} telegram at half peak"), half))
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
+                budget = CpuBudget(server.pid)
                 wechat = await closed_loop(users, seconds, wx)
-                rows.append(wechat.row(f"{mode} wechat passive"))
+                rows.append(budget.fill(wechat.row(f"{mode} wechat passive"), wechat))
                 rows[-1]["fsync_max_ms"] = probe.take_worst_ms()
 
                 ceilings = {}
@@ -333,10 +373,11 @@ async def run_mode(
                     def bare(uid: int, text: str, port: int = hello_ports[loop]):  # type: ignore[no-untyped-def]
                         return post(http, f"http://127.0.0.1:{port}/hello", json=update(uid, text))
 
-                    began = tree_cpu(hello.pid)
-                    ceilings[loop] = await closed_loop(users, seconds, bare)
-                    rows.append(ceilings[loop].row(f"{mode} bare aiohttp hello, {loop}"))
-                    rows[-1]["cpu_ms"] = cpu_per(ceilings[loop], tree_cpu(hello.pid) - began)
+                    budget = CpuBudget(hello.pid)
+                    ceilings[loop] = hello_run = await closed_loop(users, seconds, bare)
+                    rows.append(
+                        budget.fill(hello_run.row(f"{mode} bare aiohttp hello, {loop}"), hello_run)
+                    )
                 ceiling = ceilings[event_loop]
                 rows[0]["ratio"] = round(peak.rate / ceiling.rate, 3) if ceiling.rate else 0
                 for answer in ("silent", "in-response", "reply", "json-reply", "bare-reply"):
@@ -387,11 +428,10 @@ async def floor_run(
         def send(uid: int, text: str):  # type: ignore[no-untyped-def]
             return post(http, url, json=update(uid, text))
 
-        began = sum(tree_cpu(p.pid) for p in floors)
+        budget = CpuBudget(*(p.pid for p in floors))
         stats = await closed_loop(users, seconds, send)
         framework = "no framework" if answer == "bare-reply" else "aiogram"
-        row = stats.row(f"{mode} {framework} floor, {answer}")
-        row["cpu_ms"] = cpu_per(stats, sum(tree_cpu(p.pid) for p in floors) - began)
+        row = budget.fill(stats.row(f"{mode} {framework} floor, {answer}"), stats)
         row["ratio"] = round(stats.rate / ceiling.rate, 3) if ceiling.rate else 0
         return row
     finally:
