@@ -16,8 +16,7 @@ from store.copies import Announce, Copies
 log = logging.getLogger(__name__)
 SHOPS = "ms:shop-changed"  # a shop id
 PEOPLE = "ms:person-changed"  # a person id
-LISTINGS = "ms:listing-changed"  # a shop id: its products or their stock
-EVERYTHING = b"*"
+LISTINGS = "ms:listing-changed"  # a shop id (its products), or shop:products (their stock)
 RETRY_SECONDS = 1.0
 
 
@@ -31,13 +30,13 @@ class CacheSync:
             kept.announce = self._announcer(channel)
 
     def _announcer(self, channel: str) -> Announce:
-        async def announce(key: int | None) -> None:
+        async def announce(change: str) -> None:
             """After a commit. Not heard by the others (Redis lost just now): their copies
             still expire (MAX_AGE), so the change is logged rather than refused after the fact."""
             try:
-                await self.redis.publish(channel, EVERYTHING if key is None else key)
+                await self.redis.publish(channel, change)
             except (RedisError, OSError) as e:
-                log.warning("could not announce a change on %s (%s): %r", channel, key, e)
+                log.warning("could not announce a change on %s (%s): %r", channel, change, e)
 
         return announce
 
@@ -56,8 +55,7 @@ class CacheSync:
                         kept.forget()
                         kept.live = True
                     elif message["type"] == "message":
-                        data = message["data"]
-                        kept.forget(None if data == EVERYTHING else int(data))
+                        _hear(kept, _text(message["data"]))
             except (RedisError, OSError) as e:
                 log.warning("change announcements unheard, caching paused: %r", e)
             finally:
@@ -68,5 +66,13 @@ class CacheSync:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-def _text(channel: bytes | str) -> str:
-    return channel.decode() if isinstance(channel, bytes) else channel
+def _hear(kept: Copies, change: str) -> None:
+    try:
+        kept.heard(change)
+    except ValueError:  # not from a process of ours: dropping everything is always correct
+        log.warning("an announcement that is not a change: %r", change[:100])
+        kept.forget()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value

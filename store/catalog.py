@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from store.errors import InvalidInput, ProductNotFound
 from store.events import EventBus, OrderCancelled, OrderEvent, OrderPlaced, OrderRefunded
+from store.listings import Listings, card_part, page_part
 from store.models import Category, Product
 from store.paging import page_count
 from store.prepared import Prepared
@@ -20,9 +21,6 @@ from store.shop_cache import ShopCache
 PAGE_SIZE = 5
 MAX_STOCK = 1_000_000
 MAX_SEARCH_WORDS = 5
-# Stock moves with every order: a stock figure announced to no one (a crash between an
-# order's commit and its event) is shown for this long at most.
-LISTINGS_MAX_AGE = 10.0  # seconds
 Rows = Callable[[int], Awaitable[list[Product]]]  # a page's rows from an offset
 
 
@@ -56,19 +54,19 @@ def check_stock(stock: int) -> int:
 
 
 class CatalogService:
-    def __init__(self, cache: ShopCache | None = None, listings: ShopCache | None = None) -> None:
+    def __init__(self, cache: ShopCache | None = None, listings: Listings | None = None) -> None:
         self.cache = cache or ShopCache()
         # What customers browse most, stock included: catalog pages and product cards. Every
-        # change to a shop's products drops them (products_changed), every order that moves
-        # stock too (the order events, published after the commit).
-        self.listings = listings or ShopCache(max_age=LISTINGS_MAX_AGE)
+        # change to a shop's products drops them (products_changed); an order that moves
+        # stock drops what shows its products (the order events, published after the commit).
+        self.listings = listings or Listings()
 
     def subscribe(self, bus: EventBus) -> None:
-        for moved_stock in (OrderPlaced, OrderCancelled, OrderRefunded):
-            bus.subscribe(moved_stock, self._stock_moved)
+        for moves_stock in (OrderPlaced, OrderCancelled, OrderRefunded):
+            bus.subscribe(moves_stock, self._stock_moved)
 
     async def _stock_moved(self, event: OrderEvent) -> None:
-        await self.products_changed(event.shop_id)
+        await self.listings.stock_moved(event.shop_id, event.stock_moved)
 
     async def products_changed(self, shop_id: int) -> None:
         """After the commit of a change to a shop's products."""
@@ -98,7 +96,7 @@ class CatalogService:
     async def browse(self, shop_id: int, category_id: int | None = None, page: int = 1) -> Page:
         """A page of the shop's visible products (of one category), shared by every reader."""
         return await self.listings.get(
-            shop_id, f"page {category_id} {page}", lambda: self._browse(shop_id, category_id, page)
+            shop_id, page_part(category_id, page), lambda: self._browse(shop_id, category_id, page)
         )
 
     async def _browse(self, shop_id: int, category_id: int | None, page: int) -> Page:
@@ -139,7 +137,7 @@ class CatalogService:
             product = await Product.filter(shop_id=shop_id, id=product_id).first()
         else:
             product = await self.listings.get(
-                shop_id, f"product {product_id}", lambda: VISIBLE_PRODUCT.first(shop_id, product_id)
+                shop_id, card_part(product_id), lambda: VISIBLE_PRODUCT.first(shop_id, product_id)
             )
         if product is None:
             raise ProductNotFound(id=product_id)

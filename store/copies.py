@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-Announce = Callable[[int | None], Awaitable[None]]
+Announce = Callable[[str], Awaitable[None]]  # a change, as `heard` reads it back
+EVERYTHING = "*"
 # Bounds memory on a platform with very many shops or people.
 MAX_ENTRIES = 20_000
 MAX_AGE = 60.0  # seconds
@@ -39,5 +40,13 @@ class Copies:
     async def changed(self, key: int | None) -> None:
         """After the commit of a change to what the copies about `key` hold (None: several)."""
         self.forget(key)
+        await self._tell_others(EVERYTHING if key is None else str(key))
+
+    def heard(self, change: str) -> None:
+        """Another process announced `change` (what `_tell_others` sent): drop the same.
+        ValueError when it is not one."""
+        self.forget(None if change == EVERYTHING else int(change))
+
+    async def _tell_others(self, change: str) -> None:
         if self.announce is not None:
-            await self.announce(key)
+            await self.announce(change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -20,6 +20,9 @@ class OrderEvent:
     person_id: int
     total: Decimal
     currency: str
+    # The products whose stock this change moved (taken by an order, given back by a
+    # cancellation or a refund with return): what catalog pages and cards must drop.
+    stock_moved: tuple[int, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

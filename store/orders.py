@@ -273,7 +273,8 @@ class OrderService:
         # the busiest write there is. Tortoise's own setter for prefetched relations.
         order.items._set_result_for_query(items)
         order.discounts._set_result_for_query(discounts)
-        await self.bus.publish([order_event(OrderPlaced, order)])
+        taken = tuple(line.product.id for line in lines)
+        await self.bus.publish([order_event(OrderPlaced, order, stock_moved=taken)])
         return order
 
     async def _create_items(self, order: Order, quote: Quote) -> list[OrderItem]:
@@ -339,7 +340,7 @@ class OrderService:
             unit_price=unit_price,
             quantity=1,
         )
-        return order, order_event(OrderPlaced, order)
+        return order, order_event(OrderPlaced, order, stock_moved=(product.id,))
 
     # -- transitions -----------------------------------------------------------------------
     async def _move(
@@ -349,16 +350,18 @@ class OrderService:
         rows = await Order.filter(id=order.id, status=expected).update(status=new, **changes)
         return rows == 1
 
-    async def _release(self, order: Order, restock: bool = True) -> None:
+    async def _release(self, order: Order, restock: bool = True) -> tuple[int, ...]:
         """Give back what the order still holds: its coupon use and flash-sale units, then
         (unless the customer keeps the goods) the stock of every unit not refunded already,
-        in pk order like placing."""
+        in pk order like placing. The products restocked."""
         await self.pricing.release(order)
         if not restock:
-            return
-        items = await OrderItem.filter(order_id=order.id).order_by("product_id")
-        for item in items:
-            await _restock(item, item.quantity - item.refunded_quantity)
+            return ()
+        restocked = []
+        for item in await OrderItem.filter(order_id=order.id).order_by("product_id"):
+            if await _restock(item, item.quantity - item.refunded_quantity):
+                restocked.append(item.product_id)  # type: ignore[attr-defined]
+        return tuple(restocked)
 
     async def cancel(self, order: Order, reason: str) -> Order:
         """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
@@ -371,8 +374,10 @@ class OrderService:
                 cancel_reason=reason,
             ):
                 raise IllegalTransition(no=order.order_no, status=await self._status(order))
-            await self._release(order)
-        await self.bus.publish([order_event(OrderCancelled, order, reason=reason)])
+            restocked = await self._release(order)
+        await self.bus.publish(
+            [order_event(OrderCancelled, order, reason=reason, stock_moved=restocked)]
+        )
         return await self.get(order.order_no)
 
     async def ship(self, order: Order, carrier: str, tracking_no: str) -> Order:
@@ -464,12 +469,20 @@ class OrderService:
         fresh = await Order.get(id=order.id)
         rest = fresh.total - fresh.refunded_amount
         await Order.filter(id=order.id).update(refunded_amount=fresh.total)
-        await self._release(order, restock)
+        restocked = await self._release(order, restock)
         await OrderItem.filter(order_id=order.id).update(refunded_quantity=F("quantity"))
-        return await self._refund_event(order, rest, reason, f"order:{order.order_no}", True)
+        return await self._refund_event(
+            order, rest, reason, f"order:{order.order_no}", True, restocked
+        )
 
     async def _refund_event(
-        self, order: Order, amount: Decimal, reason: str, key: str, final: bool
+        self,
+        order: Order,
+        amount: Decimal,
+        reason: str,
+        key: str,
+        final: bool,
+        restocked: tuple[int, ...],
     ) -> OrderEvent:
         method, payment_id = await _payment_of(order)
         if amount > 0:
@@ -482,6 +495,7 @@ class OrderService:
             provider_payment_id=payment_id,
             refund_key=key,
             final=final,
+            stock_moved=restocked,
         )
 
     async def refund_items(
@@ -539,10 +553,10 @@ class OrderService:
             await OrderItem.filter(id=item.id).update(refunded_quantity=before + units)
             if final:
                 await self.pricing.release(order)
-            if restock:
-                await _restock(item, units)
+            moved = restock and await _restock(item, units)
+            restocked = (item.product_id,) if moved else ()  # type: ignore[attr-defined]
             event = await self._refund_event(
-                current, amount, reason, f"order:{order.order_no}:{seq}", final
+                current, amount, reason, f"order:{order.order_no}:{seq}", final, restocked
             )
         await self.bus.publish([event])
         return await self.get(order.order_no), amount
@@ -589,9 +603,12 @@ class OrderService:
         return cancelled, completed
 
 
-async def _restock(item: OrderItem, units: int) -> None:
-    if units and item.product_id is not None:  # type: ignore[attr-defined]
-        await Product.filter(id=item.product_id).update(stock=F("stock") + units)  # type: ignore[attr-defined]
+async def _restock(item: OrderItem, units: int) -> bool:
+    """Put units back; False when there was nothing to put back (or the product is gone)."""
+    if not units or item.product_id is None:  # type: ignore[attr-defined]
+        return False
+    await Product.filter(id=item.product_id).update(stock=F("stock") + units)  # type: ignore[attr-defined]
+    return True
 
 
 async def _payment_of(order: Order) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """The per-process copies of catalog pages and product cards (CatalogService.listings):
-shared by every reader, dropped by every change to a shop's products and by every order
-that moves stock, here and (through Redis) in the other processes."""
+shared by every reader, dropped by every change to a shop's products, and by every order
+that moves stock as far as they show its products, here and (through Redis) in the other
+processes."""
 
 from __future__ import annotations
 
@@ -10,19 +11,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
-from store.catalog import LISTINGS_MAX_AGE, NewProduct
+from store.catalog import PAGE_SIZE, NewProduct
 from store.db import close_db, init_db
+from store.listings import LISTINGS_MAX_AGE, Listings
 from store.models import Product
 from store.product_admin import ProductAdmin
 from store.services import StoreServices
-from store.shop_cache import ShopCache
-from tests.copies_processes import eventually, needs_redis, process
+from tests.copies_processes import REDIS, eventually, needs_redis, process
 from tests.integration.world import CONTACT, make_customers, make_product, make_shop
 from tests.writers import files_writing
 
 
-def kept(services: StoreServices) -> ShopCache:
+def kept(services: StoreServices) -> Listings:
     """What this file's processes keep and hear about."""
     return services.catalog.listings
 
@@ -41,8 +43,8 @@ async def card(s: StoreServices, shop_id: int, product_id: int) -> tuple[str, De
     return p.title, p.price, p.stock
 
 
-async def titles(s: StoreServices, shop_id: int) -> list[str]:
-    return [p.title for p in (await s.catalog.browse(shop_id)).products]
+async def titles(s: StoreServices, shop_id: int, page: int = 1) -> list[str]:
+    return [p.title for p in (await s.catalog.browse(shop_id, page=page)).products]
 
 
 async def test_pages_and_cards_are_read_once(database: None) -> None:
@@ -96,6 +98,27 @@ async def test_orders_move_the_stock_readers_see(database: None) -> None:
     assert (await card(s, shop.id, tea.id))[2] == 1
 
 
+async def test_an_order_drops_only_the_card_and_the_pages_that_show_its_products(
+    database: None,
+) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    products = [await make_product(s, shop, stock=5, title=f"Tea {n}") for n in range(7)]
+    sold, other = products[0], products[-1]  # on page 1 and page 2
+    (buyer,) = await make_customers(s, shop, sold, 1)
+    assert len(await titles(s, shop.id, 1)) == PAGE_SIZE
+    assert await titles(s, shop.id, 2) == ["Tea 5", "Tea 6"]
+    await card(s, shop.id, sold.id), await card(s, shop.id, other.id)
+    # behind the copies' back: only what is read again shows it
+    await Product.filter(shop_id=shop.id).update(title="Renamed")
+
+    await s.orders.place(buyer, shop.id, CONTACT)
+    assert (await card(s, shop.id, sold.id)) == ("Renamed", sold.price, 4)
+    assert (await titles(s, shop.id, 1))[0] == "Renamed"
+    assert await titles(s, shop.id, 2) == ["Tea 5", "Tea 6"]  # kept: the order is not on it
+    assert (await card(s, shop.id, other.id))[0] == "Tea 6"
+
+
 async def test_listings_expire_even_without_an_announcement(database: None) -> None:
     s = StoreServices.build()
     now = [100.0]
@@ -126,6 +149,42 @@ async def test_an_order_in_one_process_reaches_the_listings_of_another(database:
         await eventually(lambda: stock_seen_by_b(1))
         await a.catalog.set_stock(shop.id, tea.id, 9)
         await eventually(lambda: stock_seen_by_b(9))
+
+
+@needs_redis
+async def test_another_process_drops_only_what_shows_the_ordered_products(
+    database: None,
+) -> None:
+    channel = f"test-listing-changed-{secrets.token_hex(4)}"
+    async with process(channel, kept) as a, process(channel, kept) as b:
+        shop, _ = await make_shop(a)
+        tea = await make_product(a, shop, stock=2)
+        cake = await make_product(a, shop, stock=2, title="Mooncake")
+        (buyer,) = await make_customers(a, shop, tea, 1)
+        await card(b, shop.id, tea.id), await card(b, shop.id, cake.id)
+        await Product.filter(id=cake.id).update(title="Renamed")  # behind b's back
+
+        await a.orders.place(buyer, shop.id, CONTACT)
+        await eventually(lambda: stock_is(b, shop.id, tea.id, 1))
+        assert (await card(b, shop.id, cake.id))[0] == "Mooncake"  # still b's copy
+
+        # Something on the channel that no process of ours sent: b drops everything.
+        redis = Redis.from_url(str(REDIS))
+        try:
+            await redis.publish(channel, "not a change")
+
+            async def cake_renamed_for_b() -> bool:
+                return (await card(b, shop.id, cake.id))[0] == "Renamed"
+
+            await eventually(cake_renamed_for_b)
+            await a.catalog.set_stock(shop.id, tea.id, 9)  # and still hears what follows
+            await eventually(lambda: stock_is(b, shop.id, tea.id, 9))
+        finally:
+            await redis.aclose()
+
+
+async def stock_is(s: StoreServices, shop_id: int, product_id: int, stock: int) -> bool:
+    return (await card(s, shop_id, product_id))[2] == stock
 
 
 def test_only_the_announcing_services_write_products() -> None:
