@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from store.community.broadcasts import BroadcastService
 from store.community.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from store.db import close_db, init_db, migrate
 from store.models import Person, Shop
-from tests.community.standin import TOKEN, RateLimitedBotAPI
+from tests.community.standin import RateLimitedBotAPI
+from tests.community.workers import start_worker
 from tests.community.world import populate
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_ENV = "MICROSTORE_TEST_REDIS"
 CONCURRENCY = 8
 
@@ -36,44 +35,6 @@ async def database(tmp_path: Path) -> AsyncIterator[str]:
         yield url
     finally:
         await close_db()
-
-
-async def start_worker(
-    db_url: str,
-    api: RateLimitedBotAPI,
-    rate: float,
-    redis_url: str | None = None,
-    poll: float = 0.2,
-) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "MICROSTORE_DATABASE__URL": db_url,
-        "MICROSTORE_TELEGRAM__TOKEN": TOKEN,
-        "MICROSTORE_TELEGRAM__API_SERVER": api.base_url,
-        "MICROSTORE_BROADCAST__RATE_PER_SECOND": str(rate),
-        "MICROSTORE_BROADCAST__CONCURRENCY": str(CONCURRENCY),
-        "MICROSTORE_BROADCAST__LEASE_SECONDS": "1",
-        "MICROSTORE_BROADCAST__LOCK_TTL_SECONDS": "1",
-        "MICROSTORE_BROADCAST__POLL_SECONDS": str(poll),
-        "MICROSTORE_LOG_LEVEL": "WARNING",
-    }
-    env.pop("MICROSTORE_REDIS__URL", None)
-    if redis_url:
-        env["MICROSTORE_REDIS__URL"] = redis_url
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "worker",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 30)
-    assert b"sending broadcasts" in line, line
-    return proc
 
 
 async def broadcast_to(count: int, queue: BroadcastQueue | None = None) -> tuple[int, list[str]]:
@@ -119,7 +80,7 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
 async def test_sigkill_halfway_then_restart_delivers_the_rest(database: str) -> None:
     async with RateLimitedBotAPI(rate=1000, chat_interval=0) as api:
         bid, chats = await broadcast_to(1000)
-        first = await start_worker(database, api, rate=200)
+        first = await start_worker(database, api, 200, concurrency=CONCURRENCY)
         try:
 
             async def halfway() -> bool:
@@ -135,7 +96,7 @@ async def test_sigkill_halfway_then_restart_delivers_the_rest(database: str) -> 
         in_flight = await Delivery.filter(broadcast_id=bid, status=DeliveryStatus.SENDING).count()
         assert in_flight <= CONCURRENCY
 
-        second = await start_worker(database, api, rate=200)
+        second = await start_worker(database, api, 200, concurrency=CONCURRENCY)
         try:
 
             async def done() -> bool:
@@ -161,7 +122,12 @@ async def test_two_workers_on_redis_never_double_send_and_hold_the_rate(database
     rate = 100
     async with RateLimitedBotAPI(rate=rate * 1.1, chat_interval=0) as api:
         # Idle workers poll once a minute: only the taskiq-redis queue can wake them in time.
-        workers = [await start_worker(database, api, rate, redis_url, poll=60) for _ in range(2)]
+        workers = [
+            await start_worker(
+                database, api, rate, concurrency=CONCURRENCY, redis_url=redis_url, poll=60
+            )
+            for _ in range(2)
+        ]
         await asyncio.sleep(1)  # both past their first (empty) round
         queue = BroadcastQueue(redis_url)
         await queue.startup()
