@@ -5,7 +5,8 @@ any answer (numbered options for buttons, a news card for a picture); outside it
 WeChat says so (45015 out of time, 45047 the person's quota used up), or on an account
 without customer service — the account's broadcast template (message/template/send) if
 configured, else skipped. A broadcast to `all` goes to every follower in one mass send
-(message/mass/sendall) on shops whose accounts all have `mass_send` on.
+(message/mass/sendall) on shops whose accounts all have `mass_send` on: text only, so its
+buttons (the opt-out among them) become the commands to type, in the shop's language.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.wechat.conversation import Conversation
 from bot.wechat.delivery import UNREACHABLE, paged
 from bot.wechat.outgoing import account_key
 from bot.wechat.render import TextPart
+from bot.wechat.texts import Texts
 from handlers.types import Button, Reply
 from store.community.port import (
     BLOCKED,
@@ -176,9 +178,8 @@ class WeChatBroadcastSender:
         ep = self.endpoints.get(channel)
         if ep is None:
             return failed("no_account")
-        text = message.text if not message.image_url else f"{message.text}\n\n{message.image_url}"
         try:
-            msg_id = await ep.api.mass_send_text(text, client_msg_id)
+            msg_id = await ep.api.mass_send_text(await self._mass_text(ep, message), client_msg_id)
         except WeChatApiError as e:
             if e.errcode == ALREADY_SENT:
                 log.info("wechat %s: mass send %s went out already", channel, client_msg_id)
@@ -189,3 +190,13 @@ class WeChatBroadcastSender:
                 return retry_after(1.0)
             return failed(f"mass {e.errcode} {e.errmsg}")
         return SendResult(SendOutcome.SENT, via="mass", external_id=msg_id)
+
+    async def _mass_text(self, ep: AccountEndpoint, message: BroadcastMessage) -> str:
+        """The broadcast as one text for every follower: no numbered options (nobody's
+        conversation holds them), so each button is its command, e.g. 退订：/unsubscribe demo."""
+        shop = await Shop.get_or_none(slug=ep.config.shop)
+        texts = Texts(shop.locale if shop else self.conversation.default_locale)
+        commands = "\n".join(
+            texts.command(label, payload) for row in message.buttons for label, payload in row
+        )
+        return "\n\n".join(part for part in (message.text, message.image_url, commands) if part)

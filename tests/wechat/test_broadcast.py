@@ -320,6 +320,35 @@ async def test_mass_send_once_per_account_and_reports_counted_once(
     assert (await service.view(shop.id, bid)).progress.followers == 1500
 
 
+async def test_a_mass_send_says_how_to_stop_in_the_shops_language(
+    make_harness: HarnessFactory,
+) -> None:
+    wx, _ = await harness(make_harness, mass=True)
+    await follower(wx, "oFan1")
+    shop = await Shop.get(slug="demo")
+    await Shop.filter(id=shop.id).update(locale="zh_CN")
+    owner = await wx.runtime.services.people.identify("sim", "merchant")
+    # as /broadcast and the dashboard draft it: with the opt-out button, here with a picture
+    view = await wx.runtime.services.community.broadcasts.draft(
+        shop.id,
+        owner.person_id,  # type: ignore[attr-defined]
+        "all",
+        "春茶上新",
+        "https://img.example.com/tea.jpg",
+        opt_out=("退订", "/unsubscribe demo"),
+    )
+    await wx.runtime.services.community.broadcasts.send_now(shop.id, view.id)
+    await wait_finished(view.id)
+    texts = {c.body["text"]["content"] for c in wx.fake.calls_to(MASS)}
+    assert texts == {"春茶上新\n\nhttps://img.example.com/tea.jpg\n\n退订：/unsubscribe demo"}
+
+    await wx.say("/unsubscribe demo", openid="oFan1")  # typed as the mass send says
+    await wx.settle()
+    ident = await Identity.get(platform="wechat", platform_user_id="oFan1")
+    sub = await Subscription.get(identity_id=ident.id)
+    assert sub.status == SubscriptionStatus.UNSUBSCRIBED
+
+
 async def test_worker_killed_during_mass_send_never_sends_twice(
     make_harness: HarnessFactory,
 ) -> None:
