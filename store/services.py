@@ -67,11 +67,11 @@ class StoreServices:
         orders = OrderService(bus, clock, refunds, Pricing(promotions, loyalty, clock), shops)
         groupbuys = GroupBuyService(orders, bus, clock)
         groupbuys.subscribe()
-        reviews = Reviews(bus, clock)
         support = Support(bus, clock)
         people = PeopleService()
         catalog = CatalogService(cache)
         catalog.subscribe(bus)
+        reviews = Reviews(bus, clock, catalog.listings)
         accounts = Accounts(
             bus,
             clock,

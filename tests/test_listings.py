@@ -192,3 +192,9 @@ def test_only_the_announcing_services_write_products() -> None:
     # catalog and product_admin call products_changed; orders' stock moves are announced by
     # their events (OrderPlaced, OrderCancelled, OrderRefunded), which the catalog hears.
     assert writing == {"store/catalog.py", "store/product_admin.py", "store/orders.py"}
+
+
+def test_only_the_reviews_service_writes_what_the_cards_stars_count() -> None:
+    # Erasure blanks a review's text and merging moves it to another person, through generic
+    # updates this does not see: neither changes the stars a card shows.
+    assert files_writing({"Review"}) == {"store/reviews/service.py"}

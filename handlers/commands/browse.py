@@ -79,7 +79,7 @@ async def product(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         [*buying, ctx.button("Cart", "/cart")],
         [ctx.button("Reviews", f"/reviews {item.id}"), ctx.button("‹ Catalog", "/catalog")],
     ]
-    rating = await ctx.services.reviews.rating(item.id)
+    rating = await ctx.services.reviews.rating(shop.id, item.id)
     flash = await flash_card(ctx, item)
     reply = ctx.reply("chat/product.j2", product=item, rating=rating, flash=flash, buttons=buttons)
     return Reply(text=reply.text, buttons=reply.buttons, image=item.image_url)

@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet
 from store.clock import Clock
 from store.errors import InvalidInput, NotFound, OrderNotFound, ProductNotFound, StoreError
 from store.events import EventBus
+from store.listings import Listings, rating_part
 from store.models import Order, OrderItem, OrderStatus, Product
 from store.orders import ORDER_NO_MAX, normalise_order_no
 from store.paging import clamp_page
@@ -35,6 +36,11 @@ RATING = PreparedValues(
         .values("n", "s")
     ),
 )
+
+
+async def _rating(product_id: int) -> Rating:
+    row = await RATING.first(product_id)
+    return Rating(count=int(row["n"] or 0), total=int(row["s"] or 0)) if row else Rating(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +104,12 @@ def check_text(text: str, *, required: bool = False) -> str:
 
 
 class Reviews:
-    def __init__(self, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, bus: EventBus, clock: Clock, listings: Listings | None = None) -> None:
         self.bus = bus
         self.clock = clock
+        # Product cards show the stars: kept with the catalog's copies, dropped on every
+        # change to what they count (a review written, hidden or shown again).
+        self.listings = listings or Listings()
 
     def subscribe(self) -> None:
         """Nothing to listen to: the prompt to review on completion is a notification."""
@@ -151,12 +160,14 @@ class Reviews:
             )
         except IntegrityError:  # the unique item: reviewed before, or by a concurrent message
             raise StoreError("review_twice", no=order.order_no, line=line) from None
+        await self.listings.changed(review.shop_id)  # type: ignore[attr-defined]
         return review, Line(line, chosen.item, review)
 
     # -- everyone ----------------------------------------------------------------------------
-    async def rating(self, product_id: int) -> Rating:
-        row = await RATING.first(product_id)
-        return Rating(count=int(row["n"] or 0), total=int(row["s"] or 0)) if row else Rating(0, 0)
+    async def rating(self, shop_id: int, product_id: int) -> Rating:
+        return await self.listings.get(
+            shop_id, rating_part(product_id), lambda: _rating(product_id)
+        )
 
     async def page(
         self, shop_id: int, product_id: int, page: int = 1, *, with_hidden: bool = False
@@ -175,7 +186,7 @@ class Reviews:
             .limit(PAGE_SIZE)
             .prefetch_related("person")
         )
-        return ReviewPage(product, reviews, page, pages, await self.rating(product_id))
+        return ReviewPage(product, reviews, page, pages, await self.rating(shop_id, product_id))
 
     # -- the shop ----------------------------------------------------------------------------
     async def for_shop(
@@ -222,6 +233,7 @@ class Reviews:
     async def set_hidden(self, shop_id: int, review_id: int, hidden: bool) -> Review:
         if not await Review.filter(id=review_id, shop_id=shop_id).update(hidden=hidden):
             raise NotFound("review_not_found", id=review_id)
+        await self.listings.changed(shop_id)
         return await self._get(shop_id, review_id)
 
     async def _get(self, shop_id: int, review_id: int) -> Review:
