@@ -49,6 +49,12 @@ class Cart:
         return sum(line.quantity for line in self.lines)
 
 
+@dataclass(frozen=True, slots=True)
+class Added:
+    product: Product
+    cart: Cart
+
+
 def check_quantity(quantity: int) -> int:
     if not 1 <= quantity <= MAX_LINE_QUANTITY:
         raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
@@ -56,18 +62,17 @@ def check_quantity(quantity: int) -> int:
 
 
 class CartService:
-    async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Product:
-        """Put units in the cart; the product added (the caller shows the priced cart)."""
+    async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Added:
+        """Put units in the cart; the product added, and the cart as it is now (the caller
+        shows it priced) without reading it again."""
         check_quantity(quantity)
         product = await VISIBLE_PRODUCT.first(shop_id, product_id)
         if product is None:
             raise ProductNotFound(id=product_id)
-        # One read says both whether the product is in the cart and whether the cart is full.
-        lines = dict(
-            await CartItem.filter(person_id=person_id, shop_id=shop_id).values_list(
-                "product_id", "quantity"
-            )
-        )
+        # One read says whether the product is in the cart, whether the cart is full, and
+        # (changed in memory) what the cart holds after this.
+        items = await CART_LINES.all(person_id, shop_id)
+        lines = {item.product_id: item.quantity for item in items}  # type: ignore[attr-defined]
         new_quantity = quantity + lines.get(product_id, 0)
         if new_quantity > MAX_LINE_QUANTITY:
             raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
@@ -80,15 +85,23 @@ class CartService:
                 await CartItem.create(
                     person_id=person_id, shop_id=shop_id, product_id=product_id, quantity=quantity
                 )
-                return product
             except IntegrityError:  # the same line, just added by a message of theirs elsewhere
-                pass
-        # Guarded: two such messages at once cannot take a line past its limit.
+                await self._increase(person_id, product_id, quantity)
+                return Added(product, await self.get(person_id, shop_id))
+            lines[product_id] = 0
+        else:
+            await self._increase(person_id, product_id, quantity)
+        products = {item.product_id: item.product for item in items}  # type: ignore[attr-defined]
+        products[product_id] = product  # as just read: the price and stock checked above
+        lines[product_id] += quantity
+        return Added(product, Cart([CartLine(products[p], lines[p]) for p in sorted(lines)]))
+
+    async def _increase(self, person_id: int, product_id: int, quantity: int) -> None:
+        """Guarded: two such messages at once cannot take a line past its limit."""
         if not await CartItem.filter(
             person_id=person_id, product_id=product_id, quantity__lte=MAX_LINE_QUANTITY - quantity
         ).update(quantity=F("quantity") + quantity):
             raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
-        return product
 
     async def remove(self, person_id: int, shop_id: int, product_id: int) -> Cart:
         rows = await CartItem.filter(

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from store.cart import CartLine, CartService
+from store.cart import Cart, CartLine, CartService
 from store.clock import Clock
 from store.errors import EmptyCart, InvalidInput, StoreError
 from store.loyalty.rules import InsufficientPoints
@@ -135,9 +135,11 @@ class Pricing:
         self.loyalty = loyalty
         self.clock = clock
 
-    async def quote_cart(self, person_id: int, shop_id: int) -> Quote:
-        """The cart as it would be ordered now, with the customer's coupon and points."""
-        cart = await CartService().get(person_id, shop_id)
+    async def quote_cart(self, person_id: int, shop_id: int, cart: Cart | None = None) -> Quote:
+        """The cart as it would be ordered now, with the customer's coupon and points; `cart`
+        when the caller holds it as it is now (just changed it)."""
+        if cart is None:
+            cart = await CartService().get(person_id, shop_id)
         choice = await self.promotions.choice(person_id, shop_id)
         return await self.quote(person_id, shop_id, cart.lines, choice)
 

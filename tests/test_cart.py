@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from store.cart import MAX_CART_LINES, MAX_LINE_QUANTITY
+from store.cart import MAX_CART_LINES, MAX_LINE_QUANTITY, Cart
 from store.errors import InvalidInput, OutOfStock, ProductNotFound
 from store.models import CartItem, Product, Shop
 from store.services import StoreServices
@@ -37,7 +37,7 @@ async def tea_and_buyer(stock: int) -> tuple[StoreServices, Shop, Product, int]:
 async def test_adding_again_adds_up_within_the_limits() -> None:
     s, shop, tea, person = await tea_and_buyer(stock=200)
     few = await make_product(s, shop, stock=3, title="Rare cake")
-    assert (await s.carts.add(person, shop.id, tea.id, 2)).id == tea.id
+    assert (await s.carts.add(person, shop.id, tea.id, 2)).product.id == tea.id
     await s.carts.add(person, shop.id, tea.id, 3)
     assert await lines(person) == [(tea.id, 5)]
 
@@ -50,6 +50,20 @@ async def test_adding_again_adds_up_within_the_limits() -> None:
     with pytest.raises(ProductNotFound):
         await s.carts.add(person, shop.id, few.id, 1)
     assert await lines(person) == [(tea.id, 5)]  # nothing refused changed the cart
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_the_cart_an_add_returns_is_the_cart_as_stored() -> None:
+    s, shop, tea, person = await tea_and_buyer(stock=200)
+    cake = await make_product(s, shop, stock=9, title="Mooncake")
+
+    def shown(cart: Cart) -> list[tuple[int, str, int]]:
+        return [(ln.product.id, ln.product.title, ln.quantity) for ln in cart.lines]
+
+    for product, quantity in ((cake, 1), (tea, 2), (cake, 3)):  # new lines, then more of one
+        added = await s.carts.add(person, shop.id, product.id, quantity)
+        assert shown(added.cart) == shown(await s.carts.get(person, shop.id))
+    assert shown(added.cart) == [(tea.id, tea.title, 2), (cake.id, "Mooncake", 4)]
 
 
 @pytest.mark.usefixtures("race_db")

@@ -11,16 +11,18 @@ from handlers.errors import error_text
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
-from store.cart import MAX_LINE_QUANTITY
+from store.cart import MAX_LINE_QUANTITY, Cart
 from store.errors import StoreError
 
 router = Router(topic=N_("Shopping"))
 
 
-async def show_quote(ctx: Context, added: str | None = None, note: str | None = None) -> Reply:
+async def show_quote(
+    ctx: Context, added: str | None = None, note: str | None = None, cart: Cart | None = None
+) -> Reply:
     """The cart priced as it would be ordered now: every discount line and the total."""
     shop = ctx.require_shop()
-    quote = await ctx.services.orders.pricing.quote_cart(ctx.person.id, shop.id)
+    quote = await ctx.services.orders.pricing.quote_cart(ctx.person.id, shop.id, cart)
     buttons = []
     if quote.lines:
         buttons.append(
@@ -52,8 +54,8 @@ async def add(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     args = need(cmd.args, 1, "/add <id> [qty]")
     pid = product_id(args[0])
     qty = whole(args[1], high=MAX_LINE_QUANTITY, code="bad_quantity") if len(args) > 1 else 1
-    product = await ctx.services.carts.add(ctx.person.id, shop.id, pid, qty)
-    return await show_quote(ctx, added=product.title)
+    added = await ctx.services.carts.add(ctx.person.id, shop.id, pid, qty)
+    return await show_quote(ctx, added=added.product.title, cart=added.cart)
 
 
 @router.command("cart", "购物车", help=N_("Show your cart"))
