@@ -28,7 +28,6 @@ import asyncio
 import resource
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +40,14 @@ from store.clock import utcnow
 from store.community.audience import Audience
 from store.community.broadcasts import BroadcastService
 from store.community.delivery import DeliveryEngine, EngineSettings
-from store.community.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
+from store.community.models import Broadcast, Delivery, DeliveryStatus
 from store.community.pacing import Limits, Pacer
 from store.community.subscriptions import SubscriptionService
 from store.db import close_db, init_db, migrate
 from store.models import Person, Shop
 from store.people import PeopleService
 from tests.community.standin import TOKEN, RateLimitedBotAPI
-from tests.community.workers import start_worker
+from tests.community.workers import finished, start_worker, wait_until
 from tests.community.world import populate
 
 
@@ -151,7 +150,7 @@ async def in_workers(
             async def reached() -> bool:
                 return sum(api.received.values()) >= args.kill_at * args.recipients
 
-            await until(reached, 0.05)
+            await wait_until(reached, 3600, "the kill point")
             peaks.append(process_peak_mib(worker.pid))
             worker.kill()
             await worker.wait()
@@ -162,11 +161,7 @@ async def in_workers(
             worker = await start_worker(
                 db_url, api, rate, concurrency=args.concurrency, lease_seconds=args.lease, poll=0.5
             )
-
-        async def done() -> bool:
-            return (await Broadcast.get(id=bid)).status == BroadcastStatus.DONE
-
-        await until(done, 0.5)
+        await wait_until(lambda: finished(bid), 3600, "the broadcast's end", every=0.5)
         peaks.append(process_peak_mib(worker.pid))
     finally:
         if worker.returncode is None:
@@ -175,14 +170,6 @@ async def in_workers(
     extra["recovered"] = (await Broadcast.get(id=bid)).recovered
     extra["worker peak RSS MiB"] = " / ".join(f"{p:.1f}" for p in peaks)
     return True, extra
-
-
-async def until(check: Callable[[], Awaitable[bool]], every: float, within: float = 3600) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {within:.0f}s")
-        await asyncio.sleep(every)
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -15,11 +15,11 @@ import pytest
 from bot.broadcast.queue import BroadcastQueue
 from store.community.audience import Audience
 from store.community.broadcasts import BroadcastService
-from store.community.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
+from store.community.models import Broadcast, Delivery, DeliveryStatus
 from store.db import close_db, init_db, migrate
 from store.models import Person, Shop
 from tests.community.standin import RateLimitedBotAPI
-from tests.community.workers import start_worker
+from tests.community.workers import finished, start_worker, wait_until
 from tests.community.world import populate
 
 REDIS_ENV = "MICROSTORE_TEST_REDIS"
@@ -52,19 +52,6 @@ def _now():  # type: ignore[no-untyped-def]
     from store.clock import utcnow
 
     return utcnow()
-
-
-async def wait_until(predicate, within: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what}: not within {within}s")
-        await asyncio.sleep(0.05)
-
-
-async def finished(bid: int) -> bool:
-    return (await Broadcast.get(id=bid)).status == BroadcastStatus.DONE
 
 
 async def stop(proc: asyncio.subprocess.Process) -> None:

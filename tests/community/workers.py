@@ -1,13 +1,16 @@
-"""`microstore worker` as a real process against the broadcast stand-in, for the tests
-(tests/community/test_worker_processes.py) and the benchmark (bench/broadcast.py)."""
+"""`microstore worker` as a real process against the broadcast stand-in, and waiting for
+what it does, for the tests (tests/community/test_worker_processes.py) and the benchmark
+(bench/broadcast.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from store.community.models import Broadcast, BroadcastStatus
 from tests.community.standin import TOKEN, RateLimitedBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,3 +56,18 @@ async def start_worker(
     line = await asyncio.wait_for(proc.stdout.readline(), 30)
     assert b"sending broadcasts" in line, line
     return proc
+
+
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], within: float, what: str, every: float = 0.05
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not within {within}s")
+        await asyncio.sleep(every)
+
+
+async def finished(bid: int) -> bool:
+    return (await Broadcast.get(id=bid)).status == BroadcastStatus.DONE
