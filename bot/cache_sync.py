@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 SHOPS = "ms:shop-changed"  # a shop id
 PEOPLE = "ms:person-changed"  # a person id
 LISTINGS = "ms:listing-changed"  # a shop id (its products), or shop:products (their stock)
+PROGRAMS = "ms:referral-program-changed"  # a shop id
 RETRY_SECONDS = 1.0
 
 

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.broadcast.segments import wire_segments
-from bot.cache_sync import LISTINGS, PEOPLE, SHOPS, CacheSync
+from bot.cache_sync import LISTINGS, PEOPLE, PROGRAMS, SHOPS, CacheSync
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
 from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
@@ -202,6 +202,7 @@ async def build_runtime(
             SHOPS: services.shops.cache,
             PEOPLE: services.people.copies,
             LISTINGS: services.catalog.listings,
+            PROGRAMS: referral.program.copies,
         }
         sync = CacheSync(redis, copies)
         runtime._tasks.append(asyncio.create_task(sync.listen()))

@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from referral.models import MAX_LEVELS, BindPolicy, JoinMode, ProductRate, RateKind, ReferralProgram
+from store.copies import KeyedCopies
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Product
 
@@ -23,19 +24,31 @@ def percent_to_bp(value: Decimal) -> int:
     return int(bp)
 
 
+async def _program(shop_id: int) -> ReferralProgram:
+    program = await ReferralProgram.get_or_none(shop_id=shop_id)
+    if program is None:
+        try:
+            program = await ReferralProgram.create(shop_id=shop_id)
+        except IntegrityError:  # created concurrently
+            program = await ReferralProgram.get(shop_id=shop_id)
+    return program
+
+
 class ProgramService:
+    def __init__(self) -> None:
+        # Every order reads its shop's program: kept per process, keyed by shop, and
+        # dropped (here and, through the composition root, in the other processes) by
+        # `_update`, the only writer (tests/referral/test_program_copies.py holds it to that).
+        self.copies = KeyedCopies()
+
     async def get(self, shop_id: int) -> ReferralProgram:
-        program = await ReferralProgram.get_or_none(shop_id=shop_id)
-        if program is None:
-            try:
-                program = await ReferralProgram.create(shop_id=shop_id)
-            except IntegrityError:  # created concurrently
-                program = await ReferralProgram.get(shop_id=shop_id)
-        return program
+        """The shop's program; callers only read it (one copy serves every order)."""
+        return await self.copies.get(shop_id, "program", lambda: _program(shop_id))
 
     async def _update(self, shop_id: int, **changes: object) -> ReferralProgram:
         await self.get(shop_id)
         await ReferralProgram.filter(shop_id=shop_id).update(**changes)
+        await self.copies.changed(shop_id)
         return await self.get(shop_id)
 
     async def set_rates(self, shop_id: int, rates_bp: list[int]) -> ReferralProgram:

@@ -1,5 +1,6 @@
-"""What the per-process copies (store/shop_cache.py, store/identity_cache.py) share: how
-a change is announced to the other processes, and when a copy may be kept at all.
+"""What the per-process copies (store/shop_cache.py, store/identity_cache.py,
+store/listings.py, referral/program.py) share: how a change is announced to the other
+processes, when a copy may be kept at all, and copies kept as named parts per key.
 
 Every service that changes what a copy holds calls `changed(key)` after its commit: this
 process drops its copies at once, and `announce` (set by the composition root when
@@ -13,8 +14,11 @@ lost Redis right after its commit) cannot leave a stale copy for long.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 Announce = Callable[[str], Awaitable[None]]  # a change, as `heard` reads it back
 EVERYTHING = "*"
 # Bounds memory on a platform with very many shops or people.
@@ -50,3 +54,43 @@ class Copies:
     async def _tell_others(self, change: str) -> None:
         if self.announce is not None:
             await self.announce(change)
+
+
+class KeyedCopies(Copies):
+    """Copies of named parts of what one key (a shop, a person) stands for, each loaded
+    when missing or older than `max_age`. What `get` returns is shared: readers don't change it."""
+
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic, max_age: float = MAX_AGE
+    ) -> None:
+        super().__init__()
+        self._parts: dict[int | None, dict[str, tuple[float, Any]]] = {}
+        self._count = 0
+        self._monotonic = monotonic
+        self.max_age = max_age
+
+    async def get(self, key: int | None, part: str, load: Callable[[], Awaitable[T]]) -> T:
+        """The copy of `part` of `key`'s, loaded when missing."""
+        now = self._monotonic()
+        parts = self._parts.get(key)
+        kept = parts.get(part) if parts is not None else None
+        if kept is not None and now - kept[0] < self.max_age:
+            return kept[1]  # type: ignore[no-any-return]
+        generation = self._generation
+        value = await load()
+        if self.keeps(generation):
+            if self._count >= MAX_ENTRIES:  # dropping everything is always correct
+                self.forget()
+            parts = self._parts.setdefault(key, {})
+            self._count += part not in parts
+            parts[part] = (now, value)
+        return value
+
+    def forget(self, key: int | None = None) -> None:
+        """Drop the copies about `key`; None: drop everything."""
+        self._generation += 1
+        if key is None:
+            self._parts.clear()
+            self._count = 0
+        else:
+            self._count -= len(self._parts.pop(key, ()))

@@ -7,6 +7,10 @@ other processes and when copies are kept: store/copies.py.
 
 Readers get their own copy of the identity and its person: handlers set attributes on
 them (the shop just entered), which must not leak into another message's.
+
+Other parts about a person are kept by person id (`get`, from KeyedCopies): the person,
+their reachable identities (whom a notification goes to), their checkout choice in a shop.
+The same `changed(person_id)` drops them.
 """
 
 from __future__ import annotations
@@ -15,20 +19,19 @@ import copy
 import time
 from collections.abc import Awaitable, Callable
 
-from store.copies import MAX_AGE, MAX_ENTRIES, Copies
+from store.copies import MAX_AGE, MAX_ENTRIES, KeyedCopies
 from store.models import Identity
 
 Key = tuple[str, str]  # (platform, platform user id)
 
 
-class IdentityCache(Copies):
+class IdentityCache(KeyedCopies):
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        super().__init__()
+        super().__init__(monotonic)
         self._kept: dict[Key, tuple[float, Identity]] = {}  # oldest first
         self._keys_of: dict[int, set[Key]] = {}  # person id -> its identities' keys
-        self._monotonic = monotonic
 
-    async def get(
+    async def identity(
         self, platform: str, user_id: str, load: Callable[[], Awaitable[Identity | None]]
     ) -> Identity | None:
         """The identity with its person (None: no such identity yet), loaded when missing."""
@@ -62,8 +65,8 @@ class IdentityCache(Copies):
                 del self._keys_of[person_id]
 
     def forget(self, person_id: int | None = None) -> None:
-        """Drop the copies of one person's identities; None: drop everything."""
-        self._generation += 1
+        """Drop the copies about one person; None: drop everything."""
+        super().forget(person_id)
         if person_id is None:
             self._kept.clear()
             self._keys_of.clear()

@@ -50,7 +50,7 @@ class Listings(ShopCache):
 
     def _drop_showing(self, shop_id: int, product_ids: list[int]) -> None:
         self._generation += 1  # a load that overlapped the move is not kept
-        parts = self._shops.get(shop_id)
+        parts = self._parts.get(shop_id)
         if not parts:
             return
         moved = set(product_ids)

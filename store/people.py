@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -30,7 +32,9 @@ class PeopleService:
         self, platform: str, user_id: str, display_name: str = "", *, private: bool = False
     ) -> Identity:
         """The identity for (platform, user id), created with its person on first contact."""
-        ident = await self.copies.get(platform, user_id, lambda: IDENTITY.first(platform, user_id))
+        ident = await self.copies.identity(
+            platform, user_id, lambda: IDENTITY.first(platform, user_id)
+        )
         if ident is None:
             name = display_name[:64] or user_id[:64]
             try:
@@ -63,7 +67,9 @@ class PeopleService:
         return ident
 
     async def person(self, person_id: int) -> Person:
-        return await Person.get(id=person_id)
+        """A copy of their own: the caller may set attributes on it."""
+        kept = await self.copies.get(person_id, "person", lambda: Person.get(id=person_id))
+        return copy.copy(kept)
 
     async def find(self, platform: str, ref: str) -> Person:
         """A person named in a command: `#<person id>` or a platform user id."""
@@ -105,4 +111,10 @@ class PeopleService:
         )
 
     async def reachable_identities(self, person_id: int) -> list[Identity]:
-        return await Identity.filter(person_id=person_id, unreachable=False).order_by("id")
+        """Where a message to this person can go (each a copy of the caller's own)."""
+        kept = await self.copies.get(person_id, "reachable", lambda: _reachable(person_id))
+        return [copy.copy(identity) for identity in kept]
+
+
+async def _reachable(person_id: int) -> list[Identity]:
+    return await Identity.filter(person_id=person_id, unreachable=False).order_by("id")

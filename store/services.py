@@ -60,7 +60,8 @@ class StoreServices:
     ) -> StoreServices:
         bus = EventBus()
         cache = ShopCache()
-        shops = ShopService(default_shop, locale, currency, cache)
+        people = PeopleService()
+        shops = ShopService(default_shop, locale, currency, people, cache)
         refunds = RefundOutbox(bus, clock)
         promotions = Promotions(bus, clock, cache)
         loyalty = Loyalty(bus, clock, cache)
@@ -68,7 +69,6 @@ class StoreServices:
         groupbuys = GroupBuyService(orders, bus, clock)
         groupbuys.subscribe()
         support = Support(bus, clock)
-        people = PeopleService()
         catalog = CatalogService(cache)
         catalog.subscribe(bus)
         reviews = Reviews(bus, clock, catalog.listings)

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from store.errors import InvalidInput, PermissionDenied, ShopNotFound
 from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
+from store.people import PeopleService
 from store.shop_cache import ShopCache
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
@@ -34,11 +35,17 @@ async def _roles(shop_id: int) -> dict[int, Role]:
 
 class ShopService:
     def __init__(
-        self, default_slug: str, locale: str, currency: str, cache: ShopCache | None = None
+        self,
+        default_slug: str,
+        locale: str,
+        currency: str,
+        people: PeopleService,
+        cache: ShopCache | None = None,
     ) -> None:
         self.default_slug = default_slug
         self.locale = locale
         self.currency = currency
+        self.people = people
         self.cache = cache or ShopCache()
 
     async def get(self, shop_id: int) -> Shop:
@@ -87,7 +94,11 @@ class ShopService:
         return shop
 
     async def role_of(self, shop_id: int, person_id: int) -> Role | None:
-        return (await self.cache.get(shop_id, "roles", lambda: _roles(shop_id))).get(person_id)
+        return (await self._roles(shop_id)).get(person_id)
+
+    async def _roles(self, shop_id: int) -> dict[int, Role]:
+        """Members' roles by person id, from the copies."""
+        return await self.cache.get(shop_id, "roles", lambda: _roles(shop_id))
 
     async def require_staff(self, shop_id: int, person_id: int) -> Role:
         role = await self.role_of(shop_id, person_id)
@@ -118,8 +129,12 @@ class ShopService:
         return await ShopMember.filter(shop_id=shop_id).prefetch_related("person").order_by("id")
 
     async def staff_identities(self, shop_id: int) -> list[Identity]:
-        person_ids = await ShopMember.filter(shop_id=shop_id).values_list("person_id", flat=True)
-        return await Identity.filter(person_id__in=list(person_ids), unreachable=False)
+        """Where the shop's staff hear of its business (from the copies: every order tells them)."""
+        return [
+            identity
+            for person_id in sorted(await self._roles(shop_id))
+            for identity in await self.people.reachable_identities(person_id)
+        ]
 
     async def update_setting(self, shop_id: int, actor_id: int, key: str, value: int) -> Shop:
         await self.require_staff(shop_id, actor_id)

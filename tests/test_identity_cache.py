@@ -80,6 +80,37 @@ async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database
     assert (await s.people.identify("sim", "ann")).unreachable
 
 
+async def test_a_persons_other_parts_are_kept_and_dropped_with_their_identities(
+    database: None,
+) -> None:
+    """The person and where to reach them (every order notifies its shop's staff)."""
+    s = StoreServices.build()
+    shop, owner_id = await make_shop(s)
+    owner = await s.people.person(owner_id)
+    [ident] = await s.people.reachable_identities(owner_id)
+    await Person.filter(id=owner_id).update(locale="en")  # behind their back
+    await behind_its_back(ident.platform, ident.platform_user_id, unreachable=True)
+    assert (await s.people.person(owner_id)).locale is None  # the copy
+    assert len(await s.shops.staff_identities(shop.id)) == 1
+
+    mine = await s.people.person(owner_id)
+    mine.display_name = "Changed by a reader"
+    assert (await s.people.person(owner_id)).display_name == owner.display_name
+
+    await s.people.set_locale(owner_id, "zh_CN")
+    assert (await s.people.person(owner_id)).locale == "zh_CN"
+    assert await s.shops.staff_identities(shop.id) == []  # read again: unreachable now
+    await s.people.identify(ident.platform, ident.platform_user_id, private=True)  # back
+    assert [i.id for i in await s.shops.staff_identities(shop.id)] == [ident.id]
+
+    staff = await s.people.identify("sim", "staff", "Staff", private=True)
+    await s.people.reachable_identities(staff.person_id)  # type: ignore[attr-defined]
+    await s.shops.add_staff(shop.id, owner_id, await s.people.person(staff.person_id))  # type: ignore[attr-defined]
+    assert {i.id for i in await s.shops.staff_identities(shop.id)} == {ident.id, staff.id}
+    await s.people.mark_unreachable("sim", "staff")
+    assert [i.id for i in await s.shops.staff_identities(shop.id)] == [ident.id]
+
+
 async def test_a_link_moves_the_copies_to_the_surviving_person(database: None) -> None:
     s = StoreServices.build()
     older = await s.people.identify("telegram", "1", "Old")
@@ -87,6 +118,7 @@ async def test_a_link_moves_the_copies_to_the_surviving_person(database: None) -
     await s.people.set_locale(newer.person_id, "en")  # type: ignore[attr-defined]
     await s.people.identify("wechat", "o-1")  # both copies kept now
     await s.people.identify("telegram", "1")
+    assert len(await s.people.reachable_identities(older.person_id)) == 1  # type: ignore[attr-defined]
 
     code = await s.accounts.start_link(older)
     await s.accounts.link(newer, code)
@@ -94,6 +126,8 @@ async def test_a_link_moves_the_copies_to_the_surviving_person(database: None) -
     assert moved.person_id == older.person_id  # type: ignore[attr-defined]
     assert (await s.people.identify("telegram", "1")).person.locale == "en"  # adopted
     assert not await Person.exists(id=newer.person_id)  # type: ignore[attr-defined]
+    reachable = await s.people.reachable_identities(older.person_id)  # type: ignore[attr-defined]
+    assert {i.platform for i in reachable} == {"telegram", "wechat"}
 
 
 async def test_an_erasure_is_seen_at_once(database: None) -> None:
@@ -118,7 +152,7 @@ async def test_a_load_overlapping_a_change_is_used_once_not_kept(database: None)
         await gate.wait()
         return found
 
-    reading = asyncio.create_task(s.people.copies.get("sim", "ann", slow))
+    reading = asyncio.create_task(s.people.copies.identity("sim", "ann", slow))
     await asyncio.sleep(0.05)
     await s.people.set_locale(ann.person_id, "en")  # type: ignore[attr-defined]
     gate.set()
