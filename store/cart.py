@@ -8,8 +8,8 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from store.catalog import VISIBLE_PRODUCT
-from store.errors import InvalidInput, OutOfStock, ProductNotFound
+from store.catalog import CatalogService
+from store.errors import InvalidInput, OutOfStock
 from store.models import CartItem, Product
 from store.prepared import Prepared
 
@@ -61,14 +61,22 @@ def check_quantity(quantity: int) -> int:
     return quantity
 
 
+async def read_cart(person_id: int, shop_id: int) -> Cart:
+    items = await CART_LINES.all(person_id, shop_id)
+    return Cart(lines=[CartLine(product=i.product, quantity=i.quantity) for i in items])
+
+
 class CartService:
+    def __init__(self, catalog: CatalogService) -> None:
+        self.catalog = catalog
+
     async def add(self, person_id: int, shop_id: int, product_id: int, quantity: int) -> Added:
         """Put units in the cart; the product added, and the cart as it is now (the caller
         shows it priced) without reading it again."""
         check_quantity(quantity)
-        product = await VISIBLE_PRODUCT.first(shop_id, product_id)
-        if product is None:
-            raise ProductNotFound(id=product_id)
+        # The card the customer just looked at, from the listings' copies (which every
+        # order that moves its stock drops): placing an order checks stock and price again.
+        product = await self.catalog.product(shop_id, product_id)
         # One read says whether the product is in the cart, whether the cart is full, and
         # (changed in memory) what the cart holds after this.
         items = await CART_LINES.all(person_id, shop_id)
@@ -115,5 +123,4 @@ class CartService:
         await CartItem.filter(person_id=person_id, shop_id=shop_id).delete()
 
     async def get(self, person_id: int, shop_id: int) -> Cart:
-        items = await CART_LINES.all(person_id, shop_id)
-        return Cart(lines=[CartLine(product=i.product, quantity=i.quantity) for i in items])
+        return await read_cart(person_id, shop_id)

@@ -273,6 +273,7 @@ class OrderService:
         # the busiest write there is. Tortoise's own setter for prefetched relations.
         order.items._set_result_for_query(items)
         order.discounts._set_result_for_query(discounts)
+        await self.pricing.committed(person_id, quote)
         taken = tuple(line.product.id for line in lines)
         await self.bus.publish([order_event(OrderPlaced, order, stock_moved=taken)])
         return order

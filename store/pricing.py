@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from store.cart import Cart, CartLine, CartService
+from store.cart import Cart, CartLine, read_cart
 from store.clock import Clock
 from store.errors import EmptyCart, InvalidInput, StoreError
 from store.loyalty.rules import InsufficientPoints
@@ -139,7 +139,7 @@ class Pricing:
         """The cart as it would be ordered now, with the customer's coupon and points; `cart`
         when the caller holds it as it is now (just changed it)."""
         if cart is None:
-            cart = await CartService().get(person_id, shop_id)
+            cart = await read_cart(person_id, shop_id)
         choice = await self.promotions.choice(person_id, shop_id)
         return await self.quote(person_id, shop_id, cart.lines, choice)
 
@@ -278,7 +278,7 @@ class Pricing:
         replaces the one chosen before (returned second). Raises and changes nothing when
         it can't be used."""
         coupon = await self.promotions.coupon(shop_id, code)
-        cart = await CartService().get(person_id, shop_id)
+        cart = await read_cart(person_id, shop_id)
         if not cart.lines:
             raise EmptyCart()
         quote = await self.quote(person_id, shop_id, cart.lines, None)
@@ -299,7 +299,7 @@ class Pricing:
             if not (await self.loyalty.rule(shop_id)).enabled:
                 raise InvalidInput("points_off")
             choice = await self.promotions.choice(person_id, shop_id)
-            cart = await CartService().get(person_id, shop_id)
+            cart = await read_cart(person_id, shop_id)
             coupon_id = choice.coupon_id if choice else None  # type: ignore[attr-defined]
             without = CheckoutChoice(coupon_id=coupon_id)  # the coupon, and no points yet
             quote = await self.quote(person_id, shop_id, cart.lines, without)
@@ -348,6 +348,11 @@ class Pricing:
         if quote.chosen:
             await self.promotions.clear_choice(person_id, shop_id)
         return rows
+
+    async def committed(self, person_id: int, quote: Quote) -> None:
+        """After the commit of the transaction `commit` ran in."""
+        if quote.chosen:  # cleared by `commit`
+            await self.promotions.choice_cleared(person_id)
 
     async def release(self, order: Order) -> None:
         await self.promotions.release(order.id)

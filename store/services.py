@@ -63,7 +63,7 @@ class StoreServices:
         people = PeopleService()
         shops = ShopService(default_shop, locale, currency, people, cache)
         refunds = RefundOutbox(bus, clock)
-        promotions = Promotions(bus, clock, cache)
+        promotions = Promotions(bus, clock, cache, people.copies)
         loyalty = Loyalty(bus, clock, cache)
         orders = OrderService(bus, clock, refunds, Pricing(promotions, loyalty, clock), shops)
         groupbuys = GroupBuyService(orders, bus, clock)
@@ -85,7 +85,7 @@ class StoreServices:
             shops=shops,
             people=people,
             catalog=catalog,
-            carts=CartService(),
+            carts=CartService(catalog),
             orders=orders,
             payments=PaymentService(bus, clock),
             refunds=refunds,

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from store.catalog import PAGE_SIZE, NewProduct
 from store.db import close_db, init_db
+from store.errors import OutOfStock, ProductNotFound
 from store.listings import LISTINGS_MAX_AGE, Listings
 from store.models import Product
 from store.product_admin import ProductAdmin
@@ -96,6 +97,25 @@ async def test_orders_move_the_stock_readers_see(database: None) -> None:
 
     await s.orders.cancel(order, "changed my mind")
     assert (await card(s, shop.id, tea.id))[2] == 1
+
+
+async def test_the_cart_adds_from_the_kept_card_and_sees_every_change(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=3)
+    (buyer,) = await make_customers(s, shop, tea, 1, quantity=2)
+    ann = (await s.people.identify("sim", "ann", "Ann")).person_id  # type: ignore[attr-defined]
+    await card(s, shop.id, tea.id)
+    await Product.filter(id=tea.id).update(title="Renamed")  # behind their back
+    assert (await s.carts.add(ann, shop.id, tea.id, 1)).product.title == "Longjing tea"
+
+    await s.orders.place(buyer, shop.id, CONTACT)  # 1 left: the card is dropped
+    with pytest.raises(OutOfStock) as left:
+        await s.carts.add(ann, shop.id, tea.id, 1)
+    assert left.value.params == {"title": "Renamed", "left": 1}
+    await s.catalog.set_active(shop.id, tea.id, False)
+    with pytest.raises(ProductNotFound):
+        await s.carts.add(ann, shop.id, tea.id, 1)
 
 
 async def test_an_order_drops_only_the_card_and_the_pages_that_show_its_products(

@@ -15,6 +15,7 @@ from tortoise.functions import Sum
 from store.clock import Clock
 from store.errors import ProductNotFound
 from store.events import EventBus
+from store.identity_cache import IdentityCache
 from store.models import Product
 from store.prepared import Prepared
 from store.promotions.errors import (
@@ -87,10 +88,19 @@ async def _flash_windows(shop_id: int, now: datetime) -> list[tuple[int, datetim
 
 
 class Promotions:
-    def __init__(self, bus: EventBus, clock: Clock, cache: ShopCache | None = None) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        cache: ShopCache | None = None,
+        people: IdentityCache | None = None,
+    ) -> None:
         self.bus = bus
         self.clock = clock
         self.cache = cache or ShopCache()
+        # A customer's checkout choice is read with every priced cart: kept with the other
+        # copies about them, dropped after every change (tests/promotions/test_choice_copies.py).
+        self.people = people or IdentityCache()
 
     def subscribe(self) -> None:
         """Nothing to hear: orders release their promotions inside their own transactions."""
@@ -171,7 +181,10 @@ class Promotions:
 
     # -- checkout choices ---------------------------------------------------------------------
     async def choice(self, person_id: int, shop_id: int) -> CheckoutChoice | None:
-        return await _CHOICE.first(person_id, shop_id)
+        """The coupon and points the customer chose in this shop; callers only read it."""
+        return await self.people.get(
+            person_id, f"choice {shop_id}", lambda: _CHOICE.first(person_id, shop_id)
+        )
 
     async def choose(self, person_id: int, shop_id: int, **changes: object) -> None:
         choice, created = await CheckoutChoice.get_or_create(
@@ -179,9 +192,14 @@ class Promotions:
         )
         if not created:
             await CheckoutChoice.filter(id=choice.id).update(**changes)
+        await self.people.changed(person_id)
 
     async def clear_choice(self, person_id: int, shop_id: int) -> None:
+        """Inside the placing transaction: `choice_cleared` after its commit."""
         await CheckoutChoice.filter(person_id=person_id, shop_id=shop_id).delete()
+
+    async def choice_cleared(self, person_id: int) -> None:
+        await self.people.changed(person_id)
 
     async def merge_person(self, from_id: int, into_id: int) -> None:
         """Accounts merge participant: where both people chose a coupon or points in the
