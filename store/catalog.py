@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 
 from store.errors import InvalidInput, ProductNotFound
 from store.events import EventBus, OrderCancelled, OrderEvent, OrderPlaced, OrderRefunded
-from store.listings import Listings, card_part, page_part
+from store.listings import Listings, card_part, page_part, search_part
 from store.models import Category, Product
 from store.paging import page_count
 from store.prepared import Prepared
@@ -21,6 +21,7 @@ from store.shop_cache import ShopCache
 PAGE_SIZE = 5
 MAX_STOCK = 1_000_000
 MAX_SEARCH_WORDS = 5
+MAX_KEPT_SEARCH = 80  # characters of a search's key: longer searches are rare, read each time
 Rows = Callable[[int], Awaitable[list[Product]]]  # a page's rows from an offset
 
 
@@ -109,9 +110,17 @@ class CatalogService:
         return await self._page(rows, lambda: Product.filter(**where).count(), page)
 
     async def search(self, shop_id: int, text: str, page: int = 1) -> Page:
-        words = [w for w in text.casefold().split() if w][:MAX_SEARCH_WORDS]
+        """A page of the visible products whose text has every word; shared by every reader
+        of the same words, as a catalog page is (the listings drop both alike)."""
+        words = tuple(w for w in text.casefold().split() if w)[:MAX_SEARCH_WORDS]
         if not words:
             raise InvalidInput("empty_search")
+        part = search_part(words, page)
+        if len(part) > MAX_KEPT_SEARCH:  # not worth keeping: read it
+            return await self._search(shop_id, words, page)
+        return await self.listings.get(shop_id, part, lambda: self._search(shop_id, words, page))
+
+    async def _search(self, shop_id: int, words: tuple[str, ...], page: int) -> Page:
         qs = Product.filter(shop_id=shop_id, active=True)
         for word in words:
             qs = qs.filter(search_text__contains=word)

@@ -1,9 +1,10 @@
-"""Per-process copies of what customers browse most: catalog pages and product cards, stock
-included (store/catalog.py reads through them), and each card's stars (store/reviews). A
-change to a shop's products or reviews drops every copy of the shop (`changed`); an order
-that moves stock drops only its products' cards and the pages that show them
-(`stock_moved`): a page lists a product whether or not it is sold out, so no other page
-changes. Both reach the other processes on the same channel.
+"""Per-process copies of what customers browse most: catalog pages, search results and
+product cards, stock included (store/catalog.py reads through them), and each card's stars
+(store/reviews). A change to a shop's products or reviews drops every copy of the shop
+(`changed`); an order that moves stock drops only its products' cards and the pages that
+show them (`stock_moved`): a page (of the catalog or of a search) lists a product whether
+or not it is sold out, so no other page changes. Both reach the other processes on the
+same channel.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def card_part(product_id: int) -> str:
 
 def page_part(category_id: int | None, page: int) -> str:
     return f"page {category_id} {page}"
+
+
+def search_part(words: tuple[str, ...], page: int) -> str:
+    return f"search {page} {' '.join(words)}"
 
 
 def rating_part(product_id: int) -> str:

@@ -99,6 +99,28 @@ async def test_orders_move_the_stock_readers_see(database: None) -> None:
     assert (await card(s, shop.id, tea.id))[2] == 1
 
 
+async def test_search_results_are_kept_and_dropped_like_pages(database: None) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    green = await make_product(s, shop, stock=2, title="Green tea")
+    await make_product(s, shop, stock=2, title="Black tea")
+    (buyer,) = await make_customers(s, shop, green, 1)
+
+    async def found(text: str) -> list[tuple[str, int]]:
+        return [(p.title, p.stock) for p in (await s.catalog.search(shop.id, text)).products]
+
+    assert await found("GREEN  Tea") == [("Green tea", 2)]
+    assert await found("black") == [("Black tea", 2)]
+    await Product.filter(shop_id=shop.id).update(title="Renamed")  # behind their back
+    assert await found("green tea") == [("Green tea", 2)]  # the same words, kept
+
+    await s.orders.place(buyer, shop.id, CONTACT)  # drops what shows the green tea
+    assert await found("green tea") == [("Renamed", 1)]
+    assert await found("black") == [("Black tea", 2)]  # kept: the order is not on it
+    await make_product(s, shop, stock=1, title="Black tea, smoked")
+    assert [t for t, _ in await found("black")] == ["Renamed", "Black tea, smoked"]
+
+
 async def test_the_cart_adds_from_the_kept_card_and_sees_every_change(database: None) -> None:
     s = StoreServices.build()
     shop, _ = await make_shop(s)
