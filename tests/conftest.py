@@ -1,10 +1,12 @@
-"""Shared fixtures: a runtime on in-memory SQLite and a chat driver for the simulator platform."""
+"""Shared fixtures: a runtime on in-memory SQLite, a chat driver for the simulator platform,
+and the bare schema for tests that build their own services."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.simulator.inbox import PLATFORM, Inbox
 from handlers.types import Incoming, Reply
+from store.db import close_db, init_db
 from store.demo import DEMO_MERCHANT, seed_demo
 
 
@@ -59,6 +62,16 @@ class Chat:
 
     def pushed(self, user: str) -> str:
         return "\n".join(r.text for r in self.inbox.take(user))
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[None]:
+    """The store's schema in a new SQLite file, connected; no services built."""
+    await init_db(f"sqlite://{tmp_path / 'store.db'}", create_schema=True)
+    try:
+        yield
+    finally:
+        await close_db()
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from store.copies import MAX_AGE
-from store.db import close_db, init_db
 from store.identity_cache import IdentityCache
 from store.models import Identity, Person
 from store.services import StoreServices
@@ -24,15 +21,6 @@ from tests.writers import files_writing
 def kept(services: StoreServices) -> IdentityCache:
     """What this file's processes keep and hear about."""
     return services.people.copies
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[None]:
-    await init_db(f"sqlite://{tmp_path / 'people.db'}", create_schema=True)
-    try:
-        yield
-    finally:
-        await close_db()
 
 
 async def behind_its_back(platform: str, user_id: str, **changes: object) -> None:

@@ -6,15 +6,12 @@ processes."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from store.catalog import PAGE_SIZE, NewProduct
-from store.db import close_db, init_db
 from store.errors import OutOfStock, ProductNotFound
 from store.listings import LISTINGS_MAX_AGE, Listings
 from store.models import Product
@@ -28,15 +25,6 @@ from tests.writers import files_writing
 def kept(services: StoreServices) -> Listings:
     """What this file's processes keep and hear about."""
     return services.catalog.listings
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[None]:
-    await init_db(f"sqlite://{tmp_path / 'listings.db'}", create_schema=True)
-    try:
-        yield
-    finally:
-        await close_db()
 
 
 async def card(s: StoreServices, shop_id: int, product_id: int) -> tuple[str, Decimal, int]:

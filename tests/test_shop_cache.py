@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 
 from store.catalog import NewProduct
 from store.copies import MAX_AGE
-from store.db import close_db, init_db
 from store.models import Role
 from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
@@ -93,15 +89,6 @@ async def test_copies_expire_even_without_an_announcement() -> None:
 
 
 # -- the store's services keep their copies right ---------------------------------------------
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[None]:
-    await init_db(f"sqlite://{tmp_path / 'cache.db'}", create_schema=True)
-    try:
-        yield
-    finally:
-        await close_db()
-
-
 async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database: None) -> None:
     s = StoreServices.build()
     shop, owner_id = await make_shop(s)

@@ -5,13 +5,10 @@ order that uses it up, once that order has committed."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from store.db import close_db, init_db
 from store.errors import OutOfStock
 from store.promotions.models import CheckoutChoice, CouponKind
 from store.promotions.service import NewCoupon
@@ -19,15 +16,6 @@ from store.services import StoreServices
 from tests.copies_processes import eventually, needs_redis, process
 from tests.integration.world import CONTACT, make_product, make_shop
 from tests.writers import files_writing
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[None]:
-    await init_db(f"sqlite://{tmp_path / 'choices.db'}", create_schema=True)
-    try:
-        yield
-    finally:
-        await close_db()
 
 
 async def shop_with_coupon(s: StoreServices) -> tuple[int, int, int]:

@@ -5,27 +5,13 @@ nowhere but by ProgramService."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from referral.models import BindPolicy, JoinMode, ReferralProgram
 from referral.program import ProgramService
-from store.db import close_db, init_db
 from store.services import StoreServices
 from tests.copies_processes import eventually, needs_redis, process
 from tests.integration.world import make_shop
 from tests.writers import files_writing
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[None]:
-    await init_db(f"sqlite://{tmp_path / 'programs.db'}", create_schema=True)
-    try:
-        yield
-    finally:
-        await close_db()
 
 
 async def test_a_program_is_read_once_and_every_change_is_seen_at_once(database: None) -> None:

@@ -23,7 +23,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -291,16 +291,16 @@ class FakeBotAPI:
         self, method: str, count: int = 1, within: float = 5.0
     ) -> list[dict[str, Any]]:
         """Wait until ``method`` has succeeded ``count`` times (for background work)."""
-        async with asyncio.timeout(within):
-            while len(self.sent(method)) < count:
-                self._call_arrived.clear()
-                await self._call_arrived.wait()
+        await self._until(lambda: len(self.sent(method)) >= count, within)
         return self.sent(method)
 
     async def arrived(self, method: str, within: float = 5.0) -> None:
         """Wait until a call of ``method`` has come in, answered or held."""
+        await self._until(lambda: any(c.method == method for c in self.calls), within)
+
+    async def _until(self, done: Callable[[], bool], within: float) -> None:
         async with asyncio.timeout(within):
-            while method not in (c.method for c in self.calls):
+            while not done():
                 self._call_arrived.clear()
                 await self._call_arrived.wait()
 
