@@ -13,6 +13,24 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class StockMoved:
+    """What an order's change did to stock (taken by placing it, given back by a cancellation
+    or a refund with return): the products whose count moved, which their cards show, and
+    those of them that sold out or came back by it, all a catalog or search page shows."""
+
+    products: tuple[int, ...] = ()
+    sold_out_changed: tuple[int, ...] = ()
+
+    def __add__(self, other: StockMoved) -> StockMoved:
+        return StockMoved(
+            self.products + other.products, self.sold_out_changed + other.sold_out_changed
+        )
+
+
+NO_STOCK_MOVED = StockMoved()
+
+
+@dataclass(frozen=True, slots=True)
 class OrderEvent:
     order_id: int
     order_no: str
@@ -20,9 +38,7 @@ class OrderEvent:
     person_id: int
     total: Decimal
     currency: str
-    # The products whose stock this change moved (taken by an order, given back by a
-    # cancellation or a refund with return): what catalog pages and cards must drop.
-    stock_moved: tuple[int, ...] = field(default=(), kw_only=True)
+    stock_moved: StockMoved = field(default=NO_STOCK_MOVED, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from store.errors import (
     ShopOrderNotFound,
 )
 from store.events import (
+    NO_STOCK_MOVED,
     EventBus,
     OrderCancelled,
     OrderCompleted,
@@ -34,6 +35,7 @@ from store.events import (
     OrderShipped,
     RefundRejected,
     RefundRequested,
+    StockMoved,
 )
 from store.keyed_locks import KeyedLocks
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
@@ -54,11 +56,19 @@ _NO_LENGTH = 8
 _ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
 # The hottest write there is (a flash sale's one product, a group buy's seats): conditional,
 # its SQL built once.
+# Both return the stock left, so an order knows whether it sold a product out or brought it
+# back (what catalog pages show): store/listings.py.
 TAKE_STOCK = PreparedUpdate(
     Product,
     lambda product_id, quantity: Product.filter(
         id=product_id, active=True, stock__gte=quantity
     ).update(stock=F("stock") - quantity),
+    returning="stock",
+)
+_GIVE_STOCK = PreparedUpdate(
+    Product,
+    lambda product_id, quantity: Product.filter(id=product_id).update(stock=F("stock") + quantity),
+    returning="stock",
 )
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,23}$")
 # E.164 numbers have at most 15 digits; 7 is the shortest local number a parcel reaches.
@@ -266,15 +276,14 @@ class OrderService:
             # One order of this process at a time takes them: the others wait here, not in
             # the database, whose lock queue on a hot row costs CPU per waiter (BENCHMARKS.md).
             async with self._stock_rows.hold(line.product.id for line in lines):
+                taken = NO_STOCK_MOVED
                 for line in lines:
-                    if not await TAKE_STOCK.run(line.product.id, line.quantity):
-                        raise OutOfStock(title=line.product.title, left=max(line.product.stock, 0))
+                    taken += await _take(line.product, line.quantity)
         # As get() would read it back, from what was just written: three queries fewer on
         # the busiest write there is. Tortoise's own setter for prefetched relations.
         order.items._set_result_for_query(items)
         order.discounts._set_result_for_query(discounts)
         await self.pricing.committed(person_id, quote)
-        taken = tuple(line.product.id for line in lines)
         await self.bus.publish([order_event(OrderPlaced, order, stock_moved=taken)])
         return order
 
@@ -331,8 +340,7 @@ class OrderService:
         product = await Product.get_or_none(id=product_id, shop_id=shop_id)
         if product is None:
             raise ProductNotFound(id=product_id)
-        if not await TAKE_STOCK.run(product_id, 1):
-            raise OutOfStock(title=product.title, left=max(product.stock, 0))
+        taken = await _take(product, 1)
         order = await _new_order(shop, person_id, unit_price, contact, payment_method, pay_deadline)
         await OrderItem.create(
             order=order,
@@ -341,7 +349,7 @@ class OrderService:
             unit_price=unit_price,
             quantity=1,
         )
-        return order, order_event(OrderPlaced, order, stock_moved=(product.id,))
+        return order, order_event(OrderPlaced, order, stock_moved=taken)
 
     # -- transitions -----------------------------------------------------------------------
     async def _move(
@@ -351,18 +359,16 @@ class OrderService:
         rows = await Order.filter(id=order.id, status=expected).update(status=new, **changes)
         return rows == 1
 
-    async def _release(self, order: Order, restock: bool = True) -> tuple[int, ...]:
+    async def _release(self, order: Order, restock: bool = True) -> StockMoved:
         """Give back what the order still holds: its coupon use and flash-sale units, then
         (unless the customer keeps the goods) the stock of every unit not refunded already,
-        in pk order like placing. The products restocked."""
+        in pk order like placing."""
         await self.pricing.release(order)
-        if not restock:
-            return ()
-        restocked = []
-        for item in await OrderItem.filter(order_id=order.id).order_by("product_id"):
-            if await _restock(item, item.quantity - item.refunded_quantity):
-                restocked.append(item.product_id)  # type: ignore[attr-defined]
-        return tuple(restocked)
+        restocked = NO_STOCK_MOVED
+        if restock:
+            for item in await OrderItem.filter(order_id=order.id).order_by("product_id"):
+                restocked += await _restock(item, item.quantity - item.refunded_quantity)
+        return restocked
 
     async def cancel(self, order: Order, reason: str) -> Order:
         """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
@@ -483,7 +489,7 @@ class OrderService:
         reason: str,
         key: str,
         final: bool,
-        restocked: tuple[int, ...],
+        restocked: StockMoved,
     ) -> OrderEvent:
         method, payment_id = await _payment_of(order)
         if amount > 0:
@@ -554,8 +560,7 @@ class OrderService:
             await OrderItem.filter(id=item.id).update(refunded_quantity=before + units)
             if final:
                 await self.pricing.release(order)
-            moved = restock and await _restock(item, units)
-            restocked = (item.product_id,) if moved else ()  # type: ignore[attr-defined]
+            restocked = await _restock(item, units) if restock else NO_STOCK_MOVED
             event = await self._refund_event(
                 current, amount, reason, f"order:{order.order_no}:{seq}", final, restocked
             )
@@ -604,12 +609,24 @@ class OrderService:
         return cancelled, completed
 
 
-async def _restock(item: OrderItem, units: int) -> bool:
-    """Put units back; False when there was nothing to put back (or the product is gone)."""
-    if not units or item.product_id is None:  # type: ignore[attr-defined]
-        return False
-    await Product.filter(id=item.product_id).update(stock=F("stock") + units)  # type: ignore[attr-defined]
-    return True
+async def _take(product: Product, units: int) -> StockMoved:
+    """Take units of a product's stock, or raise OutOfStock and take nothing."""
+    left = await TAKE_STOCK.returned(product.id, units)
+    if not left:
+        raise OutOfStock(title=product.title, left=max(product.stock, 0))
+    return StockMoved((product.id,), (product.id,) if left[0] == 0 else ())
+
+
+async def _restock(item: OrderItem, units: int) -> StockMoved:
+    """Put units back (nothing when there are none, or the product is gone)."""
+    product_id: int | None = item.product_id  # type: ignore[attr-defined]
+    if not units or product_id is None:
+        return NO_STOCK_MOVED
+    left = await _GIVE_STOCK.returned(product_id, units)
+    if not left:
+        return NO_STOCK_MOVED
+    came_back = left[0] > 0 >= left[0] - units
+    return StockMoved((product_id,), (product_id,) if came_back else ())
 
 
 async def _payment_of(order: Order) -> tuple[str, str]:

@@ -10,7 +10,8 @@ model instances (related ones included) exactly as an awaited queryset does.
 
 `PreparedValues` does the same for a `.values(...)` select (an aggregate, say): its rows
 come back as dicts, converted as the awaited ValuesQuery converts them. `PreparedUpdate`
-does it for a `.filter(...).update(...)`, and returns the number of rows it changed.
+does it for a `.filter(...).update(...)`, and returns the number of rows it changed (or,
+given a column to return, its new values).
 
 Only str and int parameters, each used as a bound value: something that changes the
 statement's shape (None, which becomes IS NULL; a list, which sizes an IN) needs its own
@@ -151,20 +152,33 @@ class PreparedValues(_Select[_ValuesPlan, dict[str, Any]]):
 
 
 class PreparedUpdate(_Statement[_UpdatePlan]):
-    """A conditional update (`stock = stock - n WHERE stock >= n`): how many rows it changed."""
+    """A conditional update (`stock = stock - n WHERE stock >= n`): how many rows it changed,
+    or with `returning`, that column's new value in each row it changed."""
 
-    def __init__(self, model: type[Model], shape: Callable[..., UpdateQuery]) -> None:
+    def __init__(
+        self, model: type[Model], shape: Callable[..., UpdateQuery], returning: str | None = None
+    ) -> None:
         super().__init__(model, shape)
+        self.returning = returning
 
     async def run(self, *params: str | int) -> int:
         db, plan = self._db_and_plan(params)
         return (await db.execute_query(plan.sql, _bind(params, plan.slots)))[0]
 
+    async def returned(self, *params: str | int) -> list[Any]:
+        """The `returning` column of each changed row (UPDATE ... RETURNING)."""
+        db, plan = self._db_and_plan(params)
+        rows = await db.execute_query_dict(plan.sql, _bind(params, plan.slots))
+        return [row[self.returning] for row in rows]
+
     def _plan(self, db: Any, params: tuple[str | int, ...]) -> _UpdatePlan:
         query = self.shape(*_markers(params))
         query._db = db
         query._make_query()
-        return _UpdatePlan(*_sql_and_slots(query, params))
+        sql, slots = _sql_and_slots(query, params)
+        if self.returning is not None:  # PostgreSQL and SQLite >= 3.35 both say it so
+            sql += f' RETURNING "{self.returning}"'
+        return _UpdatePlan(sql, slots)
 
 
 def _markers(params: tuple[str | int, ...]) -> list[str | int]:

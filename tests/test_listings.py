@@ -85,6 +85,7 @@ async def test_orders_move_the_stock_readers_see(database: None) -> None:
 
     await s.orders.cancel(order, "changed my mind")
     assert (await card(s, shop.id, tea.id))[2] == 1
+    assert (await s.catalog.browse(shop.id)).products[0].stock == 1  # back: no "sold out"
 
 
 async def test_search_results_are_kept_and_dropped_like_pages(database: None) -> None:
@@ -92,7 +93,7 @@ async def test_search_results_are_kept_and_dropped_like_pages(database: None) ->
     shop, _ = await make_shop(s)
     green = await make_product(s, shop, stock=2, title="Green tea")
     await make_product(s, shop, stock=2, title="Black tea")
-    (buyer,) = await make_customers(s, shop, green, 1)
+    first, last = await make_customers(s, shop, green, 2)
 
     async def found(text: str) -> list[tuple[str, int]]:
         return [(p.title, p.stock) for p in (await s.catalog.search(shop.id, text)).products]
@@ -102,8 +103,10 @@ async def test_search_results_are_kept_and_dropped_like_pages(database: None) ->
     await Product.filter(shop_id=shop.id).update(title="Renamed")  # behind their back
     assert await found("green tea") == [("Green tea", 2)]  # the same words, kept
 
-    await s.orders.place(buyer, shop.id, CONTACT)  # drops what shows the green tea
-    assert await found("green tea") == [("Renamed", 1)]
+    await s.orders.place(first, shop.id, CONTACT)  # 1 left: a page shows no count
+    assert await found("green tea") == [("Green tea", 2)]
+    await s.orders.place(last, shop.id, CONTACT)  # sold out: what shows it is dropped
+    assert await found("green tea") == [("Renamed", 0)]
     assert await found("black") == [("Black tea", 2)]  # kept: the order is not on it
     await make_product(s, shop, stock=1, title="Black tea, smoked")
     assert [t for t, _ in await found("black")] == ["Renamed", "Black tea, smoked"]
@@ -128,22 +131,25 @@ async def test_the_cart_adds_from_the_kept_card_and_sees_every_change(database: 
         await s.carts.add(ann, shop.id, tea.id, 1)
 
 
-async def test_an_order_drops_only_the_card_and_the_pages_that_show_its_products(
+async def test_an_order_drops_its_cards_and_only_the_pages_where_it_sold_one_out(
     database: None,
 ) -> None:
     s = StoreServices.build()
     shop, _ = await make_shop(s)
-    products = [await make_product(s, shop, stock=5, title=f"Tea {n}") for n in range(7)]
+    products = [await make_product(s, shop, stock=2, title=f"Tea {n}") for n in range(7)]
     sold, other = products[0], products[-1]  # on page 1 and page 2
-    (buyer,) = await make_customers(s, shop, sold, 1)
+    first, last = await make_customers(s, shop, sold, 2)
     assert len(await titles(s, shop.id, 1)) == PAGE_SIZE
     assert await titles(s, shop.id, 2) == ["Tea 5", "Tea 6"]
     await card(s, shop.id, sold.id), await card(s, shop.id, other.id)
     # behind the copies' back: only what is read again shows it
     await Product.filter(shop_id=shop.id).update(title="Renamed")
 
-    await s.orders.place(buyer, shop.id, CONTACT)
-    assert (await card(s, shop.id, sold.id)) == ("Renamed", sold.price, 4)
+    await s.orders.place(first, shop.id, CONTACT)
+    assert (await card(s, shop.id, sold.id)) == ("Renamed", sold.price, 1)
+    assert (await titles(s, shop.id, 1))[0] == "Tea 0"  # kept: its page shows no count
+    await s.orders.place(last, shop.id, CONTACT)  # sold out now
+    assert (await card(s, shop.id, sold.id))[2] == 0
     assert (await titles(s, shop.id, 1))[0] == "Renamed"
     assert await titles(s, shop.id, 2) == ["Tea 5", "Tea 6"]  # kept: the order is not on it
     assert (await card(s, shop.id, other.id))[0] == "Tea 6"
@@ -190,13 +196,25 @@ async def test_another_process_drops_only_what_shows_the_ordered_products(
         shop, _ = await make_shop(a)
         tea = await make_product(a, shop, stock=2)
         cake = await make_product(a, shop, stock=2, title="Mooncake")
-        (buyer,) = await make_customers(a, shop, tea, 1)
+        first, last = await make_customers(a, shop, tea, 2)
         await card(b, shop.id, tea.id), await card(b, shop.id, cake.id)
+        await b.catalog.browse(shop.id)
         await Product.filter(id=cake.id).update(title="Renamed")  # behind b's back
 
-        await a.orders.place(buyer, shop.id, CONTACT)
+        async def page_seen_by_b() -> list[tuple[str, int]]:
+            return [(p.title, p.stock) for p in (await b.catalog.browse(shop.id)).products]
+
+        await a.orders.place(first, shop.id, CONTACT)
         await eventually(lambda: stock_is(b, shop.id, tea.id, 1))
         assert (await card(b, shop.id, cake.id))[0] == "Mooncake"  # still b's copy
+        assert (await page_seen_by_b())[0] == ("Longjing tea", 2)  # no count on a page
+
+        await a.orders.place(last, shop.id, CONTACT)  # sold out: b drops the page
+
+        async def sold_out_for_b() -> bool:
+            return await page_seen_by_b() == [("Longjing tea", 0), ("Renamed", 2)]
+
+        await eventually(sold_out_for_b)
 
         # Something on the channel that no process of ours sent: b drops everything.
         redis = Redis.from_url(str(REDIS))

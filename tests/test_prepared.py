@@ -147,3 +147,14 @@ async def test_updates_change_the_rows_their_values_choose_and_count_them() -> N
             assert await TAKE_STOCK.run(tea.id, 2) == 1
             raise OutOfStock(title="rolled back", left=0)
     assert (await Product.get(id=tea.id)).stock == 2  # ...so it is rolled back with it
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_updates_return_the_new_values_of_the_rows_they_changed() -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    assert await TAKE_STOCK.returned(tea.id, 3) == [2]
+    assert await TAKE_STOCK.returned(tea.id, 3) == []  # not changed: nothing returned
+    assert await TAKE_STOCK.returned(tea.id, 2) == [0]
+    assert (await Product.get(id=tea.id)).stock == 0
