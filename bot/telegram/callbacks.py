@@ -34,10 +34,15 @@ class CallbackCodec:
         digest = hashlib.sha256(payload.encode("utf-8")).digest()[:15]
         return KEY_MARK + base64.urlsafe_b64encode(digest).decode("ascii")  # 21 bytes
 
+    @staticmethod
+    def as_is(payload: str) -> bool:
+        """Whether the payload travels as its own callback data (nothing stored)."""
+        size = len(payload.encode("utf-8"))
+        return 0 < size <= MAX_CALLBACK_BYTES and not payload.startswith(KEY_MARK)
+
     async def encode(self, payload: str) -> str:
         """The callback data for a payload: itself when it fits, else a stored short key."""
-        size = len(payload.encode("utf-8"))
-        if 0 < size <= MAX_CALLBACK_BYTES and not payload.startswith(KEY_MARK):
+        if self.as_is(payload):
             return payload
         key = self.key_for(payload)
         await self._kv.set(KV_PREFIX + key[len(KEY_MARK) :], payload, self._ttl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -19,17 +20,37 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+Rows = tuple[tuple[Button, ...], ...]
+KEPT_KEYBOARDS = 2048
+# Most replies carry one of a few keyboards (a catalog page's, a product's, the cart's), the
+# same for everyone: built once. Never shared by anyone who changes them (aiogram doesn't).
+_keyboards: OrderedDict[Rows, InlineKeyboardMarkup] = OrderedDict()
+
+
 async def inline_button(button: Button, codec: CallbackCodec) -> InlineKeyboardButton:
-    if button.payload.startswith(URL_SCHEMES):
+    if _is_url(button.payload):
         return InlineKeyboardButton(text=button.label, url=button.payload)
     return InlineKeyboardButton(text=button.label, callback_data=await codec.encode(button.payload))
 
 
-async def keyboard(
-    rows: tuple[tuple[Button, ...], ...], codec: CallbackCodec
-) -> InlineKeyboardMarkup | None:
+async def keyboard(rows: Rows, codec: CallbackCodec) -> InlineKeyboardMarkup | None:
+    if (kept := _keyboards.get(rows)) is not None:
+        _keyboards.move_to_end(rows)
+        return kept
     built = [[await inline_button(b, codec) for b in row] for row in rows if row]
-    return InlineKeyboardMarkup(inline_keyboard=built) if built else None
+    if not built:
+        return None
+    markup = InlineKeyboardMarkup(inline_keyboard=built)
+    # Kept only when no payload went to the store: a stored one must be renewed by use.
+    if all(_is_url(b.payload) or codec.as_is(b.payload) for row in rows for b in row):
+        _keyboards[rows] = markup
+        if len(_keyboards) > KEPT_KEYBOARDS:
+            _keyboards.popitem(last=False)
+    return markup
+
+
+def _is_url(payload: str) -> bool:
+    return payload.startswith(URL_SCHEMES)
 
 
 def url_keyboard(label: str, url: str) -> InlineKeyboardMarkup:

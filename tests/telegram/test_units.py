@@ -63,6 +63,22 @@ async def test_keyboard_rows_and_url_buttons() -> None:
     assert await keyboard((), codec) is None
 
 
+async def test_the_same_buttons_make_one_keyboard_unless_a_payload_is_stored() -> None:
+    kv = MemoryKV()
+    codec = CallbackCodec(kv)
+    rows = ((Button("Add", "/add 7 1"), Button("Shop", "https://shop.example.com")),)
+    first = await keyboard(rows, codec)
+    assert await keyboard(tuple(tuple(row) for row in rows), codec) is first  # equal rows
+    assert await keyboard(((Button("Add", "/add 8 1"),),), codec) is not first
+
+    long_rows = ((Button("Search", "/search " + "乌龙茶 " * 20),),)
+    data = (await keyboard(long_rows, codec)).inline_keyboard[0][0].callback_data  # type: ignore[union-attr]
+    kv._data.clear()  # the store forgot it (expired)
+    again = await keyboard(long_rows, codec)  # built again: its payload is stored again
+    assert again is not None and again.inline_keyboard[0][0].callback_data == data
+    assert await codec.decode(data) == "/search " + "乌龙茶 " * 20  # type: ignore[arg-type]
+
+
 def test_escape() -> None:
     assert escape("Details: /product <id> & more") == "Details: /product &lt;id&gt; &amp; more"
 
