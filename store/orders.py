@@ -54,10 +54,14 @@ _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
 # Every order asks whether its new random number is taken: SQL built once, like CART_LINES.
 _ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
+# What checkout offers to fill in again: read at every checkout's start.
+_LAST_CONTACT = Prepared(
+    Order,
+    lambda person_id: Order.filter(person_id=person_id).exclude(phone="").order_by("-id").limit(1),
+)
 # The hottest write there is (a flash sale's one product, a group buy's seats): conditional,
-# its SQL built once.
-# Both return the stock left, so an order knows whether it sold a product out or brought it
-# back (what catalog pages show): store/listings.py.
+# its SQL built once. Both return the stock left, so an order knows whether it sold a
+# product out or brought it back (what catalog pages show): store/listings.py.
 TAKE_STOCK = PreparedUpdate(
     Product,
     lambda product_id, quantity: Product.filter(
@@ -224,7 +228,7 @@ class OrderService:
     async def last_for_person(self, person_id: int) -> Order | None:
         """The newest order, whose contact details checkout can offer again (not one whose
         details were erased by /deleteme)."""
-        return await Order.filter(person_id=person_id).exclude(phone="").order_by("-id").first()
+        return await _LAST_CONTACT.first(person_id)
 
     async def list_for_shop(
         self, shop_id: int, status: OrderStatus | None = None, limit: int = 20

@@ -11,12 +11,12 @@ from tortoise.transactions import in_transaction
 
 from store.catalog import VISIBLE_PRODUCT
 from store.errors import OutOfStock
-from store.models import Identity, Product
+from store.models import Identity, Order, Product
 from store.orders import TAKE_STOCK
 from store.people import IDENTITY
 from store.prepared import Prepared, PreparedValues
 from store.services import StoreServices
-from tests.integration.world import make_product, make_shop
+from tests.integration.world import CONTACT, make_customers, make_product, make_shop
 from tests.support.race_db import race_db  # noqa: F401 - fixture used here
 
 
@@ -158,3 +158,19 @@ async def test_updates_return_the_new_values_of_the_rows_they_changed() -> None:
     assert await TAKE_STOCK.returned(tea.id, 3) == []  # not changed: nothing returned
     assert await TAKE_STOCK.returned(tea.id, 2) == [0]
     assert (await Product.get(id=tea.id)).stock == 0
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_a_constant_in_an_exclude_binds_too() -> None:
+    """The last contact checkout offers again: the newest order that still has a phone."""
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    (buyer,) = await make_customers(s, shop, tea, 1)
+    assert await s.orders.last_for_person(buyer) is None
+    first = await s.orders.place(buyer, shop.id, CONTACT)
+    await s.carts.add(buyer, shop.id, tea.id, 1)
+    second = await s.orders.place(buyer, shop.id, CONTACT)
+    assert (await s.orders.last_for_person(buyer)).order_no == second.order_no  # type: ignore[union-attr]
+    await Order.filter(id=second.id).update(phone="")  # erased
+    assert (await s.orders.last_for_person(buyer)).order_no == first.order_no  # type: ignore[union-attr]
