@@ -79,8 +79,9 @@ class KeyedCopies(Copies):
         generation = self._generation
         value = await load()
         if self.keeps(generation):
-            if self._count >= MAX_ENTRIES:  # dropping everything is always correct
-                self.forget()
+            if self._count >= MAX_ENTRIES:  # dropping them all is always correct
+                self._parts.clear()  # (only these: a subclass may keep more, see forget)
+                self._count = 0
             parts = self._parts.setdefault(key, {})
             self._count += part not in parts
             parts[part] = (now, value)

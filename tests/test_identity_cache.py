@@ -185,6 +185,23 @@ async def test_the_oldest_copies_make_room(database: None, monkeypatch: pytest.M
     assert (await s.people.identify("sim", "b")).display_name == "b!"
 
 
+async def test_a_full_store_of_parts_makes_room_without_dropping_identities(
+    database: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("store.copies.MAX_ENTRIES", 2)
+    s = StoreServices.build()
+    ann = await s.people.identify("sim", "ann", "Ann")
+    await s.people.identify("sim", "ann")  # kept
+    await s.people.person(ann.person_id)  # type: ignore[attr-defined]
+    for user in ("a", "b", "c"):  # more persons' parts than there is room for
+        ident = await s.people.identify("sim", user, user)
+        await s.people.person(ident.person_id)  # type: ignore[attr-defined]
+    await behind_its_back("sim", "ann", display_name="Changed")
+    await Person.filter(id=ann.person_id).update(display_name="Changed")  # type: ignore[attr-defined]
+    assert (await s.people.person(ann.person_id)).display_name == "Changed"  # type: ignore[attr-defined]
+    assert (await s.people.identify("sim", "ann")).display_name == "Ann"  # still kept
+
+
 # -- across processes ------------------------------------------------------------------------
 @needs_redis
 async def test_a_change_in_one_process_reaches_the_copies_of_another(database: None) -> None:
