@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,12 +19,10 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.token import TokenValidationError
 from aiohttp import JsonPayload
 
 from bot.config import ConfigError, TelegramConfig
-from bot.telegram.render import KEPT_KEYBOARDS
 
 log = logging.getLogger(__name__)
 
@@ -98,41 +95,16 @@ class JsonSession(AiohttpSession):
             return super().build_form_data(bot, method)
         return JsonPayload(body, dumps=self.json_dumps)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # An inline keyboard is one shared object per set of buttons (bot/telegram/render.py),
-        # so its JSON is made once: by the keyboard's identity, the keyboard held so that
-        # identity can't be reused (and the bot, whose defaults the JSON applies).
-        self._keyboards: OrderedDict[int, tuple[InlineKeyboardMarkup, Bot, Any]] = OrderedDict()
-
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         """The method's parameters as one JSON object, the bot's defaults applied; None when
         it uploads a file (that needs a form)."""
         files: dict[str, Any] = {}
         body = {}
-        keyboard = getattr(method, "reply_markup", None)
-        if not isinstance(keyboard, InlineKeyboardMarkup):
-            keyboard = None
-        fields = method.model_dump(warnings=False, exclude={"reply_markup"} if keyboard else None)
-        for key, value in fields.items():
+        for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None and prepared != "":  # the form leaves out only these
                 body[key] = prepared
-        if keyboard is not None:
-            body["reply_markup"] = self._keyboard_json(bot, keyboard)
         return None if files else body
-
-    def _keyboard_json(self, bot: Bot, keyboard: InlineKeyboardMarkup) -> Any:
-        kept = self._keyboards.get(id(keyboard))
-        if kept is not None and kept[0] is keyboard and kept[1] is bot:
-            self._keyboards.move_to_end(id(keyboard))
-            return kept[2]
-        dumped = keyboard.model_dump(warnings=False)
-        prepared = self.prepare_value(dumped, bot=bot, files={}, _dumps_json=False)
-        self._keyboards[id(keyboard)] = (keyboard, bot, prepared)
-        if len(self._keyboards) > KEPT_KEYBOARDS:
-            self._keyboards.popitem(last=False)
-        return prepared
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str

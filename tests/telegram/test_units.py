@@ -143,39 +143,6 @@ def test_calls_go_as_json_except_uploads_which_keep_the_form() -> None:
     assert isinstance(session.build_form_data(bot, upload), FormData)
 
 
-def test_a_keyboards_json_is_made_once_and_is_what_aiogram_would_send() -> None:
-    bot = build_bot(TelegramConfig(token=SecretStr("42:TEST")))  # type: ignore[call-arg]
-    session = bot.session
-    assert isinstance(session, JsonSession)
-
-    def as_aiogram_sends(method: SendMessage) -> dict:  # aiogram's own preparation
-        dumped = method.model_dump(warnings=False).items()
-        prepared = {
-            k: session.prepare_value(v, bot=bot, files={}, _dumps_json=False) for k, v in dumped
-        }
-        return {k: v for k, v in prepared.items() if v is not None and v != ""}
-
-    add = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text="加购", callback_data="/add 1 1")],
-            [InlineKeyboardButton(text="Pay", url="https://pay.example.com/x")],
-        ]
-    )
-    first = SendMessage(chat_id=7, text="龙井", reply_markup=add)
-    assert session.json_body(bot, first) == as_aiogram_sends(first)
-    again = SendMessage(chat_id=8, text="乌龙", reply_markup=add)
-    body = session.json_body(bot, again)
-    assert body == as_aiogram_sends(again)
-    assert body["reply_markup"] is session.json_body(bot, first)["reply_markup"]  # type: ignore[index]
-    other = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Next", callback_data="/catalog 2")]]
-    )
-    third = SendMessage(chat_id=7, text="x", reply_markup=other)
-    assert session.json_body(bot, third) == as_aiogram_sends(third)
-    plain = SendMessage(chat_id=7, text="no keyboard")
-    assert session.json_body(bot, plain) == as_aiogram_sends(plain)
-
-
 def test_every_bot_keeps_the_answer_classes_it_parses_with(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """pydantic caches Response[Message] only weakly: unless the session holds it, a garbage
     collection drops it and the next call builds the class again (5 ms, seen as a quarter of
