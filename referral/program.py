@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from referral.models import MAX_LEVELS, BindPolicy, JoinMode, ProductRate, RateKind, ReferralProgram
-from store.copies import KeyedCopies
+from store.copies import Copies
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Product
 
@@ -39,7 +39,7 @@ class ProgramService:
         # Every order reads its shop's program: kept per process, keyed by shop, and
         # dropped (here and, through the composition root, in the other processes) by
         # `_update`, the only writer (tests/referral/test_program_copies.py holds it to that).
-        self.copies = KeyedCopies()
+        self.copies = Copies()
 
     async def get(self, shop_id: int) -> ReferralProgram:
         """The shop's program; callers only read it (one copy serves every order)."""

@@ -1,6 +1,6 @@
 """What the per-process copies (store/shop_cache.py, store/identity_cache.py,
 store/listings.py, referral/program.py) share: how a change is announced to the other
-processes, when a copy may be kept at all, and copies kept as named parts per key.
+processes, when a copy may be kept at all, and how: as named parts per key.
 
 Every service that changes what a copy holds calls `changed(key)` after its commit: this
 process drops its copies at once, and `announce` (set by the composition root when
@@ -27,43 +27,15 @@ MAX_AGE = 60.0  # seconds
 
 
 class Copies:
-    def __init__(self) -> None:
-        self._generation = 0  # moves on every change: a load that overlapped one is not kept
-        self.live = True
-        self.announce: Announce | None = None
-
-    def forget(self, key: int | None = None) -> None:
-        """Drop the copies about `key` (None: everything)."""
-        raise NotImplementedError
-
-    def keeps(self, generation: int) -> bool:
-        """Whether what was loaded since `generation` may be kept: a change heard meanwhile
-        may have been read half old, so it is used once, not kept."""
-        return self.live and generation == self._generation
-
-    async def changed(self, key: int | None) -> None:
-        """After the commit of a change to what the copies about `key` hold (None: several)."""
-        self.forget(key)
-        await self._tell_others(EVERYTHING if key is None else str(key))
-
-    def heard(self, change: str) -> None:
-        """Another process announced `change` (what `_tell_others` sent): drop the same.
-        ValueError when it is not one."""
-        self.forget(None if change == EVERYTHING else int(change))
-
-    async def _tell_others(self, change: str) -> None:
-        if self.announce is not None:
-            await self.announce(change)
-
-
-class KeyedCopies(Copies):
-    """Copies of named parts of what one key (a shop, a person) stands for, each loaded
-    when missing or older than `max_age`. What `get` returns is shared: readers don't change it."""
+    """Named parts of what one key (a shop, a person) stands for, each loaded when missing
+    or older than `max_age`. What `get` returns is shared: readers don't change it."""
 
     def __init__(
         self, monotonic: Callable[[], float] = time.monotonic, max_age: float = MAX_AGE
     ) -> None:
-        super().__init__()
+        self._generation = 0  # moves on every change: a load that overlapped one is not kept
+        self.live = True
+        self.announce: Announce | None = None
         self._parts: dict[int | None, dict[str, tuple[float, Any]]] = {}
         self._count = 0
         self._monotonic = monotonic
@@ -95,3 +67,22 @@ class KeyedCopies(Copies):
             self._count = 0
         else:
             self._count -= len(self._parts.pop(key, ()))
+
+    def keeps(self, generation: int) -> bool:
+        """Whether what was loaded since `generation` may be kept: a change heard meanwhile
+        may have been read half old, so it is used once, not kept."""
+        return self.live and generation == self._generation
+
+    async def changed(self, key: int | None) -> None:
+        """After the commit of a change to what the copies about `key` hold (None: several)."""
+        self.forget(key)
+        await self._tell_others(EVERYTHING if key is None else str(key))
+
+    def heard(self, change: str) -> None:
+        """Another process announced `change` (what `_tell_others` sent): drop the same.
+        ValueError when it is not one."""
+        self.forget(None if change == EVERYTHING else int(change))
+
+    async def _tell_others(self, change: str) -> None:
+        if self.announce is not None:
+            await self.announce(change)

@@ -8,7 +8,7 @@ other processes and when copies are kept: store/copies.py.
 Readers get their own copy of the identity and its person: handlers set attributes on
 them (the shop just entered), which must not leak into another message's.
 
-Other parts about a person are kept by person id (`get`, from KeyedCopies): the person,
+Other parts about a person are kept by person id (`get`, from Copies): the person,
 their reachable identities (whom a notification goes to), their checkout choice in a shop.
 The same `changed(person_id)` drops them.
 """
@@ -19,13 +19,13 @@ import copy
 import time
 from collections.abc import Awaitable, Callable
 
-from store.copies import MAX_AGE, MAX_ENTRIES, KeyedCopies
+from store.copies import MAX_AGE, MAX_ENTRIES, Copies
 from store.models import Identity
 
 Key = tuple[str, str]  # (platform, platform user id)
 
 
-class IdentityCache(KeyedCopies):
+class IdentityCache(Copies):
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__(monotonic)
         self._kept: dict[Key, tuple[float, Identity]] = {}  # oldest first

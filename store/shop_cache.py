@@ -6,10 +6,10 @@ announced and when copies are kept: store/copies.py.
 
 from __future__ import annotations
 
-from store.copies import KeyedCopies
+from store.copies import Copies
 
 
-class ShopCache(KeyedCopies):
+class ShopCache(Copies):
     def forget(self, shop_id: int | None = None) -> None:
         """Drop one shop's copies and those about no one shop (which shop is the default may
         have changed with it); None: drop everything."""
