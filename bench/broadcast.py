@@ -81,9 +81,9 @@ async def run(args: argparse.Namespace, db_url: str) -> dict[str, Any]:
         await service.send_now(shop.id, view.id)
         started = time.monotonic()
         if args.processes or args.kill_at:
-            finished, extra = await in_workers(args, db_url, api, view.id, rate)
+            done, extra = await in_workers(args, db_url, api, view.id, rate)
         else:
-            finished, extra = await in_this_process(args, api, audience, view.id, rate), {}
+            done, extra = await in_this_process(args, api, audience, view.id, rate), {}
         wall = time.monotonic() - started
         accepted = api.accepted_at
         span = accepted[-1] - accepted[0] if len(accepted) > 1 else wall
@@ -105,7 +105,7 @@ async def run(args: argparse.Namespace, db_url: str) -> dict[str, Any]:
             "peak RSS MiB (before send)": round(rss_before, 1),
             "peak RSS MiB": round(peak_rss_mib(), 1),
             **extra,
-            "finished": finished,
+            "finished": done,
             "latency ms": args.latency * 1000,
             "concurrency": args.concurrency,
             "database": db_url.split(":")[0],
