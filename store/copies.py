@@ -10,13 +10,20 @@ again, so a change can be missed only for the moment between a commit and the
 announcement's arrival — the same as if the reader's request had come a moment earlier.
 A copy also expires after MAX_AGE, so even an announcement lost on the way (the publisher
 lost Redis right after its commit) cannot leave a stale copy for long.
+
+Misses of one copy that arrive while it is being loaded wait for that load instead of each
+asking the database: a product that sells out drops the pages every viewer then misses at
+once, and all copies expire together a minute after a busy process starts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
+
+from store.db import in_a_transaction
 
 T = TypeVar("T")
 Announce = Callable[[str], Awaitable[None]]  # a change, as `heard` reads it back
@@ -24,6 +31,7 @@ EVERYTHING = "*"
 # Bounds memory on a platform with very many shops or people.
 MAX_ENTRIES = 20_000
 MAX_AGE = 60.0  # seconds
+_ABANDONED = object()  # a load that failed or was cancelled: its waiters load themselves
 
 
 class Copies:
@@ -38,6 +46,7 @@ class Copies:
         self.announce: Announce | None = None
         self._parts: dict[int | None, dict[str, tuple[float, Any]]] = {}
         self._count = 0
+        self._loads: dict[Hashable, tuple[int, asyncio.Future[Any]]] = {}  # under way
         self._monotonic = monotonic
         self.max_age = max_age
 
@@ -48,9 +57,8 @@ class Copies:
         kept = parts.get(part) if parts is not None else None
         if kept is not None and now - kept[0] < self.max_age:
             return kept[1]  # type: ignore[no-any-return]
-        generation = self._generation
-        value = await load()
-        if self.keeps(generation):
+        value, keep = await self.loaded((key, part), load)
+        if keep:
             if self._count >= MAX_ENTRIES:  # dropping them all is always correct
                 self._parts.clear()  # (only these: a subclass may keep more, see forget)
                 self._count = 0
@@ -58,6 +66,37 @@ class Copies:
             self._count += part not in parts
             parts[part] = (now, value)
         return value
+
+    async def loaded(self, what: Hashable, load: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """`load()`'s value, or that of the load of `what` already under way, and whether
+        this caller may keep it: it ran the load, and no change overlapped it. A waiter
+        joins only a load that started after the last change. A transaction neither joins
+        nor leads one: its reads may see its own writes, and the connection it holds may be
+        what the load under way waits for (SQLite's only one, or the pool's last)."""
+        generation = self._generation
+        if in_a_transaction():
+            return await load(), self.keeps(generation)
+        while (under_way := self._loads.get(what)) is not None:
+            generation, future = under_way
+            if generation != self._generation:
+                break  # that load may be half old: this reader needs a new one
+            value = await asyncio.shield(future)  # its loader's cancellation is not ours
+            if value is not _ABANDONED:
+                return value, False  # type: ignore[no-any-return]
+        generation = self._generation
+        future = asyncio.get_running_loop().create_future()
+        self._loads[what] = (generation, future)
+        try:
+            value = await load()
+        except BaseException:
+            future.set_result(_ABANDONED)
+            raise
+        else:
+            future.set_result(value)
+        finally:
+            if self._loads.get(what, (0, None))[1] is future:
+                del self._loads[what]
+        return value, self.keeps(generation)
 
     def forget(self, key: int | None = None) -> None:
         """Drop the copies about `key`; None: drop everything."""

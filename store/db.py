@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
@@ -96,6 +97,14 @@ async def init_db(url: str, *, create_schema: bool = False) -> None:
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     if create_schema:
         await Tortoise.generate_schemas(safe=True)
+
+
+def in_a_transaction() -> bool:
+    """Whether this task's statements run in a transaction it holds open."""
+    try:
+        return isinstance(connections.get("default"), TransactionalDBClient)
+    except RuntimeError:  # no database at all (copies used on their own)
+        return False
 
 
 async def close_db() -> None:

@@ -40,11 +40,12 @@ class IdentityCache(Copies):
         kept = self._kept.get(key)
         if kept is not None and now - kept[0] < MAX_AGE:
             return _own_copy(kept[1])
-        generation = self._generation
-        identity = await load()
-        if identity is not None and self.keeps(generation):
-            self._keep(key, now, _own_copy(identity))
-        return identity
+        identity, keep = await self.loaded(("identity", *key), load)
+        if identity is None:
+            return None
+        if keep:
+            self._keep(key, now, identity)
+        return _own_copy(identity)  # the one loaded may be kept, or shared with waiters
 
     def _keep(self, key: Key, now: float, identity: Identity) -> None:
         self._drop(key)

@@ -148,6 +148,28 @@ async def test_a_load_overlapping_a_change_is_used_once_not_kept(database: None)
     assert (await s.people.identify("sim", "ann")).person.locale == "en"
 
 
+async def test_concurrent_misses_read_an_identity_once_and_each_gets_its_own(
+    database: None,
+) -> None:
+    s = StoreServices.build()
+    await s.people.identify("sim", "ann", "Ann")
+    s.people.copies.forget()
+    reads = 0
+
+    async def counted() -> Identity | None:
+        nonlocal reads
+        reads += 1
+        return await Identity.get(platform="sim", platform_user_id="ann").select_related("person")
+
+    copies = s.people.copies
+    mine = await asyncio.gather(*(copies.identity("sim", "ann", counted) for _ in range(8)))
+    assert reads == 1
+    assert len({id(i) for i in mine}) == len({id(i.person) for i in mine}) == 8
+    mine[0].person.locale = "en"
+    assert (await copies.identity("sim", "ann", counted)).person.locale is None
+    assert reads == 1
+
+
 async def test_nothing_is_kept_while_changes_cannot_be_heard(database: None) -> None:
     s = StoreServices.build()
     await s.people.identify("sim", "ann", "Ann")

@@ -9,10 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
 
 from store.catalog import NewProduct
 from store.copies import MAX_AGE
-from store.models import Role
+from store.models import Role, Shop
 from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
 from store.services import StoreServices
@@ -32,12 +33,17 @@ class Loads:
     def __init__(self) -> None:
         self.calls = 0
         self.gate: asyncio.Event | None = None
+        self.failing: set[int] = set()  # the calls that fail
 
     async def __call__(self) -> int:
         self.calls += 1
+        call = self.calls
         if self.gate is not None:
             await self.gate.wait()
-        return self.calls
+        await asyncio.sleep(0)  # as a real load always waits for its database
+        if call in self.failing:
+            raise ConnectionError("the database went away")
+        return call
 
 
 async def test_a_copy_is_kept_until_its_shop_changes() -> None:
@@ -69,6 +75,91 @@ async def test_a_load_overlapping_a_change_is_used_once_not_kept() -> None:
     assert await reading == 1
     load.gate = None
     assert await cache.get(1, "levels", load) == 2
+
+
+async def test_misses_during_a_load_wait_for_it_instead_of_loading_again() -> None:
+    cache, load = ShopCache(), Loads()
+    load.gate = asyncio.Event()
+    readers = [asyncio.create_task(cache.get(1, "page", load)) for _ in range(32)]
+    await asyncio.sleep(0)
+    load.gate.set()
+    assert await asyncio.gather(*readers) == [1] * 32
+    assert load.calls == 1
+    assert await cache.get(1, "page", load) == 1  # and the loader kept it
+
+
+async def test_a_miss_after_a_change_does_not_wait_for_the_load_it_overlapped() -> None:
+    cache, load = ShopCache(), Loads()
+    load.gate = asyncio.Event()
+    before = asyncio.create_task(cache.get(1, "page", load))
+    await asyncio.sleep(0)
+    await cache.changed(1)
+    after = asyncio.create_task(cache.get(1, "page", load))
+    await asyncio.sleep(0)
+    load.gate.set()
+    assert (await before, await after) == (1, 2)
+    assert await cache.get(1, "page", load) == 2  # only the load after the change is kept
+    assert load.calls == 2
+
+
+async def test_a_waiter_outlives_its_loaders_cancellation_and_failure() -> None:
+    cache, load = ShopCache(), Loads()
+    load.gate = asyncio.Event()
+    load.failing = {2}
+    loader = asyncio.create_task(cache.get(1, "page", load))
+    await asyncio.sleep(0)
+    waiters = [asyncio.create_task(cache.get(1, "page", load)) for _ in range(3)]
+    await asyncio.sleep(0)
+    loader.cancel()  # the first load goes (a client hung up): a waiter takes it over ...
+    await asyncio.sleep(0)
+    load.gate.set()  # ... and that second load fails: a third one serves the rest
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert loader.cancelled()
+    assert [type(r) for r in results].count(ConnectionError) == 1
+    assert [r for r in results if not isinstance(r, Exception)] == [3, 3]
+    assert load.calls == 3
+    assert await cache.get(1, "page", load) == 3
+
+
+async def test_a_cancelled_waiter_leaves_the_load_to_the_others() -> None:
+    cache, load = ShopCache(), Loads()
+    load.gate = asyncio.Event()
+    loader = asyncio.create_task(cache.get(1, "page", load))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(cache.get(1, "page", load))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.sleep(0)
+    load.gate.set()
+    assert await loader == 1 and waiter.cancelled()
+    assert load.calls == 1
+
+
+async def test_a_transaction_never_waits_for_a_load_outside_it(database: None) -> None:
+    # SQLite has one connection, which a transaction holds to its end: a load outside it
+    # waits for that end, so a transaction waiting for that load would never end.
+    cache = ShopCache()
+    loads = 0
+    holding, outside_loading = asyncio.Event(), asyncio.Event()
+
+    async def shops() -> int:
+        nonlocal loads
+        loads += 1
+        return await Shop.all().count()
+
+    async def transaction() -> int:
+        async with in_transaction():
+            await Shop.all().count()
+            holding.set()
+            await outside_loading.wait()
+            return await asyncio.wait_for(cache.get(None, "shops", shops), 5)
+
+    inside = asyncio.create_task(transaction())
+    await holding.wait()
+    outside = asyncio.create_task(cache.get(None, "shops", shops))
+    await asyncio.sleep(0.01)  # that load is under way, waiting for the connection
+    outside_loading.set()
+    assert (await inside, await outside, loads) == (0, 0, 2)
 
 
 async def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
