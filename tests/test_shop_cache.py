@@ -162,6 +162,32 @@ async def test_a_transaction_never_waits_for_a_load_outside_it(database: None) -
     assert (await inside, await outside, loads) == (0, 0, 2)
 
 
+async def test_no_reader_outside_a_transaction_gets_what_it_read(database: None) -> None:
+    cache = ShopCache()
+    loading, outside_missed = asyncio.Event(), asyncio.Event()
+
+    async def shops() -> int:
+        count = await Shop.all().count()
+        loading.set()
+        await outside_missed.wait()
+        return count
+
+    async def transaction() -> int:
+        async with in_transaction() as tx:
+            await Shop.create(slug="draft", name="Never committed")
+            seen = await cache.get(None, "shops", shops)
+            await tx.rollback()
+        return seen
+
+    inside = asyncio.create_task(transaction())
+    await loading.wait()
+    outside = asyncio.create_task(cache.get(None, "shops", shops))
+    await asyncio.sleep(0.01)
+    outside_missed.set()
+    assert await inside == 1  # its own write, which it rolls back
+    assert await asyncio.wait_for(outside, 5) == 0
+
+
 async def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
     cache, load = ShopCache(), Loads()
     cache.live = False
