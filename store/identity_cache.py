@@ -8,9 +8,10 @@ other processes and when copies are kept: store/copies.py.
 Readers get their own copy of the identity and its person: handlers set attributes on
 them (the shop just entered), which must not leak into another message's.
 
-Other parts about a person are kept by person id (`get`, from Copies): the person,
-their reachable identities (whom a notification goes to), their checkout choice in a shop.
-The same `changed(person_id)` drops them.
+A newcomer's identity is kept from its creation (`created`). Other parts about a person
+are kept by person id (`get`, from Copies): the person, their reachable identities (whom a
+notification goes to), their checkout choice in a shop. The same `changed(person_id)`
+drops them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from store.copies import MAX_AGE, MAX_ENTRIES, Copies
+from store.db import in_a_transaction
 from store.models import Identity
 
 Key = tuple[str, str]  # (platform, platform user id)
@@ -46,6 +48,18 @@ class IdentityCache(Copies):
         if keep:
             self._keep(key, now, identity)
         return _own_copy(identity)  # the one loaded may be kept, or shared with waiters
+
+    async def created(
+        self, platform: str, user_id: str, create: Callable[[], Awaitable[Identity]]
+    ) -> Identity:
+        """`create()`'s new identity with its person, kept as if loaded after its commit: a
+        newcomer's next message (a burst of them follows a shared link) reads nothing. Not
+        when created inside a transaction of the caller's, which may still roll it back."""
+        generation = self._generation
+        identity = await create()
+        if self.keeps(generation) and not in_a_transaction():
+            self._keep((platform, user_id), self._monotonic(), identity)
+        return _own_copy(identity)
 
     def _keep(self, key: Key, now: float, identity: Identity) -> None:
         self._drop(key)

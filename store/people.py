@@ -37,16 +37,20 @@ class PeopleService:
         )
         if ident is None:
             name = display_name[:64] or user_id[:64]
-            try:
+
+            async def create() -> Identity:
                 async with in_transaction():
                     person = await Person.create(display_name=name)
-                    ident = await Identity.create(
+                    return await Identity.create(
                         platform=platform,
                         platform_user_id=user_id,
                         person=person,
                         display_name=name,
                         private_chat_ok=private,
                     )
+
+            try:
+                ident = await self.copies.created(platform, user_id, create)
                 ident.created_now = True
             except IntegrityError:  # a concurrent first message created it
                 ident = await Identity.get(

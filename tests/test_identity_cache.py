@@ -8,6 +8,7 @@ import asyncio
 import secrets
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from store.copies import MAX_AGE
 from store.identity_cache import IdentityCache
@@ -43,6 +44,33 @@ async def test_an_identity_is_read_once_and_each_reader_gets_its_own(database: N
     mine = await s.people.identify("sim", "ann")
     assert mine.current_shop_id is None  # type: ignore[attr-defined]
     assert mine.person.locale is None
+
+
+async def test_a_newcomer_is_kept_from_their_first_message(database: None) -> None:
+    s = StoreServices.build()
+    first = await s.people.identify("sim", "bob", "Bob", private=True)
+    assert first.created_now
+    first.person.locale = "en"  # the first message's own copy
+    await behind_its_back("sim", "bob", display_name="Changed")
+    again = await s.people.identify("sim", "bob")
+    assert again.display_name == "Bob"  # kept since its creation: nothing read
+    assert not again.created_now and again.person.locale is None
+    assert again.person_id == first.person_id  # type: ignore[attr-defined]
+
+
+async def test_a_newcomer_created_inside_a_transaction_is_not_kept(database: None) -> None:
+    s = StoreServices.build()
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned):
+        async with in_transaction():
+            await s.people.identify("sim", "bob", "Bob")
+            raise Abandoned  # rolls the newcomer back
+    again = await s.people.identify("sim", "bob", "Bob")
+    assert again.created_now  # created anew, not a copy of the rolled-back one
+    assert await Identity.filter(platform="sim", platform_user_id="bob").count() == 1
 
 
 async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database: None) -> None:
@@ -173,7 +201,8 @@ async def test_concurrent_misses_read_an_identity_once_and_each_gets_its_own(
 async def test_nothing_is_kept_while_changes_cannot_be_heard(database: None) -> None:
     s = StoreServices.build()
     await s.people.identify("sim", "ann", "Ann")
-    s.people.copies.live = False
+    s.people.copies.live = False  # as bot/cache_sync.py does when it stops hearing: ...
+    s.people.copies.forget()  # ... and drops what it kept
     await s.people.identify("sim", "ann")
     await behind_its_back("sim", "ann", display_name="Changed")
     assert (await s.people.identify("sim", "ann")).display_name == "Changed"
