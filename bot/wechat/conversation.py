@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.wechat.account import AccountEndpoint
 from bot.wechat.inbound import PLATFORM, Inbound
+from bot.wechat.memory import option_number
 from bot.wechat.render import Rendered, TextPart, render
 from bot.wechat.texts import NOTHING_MORE, TEXT_ONLY, Texts
 from handlers.i18n import normalise_locale
@@ -66,8 +67,9 @@ class Conversation:
                 return Rendered(
                     (TextPart(page or texts.t(NOTHING_MORE)),), (), continuation=True
                 ), texts
-            # Inside a multi-step flow a number is an answer (a price, a stock), not an option.
-            if not await self.in_flow(inbound.openid):
+            # Inside a multi-step flow a number is an answer (a price, a stock), not an option;
+            # only a number needs that asked (every message asking cost a Redis round trip).
+            if option_number(incoming.text) is not None and not await self.in_flow(inbound.openid):
                 payload = await ep.memory.option(inbound.openid, incoming.text)
                 if payload is not None:
                     incoming = dataclasses.replace(incoming, text=payload, via_button=True)

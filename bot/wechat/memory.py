@@ -11,6 +11,14 @@ MEMORY_TTL_SECONDS = 24 * 3600
 MAX_OPTION_DIGITS = 3
 
 
+def option_number(text: str) -> int | None:
+    """The option `text` picks ("1", "２", " 3 "), or None: it is not a number."""
+    word = text.strip()
+    if not word or len(word) > MAX_OPTION_DIGITS or not word.isdecimal():
+        return None
+    return int(word)
+
+
 class KeyValue(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
@@ -43,11 +51,10 @@ class UserMemory:
 
     async def option(self, openid: str, text: str) -> str | None:
         """The payload of option `text` ("1", "２", " 3 ") from the last answer, if any."""
-        word = text.strip()
-        if not word or len(word) > MAX_OPTION_DIGITS or not word.isdecimal():
+        n = option_number(text)
+        if n is None:
             return None
         options = await self._list("options", openid)
-        n = int(word)
         return options[n - 1] if 1 <= n <= len(options) else None
 
     async def remember_pages(self, openid: str, pages: Sequence[str]) -> None:
