@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -10,7 +11,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,31 @@ from urllib.parse import urlsplit, urlunsplit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgres")
+
+
+def backend_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's options, starting with --backend sqlite|postgres|both (the default)."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    return parser
+
+
+def chosen_backends(choice: str) -> list[str]:
+    """`--backend`'s choice, "both" being each of BACKENDS in turn."""
+    return list(BACKENDS) if choice == "both" else [choice]
+
+
+def each_backend(
+    choice: str, run: Callable[[str], Coroutine[Any, Any, list[dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """`run(backend)`'s rows for each chosen backend, one event loop each."""
+    rows: list[dict[str, Any]] = []
+    for backend in chosen_backends(choice):
+        rows += asyncio.run(run(backend))
+    return rows
 
 
 def machine() -> dict[str, Any]:

@@ -30,7 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, postgres_cpu, save, table
+from bench._common import (
+    backend_parser,
+    chosen_backends,
+    fresh_database,
+    postgres_cpu,
+    save,
+    table,
+)
 from store.catalog import NewProduct
 from store.db import close_db, init_db, migrate
 from store.errors import OutOfStock
@@ -230,11 +237,8 @@ COLUMNS = {
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = backend_parser(__doc__)
     p.add_argument("--scenario", choices=["orders", "groupbuy"], default="orders")
-    p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--processes", type=int, choices=[1, 2], nargs="*", default=[1, 2])
     p.add_argument(
         "--customers", type=int, help="default: 3000 ordering, 600 joining (a steady few seconds)"
@@ -262,7 +266,7 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    backends = chosen_backends(args.backend)
     passed = [
         f"--{name}={getattr(args, name)}"
         for name in (

@@ -14,8 +14,6 @@ prepared / queryset.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, save, table
+from bench._common import backend_parser, each_backend, fresh_database, save, table
 from store import cart, catalog, people
 from store.catalog import PAGE_SIZE, NewProduct
 from store.db import close_db, init_db, migrate
@@ -115,17 +113,11 @@ async def run(backend: str, calls: int, rounds: int) -> list[dict]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    p = backend_parser(__doc__)
     p.add_argument("--calls", type=int, default=2000)
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    rows = []
-    for backend in backends:
-        rows += asyncio.run(run(backend, args.calls, args.rounds))
+    rows = each_backend(args.backend, lambda backend: run(backend, args.calls, args.rounds))
     print(table(rows, ["backend", "select", "queryset_us", "prepared_us", "ratio"]))
     print(f"results: {save('queries', {'calls': args.calls, 'runs': rows})}")
 

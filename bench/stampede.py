@@ -18,7 +18,6 @@ one load. To measure an older tree, copy this file into its `bench/`.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import itertools
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fresh_database, save, table
+from bench._common import backend_parser, each_backend, fresh_database, save, table
 from bot.config import load_settings
 from bot.runtime import build_runtime
 from handlers.types import Incoming
@@ -110,17 +109,11 @@ async def run(backend: str, readers: int, bursts: int) -> list[dict]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    p = backend_parser(__doc__)
     p.add_argument("--readers", type=int, default=32)
     p.add_argument("--bursts", type=int, default=20)
     args = p.parse_args()
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    rows = []
-    for backend in backends:
-        rows += asyncio.run(run(backend, args.readers, args.bursts))
+    rows = each_backend(args.backend, lambda backend: run(backend, args.readers, args.bursts))
     columns = ["backend", "readers", "case", "statements_per_burst", "median_ms", "max_ms"]
     print(table(rows, columns))
     print(f"results: {save('stampede', {'bursts': args.bursts, 'runs': rows})}")
