@@ -67,6 +67,7 @@ SECRET = "bench-secret-token"
 WX_TOKEN = "benchWeChatToken"
 PRODUCTS = range(1, 10)
 OPEN_USERS = 2_000  # the newcomers, then the open loop's population
+FIRST_OPEN_USER = 20_000  # their user ids follow (the closed loop's start at 10,000)
 LOOPS = ("asyncio", "uvloop")
 COLUMNS = [
     *("run", "requests", "errors", "per_s", "p50_ms", "p99_ms", "p999_ms", "cpu_ms"),
@@ -192,7 +193,8 @@ async def first_contacts(users: int, send) -> Stats:  # type: ignore[no-untyped-
 
     async def user() -> None:
         for i in newcomers:
-            await timed(stats, send(20_000 + i, telegram_mix(20_000 + i)[0]))
+            uid = FIRST_OPEN_USER + i
+            await timed(stats, send(uid, telegram_mix(uid)[0]))
 
     began = time.perf_counter()
     await asyncio.gather(*(user() for _ in range(users)))
@@ -208,7 +210,7 @@ async def open_loop(rate: float, seconds: float, send) -> Stats:  # type: ignore
     began = time.perf_counter()
     for i in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
-        uid = 20_000 + i % OPEN_USERS
+        uid = FIRST_OPEN_USER + i % OPEN_USERS
         text = telegram_mix(uid)[0]
         tasks.append(asyncio.create_task(timed(stats, send(uid, text))))
     await asyncio.gather(*tasks)
