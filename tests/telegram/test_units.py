@@ -6,7 +6,7 @@ import asyncio
 import gc
 import json
 
-from aiogram.methods import Response, SendMessage, SendPhoto
+from aiogram.methods import EditMessageText, Response, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiohttp import FormData, JsonPayload
 from pydantic import SecretStr
@@ -141,6 +141,51 @@ def test_calls_go_as_json_except_uploads_which_keep_the_form() -> None:
     assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "/add 1 1"
     upload = SendPhoto(chat_id=7, photo=BufferedInputFile(b"\x89PNG", filename="poster.png"))
     assert isinstance(session.build_form_data(bot, upload), FormData)
+
+
+def test_a_keyboard_is_prepared_once_and_every_body_is_what_aiogram_would_send() -> None:
+    bot = build_bot(TelegramConfig(token=SecretStr("42:TEST")))  # type: ignore[call-arg]
+    session = bot.session
+    assert isinstance(session, JsonSession)
+
+    def aiogram_body(method: object) -> dict[str, object]:  # aiogram's own preparation
+        dumped = method.model_dump(warnings=False)  # type: ignore[attr-defined]
+        prepared = {
+            k: session.prepare_value(v, bot, {}, _dumps_json=False) for k, v in dumped.items()
+        }
+        return {k: v for k, v in prepared.items() if v is not None and v != ""}
+
+    def markup(*payloads: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=f"按钮 {p}", callback_data=p)] for p in payloads
+            ]
+            + [[InlineKeyboardButton(text="链接", url="https://shop.example/p/1")]]
+        )
+
+    catalog, cart = markup("/product 1", "/add 1 1"), markup("/checkout")
+    methods = [
+        SendMessage(chat_id=7, text="目录", reply_markup=catalog),
+        SendMessage(chat_id=8, text="another page, same keyboard", reply_markup=catalog),
+        EditMessageText(chat_id=7, message_id=3, text="购物车", reply_markup=cart),
+        SendPhoto(chat_id=7, photo="AgACAgQ", caption="图", reply_markup=cart),
+        SendMessage(chat_id=7, text="no keyboard"),
+    ]
+    prepared: list[object] = []
+    original = session.prepare_value
+
+    def counting(value: object, *args: object, **kwargs: object) -> object:
+        if isinstance(value, InlineKeyboardMarkup):
+            prepared.append(value)
+        return original(value, *args, **kwargs)
+
+    session.prepare_value = counting  # type: ignore[method-assign]
+    bodies = [session.json_body(bot, m) for m in methods + methods]
+    session.prepare_value = original  # type: ignore[method-assign]
+    assert bodies == [aiogram_body(m) for m in methods + methods]
+    assert bodies[0]["reply_markup"]["inline_keyboard"][1][0]["callback_data"] == "/add 1 1"  # type: ignore[index]
+    assert bodies[2]["reply_markup"] != bodies[0]["reply_markup"]  # type: ignore[index]
+    assert prepared == [catalog, cart]  # each keyboard once, however often it is sent
 
 
 def test_every_bot_keeps_the_answer_classes_it_parses_with(monkeypatch) -> None:  # type: ignore[no-untyped-def]
