@@ -10,7 +10,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -65,6 +65,10 @@ class MemoryKV:
         self._data.move_to_end(key)
         while len(self._data) > MAX_MEMORY_KEYS:
             self._data.popitem(last=False)
+
+    async def set_many(self, entries: Sequence[tuple[str, str, int]]) -> None:
+        for key, value, ttl_seconds in entries:
+            await self.set(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
@@ -130,6 +134,16 @@ class RedisKV:
     async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None:
         with redis_required():
             await self.redis.set(self.prefix + key, value, ex=ttl_seconds)
+
+    async def set_many(self, entries: Sequence[tuple[str, str, int]]) -> None:
+        """(key, value, ttl) entries in one round trip (not atomically)."""
+        if not entries:
+            return
+        with redis_required():
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, value, ttl_seconds in entries:
+                    pipe.set(self.prefix + key, value, ex=ttl_seconds)
+                await pipe.execute()
 
     async def delete(self, key: str) -> None:
         with redis_required():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +42,7 @@ class Deduplicator(Protocol):
 class KeyValue(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str, ttl_seconds: int = 86400) -> None: ...
+    async def set_many(self, entries: Sequence[tuple[str, str, int]]) -> None: ...
     async def delete(self, key: str) -> None: ...
 
 

@@ -58,14 +58,14 @@ class Conversation:
         identity = await self._identify(inbound.openid, ep.config.shop)
         texts = self._texts(identity)
         if inbound.kind == "unsupported":
-            return Rendered((TextPart(texts.t(TEXT_ONLY)),), ()), texts
+            return Rendered((TextPart(texts.t(TEXT_ONLY)),), None), texts
         incoming = inbound.incoming
         assert incoming is not None
         if not incoming.via_button:
             if incoming.text.strip().casefold() in texts.more_words():
                 page = await ep.memory.next_page(inbound.openid)
                 return Rendered(
-                    (TextPart(page or texts.t(NOTHING_MORE)),), (), continuation=True
+                    (TextPart(page or texts.t(NOTHING_MORE)),), None, continuation=True
                 ), texts
             # Inside a multi-step flow a number is an answer (a price, a stock), not an option;
             # only a number needs that asked (every message asking cost a Redis round trip).
@@ -90,11 +90,13 @@ class Conversation:
         *,
         keep_options: bool = False,
     ) -> Rendered:
+        """What to show; the caller remembers its options (see UserMemory). With
+        `keep_options`, an answer without buttons leaves the last answer's options."""
         pay_texts: Mapping[str, str] = {}
         if self.pay_offers and any(r.pay_order_no for r in replies):
             pay_texts = await self.pay_offers(replies, texts)
         numbered = not await self.in_flow(openid)
         rendered = render(replies, texts, pay_texts, numbered=numbered)
-        if rendered.options or not keep_options:
-            await ep.memory.remember_options(openid, rendered.options)
+        if keep_options and not rendered.options:
+            return dataclasses.replace(rendered, options=None)
         return rendered

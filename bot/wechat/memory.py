@@ -10,6 +10,8 @@ from typing import Protocol
 MEMORY_TTL_SECONDS = 24 * 3600
 MAX_OPTION_DIGITS = 3
 
+Entry = tuple[str, str, int]  # key, value, seconds to keep it
+
 
 def option_number(text: str) -> int | None:
     """The option `text` picks ("1", "２", " 3 "), or None: it is not a number."""
@@ -22,6 +24,7 @@ def option_number(text: str) -> int | None:
 class KeyValue(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+    async def set_many(self, entries: Sequence[Entry]) -> None: ...
 
 
 class UserMemory:
@@ -39,15 +42,31 @@ class UserMemory:
         value = json.loads(raw)
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    async def _put(self, kind: str, openid: str, values: Sequence[str]) -> None:
-        await self._kv.set(
-            self._key(kind, openid),
-            json.dumps(list(values), ensure_ascii=False),
-            MEMORY_TTL_SECONDS,
-        )
+    def _entry(self, kind: str, openid: str, values: Sequence[str]) -> Entry:
+        dumped = json.dumps(list(values), ensure_ascii=False)
+        return self._key(kind, openid), dumped, MEMORY_TTL_SECONDS
 
-    async def remember_options(self, openid: str, payloads: Sequence[str]) -> None:
-        await self._put("options", openid, payloads)
+    def entries(
+        self,
+        openid: str,
+        *,
+        options: Sequence[str] | None = None,
+        pages: Sequence[str] | None = None,
+    ) -> list[Entry]:
+        """The writes that remember an answer's numbered options and its pages for "more",
+        for the caller to send with its own in one round trip; None leaves that one as it is."""
+        kinds = (("options", options), ("pages", pages))
+        return [self._entry(kind, openid, v) for kind, v in kinds if v is not None]
+
+    async def remember(
+        self,
+        openid: str,
+        *,
+        options: Sequence[str] | None = None,
+        pages: Sequence[str] | None = None,
+    ) -> None:
+        if entries := self.entries(openid, options=options, pages=pages):
+            await self._kv.set_many(entries)
 
     async def option(self, openid: str, text: str) -> str | None:
         """The payload of option `text` ("1", "２", " 3 ") from the last answer, if any."""
@@ -57,12 +76,9 @@ class UserMemory:
         options = await self._list("options", openid)
         return options[n - 1] if 1 <= n <= len(options) else None
 
-    async def remember_pages(self, openid: str, pages: Sequence[str]) -> None:
-        await self._put("pages", openid, pages)
-
     async def next_page(self, openid: str) -> str | None:
         pages = await self._list("pages", openid)
         if not pages:
             return None
-        await self._put("pages", openid, pages[1:])
+        await self._kv.set(*self._entry("pages", openid, pages[1:]))
         return pages[0]

@@ -52,4 +52,5 @@ class OutgoingSender:
         rendered = await self.conversation.render(
             ep, out.chat_id, [out.reply], texts, keep_options=True
         )
+        await ep.memory.remember(out.chat_id, options=rendered.options)
         await send_parts(ep, out.chat_id, rendered.parts, self.runtime)

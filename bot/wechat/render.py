@@ -47,7 +47,9 @@ Part = TextPart | NewsPart
 @dataclass(frozen=True, slots=True)
 class Rendered:
     parts: tuple[Part, ...]
-    options: tuple[str, ...]  # button payloads; option n is options[n - 1]
+    # Button payloads, option n is options[n - 1]; None leaves the last answer's options
+    # remembered (an answer to a picture, a "more" page, a notification without buttons).
+    options: tuple[str, ...] | None
     continuation: bool = False  # a stored "more" page: leaves the pending pages alone
 
 

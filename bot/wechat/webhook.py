@@ -7,6 +7,7 @@ import asyncio
 import binascii
 import logging
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.wechat.conversation import Conversation
 from bot.wechat.delivery import paged, plan, send_parts
 from bot.wechat.httpio import read_limited, signature_ok
 from bot.wechat.inbound import PLATFORM, Inbound, JobReport, classify
+from bot.wechat.memory import Entry
 from bot.wechat.outgoing import OutgoingSender
 from bot.wechat.render import Rendered, TextPart, flatten_news
 from bot.wechat.replies import SUCCESS, passive_xml, seal
@@ -189,12 +191,22 @@ class WeChatWebhook:
             await asyncio.sleep(POLL_SECONDS)
         return SUCCESS
 
-    async def _decide(self, key: str, slot: _Slot, xml: str) -> None:
+    async def _decide(
+        self, key: str, slot: _Slot, xml: str, remembered: Sequence[Entry] = ()
+    ) -> None:
+        """Answer the waiting request with `xml`, once. What the answer leaves remembered
+        is written first (a number typed at once finds its option), with the answer itself
+        for a retry that reaches another process: one round trip for all."""
         if slot.decided.is_set():
             return
-        slot.xml = xml
-        slot.decided.set()
-        await self.runtime.kv.set(key + ":answer", xml, ANSWER_TTL_SECONDS)
+        try:
+            await self.runtime.kv.set_many(
+                [*remembered, (key + ":answer", xml, ANSWER_TTL_SECONDS)]
+            )
+        finally:  # the request gets its answer even when remembering failed
+            if not slot.decided.is_set():
+                slot.xml = xml
+                slot.decided.set()
 
     async def _work(
         self, ep: AccountEndpoint, inbound: Inbound, account_id: str, key: str, slot: _Slot
@@ -220,9 +232,9 @@ class WeChatWebhook:
                 if p.passive
                 else SUCCESS
             )
-            await self._decide(key, slot, xml)
-            if not rendered.continuation:
-                await ep.memory.remember_pages(inbound.openid, p.pages)
+            pages = None if rendered.continuation else p.pages
+            remembered = ep.memory.entries(inbound.openid, options=rendered.options, pages=pages)
+            await self._decide(key, slot, xml, remembered)
             if p.later:
                 await send_parts(ep, inbound.openid, p.later, self.runtime)
         except Exception:
@@ -257,6 +269,7 @@ class WeChatWebhook:
         self, ep: AccountEndpoint, openid: str, rendered: Rendered, texts: Texts
     ) -> None:
         if ep.config.customer_service:
+            await ep.memory.remember(openid, options=rendered.options)
             await send_parts(ep, openid, rendered.parts, self.runtime)
             return
         # No customer-service messages on this account: keep it for "more".
@@ -264,4 +277,4 @@ class WeChatWebhook:
         pages = [
             p.text for p in paged(flatten_news(rendered.parts, texts)) if isinstance(p, TextPart)
         ]
-        await ep.memory.remember_pages(openid, pages)
+        await ep.memory.remember(openid, options=rendered.options, pages=pages)

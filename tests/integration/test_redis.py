@@ -110,3 +110,14 @@ async def test_kv_round_trip_and_expiry(redis: Redis, redis_prefix: str) -> None
     assert await kv.get("short") == "x"
     await asyncio.sleep(1.1)
     assert await kv.get("short") is None
+
+
+async def test_kv_writes_many_at_once_each_with_its_own_lifetime(
+    redis: Redis, redis_prefix: str
+) -> None:
+    kv = RedisKV(redis, prefix=redis_prefix + "kv:")
+    await kv.set_many([("a", "选项", 300), ("b", "[]", 60), ("a", "last wins", 300)])
+    assert await kv.get("a") == "last wins" and await kv.get("b") == "[]"
+    assert 60 < await redis.ttl(redis_prefix + "kv:a") <= 300
+    assert 0 < await redis.ttl(redis_prefix + "kv:b") <= 60
+    await kv.set_many([])  # nothing to write: no round trip, no error

@@ -64,6 +64,13 @@ async def test_an_answer_without_buttons_forgets_the_options(wx: Harness) -> Non
     assert (await wx.say("1")).content != (await wx.say("/catalog")).content
 
 
+async def test_a_picture_or_more_leaves_the_options_of_the_last_answer(wx: Harness) -> None:
+    await wx.say("/cart")  # empty cart: option 1 is "Browse products"
+    await wx.deliver(fixture("image"))
+    await wx.say(Texts("zh_CN").more_word)  # nothing more to show
+    assert (await wx.say("1")).content == (await wx.say("/catalog")).content
+
+
 async def test_out_of_range_number_is_just_text(wx: Harness) -> None:
     await wx.say("/cart")
     reply = await wx.say("7")
