@@ -20,8 +20,14 @@ from referral.models import (
 )
 from referral.program import ProgramService
 from store.clock import Clock
+from store.prepared import Prepared
 
 MAX_WALK = 64  # an upline longer than this is treated as a cycle
+# Every order asks it (who earns on it?), mostly to find nobody.
+_BINDING = Prepared(
+    Binding,
+    lambda shop_id, customer_id: Binding.filter(shop_id=shop_id, customer_id=customer_id).limit(1),
+)
 
 
 class Outcome(StrEnum):
@@ -46,7 +52,7 @@ class AttributionService:
         self.clock = clock
 
     async def binding(self, shop_id: int, customer_id: int) -> Binding | None:
-        return await Binding.get_or_none(shop_id=shop_id, customer_id=customer_id)
+        return await _BINDING.first(shop_id, customer_id)
 
     async def upline(self, shop_id: int, agent: Agent, levels: int = MAX_LEVELS) -> list[Agent]:
         """The agent and the active agents above it, nearest first, without repeats."""
