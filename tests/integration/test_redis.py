@@ -86,6 +86,25 @@ async def test_checks_asked_together_share_one_connection_and_stay_exact(
         await client.aclose()
 
 
+async def test_a_dedup_connection_dropped_by_redis_costs_one_clear_refusal_at_most(
+    redis: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    name = f"dedup-{secrets.token_hex(4)}"
+    client = Redis.from_url(redis_url, client_name=name)
+    try:
+        dedup = RedisDedup(client, prefix=redis_prefix + "dedup:")
+        assert await dedup.first_time("telegram:x", 60) is True
+        (kept,) = [c for c in await redis.client_list() if c["name"] == name]
+        await redis.client_kill_filter(_id=kept["id"])
+        (after,) = await asyncio.gather(dedup.first_time("telegram:y", 60), return_exceptions=True)
+        assert after is True or isinstance(after, Unavailable), after
+        # Refused means not recorded: the update's redelivery is first, never lost.
+        assert await dedup.first_time("telegram:y", 60) is (after is not True)
+        assert await dedup.first_time("telegram:x", 60) is False  # reconnected, remembers
+    finally:
+        await client.aclose()
+
+
 async def test_checks_with_redis_down_are_each_refused_clearly() -> None:
     down = Redis(host="127.0.0.1", port=free_port())
     try:
