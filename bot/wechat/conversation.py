@@ -69,8 +69,9 @@ class Conversation:
                 ), texts
             # Inside a multi-step flow a number is an answer (a price, a stock), not an option;
             # only a number needs that asked (every message asking cost a Redis round trip).
-            if option_number(incoming.text) is not None and not await self.in_flow(inbound.openid):
-                payload = await ep.memory.option(inbound.openid, incoming.text)
+            n = option_number(incoming.text)
+            if n is not None and not await self.in_flow(inbound.openid):
+                payload = await ep.memory.option(inbound.openid, n)
                 if payload is not None:
                     incoming = dataclasses.replace(incoming, text=payload, via_button=True)
         replies = await self.runtime.engine.handle(incoming, identity)

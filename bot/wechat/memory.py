@@ -68,11 +68,8 @@ class UserMemory:
         if entries := self.entries(openid, options=options, pages=pages):
             await self._kv.set_many(entries)
 
-    async def option(self, openid: str, text: str) -> str | None:
-        """The payload of option `text` ("1", "２", " 3 ") from the last answer, if any."""
-        n = option_number(text)
-        if n is None:
-            return None
+    async def option(self, openid: str, n: int) -> str | None:
+        """The payload of option `n` of the last answer, if it had one."""
         options = await self._list("options", openid)
         return options[n - 1] if 1 <= n <= len(options) else None
 
