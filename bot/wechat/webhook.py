@@ -203,10 +203,10 @@ class WeChatWebhook:
             await self.runtime.kv.set_many(
                 [*remembered, (key + ":answer", xml, ANSWER_TTL_SECONDS)]
             )
-        finally:  # the request gets its answer even when remembering failed
-            if not slot.decided.is_set():
-                slot.xml = xml
-                slot.decided.set()
+        except Exception as e:  # the person still gets the answer; only the memory is lost
+            log.warning("wechat: could not remember the answer to %s: %r", key, e)
+        slot.xml = xml
+        slot.decided.set()
 
     async def _work(
         self, ep: AccountEndpoint, inbound: Inbound, account_id: str, key: str, slot: _Slot

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from bot.wechat.conversation import Conversation
 from bot.wechat.inbound import PLATFORM
@@ -11,6 +12,7 @@ from bot.wechat.render import TEXT_LIMIT
 from bot.wechat.texts import NOTHING_MORE, Texts
 from store.catalog import NewProduct
 from store.demo import DEMO_SLUG
+from store.errors import Unavailable
 from store.models import Identity
 
 from .conftest import USER, Harness
@@ -69,6 +71,32 @@ async def test_a_picture_or_more_leaves_the_options_of_the_last_answer(wx: Harne
     await wx.deliver(fixture("image"))
     await wx.say(Texts("zh_CN").more_word)  # nothing more to show
     assert (await wx.say("1")).content == (await wx.say("/catalog")).content
+
+
+class _WritesFail:
+    """The runtime's key-value store whose batched writes fail: Redis gone mid-message."""
+
+    def __init__(self, kv: Any) -> None:
+        self._kv = kv
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kv, name)
+
+    async def set_many(self, entries: object) -> None:
+        raise Unavailable()
+
+
+async def test_an_answer_goes_out_even_when_what_it_leaves_cannot_be_remembered(
+    wx: Harness,
+) -> None:
+    expected = (await wx.say("/cart")).content
+    kv = wx.runtime.kv
+    wx.runtime.kv = _WritesFail(kv)
+    try:
+        assert (await wx.say("/cart")).content == expected
+    finally:
+        wx.runtime.kv = kv
+    assert (await wx.say("/cart")).content == expected
 
 
 async def test_out_of_range_number_is_just_text(wx: Harness) -> None:
