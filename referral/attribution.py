@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from referral.models import (
     MAX_LEVELS,
@@ -20,6 +19,7 @@ from referral.models import (
 )
 from referral.program import ProgramService
 from store.clock import Clock
+from store.db import transaction
 from store.prepared import Prepared
 
 MAX_WALK = 64  # an upline longer than this is treated as a cycle
@@ -99,7 +99,7 @@ class AttributionService:
     ) -> TouchResult:
         """A customer arrived through an agent's link, QR code or poster."""
         now = self.clock()
-        async with in_transaction():
+        async with transaction():
             result = await self._decide(shop_id, customer_id, agent, channel[:16], now)
             await Touch.create(
                 shop_id=shop_id,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from referral.attribution import AttributionService
 from referral.models import (
@@ -23,6 +22,7 @@ from referral.models import (
 )
 from referral.program import ProgramService
 from store.clock import Clock
+from store.db import transaction
 from store.events import OrderPlaced
 from store.models import Order, OrderItem
 from store.money import to_minor
@@ -111,7 +111,7 @@ class CommissionPlanner:
         self, order: Order, goods: int, chain: list[Agent], shares: list[LevelShare]
     ) -> None:
         try:
-            async with in_transaction():
+            async with transaction():
                 referral = await OrderReferral.create(
                     order_id=order.id,
                     order_no=order.order_no,

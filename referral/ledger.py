@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from referral.errors import InsufficientBalance
 from referral.events import CommissionEarned
@@ -28,6 +27,7 @@ from referral.models import (
 )
 from referral.program import ProgramService
 from store.clock import Clock
+from store.db import transaction
 from store.events import EventBus, OrderCancelled, OrderCompleted, OrderPaid, OrderRefunded
 from store.money import to_minor
 
@@ -124,7 +124,7 @@ class Ledger:
         """Pending commission for every level, once however often the event arrives."""
         now = self.clock()
         earned: list[CommissionEarned] = []
-        async with in_transaction():
+        async with transaction():
             referral = await _locked(event.order_id)
             if referral is None:
                 return
@@ -172,7 +172,7 @@ class Ledger:
         key = f"refund:{event.refund_key}"  # one per refund, partial ones included
         now = self.clock()
         try:
-            async with in_transaction():
+            async with transaction():
                 referral = await _locked(event.order_id)
                 if referral is None or referral.paid_at is None:
                     return
@@ -214,7 +214,7 @@ class Ledger:
         )
         released = 0
         for referral in due:
-            async with in_transaction():
+            async with transaction():
                 locked = await _locked(referral.order_id)  # type: ignore[attr-defined]
                 if locked is None or not await OrderReferral.filter(
                     id=referral.id, released_at=None

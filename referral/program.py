@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from referral.models import MAX_LEVELS, BindPolicy, JoinMode, ProductRate, RateKind, ReferralProgram
 from store.copies import Copies
+from store.db import transaction
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Product
 
@@ -77,7 +77,7 @@ class ProgramService:
             raise ProductNotFound(id=product_id)
         if kind == RateKind.PERCENT and value + sum(program.rates()[1:]) > program.cap_bp:
             raise InvalidInput("rates_over_cap", cap=percent_text(program.cap_bp))
-        async with in_transaction():  # replaced as a whole: never two rates for a product
+        async with transaction():  # replaced as a whole: never two rates for a product
             await ProductRate.filter(product_id=product_id).delete()
             return await ProductRate.create(
                 shop_id=shop_id, product_id=product_id, kind=kind, value=value

@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from referral.errors import AlreadyDecided, WithdrawalNotFound, WithdrawalRefused
 from referral.events import WithdrawalDecided, WithdrawalRequested
@@ -14,6 +13,7 @@ from referral.ledger import Move, post
 from referral.models import Agent, EntryKind, Withdrawal, WithdrawalStatus
 from referral.program import ProgramService
 from store.clock import Clock
+from store.db import transaction
 from store.errors import InvalidInput
 from store.events import EventBus
 from store.models import Shop
@@ -45,7 +45,7 @@ class WithdrawalService:
             )
         now = self.clock()
         day_start = _local_day_start(shop, now)
-        async with in_transaction():
+        async with transaction():
             await Agent.select_for_update().get(id=agent.id)
             today = await _sum(
                 Withdrawal.filter(
@@ -112,7 +112,7 @@ class WithdrawalService:
             if new == W.APPROVED
             else Move(held=-amount, available=amount)
         )
-        async with in_transaction():
+        async with transaction():
             rows = await Withdrawal.filter(id=withdrawal.id, status=W.PENDING).update(
                 status=new, reason=reason, decided_at=now
             )

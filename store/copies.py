@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from store.db import in_a_transaction
+from store.db import in_a_transaction, on_commit
 
 T = TypeVar("T")
 Announce = Callable[[str], Awaitable[None]]  # a change, as `heard` reads it back
@@ -57,32 +57,38 @@ class Copies:
         kept = parts.get(part) if parts is not None else None
         if kept is not None and now - kept[0] < self.max_age:
             return kept[1]  # type: ignore[no-any-return]
-        value, keep = await self.loaded((key, part), load)
-        if keep:
+
+        def keep(value: T) -> None:
             if self._count >= MAX_ENTRIES:  # dropping them all is always correct
                 self._parts.clear()  # (only these: a subclass may keep more, see forget)
                 self._count = 0
             parts = self._parts.setdefault(key, {})
             self._count += part not in parts
             parts[part] = (now, value)
-        return value
 
-    async def loaded(self, what: Hashable, load: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
-        """`load()`'s value, or that of the load of `what` already under way, and whether
-        this caller may keep it: it ran the load, and no change overlapped it. A waiter
-        joins only a load that started after the last change. A transaction neither joins
-        nor leads one: its reads may see its own writes, and the connection it holds may be
-        what the load under way waits for (SQLite's only one, or the pool's last)."""
+        return await self.loaded((key, part), load, keep)
+
+    async def loaded(
+        self, what: Hashable, load: Callable[[], Awaitable[T]], keep: Callable[[T], None]
+    ) -> T:
+        """`load()`'s value, or that of the load of `what` already under way. The caller
+        that ran the load gets `keep(value)` called, unless a change overlapped the load.
+        A waiter joins only a load that started after the last change. A transaction neither
+        joins nor leads one, and keeps what it loaded only once it commits: its reads may see
+        its own writes, and the connection it holds may be what the load under way waits for
+        (SQLite's only one, or the pool's last)."""
         generation = self._generation
         if in_a_transaction():
-            return await load(), self.keeps(generation)
+            value = await load()
+            self.keep_unless_changed(generation, lambda: keep(value))
+            return value
         while (under_way := self._loads.get(what)) is not None:
             generation, future = under_way
             if generation != self._generation:
                 break  # that load may be half old: this reader needs a new one
             value = await asyncio.shield(future)  # its loader's cancellation is not ours
             if value is not _ABANDONED:
-                return value, False  # type: ignore[no-any-return]
+                return value  # type: ignore[no-any-return]
         generation = self._generation
         future = asyncio.get_running_loop().create_future()
         self._loads[what] = (generation, future)
@@ -96,7 +102,8 @@ class Copies:
         finally:
             if self._loads.get(what, (0, None))[1] is future:
                 del self._loads[what]
-        return value, self.keeps(generation)
+        self.keep_unless_changed(generation, lambda: keep(value))
+        return value
 
     def forget(self, key: int | None = None) -> None:
         """Drop the copies about `key`; None: drop everything."""
@@ -111,6 +118,16 @@ class Copies:
         """Whether what was loaded since `generation` may be kept: a change heard meanwhile
         may have been read half old, so it is used once, not kept."""
         return self.live and generation == self._generation
+
+    def keep_unless_changed(self, generation: int, keep: Callable[[], None]) -> None:
+        """`keep()`, now or once this task's transaction commits (never if it rolls back),
+        if by then no change was heard since `generation`."""
+
+        def then() -> None:
+            if self.keeps(generation):
+                keep()
+
+        on_commit(then)
 
     async def changed(self, key: int | None) -> None:
         """After the commit of a change to what the copies about `key` hold (None: several)."""

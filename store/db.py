@@ -1,7 +1,11 @@
-"""Database set-up: one Tortoise config for SQLite (WAL, busy timeout) or PostgreSQL."""
+"""Database set-up: one Tortoise config for SQLite (WAL, busy timeout) or PostgreSQL; and
+`transaction()`, the one way microstore opens a transaction."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -9,6 +13,7 @@ from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
+from tortoise.transactions import in_transaction
 
 MODEL_MODULES = {
     "store": [
@@ -105,6 +110,39 @@ def in_a_transaction() -> bool:
         return isinstance(connections.get("default"), TransactionalDBClient)
     except RuntimeError:  # no database at all (copies used on their own)
         return False
+
+
+# What to do once the transaction this task is in commits (None: not in one of ours).
+_ON_COMMIT: ContextVar[list[Callable[[], None]] | None] = ContextVar("on_commit", default=None)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """Tortoise's `in_transaction()` (a savepoint inside another), which also runs what
+    `on_commit` was given once the outermost one commits; never when any of them rolls back.
+    The block commits by ending, and rolls back by raising."""
+    outer = _ON_COMMIT.get()
+    mine: list[Callable[[], None]] = []
+    token = _ON_COMMIT.set(mine)
+    try:
+        async with in_transaction():
+            yield
+    finally:
+        _ON_COMMIT.reset(token)
+    if outer is not None:  # a savepoint released: the outer transaction may still roll back
+        outer.extend(mine)
+        return
+    for then in mine:
+        then()
+
+
+def on_commit(then: Callable[[], None]) -> None:
+    """Run `then` now outside a transaction, or once this task's transaction commits. In a
+    transaction not opened by `transaction()` it is never run (it can't be known to commit)."""
+    if not in_a_transaction():
+        then()
+    elif (pending := _ON_COMMIT.get()) is not None:
+        pending.append(then)
 
 
 async def close_db() -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
 from store.catalog import NewProduct
+from store.db import transaction
 from store.groupbuy.service import NewCampaign
 from store.models import Product, Shop
 from store.promotions.models import CouponKind
@@ -112,7 +111,7 @@ async def seed_demo(services: StoreServices, *, showcase: bool = False) -> Shop:
     existing = await Shop.get_or_none(slug=DEMO_SLUG)
     if existing is not None:
         return existing
-    async with in_transaction():
+    async with transaction():
         owner = await services.people.identify("sim", DEMO_MERCHANT, "店主 Merchant", private=True)
         person = await services.people.person(owner.person_id)  # type: ignore[attr-defined]
         shop = await services.shops.create("微店小铺 Demo Shop", person, slug=DEMO_SLUG)

@@ -21,7 +21,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 from store.copies import MAX_AGE, MAX_ENTRIES, Copies
-from store.db import in_a_transaction
 from store.models import Identity
 
 Key = tuple[str, str]  # (platform, platform user id)
@@ -42,23 +41,26 @@ class IdentityCache(Copies):
         kept = self._kept.get(key)
         if kept is not None and now - kept[0] < MAX_AGE:
             return _own_copy(kept[1])
-        identity, keep = await self.loaded(("identity", *key), load)
+
+        def keep(loaded: Identity | None) -> None:
+            if loaded is not None:
+                self._keep(key, now, loaded)
+
+        identity = await self.loaded(("identity", *key), load, keep)
         if identity is None:
             return None
-        if keep:
-            self._keep(key, now, identity)
         return _own_copy(identity)  # the one loaded may be kept, or shared with waiters
 
     async def created(
         self, platform: str, user_id: str, create: Callable[[], Awaitable[Identity]]
     ) -> Identity:
         """`create()`'s new identity with its person, kept as if loaded after its commit: a
-        newcomer's next message (a burst of them follows a shared link) reads nothing. Not
-        when created inside a transaction of the caller's, which may still roll it back."""
+        newcomer's next message (a burst of them follows a shared link) reads nothing.
+        Created inside a caller's transaction, it is kept only once that commits."""
         generation = self._generation
         identity = await create()
-        if self.keeps(generation) and not in_a_transaction():
-            self._keep((platform, user_id), self._monotonic(), identity)
+        key = (platform, user_id)
+        self.keep_unless_changed(generation, lambda: self._keep(key, self._monotonic(), identity))
         return _own_copy(identity)
 
     def _keep(self, key: Key, now: float, identity: Identity) -> None:

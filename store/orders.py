@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from store.cart import CART_LINES
 from store.clock import Clock
+from store.db import transaction
 from store.errors import (
     EmptyCart,
     IllegalTransition,
@@ -254,7 +254,7 @@ class OrderService:
         contact = contact.validated()
         now = self.clock()
         shop = await self.shops.get(shop_id)
-        async with in_transaction():
+        async with transaction():
             lines = await CART_LINES.all(person_id, shop_id)  # product order: no deadlocks
             if not lines:
                 raise EmptyCart()
@@ -320,7 +320,7 @@ class OrderService:
     ) -> Order:
         """One unit of one product at a given price and pay deadline, without the cart (a
         group-buy seat: its price is the offer's, so no coupon, points or other promotion)."""
-        async with in_transaction():
+        async with transaction():
             order, placed = await self.reserve_single(
                 person_id, shop_id, product_id, unit_price, contact, pay_deadline, payment_method
             )
@@ -376,7 +376,7 @@ class OrderService:
 
     async def cancel(self, order: Order, reason: str) -> Order:
         """Cancel an unpaid order and give its stock back. Exactly once, however often asked."""
-        async with in_transaction():
+        async with transaction():
             if not await self._move(
                 order,
                 S.PENDING_PAYMENT,
@@ -446,7 +446,7 @@ class OrderService:
     async def approve_refund(self, order: Order, note: str = "", *, restock: bool = True) -> Order:
         """Refund in full, and restock unless the customer keeps the goods (`restock` False);
         the refund outbox returns the money after commit."""
-        async with in_transaction():
+        async with transaction():
             if not await self._move(
                 order,
                 S.REFUND_REQUESTED,
@@ -462,7 +462,7 @@ class OrderService:
     async def refund_in_full(self, order: Order, reason: str) -> Order:
         """Refund a paid order the shop will not fulfil (a failed group buy): no request and no
         decision needed, and a pending refund request is settled by it too."""
-        async with in_transaction():
+        async with transaction():
             rows = await Order.filter(id=order.id, status__in=[S.PAID, S.REFUND_REQUESTED]).update(
                 status=S.REFUNDED, refunded_at=self.clock(), refund_reason=reason[:300]
             )
@@ -523,7 +523,7 @@ class OrderService:
         False (the customer keeps them: a refund without a return, 仅退款). The refund that
         leaves nothing makes the order refunded and gives its coupon and flash units back."""
         reason = reason.strip()[:300]
-        async with in_transaction():
+        async with transaction():
             current = await Order.get(id=order.id)
             if current.status not in PARTLY_REFUNDABLE:
                 raise IllegalTransition(no=order.order_no, status=current.status)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
+from store.db import transaction
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, OrderNotFound
 from store.events import EventBus, OrderPaid
 from store.models import Order, OrderItem, OrderStatus, Payment, Product
@@ -53,7 +53,7 @@ class PaymentService:
         """Mark an order paid. The same (method, provider id) any number of times: paid once."""
         order_no = normalise_order_no(order_no)
         try:
-            async with in_transaction():
+            async with transaction():
                 order = await Order.get_or_none(order_no=order_no)
                 if order is None:
                     raise OrderNotFound(no=order_no)

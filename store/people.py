@@ -6,8 +6,8 @@ import copy
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
+from store.db import transaction
 from store.errors import NotFound
 from store.identity_cache import IdentityCache
 from store.models import Identity, Person
@@ -39,7 +39,7 @@ class PeopleService:
             name = display_name[:64] or user_id[:64]
 
             async def create() -> Identity:
-                async with in_transaction():
+                async with transaction():
                     person = await Person.create(display_name=name)
                     return await Identity.create(
                         platform=platform,

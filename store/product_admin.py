@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tortoise.transactions import in_transaction
-
 from store.catalog import MAX_STOCK, CatalogService, NewProduct, check_stock, search_text_of
 from store.csvfile import read_csv, write_csv
+from store.db import transaction
 from store.errors import InvalidInput, StoreError
 from store.models import Product
 from store.money import parse_amount
@@ -204,7 +203,7 @@ class ProductAdmin:
                 key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 0)
             )
             return result
-        async with in_transaction():
+        async with transaction():
             for row in rows:
                 await self._apply(shop_id, row, result)
         # New categories were announced inside the transaction, before others could read them.

@@ -6,8 +6,8 @@ import re
 import secrets
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from store.db import transaction
 from store.errors import InvalidInput, PermissionDenied, ShopNotFound
 from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
 from store.people import PeopleService
@@ -82,7 +82,7 @@ class ShopService:
         if not 1 <= len(name) <= 80:
             raise InvalidInput("bad_shop_name")
         base = slugify(slug or name)
-        async with in_transaction():
+        async with transaction():
             candidate = base
             while await Shop.exists(slug=candidate):
                 candidate = f"{base}-{secrets.token_hex(2)}"

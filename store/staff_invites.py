@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from store.accounts.codes import normalise, shown, stored_code
 from store.clock import Clock
+from store.db import transaction
 from store.errors import PermissionDenied, StoreError
 from store.login_links import digest
 from store.models import Person, Role, Shop, ShopMember, StaffInvite
@@ -57,7 +57,7 @@ class StaffInvites:
         if await self.shops.role_of(shop.id, person.id) is not None:
             raise StoreError("staff_already", shop=shop.name)
         try:
-            async with in_transaction():
+            async with transaction():
                 claimed = await StaffInvite.filter(
                     id=invite.id, used_at__isnull=True, expires_at__gt=now
                 ).update(used_at=now, used_by_id=person.id)

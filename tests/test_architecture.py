@@ -16,15 +16,18 @@ FORBIDDEN = {
 }
 
 
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots: set[str] = set()
-    for node in ast.walk(tree):
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            modules.add(node.module)
+    return modules
+
+
+def imported_roots(path: Path) -> set[str]:
+    return {module.split(".")[0] for module in imported_modules(path)}
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -43,5 +46,17 @@ def test_money_is_never_a_float() -> None:
         for path in (ROOT / package).rglob("*.py")
         if "float(" in path.read_text(encoding="utf-8")
         or "FloatField" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_transactions_are_opened_through_store_db() -> None:
+    """`store.db.transaction()` keeps what a transaction read only once it commits; a copy
+    read in a transaction opened around it would never be kept (store/copies.py)."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("store", "handlers", "referral", "bot")
+        for path in (ROOT / package).rglob("*.py")
+        if path != ROOT / "store" / "db.py" and "tortoise.transactions" in imported_modules(path)
     ]
     assert offenders == []

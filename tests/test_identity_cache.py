@@ -8,9 +8,9 @@ import asyncio
 import secrets
 
 import pytest
-from tortoise.transactions import in_transaction
 
 from store.copies import MAX_AGE
+from store.db import transaction
 from store.identity_cache import IdentityCache
 from store.models import Identity, Person
 from store.services import StoreServices
@@ -58,19 +58,26 @@ async def test_a_newcomer_is_kept_from_their_first_message(database: None) -> No
     assert again.person_id == first.person_id  # type: ignore[attr-defined]
 
 
-async def test_a_newcomer_created_inside_a_transaction_is_not_kept(database: None) -> None:
+async def test_a_newcomer_created_inside_a_transaction_is_kept_only_once_it_commits(
+    database: None,
+) -> None:
     s = StoreServices.build()
 
     class Abandoned(Exception):
         pass
 
     with pytest.raises(Abandoned):
-        async with in_transaction():
+        async with transaction():
             await s.people.identify("sim", "bob", "Bob")
             raise Abandoned  # rolls the newcomer back
     again = await s.people.identify("sim", "bob", "Bob")
     assert again.created_now  # created anew, not a copy of the rolled-back one
     assert await Identity.filter(platform="sim", platform_user_id="bob").count() == 1
+
+    async with transaction():
+        assert (await s.people.identify("sim", "cleo", "Cleo")).created_now
+    await behind_its_back("sim", "cleo", display_name="Changed")
+    assert (await s.people.identify("sim", "cleo")).display_name == "Cleo"  # kept
 
 
 async def test_every_change_is_seen_at_once_by_the_process_that_made_it(database: None) -> None:

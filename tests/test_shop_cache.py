@@ -8,11 +8,13 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from store.catalog import NewProduct
 from store.copies import MAX_AGE
+from store.db import transaction
 from store.models import Role, Shop
 from store.product_admin import ProductAdmin
 from store.promotions.service import NewFlashSale
@@ -186,6 +188,47 @@ async def test_no_reader_outside_a_transaction_gets_what_it_read(database: None)
     outside_missed.set()
     assert await inside == 1  # its own write, which it rolls back
     assert await asyncio.wait_for(outside, 5) == 0
+
+
+async def test_what_a_transaction_read_is_kept_once_it_commits_never_if_it_rolls_back(
+    database: None,
+) -> None:
+    cache = ShopCache()
+    loads = 0
+
+    async def shops() -> int:
+        nonlocal loads
+        loads += 1
+        return await Shop.all().count()
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned):
+        async with transaction():
+            await Shop.create(slug="draft", name="Never committed")
+            assert await cache.get(None, "shops", shops) == 1  # its own write
+            raise Abandoned
+    assert await cache.get(None, "shops", shops) == 0  # loaded again: the read was not kept
+    assert loads == 2
+
+    cache.forget()
+    async with transaction():
+        with pytest.raises(Abandoned):
+            async with transaction():  # a savepoint, rolled back in a committed transaction
+                await Shop.create(slug="draft", name="Never committed")
+                assert await cache.get(None, "shops", shops) == 1
+                raise Abandoned
+    assert await cache.get(None, "shops", shops) == 0
+    assert loads == 4
+
+    cache.forget()
+    async with transaction():
+        async with transaction():
+            assert await cache.get(None, "shops", shops) == 0
+        assert loads == 5
+    assert await cache.get(None, "shops", shops) == 0  # committed: kept, nothing read
+    assert loads == 5
 
 
 async def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:

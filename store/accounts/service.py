@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from store.accounts import codes
 from store.accounts.erase import check_erasable, erase_person
@@ -17,6 +16,7 @@ from store.accounts.export import export_person
 from store.accounts.merge import MergeParticipant, merge_people
 from store.accounts.models import AccountCode, CodePurpose, ExportLink
 from store.clock import Clock
+from store.db import transaction
 from store.errors import InvalidInput
 from store.events import EventBus
 from store.identity_cache import IdentityCache
@@ -73,7 +73,7 @@ class Accounts:
         """Join `identity`'s person and the code's person into one: the older survives."""
         row = await self._usable(CodePurpose.LINK, text, "link")
         now = self.clock()
-        async with in_transaction():
+        async with transaction():
             # Re-read inside: a concurrent link may have moved either side meanwhile.
             asker = await Identity.get(id=identity.id)
             fresh = await AccountCode.get_or_none(id=row.id)
@@ -113,7 +113,7 @@ class Accounts:
     async def request_export(self, person_id: int) -> str:
         """A one-time download link of everything stored about the person."""
         now = self.clock()
-        async with in_transaction():
+        async with transaction():
             rows = await Person.filter(
                 Q(last_export_at__isnull=True) | Q(last_export_at__lte=now - EXPORT_INTERVAL),
                 id=person_id,
@@ -152,7 +152,7 @@ class Accounts:
         if row.person_id != person_id:  # type: ignore[attr-defined]
             raise InvalidInput("erase_code_invalid")
         now = self.clock()
-        async with in_transaction():
+        async with transaction():
             await Person.filter(id=person_id).select_for_update()
             await check_erasable(person_id)
             if not await codes.claim(row, now):

@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
 from store.community.audience import Audience
@@ -25,6 +24,7 @@ from store.community.models import (
     Subscription,
     SubscriptionStatus,
 )
+from store.db import transaction
 from store.errors import IllegalTransition, InvalidInput, NotFound
 
 B = BroadcastStatus
@@ -283,7 +283,7 @@ class BroadcastService:
         ).prefetch_related("broadcast")
         if row is None:
             return False
-        async with in_transaction():
+        async with transaction():
             rows = await Delivery.filter(id=row.id, status=D.SENT).update(
                 status=outcome, error=f"reported {outcome.value}"
             )

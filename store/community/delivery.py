@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock, utcnow
 from store.community.audience import Audience
@@ -43,6 +42,7 @@ from store.community.port import (
     WindowedSender,
 )
 from store.community.subscriptions import SubscriptionService
+from store.db import transaction
 
 log = logging.getLogger(__name__)
 D = DeliveryStatus
@@ -156,7 +156,7 @@ class DeliveryEngine:
             page = await self.audience.page(
                 b.shop_id, segment, self.clock(), after=b.audience_cursor, limit=AUDIENCE_PAGE
             )
-            async with in_transaction():
+            async with transaction():
                 rows = [r for r in page if r.platform not in by_mass]
                 if rows:
                     await Delivery.bulk_create(
@@ -350,7 +350,7 @@ class DeliveryEngine:
         wait = (claimed.lease_until - self.clock()).total_seconds() if claimed.lease_until else 0
         if wait > 0:
             await asyncio.sleep(min(wait, 1.0))
-        async with in_transaction():
+        async with transaction():
             n = await Delivery.filter(
                 broadcast_id=b.id, status=D.SENDING, lease_until__lt=self.clock()
             ).update(status=D.PENDING, claim="")

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
+from store.db import transaction
 from store.errors import InvalidInput, ProductNotFound
 from store.events import EventBus, OrderCancelled, OrderPaid, OrderRefunded
 from store.groupbuy.errors import (
@@ -278,7 +278,7 @@ class GroupBuyService:
         now = self.clock()
         expires = min(now + timedelta(seconds=campaign.group_seconds), campaign.ends_at)
         remind = expires - min(REMIND_BEFORE, (expires - now) / 4)
-        async with in_transaction():
+        async with transaction():
             code = new_code()
             while await GroupBuy.exists(code=code):
                 code = new_code()
@@ -331,7 +331,7 @@ class GroupBuyService:
         await self.check_join(group, person_id)
         campaign = group.campaign
         try:
-            async with in_transaction():
+            async with transaction():
                 seat = await self._take_seat(campaign, group, person_id, contact, leader=False)
         except IntegrityError:  # the same person's other request took the seat first
             raise AlreadyInGroup(group=group.code) from None
@@ -427,7 +427,7 @@ class GroupBuyService:
         """Reserved -> paid, once; the group completes with its `size`-th paid seat."""
         now = self.clock()
         completed = False
-        async with in_transaction():
+        async with transaction():
             await lock_group(seat.group_id)  # type: ignore[attr-defined]
             if not await GroupSeat.filter(id=seat.id, status=SeatStatus.RESERVED).update(
                 status=SeatStatus.PAID
@@ -455,7 +455,7 @@ class GroupBuyService:
     async def free_seat(self, seat: GroupSeat, expected: SeatStatus, new: SeatStatus) -> bool:
         """Give a held seat back, once: to the group while it is open, to the campaign's cap
         and to the customer's quota always."""
-        async with in_transaction():
+        async with transaction():
             await lock_group(seat.group_id)  # type: ignore[attr-defined]
             if not await GroupSeat.filter(id=seat.id, status=expected).update(
                 status=new, holder=None

@@ -12,8 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
+from store.db import transaction
 from store.errors import IllegalTransition
 from store.groupbuy.events import GroupCompleted, GroupDeadlineNear, GroupFailed
 from store.groupbuy.models import GroupBuy, GroupSeat, GroupStatus, SeatStatus
@@ -88,7 +87,7 @@ class GroupSweep:
         for seat in await GroupSeat.filter(group_id=group.id, status=SeatStatus.RESERVED):
             if await _order_status(seat) == S.PAID:  # paid, but its event was not handled
                 await self.service.count_paid(seat)
-        async with in_transaction():
+        async with transaction():
             await lock_group(group.id)
             fresh = await GroupBuy.get(id=group.id).prefetch_related("campaign")
             enough = fresh.campaign.min_members or fresh.size

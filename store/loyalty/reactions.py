@@ -19,9 +19,9 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
+from store.db import transaction
 from store.events import OrderCancelled, OrderCompleted, OrderRefunded
 from store.loyalty import ledger
 from store.loyalty.models import EntryKind, Member, OrderPoints, PointsEntry
@@ -37,7 +37,7 @@ class Reactions:
 
     async def on_cancelled(self, event: OrderCancelled) -> None:
         try:
-            async with in_transaction():
+            async with transaction():
                 snap = await _locked(event.order_id)
                 if snap is None or snap.spent == 0:
                     return
@@ -56,7 +56,7 @@ class Reactions:
 
     async def on_refunded(self, event: OrderRefunded) -> None:
         try:
-            async with in_transaction():
+            async with transaction():
                 snap = await _locked(event.order_id)
                 if snap is None:
                     return  # no points spent, not completed: nothing to move
@@ -106,7 +106,7 @@ class Reactions:
         refunded = await Order.get(id=event.order_id).values_list("refunded_amount", flat=True)
         base = max(event.total - refunded, Decimal(0))  # type: ignore[operator]
         earned = rule.earn(base)
-        async with in_transaction():
+        async with transaction():
             await OrderPoints.get_or_create(
                 order_id=event.order_id,
                 defaults={"shop_id": event.shop_id, "person_id": event.person_id},

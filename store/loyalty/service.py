@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
+from store.db import transaction
 from store.errors import InvalidInput, NotFound
 from store.events import EventBus, OrderCancelled, OrderCompleted, OrderRefunded
 from store.loyalty import ledger
@@ -147,7 +147,7 @@ class Loyalty:
     ) -> Rule:
         """Change the given parts and switch points on; the first time, the others take the
         defaults (earn 1, value 100, cap 20)."""
-        async with in_transaction():
+        async with transaction():
             program = await PointsProgram.select_for_update().get_or_none(shop_id=shop_id)
             base = _rule_of(program) if program is not None else DEFAULT_RULE
             new = Rule(
@@ -197,7 +197,7 @@ class Loyalty:
     ) -> LevelRule:
         name = check_level(name, min_spend, discount)
         try:
-            async with in_transaction():
+            async with transaction():
                 level = await LevelRule.get_or_none(shop_id=shop_id, name=name)
                 if level is None:
                     if await LevelRule.filter(shop_id=shop_id).count() >= MAX_LEVELS:
@@ -261,7 +261,7 @@ class Loyalty:
         the new balance."""
         if points == 0 or abs(points) > MAX_POINTS:
             raise InvalidInput("points_bad_adjust", value=str(points), high=MAX_POINTS)
-        async with in_transaction():
+        async with transaction():
             await ledger.post(
                 shop_id,
                 person_id,

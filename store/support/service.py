@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
-from tortoise.transactions import in_transaction
 
 from store.clock import Clock
+from store.db import transaction
 from store.errors import InvalidInput, NotFound, StoreError
 from store.events import EventBus
 from store.models import Person, ShopMember
@@ -107,7 +107,7 @@ class Support:
                     return ticket
                 continue
             try:
-                async with in_transaction():
+                async with transaction():
                     ticket = await Ticket.create(
                         shop_id=shop_id, person=person, open_key=key, created_at=now, updated_at=now
                     )
@@ -221,7 +221,7 @@ class Support:
     async def _append(self, ticket: Ticket, author: Person, from_staff: bool, text: str) -> bool:
         """Add a message if the ticket is still open (guarded in the same transaction)."""
         now = self.clock()
-        async with in_transaction():
+        async with transaction():
             if not await Ticket.filter(id=ticket.id, status=TicketStatus.OPEN).update(
                 updated_at=now
             ):
@@ -276,7 +276,7 @@ class Support:
     async def faq_add(self, shop_id: int, question: str, answer: str) -> int:
         """Add at the end; returns its number."""
         question, answer = _check_faq(question, answer)
-        async with in_transaction():
+        async with transaction():
             count = await FaqEntry.filter(shop_id=shop_id).count()
             if count >= MAX_FAQ:
                 raise InvalidInput("faq_full", high=MAX_FAQ)
