@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from redis.asyncio import Redis
@@ -69,30 +70,33 @@ async def test_dedup_says_first_time_exactly_once_under_concurrency(
     assert await other.first_time("telegram:update:9002", 60) is True
 
 
-async def test_checks_asked_together_share_one_connection_and_stay_exact(
-    redis: Redis, redis_url: str, redis_prefix: str
-) -> None:
+@asynccontextmanager
+async def named_dedup(redis_url: str, redis_prefix: str) -> AsyncIterator[tuple[RedisDedup, str]]:
+    """A process's de-dup on a client of its own, named so its connections can be found."""
     name = f"dedup-{secrets.token_hex(4)}"
     client = Redis.from_url(redis_url, client_name=name)
     try:
-        dedup = RedisDedup(client, prefix=redis_prefix + "dedup:")
+        yield RedisDedup(client, prefix=redis_prefix + "dedup:"), name
+    finally:
+        await client.aclose()
+
+
+async def test_checks_asked_together_share_one_connection_and_stay_exact(
+    redis: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    async with named_dedup(redis_url, redis_prefix) as (dedup, name):
         keys = ["a", "b", "a", "c", "b", "a"]  # repeats within one batch
         answers = await asyncio.gather(*(dedup.first_time(f"telegram:{k}", 60) for k in keys))
         assert answers == [True, True, False, True, False, False]
         # One pipeline: one connection (six commands at once would have opened six).
         assert [c["name"] for c in await redis.client_list()].count(name) == 1
         assert await dedup.first_time("telegram:a", 60) is False  # a later batch remembers
-    finally:
-        await client.aclose()
 
 
 async def test_a_dedup_connection_dropped_by_redis_costs_one_clear_refusal_at_most(
     redis: Redis, redis_url: str, redis_prefix: str
 ) -> None:
-    name = f"dedup-{secrets.token_hex(4)}"
-    client = Redis.from_url(redis_url, client_name=name)
-    try:
-        dedup = RedisDedup(client, prefix=redis_prefix + "dedup:")
+    async with named_dedup(redis_url, redis_prefix) as (dedup, name):
         assert await dedup.first_time("telegram:x", 60) is True
         (kept,) = [c for c in await redis.client_list() if c["name"] == name]
         await redis.client_kill_filter(_id=kept["id"])
@@ -101,8 +105,6 @@ async def test_a_dedup_connection_dropped_by_redis_costs_one_clear_refusal_at_mo
         # Refused means not recorded: the update's redelivery is first, never lost.
         assert await dedup.first_time("telegram:y", 60) is (after is not True)
         assert await dedup.first_time("telegram:x", 60) is False  # reconnected, remembers
-    finally:
-        await client.aclose()
 
 
 async def test_checks_with_redis_down_are_each_refused_clearly() -> None:
