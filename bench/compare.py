@@ -117,6 +117,7 @@ async def served(
                 await asyncio.wait_for(server.wait(), 20)
             except TimeoutError:
                 server.kill()
+                await server.wait()
 
 
 def senders(http: aiohttp.ClientSession, side: Side) -> dict[str, Callable]:
