@@ -4,7 +4,9 @@ and a handler slower than the deadline answers "success" now and a message later
 from __future__ import annotations
 
 import asyncio
+import re
 
+from handlers.i18n import translate
 from store.demo import DEMO_SLUG
 from store.models import CartItem, Identity, Order
 
@@ -88,3 +90,8 @@ async def test_a_slow_handler_answers_success_now_and_a_message_later(
     assert order.order_no in sent[0]
     assert f"/pay/{order.order_no}" in sent[0]  # the WeChat Pay link came too
     assert await Order.filter(shop__slug=DEMO_SLUG).count() == 1
+    # The late message's options are remembered like a passive answer's.
+    (line,) = [ln for ln in sent[0].splitlines() if translate("zh_CN", "My orders") in ln]
+    number = re.search(r"\d+", line).group(0)  # type: ignore[union-attr]
+    by_number = await wx.say(number, openid=openid)
+    assert by_number.content == (await wx.say("/orders", openid=openid)).content
