@@ -1,4 +1,7 @@
-"""Every update once: unknown update types are ignored, repeats are dropped by update_id."""
+"""Every update once: unknown update types are ignored, repeats are dropped by update_id.
+When Redis can't say whether an update is a repeat, a message or a button press is refused
+with a clear reply (nothing was done, try again), as the engine refuses when Redis or the
+database is down."""
 
 from __future__ import annotations
 
@@ -8,10 +11,15 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types.update import UpdateTypeLookupError
 
 from bot.runtime import Deduplicator
+from bot.telegram.render import escape
+from handlers.errors import MESSAGES
+from handlers.i18n import normalise_locale, translate
+from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +36,14 @@ def update_key(bot: Bot, update_id: int) -> str:
 class UpdateGate(BaseMiddleware):
     """Outer middleware on the dispatcher's update observer."""
 
-    def __init__(self, dedup: Deduplicator, ttl_seconds: int = UPDATE_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        dedup: Deduplicator,
+        default_locale: str = "zh_CN",
+        ttl_seconds: int = UPDATE_TTL_SECONDS,
+    ) -> None:
         self.dedup = dedup
+        self.default_locale = default_locale
         self.ttl = ttl_seconds
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -37,10 +51,34 @@ class UpdateGate(BaseMiddleware):
         if _event_type(event) is None:
             log.info("telegram update %s of a type we don't know: ignored", event.update_id)
             return UNHANDLED
-        if not await self.dedup.first_time(update_key(data["bot"], event.update_id), self.ttl):
+        try:
+            first = await self.dedup.first_time(update_key(data["bot"], event.update_id), self.ttl)
+        except Unavailable:
+            log.warning("telegram update %s refused: Redis cannot be reached", event.update_id)
+            return refusal(event, self.default_locale) or UNHANDLED
+        if not first:
             log.info("telegram update %s seen before: ignored", event.update_id)
             return UNHANDLED
         return await handler(event, data)
+
+
+def refusal(update: Update, default_locale: str) -> TelegramMethod[Any] | None:
+    """The answer that tells the person nothing was done: to a private message, a command in
+    a group (other group chatter gets none, as always) and a button press."""
+    if (query := update.callback_query) is not None:
+        text = _unavailable(query.from_user.language_code, default_locale)
+        return query.answer(text=text, show_alert=True)
+    message = update.message
+    if message is None or message.from_user is None or message.text is None:
+        return None
+    if message.chat.type != "private" and not message.text.startswith("/"):
+        return None
+    text = _unavailable(message.from_user.language_code, default_locale)
+    return SendMessage(chat_id=message.chat.id, text=escape(text))
+
+
+def _unavailable(language_code: str | None, default_locale: str) -> str:
+    return translate(normalise_locale(language_code or default_locale), MESSAGES["unavailable"])
 
 
 def _event_type(update: Update) -> str | None:

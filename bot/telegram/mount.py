@@ -91,7 +91,7 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     )
 
     dispatcher = Dispatcher(disable_fsm=True)
-    dispatcher.update.outer_middleware(UpdateGate(runtime.dedup))
+    dispatcher.update.outer_middleware(UpdateGate(runtime.dedup, settings.shop.locale))
     dispatcher.errors.register(log_error)
     dispatcher.include_router(build_router(adapter, payments))
 

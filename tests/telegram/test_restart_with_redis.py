@@ -1,4 +1,5 @@
-"""With Redis configured, a restart mid-checkout loses nothing and repeats stay dropped.
+"""With Redis configured, a restart mid-checkout loses nothing and repeats stay dropped;
+Redis gone mid-run is a clear refusal, not silence.
 
 Runs a throwaway redis-server on a free port; skipped where redis-server is not installed.
 """
@@ -13,6 +14,7 @@ import pytest
 from bot.app import build_app
 from bot.config import ConfigError
 from bot.runtime import build_runtime
+from store.models import CartItem
 from tests.servers import throwaway_redis
 
 from . import updates as u
@@ -101,3 +103,27 @@ async def test_polling_is_refused_with_several_workers(
             await build_app(runtime, simulator=False)
     finally:
         await runtime.close()
+
+
+async def test_redis_gone_mid_run_is_a_clear_refusal_not_silence(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    async with throwaway_redis(tmp_path) as url:
+        settings = make_settings(fake_bot_api, tmp_path, redis={"url": url})
+        tg, _ = await start_harness(fake_bot_api, settings)
+        await tg.send(u.message(ALICE, "/catalog"))
+        catalog = tg.last_to(ALICE)
+    try:  # Redis has stopped: nobody can say whether an update is a repeat
+        await tg.send(u.message(ALICE, "/cart"))
+        refused = tg.last_to(ALICE).params["text"]
+        assert "can't reach" in refused and "nothing was changed" in refused
+        await tg.send(u.message(ALICE, "/cart", language_code="zh-hans"))
+        assert tg.last_to(ALICE).params["text"] != refused  # in the person's language
+        await tg.send(u.message(-100, "chatter", chat_id=-100777))  # a group: no reply to it
+        assert not tg.to_chat(-100777)
+        await tg.press(ALICE, catalog, "Next ›")
+        (alert,) = fake_bot_api.sent("answerCallbackQuery")[-1:]
+        assert alert["show_alert"] and "can't reach" in alert["text"]
+        assert await CartItem.all().count() == 0  # nothing was done
+    finally:
+        await _stop(tg)
