@@ -1,7 +1,8 @@
 """Every update once: unknown update types are ignored, repeats are dropped by update_id.
 When Redis can't say whether an update is a repeat, a message or a button press is refused
 with a clear reply (nothing was done, try again), as the engine refuses when Redis or the
-database is down."""
+database is down; a payment's update is handed back to Telegram to deliver again (`Redeliver`),
+since nobody can send it again."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ UPDATE_TTL_SECONDS = 48 * 3600
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class Redeliver(Exception):
+    """Not handled, and must not be lost: the webhook answers 503, and Telegram delivers the
+    update again later."""
+
+
 def update_key(bot: Bot, update_id: int) -> str:
     return f"telegram:update:{bot.id}:{update_id}"
 
@@ -54,6 +60,10 @@ class UpdateGate(BaseMiddleware):
         try:
             first = await self.dedup.first_time(update_key(data["bot"], event.update_id), self.ttl)
         except Unavailable:
+            if event.pre_checkout_query is not None or (
+                event.message is not None and event.message.successful_payment is not None
+            ):
+                raise Redeliver(event.update_id) from None
             log.warning("telegram update %s refused: Redis cannot be reached", event.update_id)
             return refusal(event, self.default_locale) or UNHANDLED
         if not first:
@@ -88,7 +98,10 @@ def _event_type(update: Update) -> str | None:
         return None
 
 
-async def log_error(event: ErrorEvent) -> bool:
-    """Nothing crashes the webhook: a failing update is logged and counted as handled."""
+async def log_error(event: ErrorEvent) -> Any:
+    """Nothing crashes the webhook: a failing update is logged and counted as handled (but
+    one to deliver again goes on to the webhook handler)."""
+    if isinstance(event.exception, Redeliver):
+        return UNHANDLED
     log.error("telegram update %s failed", event.update.update_id, exc_info=event.exception)
     return True

@@ -1,5 +1,5 @@
 """With Redis configured, a restart mid-checkout loses nothing and repeats stay dropped;
-Redis gone mid-run is a clear refusal, not silence.
+Redis gone mid-run is a clear refusal (a payment's update: delivered again), not silence.
 
 Runs a throwaway redis-server on a free port; skipped where redis-server is not installed.
 """
@@ -125,5 +125,11 @@ async def test_redis_gone_mid_run_is_a_clear_refusal_not_silence(
         (alert,) = fake_bot_api.sent("answerCallbackQuery")[-1:]
         assert alert["show_alert"] and "can't reach" in alert["text"]
         assert await CartItem.all().count() == 0  # nothing was done
+        # A payment's update can't be sent again by anyone: Telegram is asked to, later.
+        for update in (
+            u.successful_payment(ALICE, "Q3QRX7BX", 100),
+            u.pre_checkout(ALICE, "Q3QRX7BX", 100),
+        ):
+            assert (await tg.post(update)).status == 503
     finally:
         await _stop(tg)
