@@ -57,16 +57,17 @@ class UpdateGate(BaseMiddleware):
         if _event_type(event) is None:
             log.info("telegram update %s of a type we don't know: ignored", event.update_id)
             return UNHANDLED
+        paid = event.message is not None and event.message.successful_payment is not None
         try:
             first = await self.dedup.first_time(update_key(data["bot"], event.update_id), self.ttl)
         except Unavailable:
-            if event.pre_checkout_query is not None or (
-                event.message is not None and event.message.successful_payment is not None
-            ):
+            if paid or event.pre_checkout_query is not None:
                 raise Redeliver(event.update_id) from None
             log.warning("telegram update %s refused: Redis cannot be reached", event.update_id)
             return refusal(event, self.default_locale) or UNHANDLED
-        if not first:
+        # A payment goes on even when seen: its confirmation is idempotent by charge id, and
+        # "seen" may be a delivery whose check reached Redis but whose answer was lost.
+        if not first and not paid:
             log.info("telegram update %s seen before: ignored", event.update_id)
             return UNHANDLED
         return await handler(event, data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.telegram.gate import update_key
+from bot.telegram.mount import TELEGRAM
 from store.models import Order, OrderStatus, Payment, RefundJob, RefundStatus
 from store.money import to_minor
 
@@ -70,6 +72,22 @@ async def test_concurrent_deliveries_of_one_payment_pay_once(tg: Harness) -> Non
     assert await Payment.filter(order_id=order.id).count() == 1
     paid_notes = [c for c in tg.to_chat(ALICE) if no in c.params["text"]]
     assert len(paid_notes) == 1  # the buyer hears "paid" once
+
+
+async def test_a_payment_already_marked_seen_is_still_applied_once(tg: Harness) -> None:
+    no, amount = await _order(tg)
+    tg.fake.clear()
+    payment = u.successful_payment(ALICE, no, amount, charge_id="c-lost")
+    # A delivery whose check reached the de-dup store but whose answer was lost (the
+    # connection dropped): its id is marked seen, yet it was never handled.
+    bot = tg.client.server.app[TELEGRAM].bot
+    await tg.runtime.dedup.first_time(update_key(bot, payment["update_id"]), 60)
+    await tg.send(payment)  # Telegram's next delivery of it
+    await tg.send(payment)  # and one more
+    order = await Order.get(order_no=no)
+    assert order.status == OrderStatus.PAID
+    assert await Payment.filter(order_id=order.id).count() == 1
+    assert len([c for c in tg.to_chat(ALICE) if no in c.params["text"]]) == 1
 
 
 async def test_forged_payments_change_nothing(tg: Harness) -> None:
