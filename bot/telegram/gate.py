@@ -17,9 +17,11 @@ from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types.update import UpdateTypeLookupError
 
 from bot.runtime import Deduplicator
+from bot.telegram.convert import is_group
+from bot.telegram.locales import app_locale
 from bot.telegram.render import escape
 from handlers.errors import MESSAGES
-from handlers.i18n import normalise_locale, translate
+from handlers.i18n import translate
 from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -82,14 +84,14 @@ def refusal(update: Update, default_locale: str) -> TelegramMethod[Any] | None:
     message = update.message
     if message is None or message.from_user is None or message.text is None:
         return None
-    if message.chat.type != "private" and not message.text.startswith("/"):
+    if is_group(message.chat) and not message.text.startswith("/"):
         return None
     text = _unavailable(message.from_user.language_code, default_locale)
     return SendMessage(chat_id=message.chat.id, text=escape(text))
 
 
 def _unavailable(language_code: str | None, default_locale: str) -> str:
-    return translate(normalise_locale(language_code or default_locale), MESSAGES["unavailable"])
+    return translate(app_locale(language_code, default_locale), MESSAGES["unavailable"])
 
 
 def _event_type(update: Update) -> str | None:

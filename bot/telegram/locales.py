@@ -7,6 +7,11 @@ from handlers.i18n import normalise_locale
 from store.services import StoreServices
 
 
+def app_locale(language_code: str | None, default: str) -> str:
+    """The Telegram app's language when it says one, else the default."""
+    return normalise_locale(language_code) if language_code else default
+
+
 class Locales:
     def __init__(self, services: StoreServices, default: str) -> None:
         self.services = services
@@ -19,4 +24,4 @@ class Locales:
         ident = await self.services.people.identify(PLATFORM, str(user_id))
         if locale := ident.person.locale:  # identify reads the person with the identity
             return normalise_locale(locale)
-        return normalise_locale(language_code) if language_code else self.default
+        return app_locale(language_code, self.default)
