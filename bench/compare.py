@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import fresh_database, save, table, tree_cpu
 from bench.pipeline import (
     HERE,
-    PRODUCTS,
     SECRET,
     WX_TOKEN,
     Stats,
@@ -47,6 +46,7 @@ from bench.pipeline import (
     config,
     post,
     start,
+    stock_up,
     update,
     wechat_body,
 )
@@ -104,12 +104,7 @@ async def served(
         server = await start(exe, home, clean_env(PYTHONPATH=str(tree)), port)
         try:
             async with aiohttp.ClientSession() as http:
-                for pid in PRODUCTS:
-                    await post(
-                        http,
-                        f"http://127.0.0.1:{port}/sim/api/send",
-                        json={"user": "merchant", "text": f"/stock {pid} 1000000"},
-                    )
+                await stock_up(http, f"http://127.0.0.1:{port}")
             yield Side(name, tree, port, server.pid)
         finally:
             server.send_signal(signal.SIGTERM)

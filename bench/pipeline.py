@@ -169,6 +169,13 @@ async def post(http: aiohttp.ClientSession, url: str, **kw) -> int:  # type: ign
         return r.status
 
 
+async def stock_up(http: aiohttp.ClientSession, base: str) -> None:
+    """Enough stock of every product for a whole run, set as the merchant sets it."""
+    for pid in PRODUCTS:
+        text = f"/stock {pid} 1000000"
+        await post(http, f"{base}/sim/api/send", json={"user": "merchant", "text": text})
+
+
 async def closed_loop(users: int, seconds: float, send) -> Stats:  # type: ignore[no-untyped-def]
     stats = Stats()
     deadline = time.perf_counter() + seconds
@@ -345,12 +352,7 @@ async def run_mode(
                 aiohttp.ClientSession(connector=connector) as http,
                 FsyncProbe(workdir) as probe,
             ):
-                for pid in PRODUCTS:  # enough stock for the whole run
-                    await post(
-                        http,
-                        f"{base}/sim/api/send",
-                        json={"user": "merchant", "text": f"/stock {pid} 1000000"},
-                    )
+                await stock_up(http, base)
 
                 def tg(uid: int, text: str):  # type: ignore[no-untyped-def]
                     return post(
