@@ -1,5 +1,6 @@
 """Shared fixtures: a runtime on in-memory SQLite, a chat driver for the simulator platform,
-and the bare schema for tests that build their own services."""
+the bare schema for tests that build their own services, and a private PostgreSQL cluster
+that fault tests stop and start."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.simulator.inbox import PLATFORM, Inbox
 from handlers.types import Incoming, Reply
 from store.db import close_db, init_db
 from store.demo import DEMO_MERCHANT, seed_demo
+from tests.pg_cluster import Cluster, private_cluster
 
 
 class FakeClock:
@@ -72,6 +74,12 @@ async def database(tmp_path: Path) -> AsyncIterator[None]:
         yield
     finally:
         await close_db()
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[Cluster]:
+    async with private_cluster() as found:
+        yield found
 
 
 @pytest.fixture
