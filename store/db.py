@@ -15,6 +15,8 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
+from store.errors import Unavailable
+
 MODEL_MODULES = {
     "store": [
         "store.models",
@@ -33,14 +35,15 @@ MIGRATIONS = {"store": "store.migrations", "referral": "referral.migrations"}
 
 
 def is_connection_failure(exc: BaseException) -> bool:
-    """True when `exc` (or what caused it) means the database could not be reached."""
+    """True when `exc` (or what caused it) means the database, or another backing service
+    (`Unavailable`), could not be reached: nothing was changed, and trying later may work."""
     import asyncpg
 
     seen: BaseException | None = exc
     for _ in range(6):
         if seen is None:
             return False
-        if isinstance(seen, OSError | TimeoutError | DBConnectionError) or isinstance(
+        if isinstance(seen, OSError | TimeoutError | DBConnectionError | Unavailable) or isinstance(
             seen,
             asyncpg.exceptions.ConnectionDoesNotExistError
             | asyncpg.exceptions.CannotConnectNowError

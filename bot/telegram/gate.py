@@ -1,13 +1,12 @@
 """Every update once: unknown update types are ignored, repeats are dropped by update_id.
 When Redis can't say whether an update is a repeat, a message or a button press is refused
 with a clear reply (nothing was done, try again), as the engine refuses when Redis or the
-database is down; a payment's update is handed back to Telegram to deliver again (`Redeliver`),
-since nobody can send it again."""
+database is down; a payment's update goes on, since nobody can send it again and it needs no
+de-dup: its confirmation is idempotent by charge id, and a pre-checkout is a check."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -19,6 +18,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from bot.runtime import Deduplicator
 from bot.telegram.convert import is_group
 from bot.telegram.locales import app_locale
+from bot.telegram.redelivery import Handler, Redeliver
 from bot.telegram.render import escape
 from handlers.errors import MESSAGES
 from handlers.i18n import translate
@@ -28,13 +28,6 @@ log = logging.getLogger(__name__)
 
 # Telegram re-delivers an unanswered update for up to a day; remember ids a bit longer.
 UPDATE_TTL_SECONDS = 48 * 3600
-
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class Redeliver(Exception):
-    """Not handled, and must not be lost: the webhook answers 503, and Telegram delivers the
-    update again later."""
 
 
 def update_key(bot: Bot, update_id: int) -> str:
@@ -64,11 +57,12 @@ class UpdateGate(BaseMiddleware):
             first = await self.dedup.first_time(update_key(data["bot"], event.update_id), self.ttl)
         except Unavailable:
             if paid or event.pre_checkout_query is not None:
-                raise Redeliver(event.update_id) from None
+                log.warning("telegram update %s: no de-dup, a payment goes on", event.update_id)
+                return await handler(event, data)
             log.warning("telegram update %s refused: Redis cannot be reached", event.update_id)
             return refusal(event, self.default_locale) or UNHANDLED
-        # A payment goes on even when seen: its confirmation is idempotent by charge id, and
-        # "seen" may be a delivery whose check reached Redis but whose answer was lost.
+        # A payment goes on even when seen: "seen" may be a delivery whose check reached Redis
+        # but whose answer was lost.
         if not first and not paid:
             log.info("telegram update %s seen before: ignored", event.update_id)
             return UNHANDLED
@@ -103,7 +97,7 @@ def _event_type(update: Update) -> str | None:
 
 async def log_error(event: ErrorEvent) -> Any:
     """Nothing crashes the webhook: a failing update is logged and counted as handled (but
-    one to deliver again goes on to the webhook handler)."""
+    one to deliver again goes on to the webhook handler, or to polling's retry)."""
     if isinstance(event.exception, Redeliver):
         return UNHANDLED
     log.error("telegram update %s failed", event.update.update_id, exc_info=event.exception)

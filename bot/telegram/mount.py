@@ -26,6 +26,7 @@ from bot.telegram.gate import UpdateGate, log_error
 from bot.telegram.links import share_link
 from bot.telegram.locales import Locales
 from bot.telegram.payments import TelegramPayments
+from bot.telegram.redelivery import RetryInProcess
 from bot.telegram.refunds import register_refund_gateways
 from bot.telegram.router import build_router
 from bot.telegram.webhook import WEBHOOK_PATH, WebhookHandler
@@ -47,6 +48,7 @@ class TelegramParts:
     adapter: TelegramAdapter
     payments: TelegramPayments
     mode: str
+    retry: RetryInProcess | None  # polling mode: what Telegram would deliver again
     polling: asyncio.Task[Any] | None = field(default=None)
 
 
@@ -91,6 +93,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     )
 
     dispatcher = Dispatcher(disable_fsm=True)
+    retry = RetryInProcess() if settings.telegram.mode == "polling" else None
+    if retry is not None:
+        dispatcher.update.outer_middleware(retry)
     dispatcher.update.outer_middleware(UpdateGate(runtime.dedup, settings.shop.locale))
     dispatcher.errors.register(log_error)
     dispatcher.include_router(build_router(adapter, payments))
@@ -102,7 +107,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     if runtime.referral is not None:  # referral share links, made with aiogram's helpers
         runtime.referral.links[PLATFORM] = share_link
 
-    parts = TelegramParts(runtime, bot, dispatcher, adapter, payments, settings.telegram.mode)
+    parts = TelegramParts(
+        runtime, bot, dispatcher, adapter, payments, settings.telegram.mode, retry
+    )
     app[TELEGRAM] = parts
     if secret is not None:
         WebhookHandler(dispatcher, bot, secret).register(app, path=WEBHOOK_PATH)
@@ -180,5 +187,7 @@ async def _on_cleanup(app: web.Application) -> None:
         parts.polling.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await parts.polling
+    if parts.retry is not None:
+        await parts.retry.give_up()
     await parts.runtime.outbox.drain()  # notifications already queued still go out
     await parts.bot.session.close()

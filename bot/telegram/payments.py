@@ -3,8 +3,9 @@
 Amounts cross the boundary as integer minor units (``store.money.to_minor``); inside
 they are the order's Decimal total. A payment is confirmed through the store's payment
 port, keyed by ``telegram_payment_charge_id``, so a repeated or concurrent delivery of
-the same payment pays the order once. Refunds go through the store's refund outbox
-(``bot.telegram.refunds``).
+the same payment pays the order once; one that can't be recorded for now (the database
+unreachable) is handed back to Telegram to deliver again (`Redeliver`). Refunds go
+through the store's refund outbox (``bot.telegram.refunds``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,19 @@ from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
 from bot.config import TelegramConfig
 from bot.telegram import texts
 from bot.telegram.locales import Locales
+from bot.telegram.redelivery import Redeliver
 from bot.telegram.refunds import METHOD_PROVIDER, METHOD_STARS
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale
 from handlers.types import Outgoing, Reply
-from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, OrderNotFound, StoreError
+from store.db import is_connection_failure
+from store.errors import (
+    AlreadyPaid,
+    AmountMismatch,
+    IllegalTransition,
+    OrderNotFound,
+    StoreError,
+)
 from store.models import Order, OrderStatus
 from store.money import format_money, from_minor, to_minor
 from store.services import StoreServices
@@ -173,6 +182,10 @@ class TelegramPayments:
                 order, payment.total_amount, payment.currency, charge, e
             )
             return
+        except Exception as e:
+            if is_connection_failure(e):
+                raise Redeliver(f"payment {charge} for order {no} not recorded: {e!r}") from e
+            raise
         if result.duplicate:
             log.info("telegram payment %s for order %s: already recorded", charge, no)
         else:

@@ -4,7 +4,8 @@
 - a body that is not a JSON update answers 400;
 - an update is processed before the answer (so a crash can't lose it silently), and
   whatever happens while processing, Telegram gets 200: a retry would not help; except a
-  payment's update that Redis could not de-duplicate: 503, and Telegram delivers it again;
+  payment that could not be recorded for now (`Redeliver`): 503, and Telegram delivers it
+  again;
 - the update's last reply, when the adapter hands it back instead of sending it, goes in
   the answer itself (a Bot API method in the webhook's response body, which Telegram runs),
   unless Telegram stopped waiting meanwhile: then it is sent as a call.
@@ -29,7 +30,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.telegram.client import JsonSession
-from bot.telegram.gate import Redeliver
+from bot.telegram.redelivery import Redeliver
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,8 @@ class WebhookHandler(SimpleRequestHandler):
                 if request.transport is not None and (answer := _as_answer(bot, result)):
                     return web.json_response(answer, dumps=_dumps)
                 await self.dispatcher.silent_call_request(bot, result)
-        except Redeliver:
-            log.warning(
-                "telegram update %s: Redis unreachable, left to redeliver", update.update_id
-            )
+        except Redeliver as e:
+            log.warning("telegram update %s: %s; left to deliver again", update.update_id, e)
             return web.Response(status=503, text="Service Unavailable: deliver again later")
         except Exception:
             log.exception("telegram update %s failed", update.update_id)

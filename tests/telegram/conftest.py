@@ -40,6 +40,7 @@ def make_settings(
     *,
     shop: dict[str, Any] | None = None,
     redis: dict[str, Any] | None = None,
+    database_url: str | None = None,
     **telegram: Any,
 ) -> Settings:
     tg: dict[str, Any] = {
@@ -53,7 +54,7 @@ def make_settings(
     tg.update(telegram)
     return load_settings(
         None,
-        database={"url": f"sqlite://{tmp_path / 'telegram.db'}"},
+        database={"url": database_url or f"sqlite://{tmp_path / 'telegram.db'}"},
         server={"public_url": PUBLIC_URL},
         shop={"locale": "en", **(shop or {})},
         redis=redis or {},
