@@ -28,6 +28,7 @@ from bot.wechat.xmlsafe import XmlRejected
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale, render
 from handlers.types import Reply
+from store.db import is_connection_failure
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, NotFound, StoreError
 from store.models import RefundJob
 from store.money import format_money, from_minor, to_minor
@@ -174,7 +175,14 @@ class WeChatCheckout:
             total_fee = int(data["total_fee"])
         except (KeyError, TypeError, ValueError):
             return _xml(fail_xml("missing fields"), 400)
-        refused = await self.settle(order_no, transaction_id, total_fee)
+        try:
+            refused = await self.settle(order_no, transaction_id, total_fee)
+        except Exception as e:
+            if not is_connection_failure(e):
+                raise
+            # Not SUCCESS: WeChat notifies again (for about a day), and a later one records it.
+            log.warning("wechat pay: %s for %s not recorded yet: %r", transaction_id, order_no, e)
+            return _xml(fail_xml("try again later"), 503)
         return _xml(fail_xml(refused) if refused else success_xml())
 
     async def query_and_settle(self, order_no: str) -> dict[str, str]:

@@ -89,6 +89,7 @@ def make_settings(
     *,
     pay: bool = True,
     redis_url: str | None = None,
+    database_url: str | None = None,
     **wechat: Any,
 ) -> Settings:
     cert_path, key_path = write_merchant_cert(tmp_path)
@@ -127,7 +128,7 @@ def make_settings(
     section.update(wechat)
     return load_settings(
         None,
-        database={"url": f"sqlite://{tmp_path / 'wechat.db'}"},
+        database={"url": database_url or f"sqlite://{tmp_path / 'wechat.db'}"},
         server={"public_url": PUBLIC_URL},
         redis={"url": redis_url},
         wechat=section,

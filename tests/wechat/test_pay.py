@@ -10,8 +10,9 @@ import xmltodict
 from store.demo import DEMO_SLUG
 from store.models import Order, OrderStatus, Payment, RefundJob, RefundStatus
 from store.orders import Contact
+from tests.pg_cluster import Cluster
 
-from .conftest import APP_ID, MCH_ID, PAY_KEY, PUBLIC_URL, Harness
+from .conftest import APP_ID, MCH_ID, PAY_KEY, PUBLIC_URL, Harness, HarnessFactory
 from .test_retries import checkout_until_confirm
 from .wire import pay_notify
 
@@ -123,6 +124,27 @@ async def test_the_same_notify_ten_times_concurrently_pays_once(wx: Harness) -> 
     body = notify_body(order)
     results = await asyncio.gather(*(post_notify(wx, body) for _ in range(10)))
     assert all(status == 200 and a["return_code"] == "SUCCESS" for status, a in results)
+    assert await status_of(order) == OrderStatus.PAID
+    assert await Payment.filter(order_id=order.id).count() == 1
+    await wx.settle()
+    assert len([t for t in wx.sent_texts(PAYER) if order.order_no in t]) == 1
+
+
+async def test_a_notify_while_the_database_is_down_is_refused_then_recorded(
+    make_harness: HarnessFactory, cluster: Cluster
+) -> None:
+    wx = await make_harness(database_url=cluster.url)
+    order = await place_order(wx)
+    body = notify_body(order)
+    await cluster.stop()
+    status, answer = await post_notify(wx, body)
+    assert status == 503 and answer["return_code"] == "FAIL"  # WeChat notifies again later
+    await cluster.start()
+    deadline = asyncio.get_running_loop().time() + 20
+    while (await post_notify(wx, body))[1]["return_code"] != "SUCCESS":  # WeChat's next tries
+        assert asyncio.get_running_loop().time() < deadline, "never recorded"
+        await asyncio.sleep(0.2)
+    assert (await post_notify(wx, body))[1]["return_code"] == "SUCCESS"
     assert await status_of(order) == OrderStatus.PAID
     assert await Payment.filter(order_id=order.id).count() == 1
     await wx.settle()
