@@ -76,41 +76,44 @@ class MemoryKV:
 
 
 class RedisDedup:
-    """SET NX per key. Every update asks, so the checks asked within one turn of the event
-    loop travel together, on one connection of the pool kept for them (a pipeline taking one
-    from the pool and giving it back cost a quarter more CPU: 121-123 µs a check with one in
-    flight, 38-43 with four, against 87-96 and 28-33; bench/dedup.py). Redis runs the
+    """SET NX per key. Every update asks, so the checks go together, on one connection of the
+    pool kept for them (a pipeline taking one from the pool and giving it back cost a quarter
+    more CPU: 121-123 µs a check with one in flight, 38-43 with four, against 87-96 and 28-33;
+    bench/dedup.py): those asked within one turn of the event loop, and those asked while a
+    batch is out, which would wait for it anyway, all go in the next one. Redis runs the
     commands one by one, so each key is first exactly once."""
 
     def __init__(self, redis: Redis, prefix: str = "ms:dedup:") -> None:
         self.redis = redis
         self.prefix = prefix
         self._asked: list[tuple[str, int, asyncio.Future[bool]]] = []
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sender: asyncio.Task[None] | None = None  # sends batches while there are any
         self._connection: AbstractConnection | None = None  # closed with the client's pool
-        self._turn = asyncio.Lock()  # one batch on the connection at a time
 
     async def first_time(self, key: str, ttl_seconds: int = 86400) -> bool:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[bool] = loop.create_future()
         self._asked.append((self.prefix + key, ttl_seconds, answer))
-        if len(self._asked) == 1:  # the first of this turn sends them all, after the turn
-            loop.call_soon(self._send_asked)
+        if self._sender is None:  # after this turn, so that its other checks go along
+            self._sender = loop.create_task(self._send_asked())
         with redis_required():
             return await answer
 
-    def _send_asked(self) -> None:
-        batch, self._asked = self._asked, []
-        task = asyncio.get_running_loop().create_task(self._send(batch))
-        self._sending.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._sending.discard)
+    async def _send_asked(self) -> None:
+        try:
+            await asyncio.sleep(0)  # and the next turn's: the batch leaves two turns on, as before
+            while self._asked:
+                batch, self._asked = self._asked, []
+                await self._send(batch)
+        finally:
+            self._sender = None
 
     async def _send(self, batch: list[tuple[str, int, asyncio.Future[bool]]]) -> None:
         try:
-            async with self._turn:
-                firsts = await self._set_nx([(key, ttl) for key, ttl, _ in batch])
+            firsts = await self._set_nx([(key, ttl) for key, ttl, _ in batch])
         except asyncio.CancelledError:
-            for *_, answer in batch:
+            waiting, self._asked = [*batch, *self._asked], []
+            for *_, answer in waiting:
                 answer.cancel()
             raise
         except Exception as e:  # each asker gets it, as from its own command

@@ -93,6 +93,18 @@ async def test_checks_asked_together_share_one_connection_and_stay_exact(
         assert await dedup.first_time("telegram:a", 60) is False  # a later batch remembers
 
 
+async def test_checks_asked_while_a_batch_is_out_stay_exact(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with named_dedup(redis_url, redis_prefix) as (dedup, _):
+        first = asyncio.gather(*(dedup.first_time(f"telegram:{k}", 60) for k in "ab"))
+        for _ in range(3):  # later turns: the first batch has left and is not answered yet
+            await asyncio.sleep(0)
+        later = asyncio.gather(*(dedup.first_time(f"telegram:{k}", 60) for k in "aca"))
+        assert await first == [True, True]
+        assert await later == [False, True, False]
+
+
 async def test_a_dedup_connection_dropped_by_redis_costs_one_clear_refusal_at_most(
     redis: Redis, redis_url: str, redis_prefix: str
 ) -> None:
