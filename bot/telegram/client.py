@@ -37,7 +37,6 @@ _RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
 # one into JSON-ready form was most of what preparing a reply's body cost (a catalog page's:
 # 75-80 µs, about 20 with the keyboard's form kept).
 KEPT_MARKUPS = 2048
-_MARKUP_FIELD = {"reply_markup"}
 
 
 class ResilientRequests(BaseRequestMiddleware):
@@ -99,6 +98,7 @@ class JsonSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._markups: OrderedDict[int, tuple[InlineKeyboardMarkup, Any]] = OrderedDict()
+        self._unset: dict[type[TelegramMethod[Any]], tuple[Bot, dict[str, Any]]] = {}
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
         body = self.json_body(bot, method)
@@ -108,21 +108,38 @@ class JsonSession(AiohttpSession):
 
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         """The method's parameters as one JSON object, the bot's defaults applied; None when
-        it uploads a file (that needs a form)."""
+        it uploads a file (that needs a form). What aiogram would send (dump the whole method,
+        then prepare every field), but the fields left unset are prepared once per method
+        type: a reply sets three of sendMessage's twenty-one (46 µs a body, about 7 after)."""
         files: dict[str, Any] = {}
-        markup = getattr(method, "reply_markup", None)
-        kept = isinstance(markup, InlineKeyboardMarkup)
-        fields = method.model_dump(warnings=False, exclude=_MARKUP_FIELD if kept else None)
-        body = {}
-        for key, value in fields.items():
-            if value is None:  # most of a method's fields, left out without a call
+        given = method.model_fields_set
+        body = {k: v for k, v in self._unset_fields(bot, type(method)).items() if k not in given}
+        for key in given:
+            value = getattr(method, key)
+            if value is None:
+                continue
+            if isinstance(value, InlineKeyboardMarkup):
+                body[key] = self._prepared_markup(value, bot)
                 continue
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None and prepared != "":  # the form leaves out only these
                 body[key] = prepared
-        if kept:
-            body["reply_markup"] = self._prepared_markup(markup, bot)
         return None if files else body
+
+    def _unset_fields(self, bot: Bot, kind: type[TelegramMethod[Any]]) -> dict[str, Any]:
+        """What a method of this type sends for the fields nobody set: their defaults (the
+        bot's, for aiogram's `Default` ones), prepared."""
+        kept = self._unset.get(kind)
+        if kept is not None and kept[0] is bot:
+            return kept[1]
+        body = {}
+        for name, field in kind.model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            prepared = self.prepare_value(default, bot=bot, files={}, _dumps_json=False)
+            if prepared is not None and prepared != "":
+                body[name] = prepared
+        self._unset[kind] = (bot, body)
+        return body
 
     def _prepared_markup(self, markup: InlineKeyboardMarkup, bot: Bot) -> Any:
         """The keyboard in JSON-ready form, made once per keyboard object. Keyed by identity

@@ -6,8 +6,23 @@ import asyncio
 import gc
 import json
 
-from aiogram.methods import EditMessageText, Response, SendMessage, SendPhoto
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    Response,
+    SendInvoice,
+    SendMessage,
+    SendPhoto,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+)
 from aiohttp import FormData, JsonPayload
 from pydantic import SecretStr
 
@@ -170,6 +185,25 @@ def test_a_keyboard_is_prepared_once_and_every_body_is_what_aiogram_would_send()
         EditMessageText(chat_id=7, message_id=3, text="购物车", reply_markup=cart),
         SendPhoto(chat_id=7, photo="AgACAgQ", caption="图", reply_markup=cart),
         SendMessage(chat_id=7, text="no keyboard"),
+        # fields set that are usually left to their defaults, nested objects and lists
+        SendMessage(
+            chat_id=7,
+            text="bold",
+            parse_mode=None,
+            entities=[MessageEntity(type="bold", offset=0, length=4)],
+            link_preview_options=LinkPreviewOptions(is_disabled=False),
+            protect_content=True,
+        ),
+        AnswerCallbackQuery(callback_query_id="q1", text="已加入", show_alert=True),
+        SendInvoice(
+            chat_id=7,
+            title="订单",
+            description="2 items",
+            payload="Q3QRX7BX",
+            currency="CNY",
+            prices=[LabeledPrice(label="合计", amount=12800)],
+            provider_token="284685063:TEST:provider",
+        ),
     ]
     prepared: list[object] = []
     original = session.prepare_value
