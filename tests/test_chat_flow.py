@@ -199,3 +199,21 @@ async def test_a_sold_out_product_says_so_everywhere_and_offers_no_add(chat: Cha
     card = (await chat.say("alice", "/product 9"))[0]
     assert any(b.payload == "/add 9 1" for row in card.buttons for b in row)
     assert "(sold out)" not in await chat.text("alice", "/search cup")
+
+
+async def test_a_catalog_page_shows_every_change_at_once_in_each_readers_language(
+    chat: Chat,
+) -> None:
+    page = await chat.text("alice", "/catalog")
+    assert await chat.text("bob", "/catalog") == page  # one page for everyone
+    await chat.say("carol", "/lang zh")
+    in_chinese = await chat.text("carol", "/catalog")
+    assert "all products" in page and "all products" not in in_chinese
+    await chat.say(MERCHANT, "/price 1 99")
+    assert "Longjing tea 250g — CN¥99.00" in await chat.text("alice", "/catalog")
+    assert "99.00" in await chat.text("carol", "/catalog")
+    await chat.say(MERCHANT, "/stock 1 0")
+    assert "CN¥99.00 (sold out)" in await chat.text("bob", "/catalog")
+    await chat.say(MERCHANT, "/addproduct 花茶 Flower tea | 20 | 5 | fresh | 花茶 Flowers")
+    (shown,) = await chat.say("alice", "/catalog")
+    assert "花茶 Flowers" in [b.label for row in shown.buttons for b in row]

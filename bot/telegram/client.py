@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from aiogram.utils.token import TokenValidationError
 from aiohttp import JsonPayload
 
 from bot.config import ConfigError, TelegramConfig
+from store.by_identity import ByIdentity
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class JsonSession(AiohttpSession):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._markups: OrderedDict[int, tuple[InlineKeyboardMarkup, Any]] = OrderedDict()
+        self._markups: ByIdentity[Any] = ByIdentity(KEPT_MARKUPS)
         self._unset: dict[type[TelegramMethod[Any]], tuple[Bot, dict[str, Any]]] = {}
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
@@ -142,18 +142,11 @@ class JsonSession(AiohttpSession):
         return body
 
     def _prepared_markup(self, markup: InlineKeyboardMarkup, bot: Bot) -> Any:
-        """The keyboard in JSON-ready form, made once per keyboard object. Keyed by identity
-        (the entry holds the object, so its id can't be reused meanwhile); aiogram's objects
+        """The keyboard in JSON-ready form, made once per keyboard object: aiogram's objects
         are frozen, and nobody changes a keyboard's rows after building it."""
-        kept = self._markups.get(id(markup))
-        if kept is not None and kept[0] is markup:
-            self._markups.move_to_end(id(markup))
-            return kept[1]
-        prepared = self.prepare_value(markup, bot=bot, files={}, _dumps_json=False)
-        self._markups[id(markup)] = (markup, prepared)
-        if len(self._markups) > KEPT_MARKUPS:
-            self._markups.popitem(last=False)
-        return prepared
+        return self._markups.get(
+            (markup,), lambda: self.prepare_value(markup, bot=bot, files={}, _dumps_json=False)
+        )
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
