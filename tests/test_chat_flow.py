@@ -201,7 +201,7 @@ async def test_a_sold_out_product_says_so_everywhere_and_offers_no_add(chat: Cha
     assert "(sold out)" not in await chat.text("alice", "/search cup")
 
 
-async def test_a_catalog_page_shows_every_change_at_once_in_each_readers_language(
+async def test_catalog_and_search_pages_show_every_change_at_once_in_each_readers_language(
     chat: Chat,
 ) -> None:
     page = await chat.text("alice", "/catalog")
@@ -209,6 +209,9 @@ async def test_a_catalog_page_shows_every_change_at_once_in_each_readers_languag
     await chat.say("carol", "/lang zh")
     in_chinese = await chat.text("carol", "/catalog")
     assert "all products" in page and "all products" not in in_chinese
+    found = await chat.text("alice", "/search tea")
+    assert "Found" in found and "Found" not in await chat.text("carol", "/search tea")
+    assert "“Tea”" in await chat.text("bob", "/search Tea")  # as it was typed
     await chat.say(MERCHANT, "/price 1 99")
     assert "Longjing tea 250g — CN¥99.00" in await chat.text("alice", "/catalog")
     assert "99.00" in await chat.text("carol", "/catalog")

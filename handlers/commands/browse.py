@@ -13,7 +13,7 @@ from store.catalog import Page
 from store.errors import InvalidInput
 
 router = Router(topic=N_("Shopping"))
-_PAGES: ByIdentity[Reply] = ByIdentity(512)  # catalog pages as shown, by what they show
+_PAGES: ByIdentity[Reply] = ByIdentity(512)  # catalog and search pages as shown
 
 
 def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
@@ -68,12 +68,17 @@ async def search(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
     if not cmd.args:
         raise usage("/search <words>")
-    page = await ctx.services.catalog.search(shop.id, cmd.raw_args[:100])
-    return ctx.reply(
-        "chat/search.j2",
-        page=page,
-        query=cmd.raw_args[:100],
-        buttons=_page_buttons(ctx, page, "")[: len(page.products)],
+    query = cmd.raw_args[:100]
+    page = await ctx.services.catalog.search(shop.id, query)
+    return _PAGES.get(
+        (page, shop),
+        lambda: ctx.reply(
+            "chat/search.j2",
+            page=page,
+            query=query,
+            buttons=_page_buttons(ctx, page, "")[: len(page.products)],
+        ),
+        also=(ctx.locale, query),
     )
 
 
