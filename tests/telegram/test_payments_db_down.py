@@ -109,13 +109,7 @@ async def test_polled_payment_is_retried_in_process_until_recorded(
     start: Starter, cluster: Cluster
 ) -> None:
     async with FakeBotAPI() as fake:
-        tg = await start(fake, mode="polling", webhook_secret=None)
-        order, amount = await _order(tg)
-        paid = u.successful_payment(ALICE, order.order_no, amount, charge_id="c-polled")
-
-        await cluster.stop()
-        fake.push_update(paid)
-        await _forgotten_by_telegram(fake, paid)
+        tg, order = await _polled_while_down(start, cluster, fake, "c-polled")
         await asyncio.sleep(1.0)  # a few tries while the database is down
 
         await cluster.start()
@@ -132,23 +126,27 @@ async def test_polled_payment_still_waiting_at_shutdown_is_logged_for_a_person(
     start: Starter, cluster: Cluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with FakeBotAPI() as fake:
-        tg = await start(fake, mode="polling", webhook_secret=None)
-        order, amount = await _order(tg)
-        paid = u.successful_payment(ALICE, order.order_no, amount, charge_id="c-at-shutdown")
-        await cluster.stop()
-        fake.push_update(paid)
-        await _forgotten_by_telegram(fake, paid)
+        tg, order = await _polled_while_down(start, cluster, fake, "c-at-shutdown")
         with caplog.at_level(logging.ERROR, logger="bot.telegram.redelivery"):
             await tg.client.close()  # stops polling, and the waiting
         [record] = [r for r in caplog.records if "not applied before shutdown" in r.getMessage()]
         assert "c-at-shutdown" in record.getMessage() and order.order_no in record.getMessage()
 
 
-async def _forgotten_by_telegram(fake: FakeBotAPI, update: dict[str, Any]) -> None:
-    """Polling has asked past the update: Telegram will not deliver it again."""
-    update_id = update["update_id"]
+async def _polled_while_down(
+    start: Starter, cluster: Cluster, fake: FakeBotAPI, charge: str
+) -> tuple[Harness, Order]:
+    """Polling takes Alice's payment while the database is down, and has asked past it:
+    Telegram will not deliver it again."""
+    tg = await start(fake, mode="polling", webhook_secret=None)
+    order, amount = await _order(tg)
+    paid = u.successful_payment(ALICE, order.order_no, amount, charge_id=charge)
+    await cluster.stop()
+    fake.push_update(paid)
 
     async def asked_past() -> bool:
-        return any(int(p.get("offset") or 0) > update_id for p in fake.sent("getUpdates"))
+        offsets = (int(p.get("offset") or 0) for p in fake.sent("getUpdates"))
+        return any(offset > paid["update_id"] for offset in offsets)
 
     await _until(asked_past, "polling never took the update")
+    return tg, order
