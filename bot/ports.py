@@ -105,6 +105,11 @@ class RedisDedup:
             while self._asked:
                 batch, self._asked = self._asked, []
                 await self._send(batch)
+        except asyncio.CancelledError:  # the loop is closing: nobody waits for an answer
+            waiting, self._asked = self._asked, []
+            for *_, answer in waiting:
+                answer.cancel()
+            raise
         finally:
             self._sender = None
 
@@ -112,8 +117,7 @@ class RedisDedup:
         try:
             firsts = await self._set_nx([(key, ttl) for key, ttl, _ in batch])
         except asyncio.CancelledError:
-            waiting, self._asked = [*batch, *self._asked], []
-            for *_, answer in waiting:
+            for *_, answer in batch:
                 answer.cancel()
             raise
         except Exception as e:  # each asker gets it, as from its own command

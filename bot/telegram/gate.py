@@ -97,7 +97,8 @@ def _event_type(update: Update) -> str | None:
 
 async def log_error(event: ErrorEvent) -> Any:
     """Nothing crashes the webhook: a failing update is logged and counted as handled (but
-    one to deliver again goes on to the webhook handler, or to polling's retry)."""
+    one to deliver again goes on to the webhook handler; in polling mode RetryInProcess,
+    inside this, has taken it already)."""
     if isinstance(event.exception, Redeliver):
         return UNHANDLED
     log.error("telegram update %s failed", event.update.update_id, exc_info=event.exception)
