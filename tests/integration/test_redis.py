@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from bot.ports import RedisDedup, RedisKV, RedisStateStore
 from store.errors import Unavailable
@@ -103,6 +104,31 @@ async def test_checks_asked_while_a_batch_is_out_stay_exact(
         later = asyncio.gather(*(dedup.first_time(f"telegram:{k}", 60) for k in "aca"))
         assert await first == [True, True]
         assert await later == [False, True, False]
+
+
+async def test_every_port_on_a_client_shares_one_connection_and_each_asker_its_replies(
+    redis: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    async with named_dedup(redis_url, redis_prefix) as (dedup, name):
+        client = dedup.batches.redis
+        kv = RedisKV(client, prefix=redis_prefix + "kv:")
+        state = RedisStateStore(client, prefix=redis_prefix + "state:")
+        await redis.rpush(redis_prefix + "kv:a-list", "x")  # GET on it is an error reply
+        answers = await asyncio.gather(
+            kv.set_many([("a", "1", 60), ("b", "2", 60)]),
+            state.set("alice", {"flow": "checkout"}),
+            kv.get("a-list"),
+            dedup.first_time("telegram:z", 60),
+            return_exceptions=True,
+        )
+        assert answers[0] is None and answers[1] is None and answers[3] is True
+        assert isinstance(answers[2], ResponseError)  # its asker's alone
+        assert await asyncio.gather(kv.get("a"), kv.get("b"), state.get("alice")) == [
+            "1",
+            "2",
+            {"flow": "checkout"},
+        ]
+        assert [c["name"] for c in await redis.client_list()].count(name) == 1
 
 
 async def test_a_dedup_connection_dropped_by_redis_costs_one_clear_refusal_at_most(
