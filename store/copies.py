@@ -114,17 +114,13 @@ class Copies:
         else:
             self._count -= len(self._parts.pop(key, ()))
 
-    def keeps(self, generation: int) -> bool:
-        """Whether what was loaded since `generation` may be kept: a change heard meanwhile
-        may have been read half old, so it is used once, not kept."""
-        return self.live and generation == self._generation
-
     def keep_unless_changed(self, generation: int, keep: Callable[[], None]) -> None:
         """`keep()`, now or once this task's transaction commits (never if it rolls back),
-        if by then no change was heard since `generation`."""
+        if by then no change was heard since `generation`: what a change overlapped may have
+        been read half old, so it is used once, not kept (nor while changes can't be heard)."""
 
         def then() -> None:
-            if self.keeps(generation):
+            if self.live and generation == self._generation:
                 keep()
 
         on_commit(then)
