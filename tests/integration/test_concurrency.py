@@ -203,7 +203,9 @@ async def test_cancel_and_pay_racing_end_consistent(
     wins = Counter(type(r).__name__ for r in results if not isinstance(r, BaseException))
     losses = [r for r in results if isinstance(r, BaseException)]
     assert sum(wins.values()) == 1, results
-    assert all(isinstance(e, IllegalTransition) for e in losses), losses  # AlreadyPaid too
+    assert all(isinstance(e, IllegalTransition) for e in losses), [
+        repr(e) for e in losses if not isinstance(e, IllegalTransition)
+    ]  # AlreadyPaid too
     if fresh.status == OrderStatus.PAID:
         assert payments == 1 and await stock_of(world.product.id) == 2
         assert (len(events.of(OrderPaid)), len(events.of(OrderCancelled))) == (1, 0)
