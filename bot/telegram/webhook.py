@@ -17,11 +17,11 @@ work is not cancelled when the connection goes (aiohttp no longer cancels handle
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from typing import Any
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+JSON = "application/json"
 
 
 class WebhookHandler(SimpleRequestHandler):
@@ -61,7 +62,7 @@ class WebhookHandler(SimpleRequestHandler):
             log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
-            data = json.loads(await request.read())
+            data = orjson.loads(await request.read())
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.model_validate(data, context={"bot": bot})
@@ -71,7 +72,7 @@ class WebhookHandler(SimpleRequestHandler):
             result = await self.dispatcher.feed_update(bot, update, **self.data)
             if isinstance(result, TelegramMethod):
                 if request.transport is not None and (answer := _as_answer(bot, result)):
-                    return web.json_response(answer, dumps=_dumps)
+                    return web.Response(body=orjson.dumps(answer), content_type=JSON)
                 await self.dispatcher.silent_call_request(bot, result)
         except Redeliver as e:
             log.warning("telegram update %s: %s; left to deliver again", update.update_id, e)
@@ -90,7 +91,3 @@ def _as_answer(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         return None
     body = bot.session.json_body(bot, method)
     return None if body is None else {"method": method.__api_method__, **body}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
