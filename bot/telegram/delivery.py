@@ -23,7 +23,7 @@ from store.services import StoreServices
 
 log = logging.getLogger(__name__)
 
-# (chat id, order number, locale) -> sends the invoice; set by the payments part.
+# (chat id, order number, locale) -> sends the invoice; set when Telegram payments are on.
 InvoiceSender = Callable[[int, str, str], Awaitable[None]]
 
 
@@ -116,8 +116,9 @@ class Delivery:
             await self.bot(_message(chat_id, piece, markup if last else None))
 
     async def _plain_message(self, reply: Reply, chat_id: int) -> SendMessage | None:
-        """The reply as one sendMessage, when that is all it is."""
-        if reply.image or reply.pay_order_no or not reply.text.strip():
+        """The reply as one sendMessage, when that is all it is (an order to pay is more
+        where an invoice follows it)."""
+        if reply.image or (reply.pay_order_no and self.invoice) or not reply.text.strip():
             return None
         if len(chunks(reply.text)) != 1:
             return None

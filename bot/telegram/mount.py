@@ -87,7 +87,8 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     locales = Locales(services, settings.shop.locale)
     payments = TelegramPayments(bot, services, settings.telegram, locales, runtime.outbox.send)
     codec = CallbackCodec(runtime.kv)
-    delivery = Delivery(bot, codec, services, locales, invoice=payments.send_invoice)
+    invoice = payments.send_invoice if payments.enabled else None
+    delivery = Delivery(bot, codec, services, locales, invoice=invoice)
     adapter = TelegramAdapter(
         bot, runtime.engine, codec, delivery, locales, username=settings.telegram.bot_username
     )

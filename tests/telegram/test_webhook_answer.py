@@ -4,10 +4,12 @@ response body, which Telegram runs. What must be sent for certain still goes as 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from . import updates as u
-from .conftest import Harness
+from .conftest import Harness, make_settings, start_harness
+from .fake_bot_api import FakeBotAPI
 from .flows import checkout_to_invoice
 
 ALICE = 111
@@ -72,6 +74,26 @@ async def test_an_invoice_and_the_replies_before_the_last_are_calls(tg: Harness)
     tg.fake.clear()
     answer = await _answer(tg, u.message(ALICE, "/orders"))
     assert answer["method"] == "sendMessage"
+
+
+async def test_without_payments_the_placed_order_is_answered_in_the_response(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_bot_api, tmp_path, provider_token=None)  # payments off
+    tg, client = await start_harness(fake_bot_api, settings)
+    try:
+        for text in ("/add 1 1", "/checkout", "Alice Zhang", "13800138000", "1 Tea Street"):
+            await tg.send(u.message(ALICE, text))
+        tg.fake.clear()
+        answer = await _answer(tg, u.message(ALICE, "/checkout confirm"))
+        assert answer["method"] == "sendMessage" and "placed" in answer["text"]
+        # no invoice follows it, so nothing had to go first as a call
+        assert [(c.method, c.content_type) for c in tg.fake.calls] == [
+            ("sendMessage", "webhook answer")
+        ]
+    finally:
+        await client.close()
+        await tg.runtime.close()
 
 
 async def test_a_personal_reply_in_a_group_is_a_call_to_the_private_chat(tg: Harness) -> None:
