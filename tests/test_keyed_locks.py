@@ -1,4 +1,5 @@
-"""In-process locks by key (store/keyed_locks.py), used for a hot product's stock row."""
+"""In-process locks by key (store/keyed_locks.py): a hot product's stock rows, one person's
+Telegram updates."""
 
 from __future__ import annotations
 
@@ -61,3 +62,19 @@ async def test_a_waiter_cancelled_releases_nothing_it_did_not_hold() -> None:
 async def _enter(locks: KeyedLocks, keys: list[int]) -> None:
     async with locks.hold(keys):
         pass
+
+
+async def test_one_persons_updates_take_turns_and_the_lock_is_forgotten() -> None:
+    locks: KeyedLocks[str] = KeyedLocks()
+    order: list[str] = []
+
+    async def work(key: str, name: str, pause: float) -> None:
+        async with locks.hold((key,)):
+            order.append(f"{name}+")
+            await asyncio.sleep(pause)
+            order.append(f"{name}-")
+
+    await asyncio.gather(work("alice", "a1", 0.05), work("alice", "a2", 0), work("bob", "b", 0))
+    assert order.index("a1-") < order.index("a2+")  # same person: one after the other
+    assert order.index("b+") < order.index("a1-")  # someone else: not kept waiting
+    assert len(locks) == 0

@@ -13,9 +13,9 @@ from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.convert import callback_to_incoming, is_group, message_to_incoming
 from bot.telegram.delivery import Delivery, Origin
 from bot.telegram.locales import Locales
-from bot.telegram.serial import KeyedLocks
 from handlers.engine import Engine
 from handlers.types import Incoming, Outgoing
+from store.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,11 @@ class TelegramAdapter:
         self.codec = codec
         self.delivery = delivery
         self.locales = locales
-        self._serial = KeyedLocks()
+        # One update at a time per person, in this process: Telegram may deliver a person's
+        # updates at once (webhook connections, polling tasks), and their conversation state
+        # (a checkout step by step) is read and written per update, so two handled at once
+        # could lose a step. Other people's updates still run in parallel.
+        self._serial: KeyedLocks[str] = KeyedLocks()
 
     async def username(self) -> str:
         """telegram.bot_username when configured, else what getMe says (asked once)."""
@@ -90,7 +94,7 @@ class TelegramAdapter:
     async def _answer(
         self, incoming: Incoming, origin: Origin, *, hand_back: bool = False
     ) -> SendMessage | None:
-        async with self._serial.hold(incoming.user_id):
+        async with self._serial.hold((incoming.user_id,)):
             replies = await self.engine.handle(incoming)
             return await self.delivery.deliver(replies, origin, hand_back=hand_back)
 

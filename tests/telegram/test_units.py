@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 
@@ -33,7 +32,6 @@ from bot.telegram.callbacks import KEY_MARK, MAX_CALLBACK_BYTES, CallbackCodec
 from bot.telegram.client import JsonSession, build_bot
 from bot.telegram.convert import addressed_text, split_start
 from bot.telegram.render import MAX_TEXT, chunks, escape, keyboard
-from bot.telegram.serial import KeyedLocks
 from handlers.types import Button
 
 
@@ -120,22 +118,6 @@ def test_split_start() -> None:
     assert split_start("/start shop_demo") == ("/start", "shop_demo")
     assert split_start("/start") == ("/start", None)
     assert split_start("/catalog 2") == ("/catalog 2", None)
-
-
-async def test_keyed_locks_serialise_one_key_and_forget_it() -> None:
-    locks = KeyedLocks()
-    order: list[str] = []
-
-    async def work(key: str, name: str, pause: float) -> None:
-        async with locks.hold(key):
-            order.append(f"{name}+")
-            await asyncio.sleep(pause)
-            order.append(f"{name}-")
-
-    await asyncio.gather(work("alice", "a1", 0.05), work("alice", "a2", 0), work("bob", "b", 0))
-    assert order.index("a1-") < order.index("a2+")  # same person: one after the other
-    assert order.index("b+") < order.index("a1-")  # someone else: not kept waiting
-    assert len(locks) == 0
 
 
 def test_calls_go_as_json_except_uploads_which_keep_the_form() -> None:
