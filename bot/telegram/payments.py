@@ -24,6 +24,7 @@ from bot.telegram.redelivery import Redeliver
 from bot.telegram.refunds import METHOD_PROVIDER, METHOD_STARS
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale
+from handlers.labels import clip
 from handlers.types import Outgoing, Reply
 from store.db import is_connection_failure
 from store.errors import (
@@ -54,10 +55,6 @@ def payments_enabled(config: TelegramConfig) -> bool:
 
 def method_for(currency: str) -> str:
     return METHOD_STARS if currency == STARS else METHOD_PROVIDER
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class TelegramPayments:
@@ -111,8 +108,8 @@ class TelegramPayments:
         )
         await self.bot.send_invoice(
             chat_id=chat_id,
-            title=_shorten(texts.t(locale, texts.INVOICE_TITLE, no=order.order_no), MAX_TITLE),
-            description=_shorten(lines or order.order_no, MAX_DESCRIPTION),
+            title=clip(texts.t(locale, texts.INVOICE_TITLE, no=order.order_no), MAX_TITLE),
+            description=clip(lines or order.order_no, MAX_DESCRIPTION),
             payload=order.order_no,
             currency=order.currency,
             prices=[LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL), amount=amount)],

@@ -6,6 +6,7 @@ from handlers.args import product_id, usage, whole
 from handlers.commands.promotions import flash_card
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.labels import clip
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.by_identity import ByIdentity
@@ -18,7 +19,7 @@ _PAGES: ByIdentity[Reply] = ByIdentity(512)  # catalog and search pages as shown
 
 def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
     rows = [
-        [ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=p.title[:24])]
+        [ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=clip(p.title, 24))]
         for p in page.products
     ]
     nav = []

@@ -9,6 +9,7 @@ from handlers.args import need, product_id, whole
 from handlers.context import Context
 from handlers.errors import error_text
 from handlers.i18n import N_
+from handlers.labels import clip
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.cart import MAX_LINE_QUANTITY, Cart
@@ -31,7 +32,9 @@ async def show_quote(
         buttons.extend(
             [
                 ctx.button(
-                    "Remove {title}", f"/remove {line.product.id}", title=line.product.title[:20]
+                    "Remove {title}",
+                    f"/remove {line.product.id}",
+                    title=clip(line.product.title, 20),
                 )
             ]
             for line in quote.lines[:5]

@@ -25,6 +25,7 @@ from handlers.commands.merchant_orders import KEEP_WORDS, merchant_order_reply
 from handlers.context import Context
 from handlers.groupbuy_cards import time_left
 from handlers.i18n import N_
+from handlers.labels import clip
 from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.groupbuy.durations import parse_duration
@@ -196,7 +197,7 @@ async def flash(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     sales = await promotions.flash_sales(shop.id)
     now = ctx.services.clock()
     buttons = [
-        [ctx.button("Add {title}", f"/add {s.product.id} 1", title=s.product.title[:20])]
+        [ctx.button("Add {title}", f"/add {s.product.id} 1", title=clip(s.product.title, 20))]
         for s in sales[:5]
         if s.starts_at <= now
     ]

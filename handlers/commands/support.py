@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.args import need, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.labels import clip
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
 from store.errors import InvalidInput, NotFound
@@ -89,7 +90,9 @@ async def close(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 # -- FAQ -------------------------------------------------------------------------------------
 def _faq_rows(ctx: Context, entries: list) -> list[list[Button]]:  # type: ignore[type-arg]
-    return [[Button(f"{n}. {e.question[:30]}", f"/faq {n}")] for n, e in enumerate(entries, 1)][:10]
+    return [
+        [Button(f"{n}. {clip(e.question, 30)}", f"/faq {n}")] for n, e in enumerate(entries, 1)
+    ][:10]
 
 
 def _faq_number(value: str) -> int:
