@@ -16,14 +16,18 @@ log = logging.getLogger(__name__)
 class StockMoved:
     """What an order's change did to stock (taken by placing it, given back by a cancellation
     or a refund with return): the products whose count moved, which their cards show, and
-    those of them that sold out or came back by it, all a catalog or search page shows."""
+    those of them that sold out or came back by it, all a catalog or search page shows. And
+    for units taken, each product's count left, when some are (store/listings.py)."""
 
     products: tuple[int, ...] = ()
     sold_out_changed: tuple[int, ...] = ()
+    left: tuple[tuple[int, int], ...] = ()  # (product, units left) after a take
 
     def __add__(self, other: StockMoved) -> StockMoved:
         return StockMoved(
-            self.products + other.products, self.sold_out_changed + other.sold_out_changed
+            self.products + other.products,
+            self.sold_out_changed + other.sold_out_changed,
+            self.left + other.left,
         )
 
 

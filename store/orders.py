@@ -618,7 +618,9 @@ async def _take(product: Product, units: int) -> StockMoved:
     left = await TAKE_STOCK.returned(product.id, units)
     if not left:
         raise OutOfStock(title=product.title, left=max(product.stock, 0))
-    return StockMoved((product.id,), (product.id,) if left[0] == 0 else ())
+    if left[0] == 0:
+        return StockMoved((product.id,), (product.id,))
+    return StockMoved((product.id,), left=((product.id, left[0]),))
 
 
 async def _restock(item: OrderItem, units: int) -> StockMoved:

@@ -1,7 +1,7 @@
 """The per-process copies of catalog pages and product cards (CatalogService.listings):
-shared by every reader, dropped by every change to a shop's products, and by every order
-that moves stock as far as they show its products, here and (through Redis) in the other
-processes."""
+shared by every reader, dropped by every change to a shop's products; an order that moves
+stock counts its cards down or drops them, and drops the pages where it sold one out or
+brought one back, here and (through Redis) in the other processes."""
 
 from __future__ import annotations
 
@@ -122,16 +122,16 @@ async def test_the_cart_adds_from_the_kept_card_and_sees_every_change(database: 
     await Product.filter(id=tea.id).update(title="Renamed")  # behind their back
     assert (await s.carts.add(ann, shop.id, tea.id, 1)).product.title == "Longjing tea"
 
-    await s.orders.place(buyer, shop.id, CONTACT)  # 1 left: the card is dropped
+    await s.orders.place(buyer, shop.id, CONTACT)  # 1 left: the kept card shows it
     with pytest.raises(OutOfStock) as left:
-        await s.carts.add(ann, shop.id, tea.id, 1)
-    assert left.value.params == {"title": "Renamed", "left": 1}
+        await s.carts.add(ann, shop.id, tea.id, 1)  # a second unit for Ann
+    assert left.value.params == {"title": "Longjing tea", "left": 1}
     await s.catalog.set_active(shop.id, tea.id, False)
     with pytest.raises(ProductNotFound):
         await s.carts.add(ann, shop.id, tea.id, 1)
 
 
-async def test_an_order_drops_its_cards_and_only_the_pages_where_it_sold_one_out(
+async def test_an_order_counts_down_its_cards_and_drops_the_pages_where_it_sold_one_out(
     database: None,
 ) -> None:
     s = StoreServices.build()
@@ -146,13 +146,39 @@ async def test_an_order_drops_its_cards_and_only_the_pages_where_it_sold_one_out
     await Product.filter(shop_id=shop.id).update(title="Renamed")
 
     await s.orders.place(first, shop.id, CONTACT)
-    assert (await card(s, shop.id, sold.id)) == ("Renamed", sold.price, 1)
+    assert (await card(s, shop.id, sold.id)) == ("Tea 0", sold.price, 1)  # kept, counted down
     assert (await titles(s, shop.id, 1))[0] == "Tea 0"  # kept: its page shows no count
-    await s.orders.place(last, shop.id, CONTACT)  # sold out now
-    assert (await card(s, shop.id, sold.id))[2] == 0
+    await s.orders.place(last, shop.id, CONTACT)  # sold out now: read again, card and page
+    assert (await card(s, shop.id, sold.id)) == ("Renamed", sold.price, 0)
     assert (await titles(s, shop.id, 1))[0] == "Renamed"
     assert await titles(s, shop.id, 2) == ["Tea 5", "Tea 6"]  # kept: the order is not on it
     assert (await card(s, shop.id, other.id))[0] == "Tea 6"
+
+
+async def test_units_given_back_drop_the_card_and_a_take_never_raises_a_count(
+    database: None,
+) -> None:
+    s = StoreServices.build()
+    shop, _ = await make_shop(s)
+    tea = await make_product(s, shop, stock=5)
+    (buyer,) = await make_customers(s, shop, tea, 1)
+    held = await s.catalog.product(shop.id, tea.id)
+    order = await s.orders.place(buyer, shop.id, CONTACT)
+    assert (await card(s, shop.id, tea.id))[2] == 4
+    assert held.stock == 5  # a reader's card stays as it was read: the kept one is a copy
+    await Product.filter(id=tea.id).update(title="Renamed")  # behind the copies' back
+    await s.orders.cancel(order, "changed my mind")  # given back: read again
+    assert await card(s, shop.id, tea.id) == ("Renamed", tea.price, 5)
+
+    # Two processes' takes announced out of order (3 left, then 4 left): the lowest stays.
+    listings = kept(s)
+    listings.heard(f"{shop.id}:{tea.id}::{tea.id}=3")
+    listings.heard(f"{shop.id}:{tea.id}::{tea.id}=4")
+    assert (await card(s, shop.id, tea.id))[2] == 3
+    listings.heard(f"{shop.id}:{tea.id}:")  # a process of the version before: no counts
+    assert (await card(s, shop.id, tea.id))[2] == 5  # dropped, read again
+    with pytest.raises(ValueError):
+        listings.heard(f"{shop.id}:{tea.id}::{tea.id}")
 
 
 async def test_listings_expire_even_without_an_announcement(database: None) -> None:
