@@ -79,8 +79,7 @@ class TelegramPayments:
     # -- invoice ------------------------------------------------------------------------
 
     async def send_invoice(self, chat_id: int, order_no: str, locale: str) -> None:
-        if not self.enabled:
-            return
+        """Delivery's invoice sender, handed to it only while payments are on (mount)."""
         order = await self.services.orders.get(order_no)
         if order.status != OrderStatus.PENDING_PAYMENT:
             return
