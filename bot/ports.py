@@ -117,24 +117,18 @@ class RedisKV:
 
 
 class RedisStateStore:
-    """Conversation state that survives a restart mid-checkout."""
+    """Conversation state that survives a restart mid-checkout: JSON in keys of its own."""
 
     def __init__(self, redis: Redis, ttl: int = 24 * 3600, prefix: str = "ms:state:") -> None:
-        self.batches = batches_of(redis)
+        self.kv = RedisKV(redis, prefix)
         self.ttl = ttl
-        self.prefix = prefix
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        with redis_required():
-            raw = await self.batches.run("GET", self.prefix + key)
+        raw = await self.kv.get(key)
         return json.loads(raw) if raw else None
 
     async def set(self, key: str, value: dict[str, Any]) -> None:
-        with redis_required():
-            await self.batches.run(
-                "SET", self.prefix + key, json.dumps(value, ensure_ascii=False), "EX", self.ttl
-            )
+        await self.kv.set(key, json.dumps(value, ensure_ascii=False), self.ttl)
 
     async def delete(self, key: str) -> None:
-        with redis_required():
-            await self.batches.run("DEL", self.prefix + key)
+        await self.kv.delete(key)
