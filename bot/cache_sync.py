@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.redis_batches import batches_of
 from store.copies import Announce, Copies
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,13 @@ class CacheSync:
             kept.announce = self._announcer(channel)
 
     def _announcer(self, channel: str) -> Announce:
+        batches = batches_of(self.redis)  # one write with the turn's other Redis commands
+
         async def announce(change: str) -> None:
             """After a commit. Not heard by the others (Redis lost just now): their copies
             still expire (MAX_AGE), so the change is logged rather than refused after the fact."""
             try:
-                await self.redis.publish(channel, change)
+                await batches.run("PUBLISH", channel, change)
             except (RedisError, OSError) as e:
                 log.warning("could not announce a change on %s (%s): %r", channel, change, e)
 
