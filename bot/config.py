@@ -195,9 +195,6 @@ class Settings(BaseSettings):
     broadcast: BroadcastConfig = Field(default_factory=BroadcastConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    # Filled by load_settings from the TOML file; environment variables win over it.
-    _toml: dict[str, Any] = {}
-
     @classmethod
     def settings_customise_sources(
         cls,

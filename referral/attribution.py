@@ -138,9 +138,6 @@ class AttributionService:
         outcome = Outcome.REBOUND if rows == 1 else Outcome.KEPT
         return TouchResult(outcome, agent, await self.binding(shop_id, customer_id))
 
-    async def touches(self, shop_id: int, customer_id: int) -> list[Touch]:
-        return await Touch.filter(shop_id=shop_id, customer_id=customer_id).order_by("id")
-
 
 def _rebindable(binding: Binding, program: ReferralProgram, now: datetime) -> bool:
     if program.policy == BindPolicy.LAST:

@@ -308,25 +308,6 @@ class OrderService:
             return items
         return await OrderItem.filter(order_id=order.id).order_by("id")
 
-    async def place_single(
-        self,
-        person_id: int,
-        shop_id: int,
-        product_id: int,
-        unit_price: Decimal,
-        contact: Contact,
-        pay_deadline: datetime,
-        payment_method: str = "manual",
-    ) -> Order:
-        """One unit of one product at a given price and pay deadline, without the cart (a
-        group-buy seat: its price is the offer's, so no coupon, points or other promotion)."""
-        async with transaction():
-            order, placed = await self.reserve_single(
-                person_id, shop_id, product_id, unit_price, contact, pay_deadline, payment_method
-            )
-        await self.bus.publish([placed])
-        return await self.get(order.order_no)
-
     async def reserve_single(
         self,
         person_id: int,
@@ -337,8 +318,11 @@ class OrderService:
         pay_deadline: datetime,
         payment_method: str = "manual",
     ) -> tuple[Order, OrderEvent]:
-        """The inside of place_single, for a caller whose own transaction does more (a group
-        seat): call it in that transaction and publish the returned event after its commit."""
+        """One unit of one product at a given price and pay deadline, without the cart (a
+        group-buy seat: its price is the offer's, so no coupon, points or other promotion).
+
+        Call it in the caller's own transaction, which does more (the seat), and publish the
+        returned event after its commit."""
         contact = contact.validated()
         shop = await self.shops.get(shop_id)
         product = await Product.get_or_none(id=product_id, shop_id=shop_id)

@@ -10,11 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aiogram import Bot
-from aiogram.utils.deep_linking import (
-    create_deep_link,
-    create_start_link,
-    create_startgroup_link,
-)
+from aiogram.utils.deep_linking import create_deep_link, create_start_link
 
 LinkKind = Literal["shop", "ref", "gb"]
 
@@ -26,11 +22,6 @@ async def start_link(bot: Bot, kind: LinkKind, code: str) -> str:
     outside A-Z a-z 0-9 _ -): refused, never silently shortened.
     """
     return await create_start_link(bot, f"{kind}_{code}")
-
-
-async def add_to_group_link(bot: Bot, shop_slug: str) -> str:
-    """A link a merchant opens to add the bot to a group, landing in their shop."""
-    return await create_startgroup_link(bot, f"shop_{shop_slug}")
 
 
 async def share_link(account: str, payload: str) -> str | None:

@@ -120,12 +120,6 @@ class WeChatApi:
             {"touser": openid, "msgtype": "news", "news": {"articles": [article]}},
         )
 
-    async def send_image(self, openid: str, media_id: str) -> None:
-        await self.call(
-            "/cgi-bin/message/custom/send",
-            {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}},
-        )
-
     # -- template messages and mass sends (broadcasts) -----------------------------------
 
     async def send_template(

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.runtime import Runtime
+from store.db import transaction
 from store.errors import IllegalTransition, InvalidInput, OutOfStock, ProductNotFound
 from store.events import OrderPlaced, OrderRefunded
 from store.groupbuy.durations import parse_duration
 from store.models import Order, OrderStatus, Product, RefundJob
 from store.orders import Contact
+from store.services import StoreServices
 from tests.conftest import Chat
 
 CONTACT = Contact("Li Lei", "13800138000", "88 Nanjing Road, Shanghai")
+
+
+async def _seat_order(
+    services: StoreServices, person_id: int, shop_id: int, product_id: int, deadline: datetime
+) -> Order:
+    """A seat's order as group buying places it: reserve_single inside the caller's
+    transaction, its event published after the commit."""
+    async with transaction():
+        order, placed = await services.orders.reserve_single(
+            person_id, shop_id, product_id, Decimal("9.90"), CONTACT, deadline
+        )
+    await services.bus.publish([placed])
+    return await services.orders.get(order.order_no)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +46,7 @@ def test_bad_durations(text: str) -> None:
         parse_duration(text)
 
 
-async def test_place_single_reserves_one_unit_at_the_given_price(chat: Chat) -> None:
+async def test_reserve_single_takes_one_unit_at_the_given_price(chat: Chat) -> None:
     services = chat.runtime.services
     placed: list[OrderPlaced] = []
 
@@ -43,14 +58,7 @@ async def test_place_single_reserves_one_unit_at_the_given_price(chat: Chat) -> 
     product = await Product.get(id=9)  # the porcelain cup: 3 in stock
     deadline = services.clock() + timedelta(minutes=7)
     for _ in range(3):
-        order = await services.orders.place_single(
-            alice.person_id,
-            product.shop_id,
-            9,
-            Decimal("9.90"),
-            CONTACT,
-            deadline,  # type: ignore[attr-defined]
-        )
+        order = await _seat_order(services, alice.person_id, product.shop_id, 9, deadline)  # type: ignore[attr-defined]
     assert (order.total, order.pay_deadline, order.items[0].quantity) == (
         Decimal("9.90"),
         deadline,
@@ -58,23 +66,9 @@ async def test_place_single_reserves_one_unit_at_the_given_price(chat: Chat) -> 
     )
     assert [e.order_no for e in placed][-1] == order.order_no
     with pytest.raises(OutOfStock):
-        await services.orders.place_single(
-            alice.person_id,
-            product.shop_id,
-            9,
-            Decimal("9.90"),
-            CONTACT,
-            deadline,  # type: ignore[attr-defined]
-        )
+        await _seat_order(services, alice.person_id, product.shop_id, 9, deadline)  # type: ignore[attr-defined]
     with pytest.raises(ProductNotFound):
-        await services.orders.place_single(
-            alice.person_id,
-            product.shop_id,
-            999,
-            Decimal("9.90"),
-            CONTACT,
-            deadline,  # type: ignore[attr-defined]
-        )
+        await _seat_order(services, alice.person_id, product.shop_id, 999, deadline)  # type: ignore[attr-defined]
     assert (await Product.get(id=9)).stock == 0 and await Order.all().count() == 3
 
 
@@ -89,14 +83,8 @@ async def test_refund_in_full_restocks_and_queues_the_refund_once(
 
     services.bus.subscribe(OrderRefunded, seen)
     alice = await services.people.identify("sim", "alice", "Alice")
-    order = await services.orders.place_single(
-        alice.person_id,
-        1,
-        9,
-        Decimal("9.90"),
-        CONTACT,
-        services.clock() + timedelta(hours=1),  # type: ignore[attr-defined]
-    )
+    deadline = services.clock() + timedelta(hours=1)
+    order = await _seat_order(services, alice.person_id, 1, 9, deadline)  # type: ignore[attr-defined]
     with pytest.raises(IllegalTransition):  # not paid: nothing to refund
         await services.orders.refund_in_full(order, "group_failed")
     order = (await services.payments.confirm_manual(order)).order

@@ -9,7 +9,7 @@ from aiogram.types import Update
 
 from bot.telegram import TELEGRAM
 from bot.telegram.convert import message_to_incoming
-from bot.telegram.links import add_to_group_link, start_link
+from bot.telegram.links import start_link
 
 from . import updates as u
 from .conftest import Harness
@@ -39,8 +39,6 @@ async def test_links_for_each_kind(tg: Harness) -> None:
     assert _start_param(await start_link(bot, "shop", "tea-house")) == "shop_tea-house"
     assert _start_param(await start_link(bot, "ref", "AB12")) == "ref_AB12"
     assert _start_param(await start_link(bot, "gb", "X9")) == "gb_X9"
-    group = await add_to_group_link(bot, "tea-house")
-    assert parse_qs(urlparse(group).query)["startgroup"] == ["shop_tea-house"]
     with pytest.raises(ValueError):
         await start_link(bot, "ref", "has space")
     with pytest.raises(ValueError):

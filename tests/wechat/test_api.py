@@ -186,15 +186,6 @@ async def test_an_unsubscribed_person_is_marked_unreachable(wx: Harness) -> None
     assert ident.unreachable
 
 
-async def test_image_messages_by_media_id(
-    fake_api: FakeWeChatApi, session: aiohttp.ClientSession
-) -> None:
-    api = api_for(fake_api, session, MemoryTokenCache())
-    await api.send_image(USER, "MEDIA_ID_1")
-    (call,) = fake_api.calls_to(SEND)
-    assert call.body == {"touser": USER, "msgtype": "image", "image": {"media_id": "MEDIA_ID_1"}}
-
-
 async def test_pay_api_refusals_surface_as_pay_errors(
     fake_api: FakeWeChatApi, session: aiohttp.ClientSession, tmp_path
 ) -> None:
