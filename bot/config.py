@@ -6,6 +6,7 @@ import string
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -52,7 +53,16 @@ class ShopDefaults(_Section):
     default_shop: str = "demo"  # slug of the shop a chat lands in when nothing else says
     locale: Literal["zh_CN", "en"] = "zh_CN"
     currency: str = Field("CNY", min_length=3, max_length=3)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = "Asia/Shanghai"  # of new shops: dates typed in chat and on the dashboard
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError("not a known time zone, e.g. Asia/Shanghai") from None
+        return v
 
 
 class TelegramConfig(_Section):

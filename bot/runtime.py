@@ -160,6 +160,7 @@ async def build_runtime(
         default_shop=settings.shop.default_shop,
         locale=settings.shop.locale,
         currency=settings.shop.currency,
+        timezone=settings.shop.timezone,
         clock=clock,
     )
     services.logins.link_base = f"{settings.server.public_url.rstrip('/')}/dashboard/login/"

@@ -56,12 +56,13 @@ class StoreServices:
         default_shop: str = "demo",
         locale: str = "zh_CN",
         currency: str = "CNY",
+        timezone: str = "Asia/Shanghai",
         clock: Clock = utcnow,
     ) -> StoreServices:
         bus = EventBus()
         cache = ShopCache()
         people = PeopleService()
-        shops = ShopService(default_shop, locale, currency, people, cache)
+        shops = ShopService(default_shop, locale, currency, people, cache, timezone)
         refunds = RefundOutbox(bus, clock)
         promotions = Promotions(bus, clock, cache, people.copies)
         loyalty = Loyalty(bus, clock, cache)

@@ -41,10 +41,12 @@ class ShopService:
         currency: str,
         people: PeopleService,
         cache: ShopCache | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.default_slug = default_slug
         self.locale = locale
         self.currency = currency
+        self.timezone = timezone
         self.people = people
         self.cache = cache or ShopCache()
 
@@ -87,7 +89,11 @@ class ShopService:
             while await Shop.exists(slug=candidate):
                 candidate = f"{base}-{secrets.token_hex(2)}"
             shop = await Shop.create(
-                slug=candidate, name=name, locale=self.locale, currency=self.currency
+                slug=candidate,
+                name=name,
+                locale=self.locale,
+                currency=self.currency,
+                timezone=self.timezone,
             )
             await ShopMember.create(shop=shop, person=owner, role=Role.OWNER)
         await self.cache.changed(shop.id)  # the default shop may be this one now
