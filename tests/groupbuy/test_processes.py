@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -18,42 +16,16 @@ from store.models import Order, OrderStatus, Product, RefundJob
 from store.services import StoreServices
 from tests.conftest import FakeClock
 from tests.integration.conftest import Db
+from tests.integration.script_processes import release, script_processes
 from tests.integration.world import CONTACT, make_product, make_shop
 
 WORKER = Path(__file__).with_name("gb_worker.py")
-REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 GROUPS, SIZE, JOINERS, STOCK = 10, 3, 200, 28
 
 
-async def _start(spec: dict) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(WORKER),
-        json.dumps(spec),
-        cwd=REPO,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), TIMEOUT)
-    if line.strip() != b"READY":
-        _, err = await proc.communicate()
-        raise AssertionError(f"worker did not start: {line!r}\n{err.decode()}")
-    return proc
-
-
 async def _signal_all(procs: list[asyncio.subprocess.Process], line: str) -> list[dict]:
-    for p in procs:  # both are connected and waiting: release them together
-        assert p.stdin is not None
-        p.stdin.write(line.encode() + b"\n")
-    await asyncio.gather(*(p.stdin.drain() for p in procs if p.stdin is not None))
+    await release(procs, line)
 
     async def answer(p: asyncio.subprocess.Process) -> dict:
         assert p.stdout is not None
@@ -95,19 +67,17 @@ async def test_200_joiners_in_two_processes_never_overfill_and_refund_once(
         joiners.append([ident.person_id, codes[i % GROUPS]])  # type: ignore[attr-defined]
 
     url = f"{pg_db.plain_url}?minsize=10&maxsize=10"
-    procs = [
-        await _start(
-            {
-                "url": url,
-                "shop_id": shop.id,
-                "now": clock.now.isoformat(),
-                "joiners": joiners[half::2],
-                "no_pay": codes[-1:],
-            }
-        )
+    specs = [
+        {
+            "url": url,
+            "shop_id": shop.id,
+            "now": clock.now.isoformat(),
+            "joiners": joiners[half::2],
+            "no_pay": codes[-1:],
+        }
         for half in (0, 1)
     ]
-    try:
+    async with script_processes(WORKER, specs, TIMEOUT) as procs:
         joined = await _signal_all(procs, "go")
         later = (clock.now + timedelta(hours=2)).isoformat()
         swept = await _signal_all(procs, later)
@@ -115,11 +85,6 @@ async def test_200_joiners_in_two_processes_never_overfill_and_refund_once(
             assert p.stdin is not None
             p.stdin.close()
             await asyncio.wait_for(p.wait(), TIMEOUT)
-    finally:
-        for p in procs:
-            if p.returncode is None:
-                p.kill()
-                await p.wait()
 
     assert [r["errors"] for r in joined + swept] == [[]] * 4
     seats_won = sum(len(r["joined"]) for r in joined)

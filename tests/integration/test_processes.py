@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,39 +15,12 @@ from store.models import Order, OrderItem
 from store.services import StoreServices
 
 from .conftest import Db
+from .script_processes import release, script_processes
 from .world import StockWatch, World, make_world, stock_of, watch_stock
 
 WORKER = Path(__file__).with_name("order_worker.py")
-REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
 LOCKED = "OperationalError: database is locked"
-
-
-async def _start(db: Db, shop_id: int, people: list[int]) -> asyncio.subprocess.Process:
-    url = f"{db.plain_url}?minsize=10&maxsize=10" if db.kind == "postgres" else db.plain_url
-    spec = {"url": url, "shop_id": shop_id, "people": people}
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(WORKER),
-        json.dumps(spec),
-        cwd=REPO,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def _wait_ready(proc: asyncio.subprocess.Process) -> None:
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), TIMEOUT)
-    if line.strip() != b"READY":
-        _, err = await proc.communicate()
-        raise AssertionError(f"worker did not start: {line!r}\n{err.decode()}")
 
 
 async def _finish(proc: asyncio.subprocess.Process) -> dict[str, Any]:
@@ -60,21 +31,15 @@ async def _finish(proc: asyncio.subprocess.Process) -> dict[str, Any]:
 
 async def _race(db: Db, world: World) -> tuple[list[dict[str, Any]], StockWatch]:
     """Each process gets 25 of the 50 customers; both start on one signal."""
-    halves = [world.customers[0::2], world.customers[1::2]]
-    procs = [await _start(db, world.shop.id, half) for half in halves]
-    try:
-        await asyncio.gather(*(_wait_ready(p) for p in procs))
+    url = f"{db.plain_url}?minsize=10&maxsize=10" if db.kind == "postgres" else db.plain_url
+    specs = [
+        {"url": url, "shop_id": world.shop.id, "people": half}
+        for half in (world.customers[0::2], world.customers[1::2])
+    ]
+    async with script_processes(WORKER, specs, TIMEOUT) as procs:
         async with watch_stock(world.product.id) as watch:
-            for p in procs:  # the barrier: both are connected and waiting; release together
-                assert p.stdin is not None
-                p.stdin.write(b"go\n")
-            await asyncio.gather(*(p.stdin.drain() for p in procs if p.stdin is not None))
+            await release(procs, "go")
             results = await asyncio.gather(*(_finish(p) for p in procs))
-    finally:
-        for p in procs:
-            if p.returncode is None:
-                p.kill()
-                await p.wait()
     return list(results), watch
 
 
