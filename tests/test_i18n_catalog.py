@@ -40,7 +40,6 @@ EXTRA_KEYWORDS = ["N_", "t", "button", "translate:2"]
 ZH_PO = ROOT / "templates" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
 EN_PO = ROOT / "templates" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 
-BRACE_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
 PERCENT_FIELD = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 

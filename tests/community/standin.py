@@ -40,7 +40,6 @@ class RateLimitedBotAPI:
         self.received: Counter[str] = Counter()  # chat id -> messages delivered
         self.accepted_at: list[float] = []  # monotonic time of every delivered message
         self.limited_at: list[float] = []  # monotonic time of every 429
-        self.forbidden = 0
         self._window: deque[float] = deque()
         self._chat_last: dict[str, float] = {}
         self._next_id = 0
@@ -88,7 +87,6 @@ class RateLimitedBotAPI:
             await asyncio.sleep(self.latency)
         now = time.monotonic()
         if chat in self.blocked:
-            self.forbidden += 1
             return _error(403, "Forbidden: bot was blocked by the user")
         while self._window and self._window[0] <= now - 1.0:
             self._window.popleft()

@@ -23,7 +23,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -303,11 +303,6 @@ class FakeBotAPI:
             while not done():
                 self._call_arrived.clear()
                 await self._call_arrived.wait()
-
-    def iter_buttons(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        markup = params.get("reply_markup") or {}
-        for row in markup.get("inline_keyboard", []):
-            yield from row
 
     # ---------------------------------------------------------------- HTTP
 

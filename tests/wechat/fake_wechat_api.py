@@ -85,10 +85,6 @@ class FakeWeChatApi:
             _Failure(errcode, errmsg or f"error {errcode}", times, expire_token)
         )
 
-    def invalidate_tokens(self) -> None:
-        self._valid.clear()
-        self._current.clear()
-
     def calls_to(self, path: str) -> list[Call]:
         return [c for c in self.calls if c.path == path]
 

@@ -89,11 +89,6 @@ class WireReply:
     def content(self) -> str:
         return str(self.fields.get("Content", ""))
 
-    @property
-    def articles(self) -> list[dict[str, str]]:
-        items = self.fields.get("Articles", {}).get("item", [])
-        return items if isinstance(items, list) else [items]
-
 
 def read_reply(raw: str, crypto: WeChatCrypto | None = None) -> WireReply:
     if raw in ("success", ""):
