@@ -40,23 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = sub.add_parser(
-        "init", parents=[common], help="write a commented config.toml from the example"
-    )
+    def command(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str, says: str
+    ) -> argparse.ArgumentParser:
+        """A subcommand whose own --help says what it does, as the list of commands does."""
+        return parent.add_parser(name, parents=[common], help=says, description=says)
+
+    init = command(sub, "init", "write a commented config.toml from the example")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.add_argument("--path", default="config.toml", help="where to write (default: %(default)s)")
 
-    sub.add_parser("migrate", parents=[common], help="apply database schema migrations")
+    command(sub, "migrate", "apply database schema migrations")
 
-    chat = sub.add_parser(
-        "chat", parents=[common], help="chat in the terminal (piped: '@name text' speaks as name)"
-    )
+    chat = command(sub, "chat", "chat in the terminal (piped: '@name text' speaks as name)")
     chat.add_argument("--user", default="alice", help="who you are (default: %(default)s)")
     chat.add_argument("--demo", action="store_true", help="seed the demo shop first")
 
-    serve = sub.add_parser(
-        "serve", parents=[common], help="run the web app: simulator at /sim, webhooks, /healthz"
-    )
+    serve = command(sub, "serve", "run the web app: simulator at /sim, webhooks, /healthz")
     serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
     serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")
@@ -67,20 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--child", type=int, help=argparse.SUPPRESS)  # index of a worker process
 
-    sub.add_parser(
+    command(
+        sub,
         "sweep",
-        parents=[common],
-        help="run every deadline sweep once (unpaid orders, auto-complete, group buys, "
+        "run every deadline sweep once (unpaid orders, auto-complete, group buys, "
         "refunds, commission release)",
     )
-    sub.add_parser(
-        "worker", parents=[common], help="send broadcasts (with redis.url: one of many processes)"
-    )
-    wechat = sub.add_parser("wechat", parents=[common], help="WeChat Official Account tasks")
+    command(sub, "worker", "send broadcasts (with redis.url: one of many processes)")
+    wechat = command(sub, "wechat", "WeChat Official Account tasks")
     wechat_sub = wechat.add_subparsers(dest="wechat_command", required=True, metavar="TASK")
-    menu = wechat_sub.add_parser(
-        "menu", parents=[common], help="push the custom menu of an account (wechat.accounts)"
-    )
+    menu = command(wechat_sub, "menu", "push the custom menu of an account (wechat.accounts)")
     menu.add_argument("account", help="the account's name in the configuration")
     return p
 

@@ -115,10 +115,18 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     assert run(["migrate"], tmp_path, MICROSTORE_DATABASE__URL="sqlite://shop.db").returncode == 0
 
 
-@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["chat", "--help"]])
-def test_help(args: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--help"], "Chat-commerce for micro-merchants"),
+        (["serve", "--help"], "run the web app: simulator at /sim"),
+        (["chat", "--help"], "chat in the terminal"),
+    ],
+)
+def test_help_says_what_each_command_does(args: list[str], says: str, tmp_path: Path) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0 and "usage: microstore" in result.stdout
+    assert says in result.stdout
 
 
 def test_sweep_runs_every_deadline_sweep_once(tmp_path: Path) -> None:
