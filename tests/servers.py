@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 START_SECONDS = 60.0  # a loaded machine imports aiogram and migrates slowly
+REPO = Path(__file__).resolve().parent.parent
 
 
 def microstore() -> list[str]:
@@ -30,8 +31,12 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the developer's own MICROSTORE_* settings, plus `extra`."""
+    """The environment without the developer's own MICROSTORE_* settings, plus `extra`.
+
+    PYTHONPATH starts with this checkout: the command runs in another directory, where an
+    editable install of another checkout (a git worktree's main) would be imported instead."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
     return env | extra
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.servers import microstore
+from tests.servers import clean_env, microstore
 
 SCRIPT = """\
 # a customer browses, searches, adds to cart and checks out
@@ -37,8 +36,6 @@ Zhang San
 def run(
     args: list[str], cwd: Path, stdin: str = "", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
-    environ.update(env)
     return subprocess.run(
         [*microstore(), *args],
         cwd=cwd,
@@ -46,7 +43,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=120,
-        env=environ,
+        env=clean_env(**env),
     )
 
 

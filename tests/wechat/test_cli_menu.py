@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
-from tests.servers import microstore
+from tests.servers import clean_env, microstore
 
 from .conftest import APP_ID, MENU, SECRET, TOKEN
 from .fake_wechat_api import FakeWeChatApi
@@ -32,12 +31,11 @@ menu = [{buttons}]
 
 
 async def run(tmp_path: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSTORE_")}
     proc = await asyncio.create_subprocess_exec(
         *microstore(),
         *args,
         cwd=tmp_path,
-        env=env,
+        env=clean_env(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
