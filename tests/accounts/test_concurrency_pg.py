@@ -5,37 +5,22 @@ models (skipped without PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
-from store.db import close_db, init_db
 from store.errors import InvalidInput, StoreError
 from store.models import Identity, Person, Role, ShopMember
 from store.services import StoreServices
 from tests.conftest import FakeClock
-from tests.integration.conftest import PG_ENV, PG_POOL, pg_admin_url, with_database
+from tests.support.race_db import models_on_postgres
 
 
 @pytest.fixture
 async def pg_services(clock: FakeClock) -> AsyncIterator[StoreServices]:
-    admin = os.environ.get(PG_ENV)
-    if not admin:
-        pytest.skip(f"set {PG_ENV}=postgres://... to run against PostgreSQL")
-    name = f"test_acc_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(pg_admin_url(admin))
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        await init_db(f"{with_database(admin, name)}?{PG_POOL}", create_schema=True)
+    async with models_on_postgres("test_acc"):
         yield StoreServices.build(clock=clock)
-    finally:
-        await close_db()
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 async def attempt(services: StoreServices, ident: Identity, code: str) -> str:

@@ -10,7 +10,6 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -21,29 +20,26 @@ from store.demo import seed_demo
 from store.login_links import LoginLinkInvalid
 from tests.conftest import Chat, FakeClock
 from tests.dashboard.conftest import Dashboard, dashboard_client
-
-PG_ENV = "MICROSTORE_TEST_POSTGRES"
-REDIS_ENV = "MICROSTORE_TEST_REDIS"
-
-
-def _asyncpg_url(url: str, database: str | None = None) -> str:
-    parts = urlsplit(url)
-    path = "/" + database if database else parts.path
-    return urlunsplit(("postgresql", parts.netloc, path, "", ""))
+from tests.integration.conftest import (
+    PG_ENV,
+    PG_SKIP,
+    REDIS_ENV,
+    REDIS_SKIP,
+    _create_database,
+    _drop_database,
+    with_database,
+)
 
 
 @pytest.fixture
 async def pg_runtime(clock: FakeClock) -> AsyncIterator[Runtime]:
     admin = os.environ.get(PG_ENV)
     if not admin:
-        pytest.skip(f"set {PG_ENV}=postgres://... to run against PostgreSQL")
-    import asyncpg
-
+        pytest.skip(PG_SKIP)
     name = f"test_dash_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(_asyncpg_url(admin))
-    await conn.execute(f'CREATE DATABASE "{name}"')
+    await _create_database(admin, name)
     try:
-        url = urlunsplit(("postgres", urlsplit(admin).netloc, "/" + name, "", ""))
+        url = with_database(admin, name)
         settings = load_settings(database={"url": url + "?minsize=10&maxsize=10"})
         runtime = await build_runtime(settings, clock=clock, create_schema=True)
         try:
@@ -51,8 +47,7 @@ async def pg_runtime(clock: FakeClock) -> AsyncIterator[Runtime]:
         finally:
             await runtime.close()
     finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+        await _drop_database(admin, name)
 
 
 async def test_a_link_is_spent_once_under_concurrent_use(pg_runtime: Runtime) -> None:
@@ -73,7 +68,7 @@ async def test_a_link_is_spent_once_under_concurrent_use(pg_runtime: Runtime) ->
 async def redis_dash(clock: FakeClock) -> AsyncIterator[Dashboard]:
     url = os.environ.get(REDIS_ENV)
     if not url:
-        pytest.skip(f"set {REDIS_ENV}=redis://... to run against Redis")
+        pytest.skip(REDIS_SKIP)
     settings = load_settings(
         database={"url": "sqlite://:memory:"}, redis={"url": url}, shop={"locale": "en"}
     )
