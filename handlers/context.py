@@ -46,9 +46,13 @@ class Context:
     def t(self, msgid: str, **params: Any) -> str:
         return translate(self.locale, msgid, **params)
 
+    @property
+    def currency(self) -> str:
+        """The shop's currency, in which every amount here is shown."""
+        return self.shop.currency if self.shop else "CNY"
+
     def money(self, value: Any, currency: str | None = None) -> str:
-        cur = currency or (self.shop.currency if self.shop else "CNY")
-        return format_money(value, cur, self.locale)
+        return format_money(value, currency or self.currency, self.locale)
 
     def render(self, template: str, **values: Any) -> str:
         return render(

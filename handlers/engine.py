@@ -64,7 +64,8 @@ class Engine:
                 await self._contact(ctx)
         except StoreError as err:
             locale = ctx.locale if ctx else self.default_locale
-            return [Reply(text=error_text(locale, err), private=bool(ctx and msg.is_group))]
+            text = error_text(locale, err, ctx.currency if ctx else "CNY")
+            return [Reply(text=text, private=bool(ctx and msg.is_group))]
         except Exception as exc:
             locale = ctx.locale if ctx else self.default_locale
             if is_connection_failure(exc):

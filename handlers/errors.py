@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.i18n import N_, translate
 from handlers.status import STATUS_LABELS, status_label
 from store.errors import StoreError
+from store.money import Money, format_money
 
 MESSAGES: dict[str, str] = {
     "error": N_("Something went wrong. Please try again."),
@@ -238,16 +239,20 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def error_text(locale: str, err: StoreError) -> str:
+def error_text(locale: str, err: StoreError, currency: str = "CNY") -> str:
+    """The error's text in `locale`; an amount of money in it (a `Money` parameter) is shown
+    in `currency`, the shop's, as every other amount the reader sees."""
     msgid = MESSAGES.get(err.code, MESSAGES["error"])
-    params = {k: _localised(locale, v) for k, v in err.params.items()}
+    params = {k: _localised(locale, v, currency) for k, v in err.params.items()}
     try:
         return translate(locale, msgid, **params)
     except (KeyError, IndexError):
         return translate(locale, MESSAGES["error"])
 
 
-def _localised(locale: str, value: object) -> object:
+def _localised(locale: str, value: object, currency: str) -> object:
+    if isinstance(value, Money):
+        return format_money(value.amount, currency, locale)
     if isinstance(value, str) and value in STATUS_LABELS:
         return status_label(locale, value)
     return value

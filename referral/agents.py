@@ -13,7 +13,7 @@ from referral.models import Agent, AgentStatus, JoinMode
 from referral.program import ProgramService
 from store.clock import Clock
 from store.models import Order, OrderStatus, Shop
-from store.money import from_minor
+from store.money import Money, from_minor
 
 # Codes travel in deep links and QR scenes: letters a person can read aloud, no 0/O, 1/I/L.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,7 +74,7 @@ class AgentService:
                 shop_id, person_id
             )
             if missing > 0:
-                raise CannotJoin("join_by_spending", missing=f"{missing:.2f}")
+                raise CannotJoin("join_by_spending", missing=Money(missing))
         return await self._create(shop_id, person_id, AgentStatus.ACTIVE)
 
     async def apply(self, shop_id: int, person_id: int) -> Agent:

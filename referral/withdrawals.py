@@ -17,7 +17,7 @@ from store.db import transaction
 from store.errors import InvalidInput
 from store.events import EventBus
 from store.models import Shop
-from store.money import from_minor
+from store.money import Money, from_minor
 
 W = WithdrawalStatus
 BP = 10_000
@@ -41,7 +41,8 @@ class WithdrawalService:
         shop = await Shop.get(id=shop_id)
         if amount_minor < max(program.withdraw_min_minor, 1):
             raise WithdrawalRefused(
-                "withdraw_below_minimum", min=from_minor(program.withdraw_min_minor, shop.currency)
+                "withdraw_below_minimum",
+                min=Money(from_minor(program.withdraw_min_minor, shop.currency)),
             )
         now = self.clock()
         day_start = _local_day_start(shop, now)
@@ -55,8 +56,8 @@ class WithdrawalService:
             if today + amount_minor > program.withdraw_daily_max_minor:
                 raise WithdrawalRefused(
                     "withdraw_over_daily_max",
-                    left=from_minor(
-                        max(program.withdraw_daily_max_minor - today, 0), shop.currency
+                    left=Money(
+                        from_minor(max(program.withdraw_daily_max_minor - today, 0), shop.currency)
                     ),
                 )
             withdrawal = await Withdrawal.create(

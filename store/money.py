@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -11,6 +12,18 @@ from store.errors import InvalidInput
 
 MAX_PRICE = Decimal("1000000")  # a micro-merchant's product never costs a million
 CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount of money given to a typed error as a parameter. The core's amounts carry
+    no currency, so the edge shows it as everywhere else: in the shop's currency and the
+    reader's locale (¥12.50, CN¥12.50), never as a bare number."""
+
+    amount: Decimal
+
+    def __str__(self) -> str:
+        return str(self.amount)
 
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:

@@ -39,6 +39,7 @@ from store.events import (
 )
 from store.keyed_locks import KeyedLocks
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
+from store.money import Money
 from store.prepared import Prepared, PreparedUpdate
 from store.pricing import Pricing, Quote, refund_share
 from store.promotions.errors import PriceChanged
@@ -260,7 +261,7 @@ class OrderService:
                 raise EmptyCart()
             quote = await self.pricing.quote_items(person_id, shop_id, lines)
             if expected_total is not None and quote.total != expected_total:
-                raise PriceChanged(total=quote.total)
+                raise PriceChanged(total=Money(quote.total))
             order = await _new_order(
                 shop,
                 person_id,

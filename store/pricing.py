@@ -19,7 +19,7 @@ from store.errors import EmptyCart, InvalidInput, StoreError
 from store.loyalty.rules import InsufficientPoints
 from store.loyalty.service import Loyalty
 from store.models import CartItem, Order, OrderItem
-from store.money import CENT, quantize
+from store.money import CENT, Money, quantize
 from store.promotions.errors import CouponUnusable, PriceChanged
 from store.promotions.models import (
     CheckoutChoice,
@@ -332,7 +332,7 @@ class Pricing:
             spent = await self.loyalty.spend_for_order(shop_id, person_id, order.id, quote.points)
             points_value = next(d.amount for d in quote.discounts if d.kind == "points")
             if spent.quantize(CENT, ROUND_DOWN) != points_value:
-                raise PriceChanged(total=quote.total)
+                raise PriceChanged(total=Money(quote.total))
         rows = [
             OrderDiscount(
                 order_id=order.id,

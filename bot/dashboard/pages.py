@@ -73,7 +73,7 @@ class Page:
         return status_label(self.locale, status)
 
     def error(self, err: StoreError) -> str:
-        return error_text(self.locale, err)
+        return error_text(self.locale, err, self.shop.currency)
 
 
 PAGE = web.RequestKey("dashboard_page", Page)  # the signed-in merchant's page

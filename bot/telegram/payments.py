@@ -198,7 +198,7 @@ class TelegramPayments:
             no=order.order_no,
             charge=charge,
             amount=format_money(from_minor(minor, currency), currency, shop.locale),
-            reason=error_text(shop.locale, err),
+            reason=error_text(shop.locale, err, shop.currency),
         )
         await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
 

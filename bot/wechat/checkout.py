@@ -246,7 +246,7 @@ class WeChatCheckout:
             )
             values["params"] = self.client.jsapi_params(prepay["prepay_id"])
         except StoreError as e:
-            values["error"] = error_text(locale, e)
+            values["error"] = error_text(locale, e, order.currency)
         except (WeChatApiError, PayError) as e:
             log.warning("wechat pay page %s: %s", no, e)
             values["error"] = Texts(locale).t(PAY_FAILED)

@@ -48,7 +48,7 @@ async def show_quote(
 
 def errors(ctx: Context) -> Callable[[StoreError], str]:
     """Templates say why a chosen coupon does not apply with the typed error's own text."""
-    return partial(error_text, ctx.locale)
+    return partial(error_text, ctx.locale, currency=ctx.currency)
 
 
 @router.command("add", "加购", "买", help=N_("Add a product to your cart"), usage="<id> [qty]")

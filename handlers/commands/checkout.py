@@ -125,7 +125,7 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
         )
     except (PriceChanged, CouponUnusable, FlashUnavailable) as err:
         # A promotion ran out or ended since the customer looked: nothing was placed.
-        return [await _ask_confirm(ctx, data, note=error_text(ctx.locale, err))]
+        return [await _ask_confirm(ctx, data, note=error_text(ctx.locale, err, ctx.currency))]
     await ctx.state.delete(ctx.state_key)
     buttons = [
         [

@@ -17,6 +17,7 @@ from store.errors import ProductNotFound
 from store.events import EventBus
 from store.identity_cache import IdentityCache
 from store.models import Product
+from store.money import Money
 from store.prepared import Prepared
 from store.promotions.errors import (
     BadPromotion,
@@ -160,7 +161,7 @@ class Promotions:
         if await self._redemptions(coupon.id, person_id) >= coupon.per_customer:
             raise CouponUnusable("coupon_per_customer", name=code, limit=coupon.per_customer)
         if spend < coupon.min_spend:
-            raise CouponUnusable("coupon_min_spend", name=code, min=coupon.min_spend)
+            raise CouponUnusable("coupon_min_spend", name=code, min=Money(coupon.min_spend))
 
     async def redeem(self, coupon: Coupon, person_id: int, order_id: int) -> None:
         """Count one use, inside the placing transaction. The guarded update locks the coupon

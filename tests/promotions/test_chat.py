@@ -71,7 +71,7 @@ async def test_bad_coupons_are_refused_and_change_nothing(chat: Chat, clock: Fak
     await chat.say("alice", "/add 1 1")
     before = await snapshot()
     assert "no coupon “NOPE”" in await chat.text("alice", "/coupon NOPE")
-    assert "at least 500" in await chat.text("alice", "/coupon BIG")
+    assert "at least CN¥500.00" in await chat.text("alice", "/coupon BIG")
     assert "has ended" in await chat.text("alice", "/coupon GONE")
     clock.advance(days=2)
     assert "expired" in await chat.text("alice", "/coupon SOON")

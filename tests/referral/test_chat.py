@@ -45,7 +45,7 @@ async def test_share_bind_earn_settle_withdraw(chat: Chat, clock: FakeClock) -> 
     assert await runtime.referral.ledger.release_due() == 0  # a second sweep changes nothing
     assert "Available: CN¥12.80" in await chat.text("amy", "/earnings")
 
-    assert "withdraw 10.00 or more" in await chat.text("amy", "/withdraw 5")
+    assert "withdraw CN¥10.00 or more" in await chat.text("amy", "/withdraw 5")
     assert "not enough" in await chat.text("amy", "/withdraw 20")
     asked = await chat.text("amy", "/withdraw 12.80")
     assert "Withdrawal #1 of CN¥12.80 is waiting" in asked
@@ -159,7 +159,7 @@ async def test_approval_mode(chat: Chat) -> None:
 
 async def test_spend_mode(chat: Chat) -> None:
     await chat.say(MERCHANT, "/refset join spend 100")
-    assert "spend 100.00 more" in await chat.text("amy", "/ref")
+    assert "spend CN¥100.00 more" in await chat.text("amy", "/ref")
     no = await place_order(chat, "amy", product=1, qty=1)
     await chat.say(MERCHANT, f"/paid {no}")
     assert "agent code" in await chat.text("amy", "/ref")
