@@ -55,9 +55,12 @@ async def order(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 )
 async def cancel(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
-        had_flow = await ctx.state.get(ctx.state_key) is not None
+        flow = await ctx.state.get(ctx.state_key)
         await ctx.state.delete(ctx.state_key)
-        return ctx.reply("chat/flow_left.j2", had_flow=had_flow)
+        # Which questions were left: a group buy's seat is no checkout of the cart.
+        return ctx.reply(
+            "chat/flow_left.j2", had_flow=flow is not None, flow=(flow or {}).get("flow")
+        )
     found = await ctx.services.orders.for_person(cmd.args[0], ctx.person.id)
     done = await ctx.services.orders.cancel(found, "customer")
     return order_reply(ctx, done, "chat/order_cancelled.j2")

@@ -299,3 +299,19 @@ async def test_the_servers_sweeper_closes_groups_and_refunds_in_one_round(
             break
     assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
     assert await RefundJob.filter(status=RefundStatus.MANUAL).count() == 1
+
+
+async def test_cancel_during_the_delivery_questions_leaves_the_group_buy(chat: Chat) -> None:
+    """/cancel in the group buy's questions says the group buy was left, not a checkout
+    (the customer has no cart to go back to), and takes no seat."""
+    cid = await campaign(chat)
+    assert "Group buy 1/3" in await chat.text("bob", f"/gbopen {cid}")
+    left = await chat.text("bob", "/cancel")
+    assert "You left the group buy" in left and "Checkout" not in left and "/cart" not in left
+    assert await GroupSeat.all().count() == 0
+    await chat.say("bob", "/lang zh")
+    await chat.say("bob", f"/gbopen {cid}")
+    assert "已退出拼团" in await chat.text("bob", "/cancel")
+    await chat.say("bob", "/add 1")
+    await chat.say("bob", "/checkout")
+    assert "已退出结算" in await chat.text("bob", "/cancel")  # a checkout is still a checkout
