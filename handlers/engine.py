@@ -11,7 +11,15 @@ from typing import Any
 from handlers.context import ContactHook, Context, StartHook
 from handlers.errors import MESSAGES, error_text
 from handlers.i18n import normalise_locale, translate
-from handlers.router import MAX_TEXT, CommandSpec, Registry, Router, parse, split_command
+from handlers.router import (
+    MAX_TEXT,
+    CommandSpec,
+    Registry,
+    Router,
+    SplitText,
+    parse,
+    split_command,
+)
 from handlers.state import StateStore
 from handlers.types import Incoming, ParsedCommand, Reply
 from referral.services import ReferralServices
@@ -131,7 +139,7 @@ class Engine:
                 split = split_command(f"{hint.group(1)} {msg.text.strip()}")
             else:
                 flow = await self.state.get(ctx.state_key)
-                if flow and flow.get("flow") in self.flows:
+                if flow and flow.get("flow") in self.flows and not self._leaves(split):
                     return _as_list(await self.flows[flow["flow"]](msg.text.strip(), ctx, flow))
         if not split.word:
             return []
@@ -151,6 +159,12 @@ class Engine:
         if spec.private and msg.is_group:
             replies = [_private(r) for r in replies]
         return replies
+
+    def _leaves(self, split: SplitText) -> bool:
+        """`取消` or `cancel` alone, without its slash, in the middle of a flow's questions:
+        the person wants out. It is nobody's name, phone or address, so /cancel runs."""
+        spec = self.registry.lookup(split.word)
+        return not split.rest and not split.mention and spec is not None and spec.name == "cancel"
 
     def _unknown(self, word: str, ctx: Context) -> Reply:
         suggestions = self.registry.suggest(word)

@@ -70,6 +70,22 @@ async def test_leaving_checkout_keeps_the_cart(chat: Chat) -> None:
     assert await Order.all().count() == 0
 
 
+async def test_cancel_typed_without_slash_leaves_the_questions(chat: Chat) -> None:
+    """取消 or cancel alone, without its slash, at a question leaves the checkout: it is not
+    taken as the recipient's name, phone or address."""
+    await chat.say("alice", "/add 3")
+    answers = ["Zhang San", "13800138000"]
+    for word, answered in (("取消", 0), ("cancel", 1), ("取消订单", 2)):
+        await chat.say("alice", "/checkout")
+        for answer in answers[:answered]:  # at the name, the phone, the address question
+            await chat.say("alice", answer)
+        assert "Checkout left" in await chat.text("alice", word)
+        assert "don't know the command" in await chat.text("alice", "Li Si")  # no flow now
+    await chat.say("alice", "/checkout")
+    assert "phone" in await chat.text("alice", "Cancel Li")  # a name with more words is a name
+    assert await Order.all().count() == 0
+
+
 async def test_customer_cancel_releases_stock(chat: Chat) -> None:
     no = await place_order(chat, qty=3)
     assert (await Product.get(id=1)).stock == 47
