@@ -105,10 +105,12 @@ def split_command(text: str) -> SplitText:
     text = text.strip()
     slashed = text.startswith("/")
     body = text[1:] if slashed else text
-    head, _, rest = body.partition(" ")
-    if "\n" in head:
-        head, _, more = head.partition("\n")
-        rest = f"{more} {rest}".strip()
+    head, rest = "", body  # "/ x" names no command
+    if body and not body[0].isspace():
+        # The word ends at any space, as the arguments are split: a newline, or the
+        # full-width space (U+3000) a Chinese keyboard types.
+        parts = body.split(maxsplit=1)
+        head, rest = parts[0], parts[1] if len(parts) > 1 else ""
     word, _, mention = head.partition("@")
     return SplitText(word=word, mention=mention, rest=rest.strip(), slashed=slashed)
 

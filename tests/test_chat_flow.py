@@ -236,3 +236,13 @@ async def test_catalog_and_search_pages_show_every_change_at_once_in_each_reader
     await chat.say(MERCHANT, "/addproduct 花茶 Flower tea | 20 | 5 | fresh | 花茶 Flowers")
     (shown,) = await chat.say("alice", "/catalog")
     assert "花茶 Flowers" in [b.label for row in shown.buttons for b in row]
+
+
+async def test_the_full_width_space_of_a_chinese_keyboard_ends_the_command_word(
+    chat: Chat,
+) -> None:
+    """加购　1 typed with the full-width space (U+3000) is 加购 1, not an unknown command."""
+    assert "Added 西湖龙井" in await chat.text("alice", "加购\u30001\u30002")
+    assert "× 2" in await chat.text("alice", "/cart\u3000")
+    assert "Longjing" in await chat.text("alice", "/product\u30001")
+    assert "Longjing" in await chat.text("alice", "搜索\u3000龙井")
