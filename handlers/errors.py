@@ -146,8 +146,8 @@ MESSAGES: dict[str, str] = {
         "ordered. Please check the new total."
     ),
     "price_changed": N_(
-        "The total changed to {total} since you looked (a promotion ended or ran out), so "
-        "nothing was ordered. Please check it and confirm again."
+        "The total changed to {total} since you looked (your cart changed, or a promotion "
+        "ended or ran out), so nothing was ordered. Please check it and confirm again."
     ),
     "points_over_usable": N_("Points this order can take: {usable} at most, not {wanted}."),
     "refund_whole_only": N_("Order {no} was paid in a way that can only be refunded as a whole."),

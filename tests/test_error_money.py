@@ -40,3 +40,14 @@ async def test_checkout_total_changed_is_money(chat: Chat) -> None:
     await chat.say("alice", "/add 3 1")  # the cart changes behind the confirmation
     text = await chat.text("alice", "/checkout confirm")
     assert "The total changed to CN¥264.00" in text
+
+
+async def test_checkout_says_the_cart_may_have_changed(chat: Chat) -> None:
+    """The total of a confirmation changes when the cart does, not only when a promotion
+    ends: the note does not blame a promotion for an item the customer added."""
+    await place_order(chat)
+    await chat.say("alice", "/lang zh")
+    await chat.say("alice", "/add 2 1")
+    await chat.say("alice", "/checkout last")
+    await chat.say("alice", "/add 3 1")
+    assert "购物车有变动" in await chat.text("alice", "/checkout confirm")

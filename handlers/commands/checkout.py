@@ -124,7 +124,8 @@ async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
             ctx.person.id, shop.id, contact, expected_total=_confirmed(data)
         )
     except (PriceChanged, CouponUnusable, FlashUnavailable) as err:
-        # A promotion ran out or ended since the customer looked: nothing was placed.
+        # The cart changed, or a promotion ran out or ended, since the customer looked:
+        # nothing was placed.
         return [await _ask_confirm(ctx, data, note=error_text(ctx.locale, err, ctx.currency))]
     await ctx.state.delete(ctx.state_key)
     buttons = [
