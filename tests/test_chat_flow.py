@@ -246,3 +246,12 @@ async def test_the_full_width_space_of_a_chinese_keyboard_ends_the_command_word(
     assert "× 2" in await chat.text("alice", "/cart\u3000")
     assert "Longjing" in await chat.text("alice", "/product\u30001")
     assert "Longjing" in await chat.text("alice", "搜索\u3000龙井")
+
+
+async def test_lang_takes_each_languages_name_in_chinese_too(chat: Chat) -> None:
+    """语言 中文 worked, 语言 英文 did not: both names, and zh-CN, switch."""
+    assert "中文请发" in await chat.text("alice", "语言 英文")  # the English answer
+    assert "For English" in await chat.text("alice", "/lang zh-CN")  # the Chinese answer
+    assert "中文请发" in await chat.text("alice", "语言 英语")
+    assert "For English" in await chat.text("alice", "语言 中文")
+    assert "用法" in await chat.text("alice", "/lang fr")

@@ -95,11 +95,16 @@ def _by_topic(specs: list[CommandSpec], ctx: Context) -> list[tuple[str, list[st
     return list(topics.items())
 
 
+# What a person may write after /lang (语言): the codes, and each language's name in both.
+LANG_WORDS = {
+    **dict.fromkeys(("zh", "zh_cn", "中文", "汉语", "简体中文", "chinese"), "zh_CN"),
+    **dict.fromkeys(("en", "english", "英文", "英语"), "en"),
+}
+
+
 @router.command("lang", "语言", help=N_("Switch language: /lang zh or /lang en"), usage="zh|en")
 async def lang(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
-    choice = {"zh": "zh_CN", "zh_cn": "zh_CN", "中文": "zh_CN", "en": "en", "english": "en"}.get(
-        cmd.args[0].casefold() if cmd.args else ""
-    )
+    choice = LANG_WORDS.get(cmd.args[0].casefold().replace("-", "_") if cmd.args else "")
     if choice not in LOCALES:
         raise usage("/lang zh|en")
     await ctx.services.people.set_locale(ctx.person.id, choice)
