@@ -80,12 +80,23 @@ class CatalogService:
         )
 
     async def find_category(self, shop_id: int, ref: str) -> Category | None:
-        """`#<id>` (what the catalog's buttons send) or the exact name."""
+        """`#<id>` (what the catalog's buttons send), the name (any case, `#` before it
+        allowed), or else the one category whose name has the words typed: a customer
+        types `茶叶` or `tea` for the category `茶叶 Tea`. Two such categories: none."""
         ref = ref.strip()
-        for category in await self.categories(shop_id):
+        categories = await self.categories(shop_id)
+        for category in categories:
             if ref in (category.name, f"#{category.id}"):
                 return category
-        return None
+        wanted = ref.removeprefix("#").strip().casefold()
+        if not wanted:
+            return None
+        for category in categories:
+            if category.name.casefold() == wanted:
+                return category
+        words = wanted.split()
+        having = [c for c in categories if all(w in c.name.casefold().split() for w in words)]
+        return having[0] if len(having) == 1 else None
 
     async def category_named(self, shop_id: int, name: str) -> Category:
         """The shop's category of that name, created on first use."""

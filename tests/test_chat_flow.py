@@ -255,3 +255,14 @@ async def test_lang_takes_each_languages_name_in_chinese_too(chat: Chat) -> None
     assert "中文请发" in await chat.text("alice", "语言 英语")
     assert "For English" in await chat.text("alice", "语言 中文")
     assert "用法" in await chat.text("alice", "/lang fr")
+
+
+async def test_a_category_by_a_word_of_its_name(chat: Chat) -> None:
+    """The demo's categories are named like 茶叶 Tea: a customer types 茶叶, tea or #茶叶."""
+    for typed in ("茶叶", "tea", "#茶叶", "茶叶 TEA", "商品 茶叶"):
+        text = await chat.text("alice", typed if typed.startswith("商品") else f"/catalog {typed}")
+        assert "Longjing" in text and "nougat" not in text, typed
+    assert "no category" in await chat.text("alice", "/catalog 茶")  # a word, not a piece
+    await chat.say(MERCHANT, "/addproduct Mug | 30 | 5 | white | 茶具 Tea things")
+    assert "no category" in await chat.text("alice", "/catalog tea")  # two have it: which?
+    assert "Longjing" in await chat.text("alice", "/catalog 茶叶")
