@@ -152,7 +152,8 @@ async def usepoints(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if word in ("max", "all", "最多", "全部"):
         await pricing.use_points(ctx.person.id, shop.id, None)
     else:
-        await pricing.use_points(ctx.person.id, shop.id, whole(word, low=0, high=MAX_ID))
+        points = whole(word, low=0, high=MAX_ID, code="points_bad_number")
+        await pricing.use_points(ctx.person.id, shop.id, points)
     return await _requote(ctx)
 
 

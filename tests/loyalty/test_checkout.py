@@ -70,6 +70,15 @@ async def test_asking_for_more_points_than_the_balance_changes_nothing(chat: Cha
     assert await ledger_state() == before
 
 
+async def test_a_bad_amount_of_points_gets_the_points_message(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1")
+    await chat.say(MERCHANT, "/pointsadjust alice 300")
+    await chat.say("alice", "/add 1 1")
+    for amount in ("10.5", "lots", "-5"):
+        reply = await chat.text("alice", f"/usepoints {amount}")
+        assert f"“{amount}” is not a whole number of points." in reply, reply
+
+
 async def test_points_cannot_be_chosen_where_there_are_none(chat: Chat) -> None:
     await chat.say("alice", "/add 1 1")
     for line in ("/usepoints max", "/usepoints 10"):  # the shop gives no points

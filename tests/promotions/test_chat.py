@@ -248,7 +248,7 @@ async def test_member_level_and_points_in_the_pipeline(chat: Chat) -> None:
     assert "Member Gold, 5% off" in cart and "121.60" in cart  # 128 - 6.40
     before = await snapshot()
     assert "Your points: 1000," in await chat.text("alice", "/usepoints 5000")
-    assert "not a valid number" in await chat.text("alice", "/usepoints lots")
+    assert "not a whole number of points" in await chat.text("alice", "/usepoints lots")
     assert await snapshot() == before
     confirm = await checkout(chat)
     assert "/usepoints max" in confirm
