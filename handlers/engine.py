@@ -147,7 +147,7 @@ class Engine:
         if spec is None:
             if msg.is_group and not split.slashed:
                 return []
-            return [self._unknown(split.word, ctx)]
+            return [unknown_command(split.word, ctx)]
         return await self._run(spec, msg, parse(split, spec), ctx)
 
     async def _run(
@@ -166,16 +166,18 @@ class Engine:
         spec = self.registry.lookup(split.word)
         return not split.rest and not split.mention and spec is not None and spec.name == "cancel"
 
-    def _unknown(self, word: str, ctx: Context) -> Reply:
-        suggestions = self.registry.suggest(word)
-        return ctx.reply(
-            "chat/unknown.j2",
-            word=word[:40],
-            suggestions=[
-                (s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help)) for s in suggestions
-            ],
-            buttons=[[ctx.button("Help", "/help")]],
-        )
+
+def unknown_command(word: str, ctx: Context) -> Reply:
+    """`word` names no command: say so, and suggest the commands whose names are close."""
+    suggestions = ctx.registry.suggest(word)
+    return ctx.reply(
+        "chat/unknown.j2",
+        word=word[:40],
+        suggestions=[
+            (s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help)) for s in suggestions
+        ],
+        buttons=[[ctx.button("Help", "/help")]],
+    )
 
 
 def _as_list(result: Reply | list[Reply]) -> list[Reply]:

@@ -51,3 +51,14 @@ async def test_shared_commands_show_the_teams_forms_to_the_team_only(chat: Chat)
         assert f"/{word} {spec.staff_usage}" in await chat.text(MERCHANT, f"/help {word}")
         assert f"/{word} {spec.staff_usage}" in await chat.text(MERCHANT, "/help all")
     assert "cap=<n>" not in await chat.text("alice", "/help all")
+
+
+async def test_help_with_an_unknown_word_says_so_and_suggests(chat: Chat) -> None:
+    await chat.say("alice", "/lang en")
+    typo = await chat.text("alice", "/help catalg")
+    assert "I don't know the command “catalg”." in typo
+    assert "Did you mean:" in typo and "/catalog" in typo
+    nonsense = await chat.text("alice", "/help xyzzy")
+    assert "I don't know the command “xyzzy”." in nonsense and "/help" in nonsense
+    await chat.say("alice", "/lang zh")
+    assert "我不认识“xyzzy”这个" in await chat.text("alice", "/帮助 xyzzy")

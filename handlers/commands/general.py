@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.args import usage
 from handlers.context import Context
+from handlers.engine import unknown_command
 from handlers.i18n import LOCALES, N_
 from handlers.router import CommandSpec, Router
 from handlers.types import Incoming, ParsedCommand, Reply
@@ -53,6 +54,7 @@ async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             return ctx.reply(
                 "chat/help_one.j2", spec=spec, help=ctx.t(spec.help), staff_usage=staff_usage
             )
+        return unknown_command(word, ctx)  # not silently the overview: it may be a typo
     listed = [s for s in registry.specs if not s.hidden]
     customer = [s for s in listed if not s.merchant]
     # shared commands whose other forms only the team may use are listed for them twice
