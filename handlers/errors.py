@@ -53,6 +53,10 @@ MESSAGES: dict[str, str] = {
         "Order {no} is completed: a refund now is the shop's decision. "
         "Ask the shop: /ask <question>"
     ),
+    "order_unpaid": N_(
+        "Order {no} is not paid yet, so it can't be refunded or received. Pay it first, "
+        "or if you no longer want it, cancel it with /cancel {no}."
+    ),
     "amount_mismatch": N_("The amount paid does not match order {no}."),
     "empty_cart": N_("Your cart is empty. Add something with /add <id>."),
     "already_paid": N_("Order {no} is already paid."),

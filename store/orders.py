@@ -398,7 +398,7 @@ class OrderService:
 
     async def complete(self, order: Order) -> Order:
         if not await self._move(order, S.SHIPPED, S.COMPLETED, completed_at=self.clock()):
-            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+            raise await self._refused(order)
         await self.bus.publish([order_event(OrderCompleted, order)])
         return await self.get(order.order_no)
 
@@ -414,7 +414,7 @@ class OrderService:
             refund_reason=reason,
             status_before_refund=current.value,
         ):
-            raise IllegalTransition(no=order.order_no, status=await self._status(order))
+            raise await self._refused(order)
         await self.bus.publish([order_event(RefundRequested, order, reason=reason)])
         return await self.get(order.order_no)
 
@@ -558,6 +558,14 @@ class OrderService:
 
     async def _status(self, order: Order) -> str:
         return await Order.filter(id=order.id).first().values_list("status", flat=True) or ""
+
+    async def _refused(self, order: Order) -> IllegalTransition:
+        """Why a refund or a confirmed delivery can't be: an unpaid order has its own code,
+        so the customer hears what they can do instead (pay it, or cancel it)."""
+        status = await self._status(order)
+        if status == S.PENDING_PAYMENT:
+            return IllegalTransition("order_unpaid", no=order.order_no)
+        return IllegalTransition(no=order.order_no, status=status)
 
     # -- deadlines -------------------------------------------------------------------------
     async def sweep(self, now: datetime | None = None, batch: int = 200) -> tuple[int, int]:

@@ -159,6 +159,17 @@ async def test_repeated_and_illegal_transitions(chat: Chat) -> None:
     assert await snapshot() == before
 
 
+async def test_an_unpaid_order_points_to_paying_or_cancelling(chat: Chat) -> None:
+    no = await place_order(chat)
+    before = await snapshot()
+    for line in (f"/refund {no} changed my mind", f"/received {no}"):
+        reply = await chat.text("alice", line)
+        assert f"Order {no} is not paid yet" in reply and f"/cancel {no}" in reply, reply
+    await chat.say("alice", "/lang zh")
+    assert f"/cancel {no} 取消订单" in await chat.text("alice", f"/退款 {no}")
+    assert await snapshot() == before
+
+
 async def test_a_completed_order_is_refunded_by_the_shop_not_in_chat(chat: Chat) -> None:
     no = await place_order(chat)
     await chat.say(MERCHANT, f"/paid {no}")
