@@ -240,6 +240,16 @@ async def test_card_shared_in_a_group_chat_is_edited_there(chat: Chat) -> None:
     assert alice_order not in "\n".join(r.text for r in edited)
 
 
+async def test_a_full_group_card_invites_no_one(chat: Chat) -> None:
+    cid = await campaign(chat, "100 2 2h")
+    code, _ = await open_group(chat, "alice", cid)
+    assert f"/join {code}" in chat.inbox.take("alice")[-1].text  # one seat left
+    await join(chat, "bob", code)  # full, neither has paid yet
+    card = [r for r in chat.inbox.take("alice") if r.edit][-1]
+    assert "2/2 joined · 0 paid" in card.text
+    assert "/join" not in card.text and not card.buttons
+
+
 async def test_group_events_reach_the_card_platform_publisher(chat: Chat) -> None:
     """An adapter's publisher gets the post once, then edits by the message id it returned."""
     calls: list[tuple[str, str]] = []
