@@ -26,6 +26,9 @@ class SeatReleased(GroupEvent):
 
 @dataclass(frozen=True, slots=True)
 class SeatPaid(GroupEvent):
+    """A seat is paid and the group is still open; the payment that completes the group is
+    published as GroupCompleted alone (one change, one redraw of the cards)."""
+
     person_id: int
 
 

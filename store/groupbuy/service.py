@@ -446,10 +446,13 @@ class GroupBuyService:
                 ).update(status=GroupStatus.COMPLETED, closed_at=now, settled=True)
             )
         group = await GroupBuy.get(id=seat.group_id)  # type: ignore[attr-defined]
-        events = [group_event(SeatPaid, group, person_id=seat.person_id)]  # type: ignore[attr-defined]
+        # One change, one event: the payment that completes the group is its completion.
+        # Each GroupEvent redraws the group's cards, and WeChat sends every redraw as a new
+        # message, so SeatPaid and GroupCompleted both would send the complete card twice.
         if completed:
-            events.append(group_event(GroupCompleted, group))
-        await self.bus.publish(events)
+            await self.bus.publish([group_event(GroupCompleted, group)])
+        else:
+            await self.bus.publish([group_event(SeatPaid, group, person_id=seat.person_id)])  # type: ignore[attr-defined]
         return True
 
     async def free_seat(self, seat: GroupSeat, expected: SeatStatus, new: SeatStatus) -> bool:

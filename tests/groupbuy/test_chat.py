@@ -274,6 +274,37 @@ async def test_group_events_reach_the_card_platform_publisher(chat: Chat) -> Non
     ]
 
 
+async def test_the_completing_payment_draws_each_card_once(chat: Chat) -> None:
+    """The last paid seat completes the group: one change, so one redraw per card (WeChat
+    sends each redraw as a new message)."""
+    drawn: list[tuple[str, str]] = []
+
+    class Publisher:
+        async def post(self, place, card):  # type: ignore[no-untyped-def]
+            drawn.append((place.chat_id, card.text.splitlines()[2]))
+            return f"m-{place.chat_id}"
+
+        async def edit(self, place, message_ref, card):  # type: ignore[no-untyped-def]
+            drawn.append((place.chat_id, card.text.splitlines()[2]))
+
+    assert chat.runtime.group_cards is not None
+    chat.runtime.group_cards.register(PLATFORM, Publisher())
+    cid = await campaign(chat, "100 2 2h")
+    code, alice_order = await open_group(chat, "alice", cid)
+    bob_order = order_no(await join(chat, "bob", code))
+    await chat.say(MERCHANT, f"/paid {alice_order}")
+    drawn.clear()
+    await chat.say(MERCHANT, f"/paid {bob_order}")
+    complete = "Complete with 2 members. The orders go on to shipping."
+    assert [line for _, line in drawn] == [complete, complete], drawn
+    assert len({chat_id for chat_id, _ in drawn}) == 2  # alice's chat and bob's
+    for user in ("alice", "bob"):
+        told = [r.text for r in chat.inbox.take(user) if f"Group {code} is complete!" in r.text]
+        assert len(told) == 1, (user, told)
+    group = await GroupBuy.get(code=code)
+    assert (group.status, group.seats_paid) == (GroupStatus.COMPLETED, 2)
+
+
 async def test_deep_link_joins_in_the_groups_own_shop(chat: Chat) -> None:
     await chat.say("zoe", "/newshop Zoe Fruit")
     await chat.say("zoe", "/addproduct Mango box | 50 | 10")
