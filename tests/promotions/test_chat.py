@@ -145,6 +145,14 @@ async def test_flash_sale_card_limit_and_cap(chat: Chat, clock: FakeClock) -> No
     assert "Flash sale" not in await chat.text("carol", "/product 1")
 
 
+async def test_flash_list_brackets_are_the_readers(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/flash 1 99 now 2h cap=3 limit=2")
+    await chat.say("alice", "/lang en")
+    assert "CN¥99.00 (was CN¥128.00) ·" in await chat.text("alice", "/flash")
+    await chat.say("alice", "/lang zh")
+    assert "¥99.00 （原价 ¥128.00） ·" in await chat.text("alice", "/flash")
+
+
 async def test_flash_refused_inputs_change_nothing(chat: Chat) -> None:
     before = await snapshot()
     assert "lower than the normal price" in await chat.text(
