@@ -240,3 +240,17 @@ def test_plural_messages_keep_their_placeholders_and_count() -> None:
     two = i18n.render("en", "community/audience.j2", size=2, **segment)
     assert "reaches 1 recipient." in one and "reaches 2 recipients." in two
     assert "可覆盖 1 人" in i18n.render("zh_CN", "community/audience.j2", size=1, **segment)
+
+
+# One word per notion in zh_CN: a reader meets the same word in /help and /help all, in
+# checkout and in a group buy. The word not used -> the word used.
+ZH_TERMS = {"命令": "指令", "收件人": "收货人"}
+
+
+def test_zh_cn_uses_one_word_per_notion() -> None:
+    mixed = {
+        msgid: msgstr
+        for msgid, msgstr in catalog(ZH_PO).items()
+        if any(other in msgstr for other in ZH_TERMS)
+    }
+    assert not mixed, f"write {ZH_TERMS} instead: {mixed}"
