@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.i18n import N_, translate
 from handlers.status import STATUS_LABELS, status_label
+from handlers.usage_text import localise_usage
 from store.errors import StoreError
 from store.money import Money, format_money
 
@@ -248,6 +249,8 @@ def error_text(locale: str, err: StoreError, currency: str = "CNY") -> str:
     in `currency`, the shop's, as every other amount the reader sees."""
     msgid = MESSAGES.get(err.code, MESSAGES["error"])
     params = {k: _localised(locale, v, currency) for k, v in err.params.items()}
+    if err.code == "usage":  # "/add <id> [qty]": its placeholders in the reader's words
+        params["usage"] = localise_usage(locale, str(params.get("usage", "")))
     try:
         return translate(locale, msgid, **params)
     except (KeyError, IndexError):

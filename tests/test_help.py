@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
 from handlers.i18n import translate
+from handlers.usage_text import PLACEHOLDER, PLACEHOLDERS
 from tests.conftest import MERCHANT, Chat
 
+ROOT = Path(__file__).resolve().parent.parent
 WECHAT_REPLY_BYTES = 2048  # a longer passive reply is split into several messages
 
 
@@ -62,3 +66,48 @@ async def test_help_with_an_unknown_word_says_so_and_suggests(chat: Chat) -> Non
     assert "I don't know the command “xyzzy”." in nonsense and "/help" in nonsense
     await chat.say("alice", "/lang zh")
     assert "我不认识“xyzzy”这个" in await chat.text("alice", "/帮助 xyzzy")
+
+
+async def test_usage_lines_read_in_the_readers_words(chat: Chat) -> None:
+    await chat.say("alice", "/lang zh")
+    assert "用法：/add <编号> [数量]" in await chat.text("alice", "/add")
+    assert "/withdraw <金额>" in await chat.text("alice", "/help withdraw")
+    described = await chat.text("alice", "/help all")
+    assert "/add <编号> [数量]" in described and "/help [指令|all]" in described
+    assert "/refund <订单号> [原因]" in described
+    await chat.say(MERCHANT, "/lang zh")
+    merchant = await chat.text(MERCHANT, "/help refundok")
+    assert "/refundok <订单号> [keep]" in merchant  # what is typed as it is stays
+    await chat.say("alice", "/lang en")
+    assert "Usage: /add <id> [qty]" in await chat.text("alice", "/add")
+    assert "/add <id> [qty]" in await chat.text("alice", "/help all")
+
+
+# Bracketed words of usage lines that are typed as they are, so never translated.
+TYPED_AS_IS = {
+    "<HH:MM>",
+    "[keep]",
+    "[min=]",
+    "[per=]",
+    "[until=]",
+    "[uses=]",
+    "[week|month]",
+    "[pending|paid|shipped|completed|cancelled|refund|refunded]",
+}
+
+
+def test_every_usage_placeholder_has_a_translation(chat: Chat) -> None:
+    """Registered usages and the usage lines in the handlers' code: each placeholder is
+    listed in handlers.usage_text (and so extracted and translated) or typed as it is."""
+    lines = []
+    for spec in chat.runtime.engine.registry.specs:
+        lines += [spec.usage, spec.staff_usage]
+    for path in (ROOT / "handlers" / "commands").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.startswith("/"):  # usage("/add <id> [qty]"), need(...), *_USAGE
+                    lines.append(node.value)
+    found = {p for line in lines for p in PLACEHOLDER.findall(line)}
+    assert found - TYPED_AS_IS - PLACEHOLDERS == set()
+    for placeholder in found - TYPED_AS_IS:
+        assert translate("zh_CN", placeholder) != placeholder, placeholder

@@ -8,6 +8,7 @@ from handlers.engine import unknown_command
 from handlers.i18n import LOCALES, N_
 from handlers.router import CommandSpec, Router
 from handlers.types import Incoming, ParsedCommand, Reply
+from handlers.usage_text import localise_usage
 from store.errors import ShopNotFound
 
 router = Router(topic=N_("General"))
@@ -50,9 +51,12 @@ async def help_(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if word and word.casefold() not in ALL_WORDS:
         spec = registry.lookup(word)
         if spec is not None:
-            staff_usage = spec.staff_usage if ctx.role else ""
             return ctx.reply(
-                "chat/help_one.j2", spec=spec, help=ctx.t(spec.help), staff_usage=staff_usage
+                "chat/help_one.j2",
+                spec=spec,
+                usage=localise_usage(ctx.locale, spec.usage),
+                help=ctx.t(spec.help),
+                staff_usage=localise_usage(ctx.locale, spec.staff_usage) if ctx.role else "",
             )
         return unknown_command(word, ctx)  # not silently the overview: it may be a typo
     listed = [s for s in registry.specs if not s.hidden]
@@ -80,7 +84,7 @@ def _described(
         (
             s.name,
             s.aliases[0] if s.aliases else "",
-            s.staff_usage if staff and s.staff_usage else s.usage,
+            localise_usage(ctx.locale, s.staff_usage if staff and s.staff_usage else s.usage),
             ctx.t(s.help),
         )
         for s in specs
