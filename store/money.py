@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -12,6 +13,9 @@ from store.errors import InvalidInput
 
 MAX_PRICE = Decimal("1000000")  # a micro-merchant's product never costs a million
 CENT = Decimal("0.01")
+# A comma is read only as a thousands separator in its place (1,234.50). "12,50" (the decimal
+# comma of many spreadsheets) or "1,5" would silently become 1250 or 15, so they are refused.
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +31,13 @@ class Money:
 
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
-    """Parse a price typed by a person: at most 2 decimals, positive, below MAX_PRICE."""
-    cleaned = text.strip().lstrip("¥￥$").replace(",", "")
+    """Parse a price typed by a person: at most 2 decimals, positive, below MAX_PRICE; a
+    comma only between groups of three digits."""
+    cleaned = text.strip().lstrip("¥￥$")
+    if "," in cleaned:
+        if not _GROUPED.fullmatch(cleaned):
+            raise InvalidInput("bad_amount", value=text)
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except (InvalidOperation, ValueError):

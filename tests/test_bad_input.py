@@ -81,6 +81,8 @@ MERCHANT_BAD = [
     ("/addproduct Tea | 1 | 1 | d | c | ftp://x", "http"),
     ("/price 1 0.001", "at most 2 decimals"),
     ("/price 1 NaN", "is not an amount of money"),
+    ("/price 1 12,50", "is not an amount of money"),  # a decimal comma: not 1,250
+    ("/addproduct Tea | 1,5 | 1", "is not an amount of money"),
     ("/stock 1 1000001", "Stock must"),
     ("/price 4242 10", "no product"),
     ("/settings unpaid 1", "between"),

@@ -59,3 +59,19 @@ def test_format_money_remembers_per_currency_and_locale_not_across_them() -> Non
     assert format_money(-Decimal("0.00"), "CNY", "zh_CN") == "¥0.00"
     assert format_money(Decimal("-3"), "CNY", "zh_CN") == "-¥3.00"
     assert format_money("12.5", "CNY", "zh_CN") == "¥12.50"  # templates pass text too
+
+
+@pytest.mark.parametrize("text", ["12,50", "1,5", "¥12,5", "1,23,456", "1234,567", ",5", "1,"])
+def test_parse_amount_refuses_a_comma_that_is_not_a_thousands_separator(text: str) -> None:
+    # "12,50" is a decimal comma (12.50 in many spreadsheets); reading it as 1250 would
+    # put a price a hundred times too high on sale without a word.
+    with pytest.raises(InvalidInput) as err:
+        parse_amount(text)
+    assert err.value.code == "bad_amount"
+
+
+@pytest.mark.parametrize(
+    "text,expected", [("1,234", "1234.00"), ("12,345.5", "12345.50"), ("¥999,999.99", "999999.99")]
+)
+def test_parse_amount_reads_thousands_separators(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
