@@ -162,6 +162,9 @@ MESSAGES: dict[str, str] = {
     "refund_conflict": N_("Another refund of order {no} was just made. Check it and try again."),
     # loyalty
     "points_insufficient": N_("Your points: {balance}, not enough for {wanted}. See /points."),
+    "points_adjust_too_low": N_(
+        "The customer has {balance} points: taking away {wanted} would go below zero."
+    ),
     "points_off": N_("This shop does not give points at the moment."),
     "points_none": N_("You have no points to use yet. See /points."),
     "points_bad_number": N_("“{value}” is not a whole number of points."),

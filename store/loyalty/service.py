@@ -33,6 +33,7 @@ from store.loyalty.rules import (
     MAX_LEVELS,
     MAX_POINTS,
     OFF,
+    InsufficientPoints,
     MemberLevel,
     PointsOffer,
     Rule,
@@ -261,17 +262,20 @@ class Loyalty:
         the new balance."""
         if points == 0 or abs(points) > MAX_POINTS:
             raise InvalidInput("points_bad_adjust", value=str(points), high=MAX_POINTS)
-        async with transaction():
-            await ledger.post(
-                shop_id,
-                person_id,
-                EntryKind.ADJUST,
-                points,
-                self.clock(),
-                ref=secrets.token_hex(8),
-                note=note.strip(),
-                guard=points < 0,
-            )
+        try:
+            async with transaction():
+                await ledger.post(
+                    shop_id,
+                    person_id,
+                    EntryKind.ADJUST,
+                    points,
+                    self.clock(),
+                    ref=secrets.token_hex(8),
+                    note=note.strip(),
+                    guard=points < 0,
+                )
+        except InsufficientPoints as e:  # said to the owner, not to the customer
+            raise InsufficientPoints("points_adjust_too_low", **e.params) from None
         return await self._balance(shop_id, person_id)
 
     async def merge_person(self, from_id: int, into_id: int) -> None:

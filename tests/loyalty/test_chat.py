@@ -142,7 +142,7 @@ BAD_RULES = [
     ("/pointsadjust alice 0", "not a whole number of points"),
     ("/pointsadjust alice -", "not a whole number of points"),
     ("/pointsadjust alice 1.5", "not a whole number of points"),
-    ("/pointsadjust alice -301", "Your points: 300, not enough for 301"),
+    ("/pointsadjust alice -301", "The customer has 300 points: taking away 301 would go"),
     ("/pointsadjust nobody 5", "I don't know the user"),
 ]
 
