@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.i18n import N_, translate
-from handlers.status import STATUS_LABELS, status_label
+from handlers.status import state_label
 from handlers.usage_text import localise_usage
 from store.errors import StoreError
 from store.money import Money, format_money
@@ -251,7 +251,7 @@ def error_text(locale: str, err: StoreError, currency: str = "CNY") -> str:
     """The error's text in `locale`; an amount of money in it (a `Money` parameter) is shown
     in `currency`, the shop's, as every other amount the reader sees."""
     msgid = MESSAGES.get(err.code, MESSAGES["error"])
-    params = {k: _localised(locale, v, currency) for k, v in err.params.items()}
+    params = {k: _localised(locale, k, v, currency) for k, v in err.params.items()}
     if err.code == "usage":  # "/add <id> [qty]": its placeholders in the reader's words
         params["usage"] = localise_usage(locale, str(params.get("usage", "")))
     try:
@@ -260,9 +260,9 @@ def error_text(locale: str, err: StoreError, currency: str = "CNY") -> str:
         return translate(locale, MESSAGES["error"])
 
 
-def _localised(locale: str, value: object, currency: str) -> object:
+def _localised(locale: str, key: str, value: object, currency: str) -> object:
     if isinstance(value, Money):
         return format_money(value.amount, currency, locale)
-    if isinstance(value, str) and value in STATUS_LABELS:
-        return status_label(locale, value)
+    if key == "status":  # only a state is put into words: "paid" typed as a price stays "paid"
+        return state_label(locale, str(value))
     return value
