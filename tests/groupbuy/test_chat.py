@@ -356,3 +356,14 @@ async def test_cancel_during_the_delivery_questions_leaves_the_group_buy(chat: C
     await chat.say("bob", "/add 1")
     await chat.say("bob", "/checkout")
     assert "已退出结算" in await chat.text("bob", "/cancel")  # a checkout is still a checkout
+
+
+async def test_gbstats_names_the_offers_state_in_the_merchants_language(chat: Chat) -> None:
+    cid = await campaign(chat, "100 2 1h")
+    await chat.say(MERCHANT, "/lang zh")
+    assert "(已生效)" in await chat.text(MERCHANT, "/gbstats")
+    await chat.say(MERCHANT, f"/gbstop {cid}")
+    stats = await chat.text(MERCHANT, "/gbstats")
+    assert "(已停止)" in stats and "stopped" not in stats
+    await chat.say(MERCHANT, "/lang en")
+    assert "(stopped)" in await chat.text(MERCHANT, "/gbstats")
