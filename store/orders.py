@@ -40,6 +40,7 @@ from store.events import (
 from store.keyed_locks import KeyedLocks
 from store.models import CartItem, Order, OrderItem, OrderStatus, Payment, Product, Shop
 from store.money import Money
+from store.paging import clamp_page
 from store.prepared import Prepared, PreparedUpdate
 from store.pricing import Pricing, Quote, refund_share
 from store.promotions.errors import PriceChanged
@@ -50,6 +51,16 @@ S = OrderStatus
 # Where a merchant may refund part of an order: after completion too (after-sales, 售后);
 # points earned and commission released then are taken back in proportion.
 PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED, S.COMPLETED)
+SALES_PAGE_SIZE = 20  # /sales: one chat message
+
+
+@dataclass(frozen=True, slots=True)
+class SalesPage:
+    orders: list[Order]
+    page: int
+    pages: int
+
+
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
 _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
@@ -232,12 +243,20 @@ class OrderService:
         return await _LAST_CONTACT.first(person_id)
 
     async def list_for_shop(
-        self, shop_id: int, status: OrderStatus | None = None, limit: int = 20
-    ) -> list[Order]:
+        self, shop_id: int, status: OrderStatus | None = None, page: int = 1
+    ) -> SalesPage:
+        """One page of the shop's orders, newest first; past the end is the last page."""
         qs = Order.filter(shop_id=shop_id)
         if status is not None:
             qs = qs.filter(status=status)
-        return await qs.order_by("-id").limit(limit).prefetch_related("items", "person")
+        page, pages = clamp_page(page, await qs.count(), SALES_PAGE_SIZE)
+        found = (
+            await qs.order_by("-id")
+            .offset((page - 1) * SALES_PAGE_SIZE)
+            .limit(SALES_PAGE_SIZE)
+            .prefetch_related("items", "person")
+        )
+        return SalesPage(orders=list(found), page=page, pages=pages)
 
     # -- placing ---------------------------------------------------------------------------
     async def place(

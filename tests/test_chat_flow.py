@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+import store.orders
 from store.models import Order, OrderStatus, Product
 from tests.conftest import MERCHANT, Chat
 
@@ -164,6 +167,23 @@ async def test_staff_can_work_and_owner_decides(chat: Chat) -> None:
     assert "only the shop's owner can" in await chat.text("bob", "/staff add carol")
     await chat.say(MERCHANT, "/staff remove bob")
     assert "only" in await chat.text("bob", "/sales")
+
+
+async def test_sales_pages_through_every_order(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    # /sales showed the newest page only: the oldest orders to ship were out of sight.
+    monkeypatch.setattr(store.orders, "SALES_PAGE_SIZE", 2)
+    nos = [await place_order(chat, qty=1) for _ in range(3)]
+    first = (await chat.say(MERCHANT, "/sales pending"))[0]
+    assert nos[2] in first.text and nos[1] in first.text and nos[0] not in first.text
+    assert "Page 1 of 2" in first.text
+    payloads = [b.payload for row in first.buttons for b in row]
+    assert "/sales pending 2" in payloads
+    second = (await chat.say(MERCHANT, "/sales pending 2", button=True))[0]
+    assert nos[0] in second.text and nos[1] not in second.text and "Page 2 of 2" in second.text
+    assert "/sales pending 1" in [b.payload for row in second.buttons for b in row]
+    assert nos[0] in await chat.text(MERCHANT, "/sales 2")  # without a status too
+    assert "Page" not in await chat.text(MERCHANT, "/sales paid")  # one page: no pager
+    assert "Usage" in await chat.text(MERCHANT, "/sales pending paid")
 
 
 async def test_new_shop_and_shop_choice(chat: Chat) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.args import need, usage
+from handlers.args import need, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -15,6 +15,7 @@ from store.models import Order, OrderStatus
 KEEP_WORDS = ("keep", "不退货")
 
 router = Router(topic=N_("Orders"))
+SALES_USAGE = "/sales [pending|paid|shipped|completed|cancelled|refund|refunded] [page]"
 STATUS_WORDS = {s.value: s for s in OrderStatus} | {
     "pending": OrderStatus.PENDING_PAYMENT,
     "unpaid": OrderStatus.PENDING_PAYMENT,
@@ -32,20 +33,34 @@ STATUS_WORDS = {s.value: s for s in OrderStatus} | {
     "销售",
     "订单管理",
     help=N_("The shop's orders, by status"),
-    usage="[status]",
+    usage="[status] [page]",
     merchant=True,
     private=True,
 )
 async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
+    args, page_no = list(cmd.args), 1
+    if args and args[-1].isascii() and args[-1].isdigit():
+        page_no = whole(args.pop(), high=10_000)
     status = None
-    if cmd.args:
-        status = STATUS_WORDS.get(cmd.args[0].casefold())
+    if len(args) > 1:
+        raise usage(SALES_USAGE)
+    if args:
+        status = STATUS_WORDS.get(args[0].casefold())
         if status is None:
-            raise usage("/sales [pending|paid|shipped|completed|cancelled|refund|refunded]")
-    found = await ctx.services.orders.list_for_shop(shop.id, status)
-    buttons = [[Button(label=f"{o.order_no}", payload=f"/sale {o.order_no}")] for o in found[:5]]
-    return ctx.reply("chat/sales.j2", orders=found, status=status, buttons=buttons)
+            raise usage(SALES_USAGE)
+    found = await ctx.services.orders.list_for_shop(shop.id, status, page_no)
+    buttons = [
+        [Button(label=f"{o.order_no}", payload=f"/sale {o.order_no}")] for o in found.orders[:5]
+    ]
+    base = f"/sales {args[0]}" if args else "/sales"
+    nav = []
+    if found.page > 1:
+        nav.append(ctx.button("‹ Previous", f"{base} {found.page - 1}"))
+    if found.page < found.pages:
+        nav.append(ctx.button("Next ›", f"{base} {found.page + 1}"))
+    buttons.append(nav)
+    return ctx.reply("chat/sales.j2", found=found, status=status, buttons=buttons)
 
 
 @router.command(
