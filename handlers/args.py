@@ -55,6 +55,12 @@ def read_field(
         raise
 
 
+def bars(text: str) -> str:
+    """`text` with its field separators as `|`. Chinese keyboards type the full-width ｜
+    instead; it separates fields when no `|` is there (with one, ｜ stays part of a field)."""
+    return text if "|" in text else text.replace("｜", "|")
+
+
 def usage(text: str) -> InvalidInput:
     return InvalidInput("usage", usage=text)
 

@@ -286,3 +286,16 @@ async def test_a_category_by_a_word_of_its_name(chat: Chat) -> None:
     await chat.say(MERCHANT, "/addproduct Mug | 30 | 5 | white | 茶具 Tea things")
     assert "no category" in await chat.text("alice", "/catalog tea")  # two have it: which?
     assert "Longjing" in await chat.text("alice", "/catalog 茶叶")
+
+
+async def test_fields_may_be_separated_by_the_full_width_bar(chat: Chat) -> None:
+    # A Chinese keyboard types ｜, not |: the merchant should not have to switch keyboards.
+    assert "Saved: #10 红茶 — CN¥38.00, stock 20" in await chat.text(
+        MERCHANT, "/addproduct 红茶｜38｜20"
+    )
+    # With a | there, ｜ is part of the text.
+    gift = await chat.text(MERCHANT, "/addproduct 红茶｜礼盒 | 58 | 5")
+    assert "#11 红茶｜礼盒 — CN¥58.00" in gift
+    assert "saved" in await chat.text(MERCHANT, "/faq add 几天发货？｜两天内")
+    assert "两天内" in await chat.text("alice", "/faq 1")
+    assert "新品上架" in await chat.text(MERCHANT, "/broadcast all｜新品上架")

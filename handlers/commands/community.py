@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.args import need, product_id, usage, whole
+from handlers.args import bars, need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_, translate
 from handlers.router import Router
@@ -100,9 +100,10 @@ async def audience(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 async def broadcast(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     service = ctx.services.community.broadcasts
-    action, _, rest = cmd.raw_args.partition(" ")
+    raw = bars(cmd.raw_args)
+    action, _, rest = raw.partition(" ")
     action = action.casefold()
-    if "|" not in cmd.raw_args and (action in CONTROLS or action == "at"):
+    if "|" not in raw and (action in CONTROLS or action == "at"):
         words = rest.split(maxsplit=1)
         bid = whole(need(words, 1, f"/broadcast {action} <id>")[0].lstrip("#"))
         if action == "at":
@@ -110,7 +111,7 @@ async def broadcast(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             when = parse_when(at, ctx.services.clock(), shop.timezone)
             return _listing(ctx, [await service.schedule(shop.id, bid, when)])
         return _listing(ctx, [await getattr(service, CONTROLS[action])(shop.id, bid)])
-    parts = [p.strip() for p in cmd.raw_args.split("|")]
+    parts = [p.strip() for p in raw.split("|")]
     if len(parts) not in (2, 3) or not parts[1]:
         raise usage(BROADCAST_USAGE)
     image = parts[2] if len(parts) == 3 else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.args import need, product_id, usage, whole
+from handlers.args import bars, need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -31,7 +31,7 @@ async def newshop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 @router.command("addproduct", "上架", help=N_("Add a product"), usage=ADD_USAGE[12:], merchant=True)
 async def addproduct(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
-    parts = [p.strip() for p in cmd.raw_args.split("|")]
+    parts = [p.strip() for p in bars(cmd.raw_args).split("|")]
     if len(parts) < 3 or len(parts) > 6:
         raise usage(ADD_USAGE)
     parts += [""] * (6 - len(parts))

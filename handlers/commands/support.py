@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.args import need, usage, whole
+from handlers.args import bars, need, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.labels import clip
@@ -103,7 +103,7 @@ def _faq_number(value: str) -> int:
 
 
 def _question_answer(text: str) -> tuple[str, str]:
-    question, bar, answer = text.partition("|")
+    question, bar, answer = bars(text).partition("|")
     if not bar:
         raise InvalidInput("faq_usage")
     return question, answer
