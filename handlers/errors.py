@@ -61,6 +61,7 @@ MESSAGES: dict[str, str] = {
     "amount_mismatch": N_("The amount paid does not match order {no}."),
     "empty_cart": N_("Your cart is empty. Add something with /add <id>."),
     "already_paid": N_("Order {no} is already paid."),
+    "refund_not_waiting": N_("Order {no} has no refund waiting to be returned. See /refunds."),
     "gb_leader_twice": N_("Give the leader either a price (leader=) or a reward (reward=)."),
     "gb_reward_too_big": N_("The leader's reward must be less than the group price."),
     "gb_not_complete": N_(

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
 LEASE = timedelta(minutes=5)  # a claimed job is retried if its worker dies mid-call
+BY_HAND = "by hand"  # provider_refund_id of a refund the merchant said they returned
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,16 @@ class RefundOutbox:
                 ]
             )
         return rows
+
+    async def mark_returned(self, shop_id: int, order_id: int) -> int:
+        """The merchant returned the money by hand: the order's manual and failed refunds are
+        done, off /refunds. One guarded update, so saying it twice changes nothing; returns
+        how many were still open (0: nothing was waiting)."""
+        return await RefundJob.filter(
+            shop_id=shop_id,
+            order_id=order_id,
+            status__in=[RefundStatus.MANUAL, RefundStatus.FAILED],
+        ).update(status=RefundStatus.DONE, provider_refund_id=BY_HAND)
 
     async def open_for_shop(self, shop_id: int) -> list[RefundJob]:
         """What the merchant still has to look at: manual and failed refunds."""

@@ -117,3 +117,27 @@ async def test_refundok_keep_refunds_without_restocking(chat: Chat) -> None:
     await chat.say("alice", f"/refund {other} changed my mind")
     await chat.say(MERCHANT, f"/refundok {other}")
     assert (await Product.get(id=1)).stock == stock  # without "keep": the unit came back
+
+
+async def test_a_refund_returned_by_hand_leaves_the_list(chat: Chat) -> None:
+    # /refunds listed every transfer to return for ever: nothing told it one was returned.
+    no = await refunded_order(chat, "manual")
+    other = await place_order(chat, "bob")
+    await chat.say(MERCHANT, f"/paid {other}")
+    await chat.say("bob", f"/refund {other}")
+    await chat.say(MERCHANT, f"/refundok {other}")
+    await chat.runtime.services.refunds.process_due()
+    await chat.runtime.outbox.drain()
+    assert f"/refunds done {no}" in chat.pushed(MERCHANT)
+    listing = (await chat.say(MERCHANT, "/refunds"))[0]
+    assert f"/refunds done {no}" in [b.payload for row in listing.buttons for b in row]
+    text = await chat.text(MERCHANT, f"/refunds done {no}")
+    assert f"refund of order {no} was returned by hand" in text
+    assert no not in text.split("returned by hand.", 1)[1] and other in text
+    job = await RefundJob.get(key=f"order:{no}")
+    assert (job.status, job.provider_refund_id) == (RefundStatus.DONE, "by hand")
+    assert "no refund waiting" in await chat.text(MERCHANT, f"/refunds done {no}")  # twice
+    assert "no order NOPE1234 in this shop" in await chat.text(MERCHANT, "/refunds done NOPE1234")
+    assert "Usage" in await chat.text(MERCHANT, f"/refunds finished {other}")
+    assert "only the shop's owner and staff" in await chat.text("alice", f"/refunds done {other}")
+    assert (await RefundJob.get(key=f"order:{other}")).status == RefundStatus.MANUAL

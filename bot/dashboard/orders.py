@@ -25,7 +25,7 @@ from bot.dashboard.pages import (
 from handlers.args import read_field, whole
 from store.accounts.masking import contact_visible, mask_address, mask_phone
 from store.csvfile import write_csv
-from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, StoreError
+from store.errors import AlreadyPaid, IllegalTransition, InvalidInput, NotFound, StoreError
 from store.models import Order, OrderItem, OrderStatus, RefundJob
 from store.orders import PARTLY_REFUNDABLE
 from store.reports import QUERY_MAX, OrderFilter, ShopReports
@@ -229,6 +229,17 @@ async def _refund_items(page: Page, order: Order, form: Form) -> None:
         raise
 
 
+async def _returned(page: Page, order: Order, form: Form) -> None:
+    """The merchant returned a manual or failed refund by hand (as /refunds done)."""
+    if not await page.runtime.services.refunds.mark_returned(page.shop.id, order.id):
+        raise NotFound("refund_not_waiting", no=order.order_no)
+
+
+@staff_page
+async def mark_returned(request: web.Request) -> web.Response:
+    return await _act(request, "returned", _returned)
+
+
 @staff_page
 async def mark_paid(request: web.Request) -> web.Response:
     return await _act(request, "paid", _mark_paid)
@@ -265,3 +276,4 @@ def setup(app: web.Application, reports: ShopReports) -> None:
     r.add_post("/dashboard/orders/{no}/refund/approve", approve_refund)
     r.add_post("/dashboard/orders/{no}/refund/reject", reject_refund)
     r.add_post("/dashboard/orders/{no}/refund/items", refund_items)
+    r.add_post("/dashboard/orders/{no}/refund/returned", mark_returned)

@@ -7,12 +7,15 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
-from store.errors import AlreadyPaid
+from store.errors import AlreadyPaid, NotFound
 from store.models import Order, OrderStatus
 
 # After /refundok or /refunditem: the customer keeps the goods (a refund without a return),
 # so they do not go back in stock.
 KEEP_WORDS = ("keep", "不退货")
+# /refunds done <no>: the merchant returned a refund by hand.
+DONE_WORDS = ("done", "已退", "已退款")
+REFUNDS_USAGE = "/refunds [done <no>]"
 
 router = Router(topic=N_("Orders"))
 SALES_USAGE = "/sales [pending|paid|shipped|completed|cancelled|refund|refunded] [page]"
@@ -167,9 +170,23 @@ async def refundno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "refunds",
     "待退款",
     help=N_("Refunds you must make by hand, or that failed"),
+    usage="[done <no>]",
     merchant=True,
     private=True,
 )
 async def refunds(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
-    return ctx.reply("chat/refunds.j2", jobs=await ctx.services.refunds.open_for_shop(shop.id))
+    returned = ""
+    if cmd.args:
+        if cmd.args[0].casefold() not in DONE_WORDS:
+            raise usage(REFUNDS_USAGE)
+        order = await _shop_order(ctx, need(cmd.args, 2, REFUNDS_USAGE)[1])
+        if not await ctx.services.refunds.mark_returned(shop.id, order.id):
+            raise NotFound("refund_not_waiting", no=order.order_no)
+        returned = order.order_no
+    jobs = await ctx.services.refunds.open_for_shop(shop.id)
+    buttons = [
+        [ctx.button("Returned: {no}", f"/refunds done {no}", no=no)]
+        for no in dict.fromkeys(job.order.order_no for job in jobs)  # type: ignore[attr-defined]
+    ][:5]
+    return ctx.reply("chat/refunds.j2", jobs=jobs, returned=returned, buttons=buttons)

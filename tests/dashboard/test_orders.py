@@ -226,3 +226,25 @@ async def test_a_refund_approved_without_a_return_leaves_the_stock(dash: Dashboa
     assert (await dash.post(f"/dashboard/orders/{no}/refund/approve"))[0] == 303  # unchecked
     assert (await Order.get(order_no=no)).status == OrderStatus.REFUNDED
     assert (await Product.get(id=1)).stock == stock
+
+
+async def test_a_refund_returned_by_hand_is_marked_on_the_order(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say("alice", f"/refund {no} broken")
+    await dash.chat.say(MERCHANT, f"/refundok {no}")
+    await dash.chat.runtime.services.refunds.process_due()  # a transfer: return it by hand
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    assert "return it by hand" in body and 'id="refund-returned"' in body
+    path = f"/dashboard/orders/{no}/refund/returned"
+    status, _, _ = await dash.post(path, csrf=False)
+    assert status == 403
+    status, _, location = await dash.post(path)
+    assert status == 303 and location.endswith("done=returned")
+    _, body = await dash.get(f"/dashboard/orders/{no}?done=returned")
+    assert "returned by hand" in body and 'id="refund-returned"' not in body
+    assert "Refund of CN¥128.00: returned" in body
+    assert "No refunds waiting for you." in await dash.chat.text(MERCHANT, "/refunds")
+    status, body, _ = await dash.post(path)  # twice: said, nothing changes
+    assert status == 409 and "no refund waiting" in body
