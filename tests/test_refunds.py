@@ -83,8 +83,11 @@ async def test_transfers_are_listed_for_a_refund_by_hand(chat: Chat) -> None:
     no = await refunded_order(chat, "manual")
     assert await chat.runtime.services.refunds.process_due() == 1
     await chat.runtime.outbox.drain()
-    assert f"order {no} yourself" in chat.pushed(MERCHANT)
-    assert "by hand" in await chat.text(MERCHANT, "/refunds")
+    assert f"order {no} yourself (it was paid by transfer)" in chat.pushed(MERCHANT)
+    assert "· transfer · by hand" in await chat.text(MERCHANT, "/refunds")
+    await chat.say(MERCHANT, "/lang zh")  # the method in words, not the code "manual"
+    listing = await chat.text(MERCHANT, "/refunds")
+    assert "· 转账 ·" in listing and "manual" not in listing
 
 
 async def test_unknown_method_is_retried_not_lost(chat: Chat) -> None:
