@@ -42,6 +42,9 @@ async def test_customers_with_orders_spend_and_tags(dash: Dashboard) -> None:
     assert f'id="customer-{alice}"' in body and f'id="customer-{bob}"' not in body
     _, body = await dash.get("/dashboard/customers?q=BO")
     assert f'id="customer-{bob}"' in body and f'id="customer-{alice}"' not in body
+    # A filter that matches nobody says so; it is not a shop without customers.
+    _, body = await dash.get("/dashboard/customers?tag=nosuchtag")
+    assert "No customer matches." in body and "Nobody here yet" not in body
 
     await dash.post(f"/dashboard/customers/{alice}/tags/remove", {"tag": "vip"})
     assert not await CustomerTag.exists(person_id=alice)

@@ -107,6 +107,8 @@ async def test_search_lists_matching_products(dash: Dashboard) -> None:
     assert "Longjing" in body and "nougat" not in body
     _, body = await dash.get("/dashboard/products?q=<script>")
     assert "<script>" not in body and "&lt;script&gt;" in body  # escaped, not run
+    _, body = await dash.get("/dashboard/products?show=hidden")  # none hidden: not "no products"
+    assert "No product matches." in body and "Add your first one" not in body
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
