@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             if overrides:
                 settings = load_settings(
-                    _config_path(args), server=settings.server.model_dump() | overrides
+                    _config_path(args), server=settings.server.overridden(**overrides)
                 )
     except ConfigError as e:
         print(f"microstore: {e}", file=sys.stderr)

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "MICROSTORE_"
@@ -41,12 +50,32 @@ class RedisConfig(_Section):
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    public_url: str = "http://127.0.0.1:8080"  # how the outside world reaches us
+    # How the outside world reaches us (login links, webhooks). Unset: where we listen,
+    # http://<host>:<port>, so `serve --port 9000` hands out links that open.
+    public_url: str = ""
     max_body_bytes: int = Field(1_048_576, ge=1024)
     # Processes serving the same port (SO_REUSEPORT); more than 1 needs redis.url.
     workers: int = Field(1, ge=1, le=32)
     # uvloop: libuv's event loop, less CPU per request; asyncio's own where it isn't installed.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    _public_url_derived: bool = PrivateAttr(False)
+
+    @model_validator(mode="after")
+    def _public_url_follows_the_listener(self) -> ServerConfig:
+        if not self.public_url:
+            host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+            host = f"[{host}]" if ":" in host else host
+            self.public_url = f"http://{host}:{self.port}"
+            self._public_url_derived = True
+        return self
+
+    def overridden(self, **changes: Any) -> dict[str, Any]:
+        """This section's values with `changes` (the command line's --host, --port) applied;
+        a public_url derived from the old host and port is derived again from the new."""
+        values = self.model_dump()
+        if self._public_url_derived:
+            del values["public_url"]
+        return values | changes
 
 
 class ShopDefaults(_Section):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import load_settings
 from tests.servers import clean_env, microstore
 
 SCRIPT = """\
@@ -189,3 +190,16 @@ def test_piped_promotions_points_reviews_and_support(tmp_path: Path) -> None:
     asked = out[out.index("[to merchant] New question from alice (ticket T1)") :]
     assert asked.index("Do you ship to Beijing?") < asked.index("[to alice]")
     assert "Yes, in 2 days." in asked[asked.index("[to alice]") :]
+
+
+def test_public_url_follows_host_and_port_unless_set() -> None:
+    assert load_settings().server.public_url == "http://127.0.0.1:8080"
+    assert load_settings(server={"port": 9000}).server.public_url == "http://127.0.0.1:9000"
+    wildcard = load_settings(server={"host": "0.0.0.0", "port": 9001}).server
+    assert wildcard.public_url == "http://127.0.0.1:9001"  # a link one can open
+    derived = load_settings().server.overridden(port=9002)  # serve --port 9002
+    assert load_settings(server=derived).server.public_url == "http://127.0.0.1:9002"
+    chosen = load_settings(server={"public_url": "https://shop.example.com"}).server
+    assert load_settings(server=chosen.overridden(port=9003)).server.public_url == (
+        "https://shop.example.com"
+    )

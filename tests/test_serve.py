@@ -34,6 +34,14 @@ async def test_serve_demo_answers_on_the_web(tmp_path: Path, event_loop: str) ->
                 assert r.status == 400
             async with http.post(f"{base}/sim/api/send", data=b"x" * 2_000_000) as r:
                 assert r.status == 413
+            # --port without a public_url: the dashboard link opens this server, not :8080.
+            async with http.post(
+                f"{base}/sim/api/send", json={"user": "merchant", "text": "/dashboard"}
+            ) as r:
+                link = (await r.json())["replies"][0]["text"].split("\n")[1]
+            assert link.startswith(f"{base}/dashboard/login/"), link
+            async with http.get(link) as r:
+                assert r.status == 200 and 'name="nonce"' in await r.text()
     finally:
         proc.send_signal(signal.SIGINT)
         try:
