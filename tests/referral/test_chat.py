@@ -151,7 +151,8 @@ async def test_approval_mode(chat: Chat) -> None:
     assert "waiting for approval" in await chat.text(MERCHANT, "/agents")
     assert "is an agent now" in await chat.text(MERCHANT, "/agentok amy")
     assert "agent code" in await chat.text("amy", "/ref")
-    assert "is not an agent" in await chat.text(MERCHANT, "/agentno amy")
+    # A confirmation, not a refusal ("amy is not an agent." read as "nothing to stop").
+    assert "Done: amy is not one of your agents now." in await chat.text(MERCHANT, "/agentno amy")
     assert "has not accepted you" in await chat.text("amy", "/ref")
     assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")  # what was earned stays
     assert "not an agent of this shop yet" in await chat.text("bob", "/earnings")
