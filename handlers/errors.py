@@ -203,6 +203,7 @@ MESSAGES: dict[str, str] = {
     "ticket_empty": N_("Please write a message after the ticket, e.g. /reply T12 Thanks!"),
     "ticket_too_long": N_("A message has at most {high} characters."),
     "ticket_closed": N_("Ticket {ticket} is closed. Ask again with /ask <question>."),
+    "ticket_closed_staff": N_("Ticket {ticket} is closed already. Open tickets: /tickets"),
     "ticket_rate_limited": N_(
         "You have sent many messages in a short time. Please wait {minutes} minutes."
     ),

@@ -129,7 +129,7 @@ class Support:
         if not thread.as_staff:
             await self._check_rate(person.id)
         if not await self._append(thread.ticket, person, thread.as_staff, text):
-            raise StoreError("ticket_closed", ticket=f"T{thread.ticket.id}")
+            raise StoreError(_closed(thread), ticket=f"T{thread.ticket.id}")
         return thread
 
     async def close(self, ref: str, person_id: int, *, shop_id: int | None = None) -> Thread:
@@ -139,7 +139,7 @@ class Support:
             status=TicketStatus.CLOSED, open_key=None, closed_at=self.clock()
         )
         if not done:
-            raise StoreError("ticket_closed", ticket=f"T{ticket.id}")
+            raise StoreError(_closed(thread), ticket=f"T{ticket.id}")
         ticket.status = TicketStatus.CLOSED
         await self.bus.publish(
             [
@@ -301,3 +301,9 @@ def _check_faq(question: str, answer: str) -> tuple[str, str]:
     if len(question) > MAX_QUESTION or len(answer) > MAX_ANSWER:
         raise InvalidInput("faq_too_long", question=MAX_QUESTION, answer=MAX_ANSWER)
     return question, answer
+
+
+def _closed(thread: Thread) -> str:
+    """The refusal for a closed ticket: the customer may open another with /ask; the shop's
+    people are only told it is closed."""
+    return "ticket_closed_staff" if thread.as_staff else "ticket_closed"

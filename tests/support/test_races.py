@@ -42,4 +42,4 @@ async def test_close_and_answers_racing_keep_exactly_the_accepted_answers(race_d
     # every accepted message is stored; every refused one was refused as "closed"
     assert await TicketMessage.filter(ticket_id=ticket.id).count() == 1 + len(posted)
     refused = [r for r in results[1:] if isinstance(r, BaseException)]
-    assert all(getattr(e, "code", "") == "ticket_closed" for e in refused), refused
+    assert all(getattr(e, "code", "") == "ticket_closed_staff" for e in refused), refused

@@ -63,8 +63,12 @@ async def test_close_by_staff_tells_the_customer_and_a_new_question_opens_a_new_
     assert (await Ticket.get(id=first.id)).status == TicketStatus.CLOSED
 
     before = await state()
-    assert "is closed" in await chat.text("alice", f"/reply T{first.id} hello?")
-    assert "is closed" in await chat.text(MERCHANT, f"/reply T{first.id} late answer")
+    assert "Ask again with /ask" in await chat.text("alice", f"/reply T{first.id} hello?")
+    # The shop is not told to /ask its own shop a question.
+    late = await chat.text(MERCHANT, f"/reply T{first.id} late answer")
+    assert "is closed already" in late and "/ask" not in late
+    again = await chat.text(MERCHANT, f"/close T{first.id}")
+    assert "is closed already" in again and "/ask" not in again
     assert "is closed" in await chat.text("alice", f"/close T{first.id}")
     assert await state() == before
 
