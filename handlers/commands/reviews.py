@@ -114,7 +114,7 @@ async def _set_hidden(cmd: ParsedCommand, ctx: Context, hidden: bool) -> Reply:
     toggle = (
         ctx.button("Show again", f"/showreview {changed.id}")
         if hidden
-        else ctx.button("Hide", f"/hidereview {changed.id}")
+        else ctx.button("Hide review", f"/hidereview {changed.id}")
     )
     see = ctx.button("Reviews of this product", f"/reviews {changed.product_id}")  # type: ignore[attr-defined]
     return ctx.reply("reviews/hidden.j2", review=changed, buttons=[[toggle, see]])

@@ -140,6 +140,12 @@ async def test_merchant_replies_once_and_hidden_reviews_leave_the_average(chat: 
     assert "from carol" in await chat.text(MERCHANT, "/reviews 1")  # staff still see it
     assert "shown again" in await chat.text(MERCHANT, f"/showreview {carol.id}")
     assert "★ 3.3 (3)" in await chat.text("dave", "/product 1")
+    # The button hides the review: in Chinese 隐藏, not 下架 (taking a product off sale).
+    await chat.say(MERCHANT, "/lang zh")
+    shown = (await chat.say(MERCHANT, f"/showreview {carol.id}"))[0]
+    labels = {b.payload: b.label for row in shown.buttons for b in row}
+    assert labels[f"/hidereview {carol.id}"] == "隐藏评价"
+    await chat.say(MERCHANT, "/lang en")
 
     assert "published" in await chat.text(MERCHANT, f"/reviewreply #{carol.id} Sorry, refunded!")
     assert "Sorry, refunded!" in chat.pushed("carol")
