@@ -30,6 +30,10 @@ MESSAGES: dict[str, str] = {
     "bad_phone": N_("That doesn't look like a phone number. Digits only, e.g. 13800138000."),
     "bad_address": N_("Please give the full delivery address (5 to 300 characters)."),
     "bad_tracking": N_("Please give both the carrier and the tracking number."),
+    "tracking_too_long": N_(
+        "A carrier has at most {carrier} characters and a tracking number {tracking}: "
+        "please check what you pasted."
+    ),
     "reason_required": N_("Please give a reason."),
     "unknown_category": N_("There is no category “{name}”. See /catalog."),
     "empty_search": N_("What are you looking for? Try: /search tea"),

@@ -52,6 +52,7 @@ S = OrderStatus
 # points earned and commission released then are taken back in proportion.
 PARTLY_REFUNDABLE = (S.PAID, S.SHIPPED, S.REFUND_REQUESTED, S.COMPLETED)
 SALES_PAGE_SIZE = 20  # /sales: one chat message
+MAX_CARRIER, MAX_TRACKING = 40, 64  # the order's columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,9 +397,18 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def ship(self, order: Order, carrier: str, tracking_no: str) -> Order:
-        carrier, tracking_no = carrier.strip()[:40], tracking_no.strip()[:64]
+        carrier, tracking_no = carrier.strip(), tracking_no.strip()
         if not carrier or not tracking_no:
             raise InvalidInput("bad_tracking")
+        # Refused, not cut: the customer would be sent a tracking number that finds nothing.
+        for field, value, high in (
+            ("carrier", carrier, MAX_CARRIER),
+            ("tracking_no", tracking_no, MAX_TRACKING),
+        ):
+            if len(value) > high:
+                raise InvalidInput(
+                    "tracking_too_long", field=field, carrier=MAX_CARRIER, tracking=MAX_TRACKING
+                )
         for check in self.ship_checks:
             await check(order)
         if not await self._move(

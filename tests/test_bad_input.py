@@ -200,3 +200,17 @@ async def test_checkout_validates_each_step(chat: Chat) -> None:
     # confirming again without a new checkout starts a new one instead of a second order
     assert "cart is empty" in await chat.text("alice", "/checkout confirm")
     assert await Order.all().count() == 1
+
+
+async def test_a_tracking_number_too_long_is_refused_not_cut(chat: Chat) -> None:
+    # Cut to the column's 64 characters, it was sent to the customer as a wrong number.
+    no = await place_order(chat, "alice")
+    await chat.say(MERCHANT, f"/paid {no}")
+    chat.pushed("alice")
+    before = await snapshot()
+    reply = await chat.text(MERCHANT, f"/ship {no} SF {'SF1234567890' * 6}")
+    assert "a tracking number 64" in reply
+    reply = await chat.text(MERCHANT, f"/ship {no} {'X' * 41} SF123")
+    assert "A carrier has at most 40 characters" in reply
+    assert await snapshot() == before and "shipped" not in chat.pushed("alice")
+    assert "shipped" in await chat.text(MERCHANT, f"/ship {no} SF {'9' * 64}")
