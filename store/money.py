@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
@@ -16,6 +16,8 @@ CENT = Decimal("0.01")
 # A comma is read only as a thousands separator in its place (1,234.50). "12,50" (the decimal
 # comma of many spreadsheets) or "1,5" would silently become 1250 or 15, so they are refused.
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# Digits and a point, as a price is written: Decimal alone would also read 1e3, NaN, +5, 1_000.
+_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,9 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
         if not _GROUPED.fullmatch(cleaned):
             raise InvalidInput("bad_amount", value=text)
         cleaned = cleaned.replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except (InvalidOperation, ValueError):
-        raise InvalidInput("bad_amount", value=text) from None
-    if not value.is_finite():
+    if not _PLAIN.fullmatch(cleaned):
         raise InvalidInput("bad_amount", value=text)
+    value = Decimal(cleaned)
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InvalidInput("too_many_decimals", value=text)
     if value < 0 or (value == 0 and not allow_zero):

@@ -75,7 +75,7 @@ MERCHANT_BAD = [
     ("/addproduct Tea | -1 | 1", "more than zero"),
     ("/addproduct Tea | free | 1", "is not an amount of money"),
     ("/addproduct Tea | 1 | -1", "Stock must"),
-    ("/addproduct Tea | 1e12 | 1", "too large"),
+    ("/addproduct Tea | 1000000000000 | 1", "too large"),
     ("/addproduct | 1 | 1", "title"),
     ("/addproduct Tea", "Usage"),
     ("/addproduct Tea | 1 | 1 | d | c | ftp://x", "http"),
