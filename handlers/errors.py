@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "error": N_("Something went wrong. Please try again."),
     "invalid_input": N_("That input doesn't look right."),
     "bad_amount": N_("“{value}” is not an amount of money. Write it like 12.50."),
+    "amount_missing": N_("The amount of money is missing. Write it like 12.50."),
     "too_many_decimals": N_("Amounts of money have at most 2 decimals: “{value}”."),
     "amount_not_positive": N_("The amount must be more than zero."),
     "amount_too_large": N_("That amount is too large."),

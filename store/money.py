@@ -36,6 +36,8 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     """Parse a price typed by a person: at most 2 decimals, positive, below MAX_PRICE; a
     comma only between groups of three digits."""
     cleaned = text.strip().lstrip("¥￥$")
+    if not cleaned:  # a form's empty field, or `/addproduct Tea | | 5`
+        raise InvalidInput("amount_missing")
     if "," in cleaned:
         if not _GROUPED.fullmatch(cleaned):
             raise InvalidInput("bad_amount", value=text)

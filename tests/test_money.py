@@ -30,7 +30,8 @@ def test_parse_amount_accepts_prices(text: str, expected: str) -> None:
         ("1_000", "bad_amount"),
         ("+5", "bad_amount"),
         ("99999999999", "amount_too_large"),
-        ("", "bad_amount"),
+        ("", "amount_missing"),
+        (" ¥ ", "amount_missing"),
     ],
 )
 def test_parse_amount_refuses_bad_prices(text: str, code: str) -> None:

@@ -72,6 +72,9 @@ async def test_edit_changes_every_field_and_search_follows(dash: Dashboard) -> N
     status, body, _ = await dash.post("/dashboard/products/4", form | {"price": "abc"})
     assert status == 400 and "is not an amount of money" in body
     assert (await Product.get(id=4)).price == Decimal("19.90")
+    status, body, _ = await dash.post("/dashboard/products/4", form | {"price": " "})
+    assert status == 400 and "The amount of money is missing" in body
+    assert (await Product.get(id=4)).price == Decimal("19.90")
 
 
 async def test_inline_price_and_stock(dash: Dashboard) -> None:
