@@ -20,6 +20,7 @@ from store.shop_cache import ShopCache
 
 PAGE_SIZE = 5
 MAX_STOCK = 1_000_000
+MAX_CATEGORY = Category._meta.fields_map["name"].max_length  # type: ignore[attr-defined]
 MAX_SEARCH_WORDS = 5
 MAX_KEPT_SEARCH = 80  # characters of a search's key: longer searches are rare, read each time
 Rows = Callable[[int], Awaitable[list[Product]]]  # a page's rows from an offset
@@ -46,6 +47,15 @@ class NewProduct:
 def search_text_of(title: str, description: str, category: str = "") -> str:
     """What search looks in: one lower-cased column, so a search is one LIKE per word."""
     return f"{title}\n{description}\n{category}".casefold()
+
+
+def check_category(name: str) -> str:
+    """A category's name as typed: refused when too long, never cut (a cut name would file
+    the product under a category nobody named)."""
+    name = name.strip()
+    if len(name) > MAX_CATEGORY:
+        raise InvalidInput("category_too_long", high=MAX_CATEGORY)
+    return name
 
 
 def check_stock(stock: int) -> int:
@@ -100,7 +110,7 @@ class CatalogService:
 
     async def category_named(self, shop_id: int, name: str) -> Category:
         """The shop's category of that name, created on first use."""
-        category, created = await Category.get_or_create(shop_id=shop_id, name=name.strip()[:40])
+        category, created = await Category.get_or_create(shop_id=shop_id, name=check_category(name))
         if created:
             await self.cache.changed(shop_id)
         return category

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from store.catalog import MAX_STOCK, CatalogService, NewProduct, check_stock, search_text_of
+from store.catalog import (
+    MAX_STOCK,
+    CatalogService,
+    NewProduct,
+    check_category,
+    check_stock,
+    search_text_of,
+)
 from store.csvfile import read_csv, write_csv
 from store.db import transaction
 from store.errors import InvalidInput, StoreError
@@ -83,6 +90,11 @@ def check_product(form: ProductForm) -> tuple[NewProduct | None, dict[str, Store
             errors["stock"] = e
     if len(form.description) > 2000:
         errors["description"] = InvalidInput("description_too_long")
+    category = ""
+    try:
+        category = check_category(form.category)
+    except StoreError as e:
+        errors["category"] = e
     image = form.image_url.strip()
     if image and (not image.startswith(("http://", "https://")) or len(image) > 500):
         errors["image_url"] = InvalidInput("bad_image_url")
@@ -93,7 +105,7 @@ def check_product(form: ProductForm) -> tuple[NewProduct | None, dict[str, Store
         price=price,
         stock=stock,
         description=form.description.strip(),
-        category=form.category.strip()[:40] or None,
+        category=category or None,
         image_url=image or None,
     ), {}
 

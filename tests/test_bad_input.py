@@ -84,6 +84,7 @@ MERCHANT_BAD = [
     ("/price 1 12,50", "is not an amount of money"),  # a decimal comma: not 1,250
     ("/price 1 1e3", "is not an amount of money"),  # not 1,000
     ("/addproduct Tea |  | 1", "amount of money is missing"),
+    (f"/addproduct Tea | 1 | 1 | d | {'c' * 41}", "at most 40 characters"),  # not cut
     ("/addproduct Tea | 1,5 | 1", "is not an amount of money"),
     ("/stock 1 1000001", "Stock must"),
     ("/price 4242 10", "no product"),

@@ -75,6 +75,9 @@ async def test_edit_changes_every_field_and_search_follows(dash: Dashboard) -> N
     status, body, _ = await dash.post("/dashboard/products/4", form | {"price": " "})
     assert status == 400 and "The amount of money is missing" in body
     assert (await Product.get(id=4)).price == Decimal("19.90")
+    status, body, _ = await dash.post("/dashboard/products/4", form | {"category": "c" * 41})
+    assert status == 400 and "at most 40 characters" in body  # refused, not cut to 40
+    assert not await Category.filter(name="c" * 40).exists()
 
 
 async def test_inline_price_and_stock(dash: Dashboard) -> None:
