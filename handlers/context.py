@@ -76,6 +76,15 @@ class Context:
     def button(self, msgid: str, payload: str, **params: Any) -> Button:
         return Button(label=self.t(msgid, **params), payload=payload)
 
+    def page_nav(self, base: str, page: int, pages: int) -> list[Button]:
+        """A paged list's Previous and Next buttons: `base` and the page's number."""
+        nav = []
+        if page > 1:
+            nav.append(self.button("‹ Previous", f"{base} {page - 1}"))
+        if page < pages:
+            nav.append(self.button("Next ›", f"{base} {page + 1}"))
+        return nav
+
     async def enter(self, shop: Shop) -> None:
         """The person now chats with `shop`: it is remembered, and this message's shop and
         role are that shop's (a deep link, /shop, a new shop, joining its team)."""

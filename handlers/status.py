@@ -16,8 +16,7 @@ STATUS_LABELS = {
 
 
 def status_label(locale: str, status: str) -> str:
-    msgid = STATUS_LABELS.get(str(status))
-    return translate(locale, msgid) if msgid else str(status)
+    return _label(STATUS_LABELS, locale, status)
 
 
 # What an error's `status` may also be: a broadcast's state, or why an order can't be paid.
@@ -32,5 +31,9 @@ STATE_LABELS = STATUS_LABELS | {
 
 
 def state_label(locale: str, state: str) -> str:
-    msgid = STATE_LABELS.get(str(state))
-    return translate(locale, msgid) if msgid else str(state)
+    return _label(STATE_LABELS, locale, state)
+
+
+def _label(labels: dict[str, str], locale: str, value: str) -> str:
+    msgid = labels.get(str(value))
+    return translate(locale, msgid) if msgid else str(value)

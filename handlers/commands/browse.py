@@ -22,12 +22,7 @@ def _page_buttons(ctx: Context, page: Page, base: str) -> list[list[Button]]:
         [ctx.button("#{id} {title}", f"/product {p.id}", id=p.id, title=clip(p.title, 24))]
         for p in page.products
     ]
-    nav = []
-    if page.page > 1:
-        nav.append(ctx.button("‹ Previous", f"{base} {page.page - 1}"))
-    if page.page < page.pages:
-        nav.append(ctx.button("Next ›", f"{base} {page.page + 1}"))
-    rows.append(nav)
+    rows.append(ctx.page_nav(base, page.page, page.pages))
     return rows
 
 

@@ -56,13 +56,7 @@ async def sales(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     buttons = [
         [Button(label=f"{o.order_no}", payload=f"/sale {o.order_no}")] for o in found.orders[:5]
     ]
-    base = f"/sales {args[0]}" if args else "/sales"
-    nav = []
-    if found.page > 1:
-        nav.append(ctx.button("‹ Previous", f"{base} {found.page - 1}"))
-    if found.page < found.pages:
-        nav.append(ctx.button("Next ›", f"{base} {found.page + 1}"))
-    buttons.append(nav)
+    buttons.append(ctx.page_nav(f"/sales {args[0]}" if args else "/sales", found.page, found.pages))
     return ctx.reply("chat/sales.j2", found=found, status=status, buttons=buttons)
 
 

@@ -82,12 +82,7 @@ async def reviews(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 def _page_buttons(ctx: Context, page: ReviewPage) -> list[list[Button]]:
-    base = f"/reviews {page.product.id}"
-    nav = []
-    if page.page > 1:
-        nav.append(ctx.button("‹ Previous", f"{base} {page.page - 1}"))
-    if page.page < page.pages:
-        nav.append(ctx.button("Next ›", f"{base} {page.page + 1}"))
+    nav = ctx.page_nav(f"/reviews {page.product.id}", page.page, page.pages)
     return [nav, [ctx.button("‹ Product", f"/product {page.product.id}")]]
 
 
