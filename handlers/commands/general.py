@@ -35,7 +35,10 @@ async def start(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
     prefix, _, _ = payload.partition("_")
     hook = ctx.start_hooks.get(prefix)
     if hook is not None and ctx.shop is not None:
-        return [welcome(ctx), *await hook(payload, ctx)]
+        # The hook first: a link of another shop's agent or group enters that shop, and the
+        # welcome names the shop the person is now in.
+        replies = await hook(payload, ctx)
+        return [welcome(ctx), *replies]
     return [welcome(ctx)]
 
 

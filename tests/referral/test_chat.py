@@ -215,3 +215,15 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
     assert (await Product.get(id=1)).stock == stock + 1
     assert "— refunded" in await chat.text("bob", f"/order {no}")
     assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")
+
+
+async def test_another_shops_agent_link_welcomes_to_that_shop(chat: Chat) -> None:
+    """Browsing one shop, a customer opens an agent's link of another: they land in the
+    agent's shop, and the welcome names it (not the shop they were in)."""
+    code = await agent_code(chat, "amy")  # an agent of the demo shop
+    await chat.say("zed", "/newshop Zed Tea")
+    await chat.say("carol", "/start shop_zed-tea")
+    text = await chat.text("carol", f"/start ref_{code}")
+    assert "Welcome to 微店小铺 Demo Shop!" in text and "Zed Tea" not in text
+    assert "invited by a**" in text
+    assert "微店小铺 Demo Shop" in await chat.text("carol", "/catalog")
