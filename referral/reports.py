@@ -39,7 +39,7 @@ class OrderEarning:
     level: int
     amount_minor: int  # what was promised
     reversed_minor: int  # taken back by refunds
-    state: str  # "placed" | "pending" | "frozen" | "available" | "cancelled"
+    state: str  # "placed" | "pending" | "frozen" | "available" | "refunded" | "cancelled"
     release_at: datetime | None
 
 
@@ -202,6 +202,8 @@ def _state(r: OrderReferral) -> str:
         return "cancelled"
     if r.paid_at is None:
         return "placed"
+    if r.total_minor and r.refunded_minor >= r.total_minor:
+        return "refunded"  # refunded in full: nothing of it is coming, whatever the freeze
     if r.released_at is not None:
         return "available"
     return "frozen" if r.release_at is not None else "pending"

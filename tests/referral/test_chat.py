@@ -98,6 +98,28 @@ async def test_refund_before_settlement_reverses_pending(chat: Chat) -> None:
     assert "refunded: -CN¥12.80" in text
     kinds = sorted(e.kind.value for e in await LedgerEntry.all())
     assert kinds == ["commission", "reversal"]
+    # Refunded in full: the order never completes, so "pending" would promise money forever.
+    assert f"{no} · b** · level 1 · CN¥12.80 (refunded: -CN¥12.80) · refunded" in text
+
+
+async def test_a_fully_refunded_order_after_release_reads_refunded(
+    chat: Chat, clock: FakeClock
+) -> None:
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    assert await chat.runtime.referral.ledger.release_due() == 1
+    assert f"{no} · b** · level 1 · CN¥12.80 · available" in await chat.text("amy", "/earnings")
+    await chat.say(MERCHANT, f"/refunditem {no} 1")
+    text = await chat.text("amy", "/earnings")
+    assert f"{no} · b** · level 1 · CN¥12.80 (refunded: -CN¥12.80) · refunded" in text
+    await chat.say("amy", "/lang zh")
+    text = await chat.text("amy", "/earnings")
+    assert f"{no} · b** · 第 1 级 · ¥12.80 (已退款：-¥12.80) · 已退款" in text
 
 
 async def test_two_levels_and_the_team(chat: Chat) -> None:
