@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
@@ -215,8 +216,9 @@ async def _earned(query: object) -> int:
     return int(row["p"] or 0) + int(row["a"] or 0) if row else 0
 
 
-def _money(minor: int, currency: str) -> str:
-    return str(from_minor(minor, currency))
+def _money(minor: int, currency: str) -> Decimal:
+    """A number for the spreadsheet (write_csv leaves numbers unescaped, so -6.40 adds up)."""
+    return from_minor(minor, currency)
 
 
 async def _agent_codes(shop_id: int) -> dict[int, str]:

@@ -1,7 +1,9 @@
 """CSV files merchants open in Excel or WPS: UTF-8 with a BOM out, UTF-8 or GB18030 in.
 
 Cells that a spreadsheet would run as a formula (=, +, -, @) are written with a leading
-apostrophe, and the apostrophe is taken off again when such a file comes back.
+apostrophe, and the apostrophe is taken off again when such a file comes back. Numbers
+(int, Decimal) are written as they are: a negative amount is a number, not a formula, and
+an apostrophe would turn it into text that a column's SUM leaves out.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(cell: object) -> str:
+    if isinstance(cell, int | Decimal) and not isinstance(cell, bool):
+        return str(cell)  # -6.40 is a number to add up, never a formula
     text = "" if cell is None else str(cell)
     return "'" + text if text.startswith(_FORMULA_START) else text
 

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import re
+from decimal import Decimal
 
 from referral.ledger import balances, ledger_sums
 from referral.models import Agent, Binding, LedgerEntry, Touch
@@ -120,6 +121,33 @@ async def test_a_fully_refunded_order_after_release_reads_refunded(
     await chat.say("amy", "/lang zh")
     text = await chat.text("amy", "/earnings")
     assert f"{no} · b** · 第 1 级 · ¥12.80 (已退款：-¥12.80) · 已退款" in text
+
+
+async def test_the_ledger_csv_keeps_negative_amounts_as_numbers(
+    chat: Chat, clock: FakeClock
+) -> None:
+    """A reversal or a release is a negative amount: written as -12.80, so the column adds up
+    in Excel; an apostrophe (the guard against formulas in typed text) would make it text."""
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    await chat.runtime.referral.ledger.release_due()
+    await chat.say("amy", "/withdraw 10")
+    await chat.say(MERCHANT, "/refunditem " + no + " 1")
+    rows = list(csv.reader(io.StringIO(await chat.text(MERCHANT, "/refexport ledger"))))
+    header, body = rows[0], [r for r in rows[1:] if r]
+    by_kind = {r[header.index("kind")]: r for r in body}
+    assert by_kind["release"][header.index("pending")] == "-12.80"
+    assert by_kind["hold"][header.index("available")] == "-10.00"
+    assert by_kind["reversal"][header.index("available")] == "-12.80"
+    agent = await Agent.get(code=code)
+    for column in ("pending", "available", "held", "withdrawn"):
+        total = sum(Decimal(r[header.index(column)]) for r in body)
+        assert total * 100 == getattr(agent, f"{column}_minor")
 
 
 async def test_two_levels_and_the_team(chat: Chat) -> None:
