@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from referral.ledger import balances, ledger_sums
@@ -265,6 +266,39 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
     assert (await Product.get(id=1)).stock == stock + 1
     assert "— refunded" in await chat.text("bob", f"/order {no}")
     assert "Available: CN¥0.00" in await chat.text("amy", "/earnings")
+
+
+async def test_the_daily_maximum_counts_the_whole_local_day(chat: Chat, clock: FakeClock) -> None:
+    """The shop's day (Asia/Shanghai) starts at 16:00 UTC the day before: a withdrawal at
+    01:30 local counts against the same day as one at 11:00 local."""
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=2)  # 256.00: 25.60 of commission
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    clock.advance(days=8)
+    assert await chat.runtime.referral.ledger.release_due() == 1
+    await chat.say(MERCHANT, "/refset daymax 15")
+    clock.now = datetime(2026, 11, 29, 17, 30, tzinfo=UTC)  # 30 November, 01:30 local
+    assert "is waiting for the merchant" in await chat.text("amy", "/withdraw 10")
+    clock.now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # the same local day, 11:00
+    refused = await chat.text("amy", "/withdraw 10")
+    assert "Over the daily limit: you can withdraw CN¥5.00 more today." in refused
+    clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 1 December, 00:30 local
+    assert "is waiting for the merchant" in await chat.text("amy", "/withdraw 10")
+
+
+async def test_the_leaderboard_counts_from_local_midnight(chat: Chat, clock: FakeClock) -> None:
+    """Commission earned at 01:00 on the 1st (shop time) is this month's, on the 1st too."""
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    clock.now = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 December, 01:00 local
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 1 December, 10:00 local
+    board = await chat.text("bob", "/top month")
+    assert "Top agents this month:" in board and "1. a** · CN¥12.80" in board
 
 
 async def test_another_shops_agent_link_welcomes_to_that_shop(chat: Chat) -> None:
