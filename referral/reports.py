@@ -54,8 +54,10 @@ class Earnings:
 @dataclass(frozen=True, slots=True)
 class TeamLevel:
     level: int
-    customers: list[str]  # masked names
-    agents: list[str]  # masked names of the sub-agents at this level
+    customers: list[str]  # masked names, the first few
+    agents: list[str]  # masked names of the sub-agents at this level, the first few
+    customer_count: int  # all of them, however many are named
+    agent_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,8 @@ class ReportService:
                     level,
                     [mask_name(b.customer.display_name) for b in bindings][:shown],
                     [mask_name(a.person.display_name) for a in subs][:shown],
+                    len(bindings),
+                    len(subs),
                 )
             )
             seen.update(a.id for a in subs)

@@ -311,3 +311,12 @@ async def test_another_shops_agent_link_welcomes_to_that_shop(chat: Chat) -> Non
     assert "Welcome to 微店小铺 Demo Shop!" in text and "Zed Tea" not in text
     assert "invited by a**" in text
     assert "微店小铺 Demo Shop" in await chat.text("carol", "/catalog")
+
+
+async def test_the_team_counts_everyone_not_only_the_names_shown(chat: Chat) -> None:
+    code = await agent_code(chat, "amy")
+    for n in range(12):
+        await chat.say(f"c{n:02d}", f"/start ref_{code}")
+    team = await chat.text("amy", "/team")
+    assert "Level 1: 12 customers, 0 agents" in team  # ten names are shown, twelve counted
+    assert team.count("c**") == 10 and "c**, …" in team
