@@ -162,8 +162,8 @@ async def test_two_levels_and_the_team(chat: Chat) -> None:
     amy = await chat.text("amy", "/earnings")
     assert f"{no} · c** · level 2 · CN¥6.40" in amy  # level 2: 5%
     team = await chat.text("amy", "/team")
-    assert "Level 1: 1 customers, 1 agents" in team
-    assert "Level 2: 1 customers, 0 agents" in team
+    assert "Level 1: 1 customer, 1 agent" in team  # one of each, said so
+    assert "Level 2: 1 customer, 0 agents" in team
     top_board = await chat.text("cat", "/top")
     assert top_board.index("b**") < top_board.index("a**")
 
