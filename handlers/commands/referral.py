@@ -12,7 +12,7 @@ from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from referral.attribution import Outcome
 from referral.models import AgentStatus, BindPolicy, JoinMode, RateKind
-from referral.program import percent_text, percent_to_bp
+from referral.program import MAX_FREEZE_DAYS, MAX_POLICY_DAYS, percent_text, percent_to_bp
 from referral.reports import mask_name
 from referral.services import ReferralServices
 from store.errors import InvalidInput
@@ -239,7 +239,11 @@ async def refpolicy(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             raise usage("/refpolicy first|last|days <n>") from None
         days = 0
         if policy == BindPolicy.DAYS:
-            days = whole(need(cmd.args, 2, "/refpolicy days <n>")[1], high=3650)
+            days = whole(
+                need(cmd.args, 2, "/refpolicy days <n>")[1],
+                high=MAX_POLICY_DAYS,
+                code="setting_out_of_range",
+            )
         await _ref(ctx).program.set_policy(shop.id, policy, days)
     return await _program_reply(ctx, saved=bool(cmd.args))
 
@@ -265,7 +269,8 @@ async def refset(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             spend = _minor(ctx, need(args, 3, REFSET_USAGE)[2]) if mode == JoinMode.SPEND else 0
             await program.set_join(shop.id, mode, spend)
         elif key == "freeze":
-            await program.set_freeze(shop.id, whole(value, low=0, high=90))
+            days = whole(value, low=0, high=MAX_FREEZE_DAYS, code="setting_out_of_range")
+            await program.set_freeze(shop.id, days)
         elif key == "min":
             await program.set_withdraw_limits(shop.id, minimum=_minor(ctx, value))
         elif key == "daymax":

@@ -195,6 +195,16 @@ async def test_merchant_rules(chat: Chat) -> None:
     assert "only the shop" in await chat.text("amy", "/commission 50")
 
 
+async def test_settings_out_of_range_say_the_range(chat: Chat) -> None:
+    """91 is a number: the merchant is told the range, not that it isn't one."""
+    assert "between 0 and 90" in await chat.text(MERCHANT, "/refset freeze 91")
+    assert "between 1 and 3650" in await chat.text(MERCHANT, "/refpolicy days 0")
+    assert "between 1 and 3650" in await chat.text(MERCHANT, "/refpolicy days 4000")
+    assert "14 days after the order completes" in await chat.text(MERCHANT, "/refset freeze 14")
+    await chat.say(MERCHANT, "/lang zh")
+    assert "这个值必须在 0 到 90 之间。" in await chat.text(MERCHANT, "/refset freeze 91")
+
+
 async def test_approval_mode(chat: Chat) -> None:
     await chat.say(MERCHANT, "/refset join approval")
     assert "apply with /apply" in await chat.text("amy", "/ref")
