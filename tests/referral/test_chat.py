@@ -311,6 +311,14 @@ async def test_the_leaderboard_counts_from_local_midnight(chat: Chat, clock: Fak
     assert "Top agents this month:" in board and "1. a** · CN¥12.80" in board
 
 
+async def test_no_freeze_period_reads_as_such(chat: Chat) -> None:
+    text = await chat.text(MERCHANT, "/refset freeze 0")
+    assert "Commission becomes available as soon as the order completes" in text
+    assert "0 days" not in text
+    await chat.say(MERCHANT, "/lang zh")
+    assert "订单完成后佣金即可提现" in await chat.text(MERCHANT, "/refset")
+
+
 async def test_another_shops_agent_link_welcomes_to_that_shop(chat: Chat) -> None:
     """Browsing one shop, a customer opens an agent's link of another: they land in the
     agent's shop, and the welcome names it (not the shop they were in)."""
