@@ -15,7 +15,6 @@ router = Router(topic=N_("Community"))
 BROADCAST_USAGE = "/broadcast <segment> | <text> [| <image url>]"
 # `/broadcast <word> <id>` -> BroadcastService method; `/broadcast at <id> <time>` schedules.
 CONTROLS = {"send": "send_now", "pause": "pause", "resume": "resume", "cancel": "cancel"}
-SEGMENTS = "all, tag:<tag>, product:<id>, category:<name>, idle:<days>, groups, agents"
 
 
 async def touch(ctx: Context) -> None:
@@ -86,7 +85,7 @@ async def audience(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     segment = cmd.raw_args or "all"
     size = await ctx.services.community.broadcasts.size(shop.id, segment)
-    return ctx.reply("community/audience.j2", segment=segment, size=size, segments=SEGMENTS)
+    return ctx.reply("community/audience.j2", segment=segment, size=size)
 
 
 @router.command(

@@ -95,6 +95,17 @@ async def test_tag_segment_and_sizes(chat: Chat) -> None:
     assert "only the shop's owner and staff can do that" in refused
 
 
+async def test_the_segment_list_speaks_the_readers_language(chat: Chat) -> None:
+    """The segments /audience lists read as the refusal for a bad one does: the words typed
+    (all, tag:) as they are, the placeholders in the merchant's language."""
+    en = await chat.text(MERCHANT, "/audience all")
+    assert "Segments: all, tag:<tag>, product:<id>, category:<name>, idle:<days>" in en
+    await chat.say(MERCHANT, "/lang zh")
+    zh = await chat.text(MERCHANT, "/audience all")
+    assert "可用人群：all、tag:<标签>、product:<编号>、category:<分类名>、idle:<天数>" in zh
+    assert "<tag>" not in zh and "<days>" not in zh
+
+
 async def test_cancelled_broadcast_is_never_sent(chat: Chat) -> None:
     await chat.say("alice", "/start")
     bid = broadcast_id(await chat.text(MERCHANT, "/broadcast all | Nope"))
