@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -135,7 +135,6 @@ class ReportService:
             hour=0, minute=0, second=0, microsecond=0
         )
         since = local.replace(day=1) if period == "month" else local - timedelta(local.weekday())
-        since = since.astimezone(UTC)  # stored times are UTC; SQLite compares them as text
         rows = (
             await LedgerEntry.filter(shop_id=shop_id, kind__in=EARNING_KINDS, created_at__gte=since)
             .annotate(p=Sum("pending"), a=Sum("available"))

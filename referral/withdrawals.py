@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
@@ -162,10 +162,6 @@ async def _sum(query: object) -> int:
 
 
 def _local_day_start(shop: Shop, now: datetime) -> datetime:
-    """Midnight of today in the shop's time zone: the daily maximum is per local day.
-
-    Given in UTC, as every time is stored: SQLite compares the stored text, so a bound
-    written as 00:00+08:00 would leave out what was asked between local midnight and 08:00
-    (stored as the day before, +00:00)."""
+    """Midnight of today in the shop's time zone: the daily maximum is per local day."""
     local = now.astimezone(ZoneInfo(shop.timezone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

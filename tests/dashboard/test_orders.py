@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from store.models import Order, OrderStatus, Product
@@ -35,6 +35,18 @@ async def test_list_filters_by_status_and_date(dash: Dashboard, clock: FakeClock
     assert status == 200 and old in body and new in body  # bad filters are ignored
     status, body = await dash.get("/dashboard/orders?from=0001-01-01&to=9999-12-31")
     assert status == 200 and old in body and new in body
+
+
+async def test_date_filter_days_are_the_shops_from_local_midnight(dash: Dashboard) -> None:
+    """Shanghai's 22 November begins at 16:00 UTC on the 21st. SQLite compares times as
+    text, so bounds and stored times must be written alike (store/sqlite_engine.py)."""
+    early = await place_order(dash.chat, "alice", product=1, qty=1)
+    await Order.filter(order_no=early).update(created_at=datetime(2026, 11, 21, 17, 30, tzinfo=UTC))
+    await dash.login()
+    _, body = await dash.get("/dashboard/orders?from=2026-11-22&to=2026-11-22")
+    assert early in body  # 01:30 on the 22nd in Shanghai
+    _, body = await dash.get("/dashboard/orders?from=2026-11-21&to=2026-11-21")
+    assert early not in body
 
 
 async def test_export_follows_the_filter(dash: Dashboard) -> None:
