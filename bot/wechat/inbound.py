@@ -32,7 +32,7 @@ class JobReport:
 class Inbound:
     kind: Kind
     openid: str
-    dedup_key: str  # MsgId for messages, FromUserName + CreateTime for events
+    dedup_key: str  # MsgId for messages, FromUserName + CreateTime (+ which event) for events
     incoming: Incoming | None = None
     report: JobReport | None = None
 
@@ -42,8 +42,11 @@ def dedup_key(msg: Any) -> str:
     msg_id = getattr(msg, "id", 0) if getattr(msg, "type", "") != "event" else 0
     if msg_id:
         return f"id:{msg_id}"
+    # CreateTime is in whole seconds: two menu buttons pressed within one second differ only
+    # in their EventKey, which a retry repeats.
     raw = getattr(msg, "_data", {}) or {}
-    return f"ev:{msg.source}:{raw.get('CreateTime', '')}:{raw.get('Event', '')}"
+    event = f"{raw.get('Event', '')}:{raw.get('EventKey', '') or ''}"
+    return f"ev:{msg.source}:{raw.get('CreateTime', '')}:{event}"
 
 
 def key_to_command(key: str) -> str:

@@ -62,6 +62,20 @@ async def test_events_are_deduplicated_by_sender_and_time(wx: Harness) -> None:
     assert await cart_quantity() == 2
 
 
+async def test_two_menu_buttons_pressed_within_one_second_are_both_answered(
+    wx: Harness,
+) -> None:
+    """CreateTime counts whole seconds: a second button pressed in the same second is a new
+    event (its EventKey differs), not a retry of the first."""
+    second = 1_700_000_100
+    added = await wx.deliver(fixture("click", event_key="/add 4", time=second))
+    cart = await wx.deliver(fixture("click", event_key="cart", time=second))
+    await wx.settle()
+    assert cart.raw != added.raw
+    assert cart.type == "text" and cart.content == (await wx.say("/cart")).content
+    assert await cart_quantity() == 1
+
+
 async def checkout_until_confirm(wx: Harness, openid: str) -> None:
     for text in ("/add 1", "/checkout", "张三", "13800138000", "上海市浦东新区世纪大道100号"):
         reply = await wx.say(text, openid=openid)
