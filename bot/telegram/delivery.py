@@ -127,18 +127,25 @@ class Delivery:
     async def _send_photo(
         self, reply: Reply, chat_id: int, markup: InlineKeyboardMarkup | None
     ) -> None:
+        """The picture with the text as its caption (or followed by the text when that is too
+        long for one). Telegram fetches the picture itself and refuses the whole message when
+        it can't (a dead link, not an image): then the text and its buttons go alone, so a
+        product with a broken picture can still be seen and bought."""
         assert reply.image is not None
         text = reply.text.strip()
-        if len(text) <= MAX_CAPTION:
+        fits = len(text) <= MAX_CAPTION
+        try:
             await self.bot.send_photo(
                 chat_id=chat_id,
                 photo=reply.image,
-                caption=escape(text) if text else None,
-                reply_markup=markup,
+                caption=escape(text) if text and fits else None,
+                reply_markup=markup if fits else None,
             )
-            return
-        await self.bot.send_photo(chat_id=chat_id, photo=reply.image)
-        await self._send_text(text, chat_id, markup)
+        except TelegramBadRequest as e:
+            log.warning("telegram refused picture %s for chat %s: %s", reply.image, chat_id, e)
+            fits = False
+        if not fits:
+            await self._send_text(text, chat_id, markup)
 
     async def _edit(
         self, reply: Reply, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from store.models import OrderStatus, Payment
+from store.models import OrderStatus, Payment, Shop
 from store.money import to_minor
 
 from . import updates as u
@@ -82,6 +82,31 @@ async def test_product_photo_is_sent_with_send_photo(tg: Harness) -> None:
     assert "Green tea" in photo.params["caption"]
     assert "&amp;" in photo.params["caption"]
     assert {b["text"] for b in tg.buttons(photo)} >= {"Add to cart"}
+
+
+async def test_product_whose_picture_telegram_cannot_fetch_still_shows(tg: Harness) -> None:
+    """Telegram downloads a photo URL itself and refuses the whole sendPhoto when it can't
+    (a dead link, not an image): the product's text and buttons must still reach the buyer."""
+    merchant = 500
+    await tg.send(u.message(merchant, "/newshop Tea House"))
+    await tg.send(
+        u.message(
+            merchant,
+            "/addproduct Green tea | 12.50 | 5 | Fresh & green | | https://img.example.com/gone.jpg",
+        )
+    )
+    view = tg.button(tg.last_to(merchant), "View")["callback_data"]
+    shop = await Shop.get(name="Tea House")
+    await tg.send(u.message(ALICE, f"/start shop_{shop.slug}"))
+    tg.fake.fail("sendPhoto", 400, "Bad Request: wrong file identifier/HTTP URL specified")
+    await tg.send(u.message(ALICE, view))
+    assert [c.ok for c in tg.fake.attempts("sendPhoto")] == [False]
+    card = tg.last_to(ALICE)
+    assert "Green tea" in card.params["text"] and "&amp;" in card.params["text"]
+    await tg.press(ALICE, card, "Add to cart")
+    alice = await tg.runtime.services.people.identify("telegram", str(ALICE))
+    cart = await tg.runtime.services.carts.get(alice.person_id, shop.id)
+    assert [(line.product.title, line.quantity) for line in cart.lines] == [("Green tea", 1)]
 
 
 async def test_payment_delivered_twice_pays_once(tg: Harness) -> None:
