@@ -171,6 +171,19 @@ class ShopService:
             await self.require_staff(binding.shop_id, actor_id)  # type: ignore[attr-defined]
             await GroupBinding.filter(id=binding.id).update(shop_id=shop_id, title=title)
 
+    async def move_group(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+        """The platform gave a bound group a new chat id (Telegram upgrades a group to a
+        supergroup): the binding follows it. True when a binding moved; a repeat of the
+        same move changes nothing. Where the new chat is bound already, that binding stays."""
+        old = GroupBinding.filter(platform=platform, chat_id=old_chat_id)
+        if not await GroupBinding.exists(platform=platform, chat_id=new_chat_id):
+            try:
+                return await old.update(chat_id=new_chat_id) > 0
+            except IntegrityError:  # the other half of the same move, at the same time
+                pass
+        await old.delete()
+        return False
+
     async def shop_for_group(self, platform: str, chat_id: str) -> Shop | None:
         binding = await GroupBinding.get_or_none(platform=platform, chat_id=chat_id)
         return await Shop.get_or_none(id=binding.shop_id) if binding else None  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import texts
 from bot.telegram.callbacks import CallbackCodec
-from bot.telegram.convert import callback_to_incoming, is_group, message_to_incoming
+from bot.telegram.convert import PLATFORM, callback_to_incoming, is_group, message_to_incoming
 from bot.telegram.delivery import Delivery, Origin
 from bot.telegram.locales import Locales
 from handlers.engine import Engine
@@ -66,6 +66,21 @@ class TelegramAdapter:
             ),
             hand_back=True,
         )
+
+    async def on_group_moved(self, message: Message) -> None:
+        """Telegram upgrades a group to a supergroup (made public, grown large, some settings
+        changed) under a new chat id, and says so in both chats: the old one gets
+        `migrate_to_chat_id`, the new one `migrate_from_chat_id`. The group's shop follows it,
+        or its members would be answered by another shop and the merchant's posts would go
+        to a chat that no longer takes messages."""
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        else:
+            assert message.migrate_from_chat_id is not None
+            old, new = message.migrate_from_chat_id, message.chat.id
+        shops = self.delivery.services.shops
+        if await shops.move_group(PLATFORM, str(old), str(new)):
+            log.info("telegram group %s is now supergroup %s; its shop moved with it", old, new)
 
     async def on_callback(self, query: CallbackQuery) -> AnswerCallbackQuery:
         """The answer that stops the button's spinner comes back unsent, after the work, for

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from . import updates as u
 from .conftest import Harness
 from .fake_bot_api import BOT_USERNAME
@@ -73,3 +76,45 @@ async def test_user_who_blocked_the_bot_is_marked_and_prompted(tg: Harness) -> N
     assert tg.fake.attempts("sendMessage")[-2].status == 403  # tried the private chat
     assert tg.buttons(tg.last_to(GROUP))[0]["url"].startswith(f"https://t.me/{BOT_USERNAME}")
     assert not await tg.runtime.services.people.private_chat_ok("telegram", str(CAROL))
+
+
+def _service_message(chat: dict[str, Any], **event: int) -> dict[str, Any]:
+    """A service message as Telegram sends it (no text), e.g. migrate_to_chat_id."""
+    return {
+        "update_id": u.next_update_id(),
+        "message": {
+            "message_id": 90_000 + u.next_update_id(),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": u.user(MERCHANT, "Mia"),
+            **event,
+        },
+    }
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_shop(tg: Harness) -> None:
+    """Telegram moves a basic group to a new chat id when it becomes a supergroup (made
+    public, grown large, history shown to new members) and says so in both chats."""
+    old, new = -4_012_345_678, -1_004_012_345_678
+    await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
+    await tg.send(u.message(MERCHANT, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    bind = u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=old, name="Mia")
+    bind["message"]["chat"]["type"] = "group"
+    await tg.send(bind)
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(old))
+
+    await tg.send(
+        _service_message({"id": old, "type": "group", "title": "Tea"}, migrate_to_chat_id=new)
+    )
+    await tg.send(
+        _service_message(
+            {"id": new, "type": "supergroup", "title": "Tea"}, migrate_from_chat_id=old
+        )
+    )
+    shop = await tg.runtime.services.shops.shop_for_group("telegram", str(new))
+    assert shop is not None and shop.name == "Tea House"
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(old)) is None
+
+    await tg.send(u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=new))
+    catalog = tg.last_to(new)
+    assert "Tea House" in catalog.params["text"] and "Green tea" in catalog.params["text"]
