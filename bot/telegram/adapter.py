@@ -10,7 +10,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import texts
 from bot.telegram.callbacks import CallbackCodec
-from bot.telegram.convert import PLATFORM, callback_to_incoming, is_group, message_to_incoming
+from bot.telegram.convert import (
+    PLATFORM,
+    callback_to_incoming,
+    is_group,
+    message_to_incoming,
+    topic_of,
+)
 from bot.telegram.delivery import Delivery, Origin
 from bot.telegram.locales import Locales
 from handlers.engine import Engine
@@ -63,6 +69,7 @@ class TelegramAdapter:
                 user_id=message.from_user.id,
                 is_group=is_group(message.chat),
                 language_code=message.from_user.language_code,
+                thread_id=topic_of(message),
             ),
             hand_back=True,
         )
@@ -102,6 +109,7 @@ class TelegramAdapter:
                 language_code=user.language_code,
                 message_id=message.message_id if message is not None else None,
                 message_is_text=isinstance(message, Message) and message.text is not None,
+                thread_id=topic_of(message) if isinstance(message, Message) else None,
             ),
         )
         return query.answer()

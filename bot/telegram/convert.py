@@ -19,6 +19,12 @@ def is_group(chat: Chat) -> bool:
     return chat.type in GROUP_TYPES
 
 
+def topic_of(message: Message) -> int | None:
+    """The forum topic a group message was written in; None outside forums (in other
+    supergroups `message_thread_id` names a reply thread, which answers don't go into)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
 def addressed_text(text: str, bot_username: str, *, in_group: bool) -> str | None:
     """The command line meant for this bot, with any ``@thisbot`` removed.
 

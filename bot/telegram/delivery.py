@@ -37,6 +37,12 @@ class Origin:
     language_code: str | None = None  # the Telegram app's language, a fallback
     message_id: int | None = None  # the message whose button was pressed
     message_is_text: bool = False  # that message can be edited with editMessageText
+    # The forum topic the update came from: answers in the group go back into it (without it
+    # Telegram puts them in the group's General topic, away from the person who asked).
+    thread_id: int | None = None
+
+    def thread_for(self, chat_id: int) -> int | None:
+        return self.thread_id if chat_id == self.chat_id else None
 
 
 class Delivery:
@@ -81,7 +87,8 @@ class Delivery:
                 edit_id = origin.message_id if (reply.edit and can_edit) else None
                 can_edit = False  # one message is edited, at most once
                 if hand_back and edit_id is None and i == len(replies) - 1:
-                    if (message := await self._plain_message(reply, origin.chat_id)) is not None:
+                    message = await self._plain_message(reply, origin.chat_id, origin.thread_id)
+                    if message is not None:
                         return message
                 await self.send(reply, origin, origin.chat_id, edit_message_id=edit_id)
             except TelegramForbiddenError:
@@ -95,16 +102,21 @@ class Delivery:
         self, reply: Reply, origin: Origin, chat_id: int, *, edit_message_id: int | None = None
     ) -> None:
         markup = await keyboard(reply.buttons, self.codec)
+        thread = origin.thread_for(chat_id)
         if reply.image:
-            await self._send_photo(reply, chat_id, markup)
+            await self._send_photo(reply, chat_id, markup, thread)
         elif not (edit_message_id and await self._edit(reply, chat_id, edit_message_id, markup)):
-            await self._send_text(reply.text, chat_id, markup)
+            await self._send_text(reply.text, chat_id, markup, thread)
         if reply.pay_order_no and self.invoice is not None:
             locale = await self.locales.for_user(origin.user_id, origin.language_code)
             await self.invoice(chat_id, reply.pay_order_no, locale)
 
     async def _send_text(
-        self, text: str, chat_id: int, markup: InlineKeyboardMarkup | None
+        self,
+        text: str,
+        chat_id: int,
+        markup: InlineKeyboardMarkup | None,
+        thread: int | None = None,
     ) -> None:
         if not text.strip():
             if markup is not None:
@@ -113,19 +125,25 @@ class Delivery:
         pieces = chunks(text)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await self.bot(_message(chat_id, piece, markup if last else None))
+            await self.bot(_message(chat_id, piece, markup if last else None, thread))
 
-    async def _plain_message(self, reply: Reply, chat_id: int) -> SendMessage | None:
+    async def _plain_message(
+        self, reply: Reply, chat_id: int, thread: int | None = None
+    ) -> SendMessage | None:
         """The reply as one sendMessage, when that is all it is (an order to pay is more
         where an invoice follows it)."""
         if reply.image or (reply.pay_order_no and self.invoice) or not reply.text.strip():
             return None
         if len(chunks(reply.text)) != 1:
             return None
-        return _message(chat_id, reply.text, await keyboard(reply.buttons, self.codec))
+        return _message(chat_id, reply.text, await keyboard(reply.buttons, self.codec), thread)
 
     async def _send_photo(
-        self, reply: Reply, chat_id: int, markup: InlineKeyboardMarkup | None
+        self,
+        reply: Reply,
+        chat_id: int,
+        markup: InlineKeyboardMarkup | None,
+        thread: int | None = None,
     ) -> None:
         """The picture with the text as its caption (or followed by the text when that is too
         long for one). Telegram fetches the picture itself and refuses the whole message when
@@ -138,6 +156,7 @@ class Delivery:
             await self.bot.send_photo(
                 chat_id=chat_id,
                 photo=reply.image,
+                message_thread_id=thread,
                 caption=escape(text) if text and fits else None,
                 reply_markup=markup if fits else None,
             )
@@ -145,7 +164,7 @@ class Delivery:
             log.warning("telegram refused picture %s for chat %s: %s", reply.image, chat_id, e)
             fits = False
         if not fits:
-            await self._send_text(text, chat_id, markup)
+            await self._send_text(text, chat_id, markup, thread)
 
     async def _edit(
         self, reply: Reply, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
@@ -185,6 +204,7 @@ class Delivery:
         locale = await self.locales.for_user(origin.user_id, origin.language_code)
         await self.bot.send_message(
             chat_id=origin.chat_id,
+            message_thread_id=origin.thread_id,
             text=escape(texts.t(locale, texts.OPEN_PRIVATE)),
             reply_markup=url_keyboard(texts.t(locale, texts.OPEN_PRIVATE_BUTTON), link),
         )
@@ -201,5 +221,11 @@ class Delivery:
         return create_telegram_link(me.username or "")
 
 
-def _message(chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> SendMessage:
-    return SendMessage(chat_id=chat_id, text=escape(text), reply_markup=markup)
+def _message(
+    chat_id: int, text: str, markup: InlineKeyboardMarkup | None, thread: int | None = None
+) -> SendMessage:
+    if thread is None:  # the commonest reply: leave the field unset
+        return SendMessage(chat_id=chat_id, text=escape(text), reply_markup=markup)
+    return SendMessage(
+        chat_id=chat_id, text=escape(text), reply_markup=markup, message_thread_id=thread
+    )

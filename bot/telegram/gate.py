@@ -16,7 +16,7 @@ from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types.update import UpdateTypeLookupError
 
 from bot.runtime import Deduplicator
-from bot.telegram.convert import is_group
+from bot.telegram.convert import is_group, topic_of
 from bot.telegram.locales import app_locale
 from bot.telegram.redelivery import Handler, Redeliver
 from bot.telegram.render import escape
@@ -81,7 +81,9 @@ def refusal(update: Update, default_locale: str) -> TelegramMethod[Any] | None:
     if is_group(message.chat) and not message.text.startswith("/"):
         return None
     text = _unavailable(message.from_user.language_code, default_locale)
-    return SendMessage(chat_id=message.chat.id, text=escape(text))
+    return SendMessage(
+        chat_id=message.chat.id, text=escape(text), message_thread_id=topic_of(message)
+    )
 
 
 def _unavailable(language_code: str | None, default_locale: str) -> str:

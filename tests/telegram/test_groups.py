@@ -118,3 +118,49 @@ async def test_group_upgraded_to_supergroup_keeps_its_shop(tg: Harness) -> None:
     await tg.send(u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=new))
     catalog = tg.last_to(new)
     assert "Tea House" in catalog.params["text"] and "Green tea" in catalog.params["text"]
+
+
+def _in_topic(update: dict[str, Any], topic: int) -> dict[str, Any]:
+    """The same message written in a forum group's topic."""
+    update["message"]["chat"]["is_forum"] = True
+    update["message"]["message_thread_id"] = topic
+    update["message"]["is_topic_message"] = True
+    return update
+
+
+async def test_answers_in_a_forum_group_stay_in_the_topic_asked_in(tg: Harness) -> None:
+    """In a group with topics, a message sent without message_thread_id lands in General:
+    the answer to a command typed in the "Shop" topic must go back into that topic."""
+    await open_tea_house(tg)
+    topic = 7
+    await tg.send(_in_topic(u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=GROUP), topic))
+    catalog = tg.last_to(GROUP)
+    assert "Green tea" in catalog.params["text"]
+    assert catalog.params.get("message_thread_id") == topic
+
+    before = len(tg.to_chat(GROUP))
+    press = u.callback(
+        ALICE,
+        tg.button(catalog, "Green tea")["callback_data"],
+        message_id=catalog.result["message_id"],
+        chat_id=GROUP,
+        text=catalog.result["text"],
+    )
+    press["callback_query"]["message"].update(message_thread_id=topic, is_topic_message=True)
+    await tg.send(press)
+    product = tg.to_chat(GROUP, "sendMessage", "sendPhoto")[before:]
+    assert product and all(c.params.get("message_thread_id") == topic for c in product)
+
+    tg.fake.never_started(BOB)
+    await tg.send(
+        _in_topic(u.message(BOB, f"/orders@{BOT_USERNAME}", chat_id=GROUP, name="Bob"), topic)
+    )
+    prompt = tg.last_to(GROUP)
+    assert tg.buttons(prompt)[0]["url"].startswith(f"https://t.me/{BOT_USERNAME}")
+    assert prompt.params.get("message_thread_id") == topic
+
+    # outside forums message_thread_id names a reply thread: answers go to the chat itself
+    reply = u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=GROUP)
+    reply["message"]["message_thread_id"] = catalog.result["message_id"]
+    await tg.send(reply)
+    assert "message_thread_id" not in tg.last_to(GROUP).params
