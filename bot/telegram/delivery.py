@@ -17,6 +17,7 @@ from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.convert import PLATFORM
 from bot.telegram.links import start_link
 from bot.telegram.locales import Locales
+from bot.telegram.refusals import send_photo
 from bot.telegram.render import MAX_CAPTION, chunks, escape, keyboard, url_keyboard
 from handlers.types import Reply
 from store.services import StoreServices
@@ -152,18 +153,15 @@ class Delivery:
         assert reply.image is not None
         text = reply.text.strip()
         fits = len(text) <= MAX_CAPTION
-        try:
-            await self.bot.send_photo(
-                chat_id=chat_id,
-                photo=reply.image,
-                message_thread_id=thread,
-                caption=escape(text) if text and fits else None,
-                reply_markup=markup if fits else None,
-            )
-        except TelegramBadRequest as e:
-            log.warning("telegram refused picture %s for chat %s: %s", reply.image, chat_id, e)
-            fits = False
-        if not fits:
+        shown = await send_photo(
+            self.bot,
+            chat_id,
+            reply.image,
+            caption=escape(text) if text and fits else None,
+            markup=markup if fits else None,
+            thread=thread,
+        )
+        if not (shown and fits):
             await self._send_text(text, chat_id, markup, thread)
 
     async def _edit(

@@ -3,7 +3,9 @@
 Serves ``/bot<token>/sendMessage`` and ``sendPhoto`` like Telegram does for what the
 broadcast sender relies on: more than ``rate`` sends in any one-second window (or a second
 message to one chat within ``chat_interval`` seconds) answers 429 with ``retry_after``;
-a chat in ``blocked`` answers 403. It counts what each chat received, and when.
+a chat in ``blocked`` answers 403; a sendPhoto of a URL in ``dead_pictures`` answers 400, as
+Telegram does when it can't fetch a picture (nothing is delivered, nothing counts towards a
+limit). It counts what each chat received, and when, and keeps the last message per chat.
 (tests/telegram/fake_bot_api.py records every call in detail but has no rate limit.)
 
 Run on its own: ``python -m tests.community.standin --port 8081 --rate 30``.
@@ -31,12 +33,16 @@ class RateLimitedBotAPI:
         retry_after: int = 1,
         latency: float = 0.0,
         blocked: set[str] | None = None,
+        dead_pictures: set[str] | None = None,
     ) -> None:
         self.rate = rate
         self.chat_interval = chat_interval
         self.retry_after = retry_after
         self.latency = latency
         self.blocked = blocked or set()
+        self.dead_pictures = dead_pictures or set()
+        self.refused: list[str] = []  # chat id of every sendPhoto refused for its picture
+        self.last: dict[str, tuple[str, dict[str, Any]]] = {}  # chat -> (method, params)
         self.received: Counter[str] = Counter()  # chat id -> messages delivered
         self.accepted_at: list[float] = []  # monotonic time of every delivered message
         self.limited_at: list[float] = []  # monotonic time of every 429
@@ -88,6 +94,9 @@ class RateLimitedBotAPI:
         now = time.monotonic()
         if chat in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if method == "sendPhoto" and form.get("photo") in self.dead_pictures:
+            self.refused.append(chat)
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
         while self._window and self._window[0] <= now - 1.0:
             self._window.popleft()
         too_fast = len(self._window) >= self.rate or (
@@ -103,6 +112,7 @@ class RateLimitedBotAPI:
         self._window.append(now)
         self._chat_last[chat] = now
         self.received[chat] += 1
+        self.last[chat] = (method, dict(form))
         self.accepted_at.append(now)
         self._next_id += 1
         message: dict[str, Any] = {

@@ -108,3 +108,45 @@ async def test_retry_after_is_honoured_and_nothing_doubles() -> None:
                 assert not later or later[0] - t >= 0.9
         finally:
             await rt.close()
+
+
+async def test_a_picture_telegram_cannot_fetch_still_sends_the_text_once() -> None:
+    # Telegram fetches a broadcast's picture itself and refuses the whole sendPhoto when it
+    # can't: each recipient still gets the text and its buttons, once, at the paced rate, and
+    # the dead picture is not asked for again for every recipient.
+    dead = "https://cdn.example.com/gone.jpg"
+    async with RateLimitedBotAPI(rate=600, chat_interval=1.0, dead_pictures={dead}) as api:
+        rt = await telegram_runtime(api, rate_per_second=500, concurrency=8)
+        try:
+            owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
+            shop = await rt.services.shops.create(
+                "Tea",
+                await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
+            )
+            chats = await populate(shop, 200, now=rt.services.clock())
+            await start_broadcasting(rt, send=True)
+            b = rt.services.community.broadcasts
+            view = await b.draft(
+                shop.id,
+                owner.person_id,  # type: ignore[attr-defined]
+                "all",
+                "New tea is in!",
+                dead,
+                opt_out=("Unsubscribe", f"/unsubscribe {shop.slug}"),
+            )
+            await b.send_now(shop.id, view.id)
+            await wait_finished(view.id, within=30)
+
+            assert set(api.received) == set(chats)
+            assert api.duplicates() == {}
+            assert api.limited_at == []
+            for chat in chats:
+                method, params = api.last[chat]
+                assert method == "sendMessage" and params["text"] == "New tea is in!"
+                [[button]] = params["reply_markup"]["inline_keyboard"]
+                assert button["text"] == "Unsubscribe"
+            assert 1 <= len(api.refused) <= 8  # at most the first sends in flight
+            sent = await Delivery.filter(broadcast_id=view.id, status=DeliveryStatus.SENT)
+            assert len(sent) == len(chats)
+        finally:
+            await rt.close()
