@@ -18,6 +18,7 @@ from bot.broadcast.worker import BroadcastWorker
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.refusals import GroupMoves
 from store.community.delivery import DeliveryEngine, EngineSettings
 from store.community.pacing import Limits, Pacer
 from store.community.port import BroadcastSender, MassSender
@@ -53,7 +54,9 @@ def default_senders(runtime: Runtime) -> Senders:
     senders = Senders()
     if runtime.settings.telegram.token is not None:
         bot = build_broadcast_bot(runtime.settings.telegram)
-        senders.each["telegram"] = TelegramBroadcastSender(bot, CallbackCodec(runtime.kv))
+        senders.each["telegram"] = TelegramBroadcastSender(
+            bot, CallbackCodec(runtime.kv), moves=GroupMoves(runtime.services.shops)
+        )
         runtime.on_close(bot.session.close)
     if runtime.settings.wechat.accounts:
         wechat = WeChatBroadcastSender.build(runtime)

@@ -22,7 +22,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.config import TelegramConfig
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.client import build_bot
-from bot.telegram.refusals import send_photo
+from bot.telegram.refusals import GroupMoves, send_photo
 from bot.telegram.render import MAX_CAPTION, escape, keyboard
 from handlers.types import Button
 from store.community.port import BLOCKED, SENT, BroadcastMessage, SendResult, failed, retry_after
@@ -38,10 +38,16 @@ def build_broadcast_bot(config: TelegramConfig) -> Bot:
 
 class TelegramBroadcastSender:
     def __init__(
-        self, bot: Bot, codec: CallbackCodec, *, clock: Monotonic = time.monotonic
+        self,
+        bot: Bot,
+        codec: CallbackCodec,
+        *,
+        moves: GroupMoves | None = None,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         self.bot = bot
         self.codec = codec
+        self.moves = moves  # a post to a group Telegram moved follows it (and its shop)
         self._clock = clock
         # Pictures Telegram refused lately (URL -> when to try again): every recipient of a
         # broadcast gets the same one, and asking again for each would double the requests
@@ -54,7 +60,11 @@ class TelegramBroadcastSender:
         )
         markup = await keyboard(rows, self.codec)
         try:
-            await self._send(int(chat_id), message, markup)
+            chat = int(chat_id)
+            if chat < 0 and self.moves is not None:
+                await self.moves.send(chat, lambda moved: self._send(moved, message, markup))
+            else:
+                await self._send(chat, message, markup)
         except TelegramRetryAfter as e:
             return retry_after(e.retry_after)
         except TelegramForbiddenError:

@@ -6,9 +6,10 @@ import logging
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
 
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.refusals import GroupMoves
 from bot.telegram.render import MAX_TEXT, escape, keyboard
 from handlers.groupbuy_cards import CardPlace
 from handlers.types import Reply
@@ -17,18 +18,25 @@ log = logging.getLogger(__name__)
 
 
 class TelegramCardPublisher:
-    def __init__(self, bot: Bot, codec: CallbackCodec) -> None:
+    def __init__(self, bot: Bot, codec: CallbackCodec, moves: GroupMoves | None = None) -> None:
         self.bot = bot
         self.codec = codec
+        self.moves = moves  # a card for a group Telegram moved follows it (and its shop)
 
     async def post(self, place: CardPlace, card: Reply) -> str:
-        sent = await self.bot.send_message(
-            chat_id=int(place.chat_id),
-            text=escape(card.text)[:MAX_TEXT],
-            parse_mode=ParseMode.HTML,
-            reply_markup=await keyboard(card.buttons, self.codec),
-        )
-        return str(sent.message_id)
+        text = escape(card.text)[:MAX_TEXT]
+        markup = await keyboard(card.buttons, self.codec)
+
+        async def send(chat_id: int) -> int:
+            sent = await self.bot.send_message(
+                chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+            return sent.message_id
+
+        chat_id = int(place.chat_id)
+        if chat_id < 0 and self.moves is not None:
+            return str(await self.moves.send(chat_id, send))
+        return str(await send(chat_id))
 
     async def edit(self, place: CardPlace, message_ref: str, card: Reply) -> None:
         try:
@@ -38,6 +46,17 @@ class TelegramCardPublisher:
                 text=escape(card.text)[:MAX_TEXT],
                 parse_mode=ParseMode.HTML,
                 reply_markup=await keyboard(card.buttons, self.codec),
+            )
+        except TelegramMigrateToChat as e:
+            # The card stays in the old group's history, under an id the new chat doesn't
+            # have: nothing to edit there. The group's shop still follows it.
+            if self.moves is not None:
+                await self.moves.follow(int(place.chat_id), e.migrate_to_chat_id)
+            log.warning(
+                "telegram: group card %s not edited: %s is now supergroup %s",
+                message_ref,
+                place.chat_id,
+                e.migrate_to_chat_id,
             )
         except TelegramBadRequest as e:
             # The card did not change (two events, one text), or someone deleted it.

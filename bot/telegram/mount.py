@@ -28,6 +28,7 @@ from bot.telegram.locales import Locales
 from bot.telegram.payments import TelegramPayments
 from bot.telegram.redelivery import RetryInProcess
 from bot.telegram.refunds import register_refund_gateways
+from bot.telegram.refusals import GroupMoves
 from bot.telegram.router import build_router
 from bot.telegram.webhook import WEBHOOK_PATH, WebhookHandler
 
@@ -104,7 +105,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     runtime.register_sender(PLATFORM, adapter.send_outgoing)
     register_refund_gateways(services.refunds, bot)
     if runtime.group_cards is not None:  # group-buy cards edited in place
-        runtime.group_cards.register(PLATFORM, TelegramCardPublisher(bot, codec))
+        runtime.group_cards.register(
+            PLATFORM, TelegramCardPublisher(bot, codec, GroupMoves(services.shops))
+        )
     if runtime.referral is not None:  # referral share links, made with aiogram's helpers
         runtime.referral.links[PLATFORM] = share_link
 

@@ -190,6 +190,7 @@ class FakeBotAPI:
         self._failures: list[_Failure] = []
         self._holds: dict[str, asyncio.Event] = {}
         self._blocked: dict[int, str] = {}
+        self._moved: dict[int, int] = {}  # a group's old chat id -> its supergroup's
         self._updates: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Event()
         self._call_arrived = asyncio.Event()
@@ -255,6 +256,12 @@ class FakeBotAPI:
         """Every call aimed at this chat (or user, for user_id methods) answers 403."""
         self._blocked[int(chat_id)] = description
 
+    def upgrade_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Telegram made group ``old_chat_id`` supergroup ``new_chat_id``: every call aimed at
+        the old id answers 400 with ``migrate_to_chat_id`` (the service messages saying so
+        are the test's to send, or to leave out)."""
+        self._moved[old_chat_id] = new_chat_id
+
     def never_started(self, user_id: int | str) -> None:
         """A user who has never opened a private chat with the bot."""
         self.block(user_id, "Forbidden: bot can't initiate conversation with a user")
@@ -297,6 +304,10 @@ class FakeBotAPI:
     async def arrived(self, method: str, within: float = 5.0) -> None:
         """Wait until a call of ``method`` has come in, answered or held."""
         await self._until(lambda: any(c.method == method for c in self.calls), within)
+
+    async def wait_until(self, done: Callable[[], bool], within: float = 5.0) -> None:
+        """Wait until `done()` holds, checking after every call that comes in."""
+        await self._until(done, within)
 
     async def _until(self, done: Callable[[], bool], within: float) -> None:
         async with asyncio.timeout(within):
@@ -382,6 +393,12 @@ class FakeBotAPI:
         target = params.get("chat_id", params.get("user_id"))
         if isinstance(target, int) and target in self._blocked:
             raise BotAPIError(403, self._blocked[target])
+        if isinstance(target, int) and target in self._moved:
+            raise BotAPIError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._moved[target]},
+            )
         for f in self._failures:
             if f.times > 0 and f.method in (None, method):
                 f.times -= 1

@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.broadcast.setup import start_broadcasting
+from store.community.models import Delivery, DeliveryStatus
+from store.models import Product
+
 from . import updates as u
 from .conftest import Harness
 from .fake_bot_api import BOT_USERNAME
@@ -118,6 +122,53 @@ async def test_group_upgraded_to_supergroup_keeps_its_shop(tg: Harness) -> None:
     await tg.send(u.message(ALICE, f"/catalog@{BOT_USERNAME}", chat_id=new))
     catalog = tg.last_to(new)
     assert "Tea House" in catalog.params["text"] and "Green tea" in catalog.params["text"]
+
+
+async def bind_basic_group(tg: Harness, chat_id: int) -> None:
+    """The merchant binds a basic group (not yet a supergroup) to their shop."""
+    bind = u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=chat_id, name="Mia")
+    bind["message"]["chat"]["type"] = "group"
+    await tg.send(bind)
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(chat_id))
+
+
+async def until_sent(tg: Harness, chat_id: int, count: int = 1) -> None:
+    """Wait for `count` messages to `chat_id` from work in the background (a broadcast)."""
+    await tg.fake.wait_until(lambda: len(tg.to_chat(chat_id)) >= count, within=10)
+
+
+def refused_for(tg: Harness, chat_id: int) -> list[int]:
+    """The status of every failed call aimed at `chat_id`."""
+    return [c.status for c in tg.fake.calls if not c.ok and c.params.get("chat_id") == chat_id]
+
+
+async def test_an_upgrade_the_bot_missed_is_learnt_from_the_next_post(tg: Harness) -> None:
+    """The service messages of the upgrade never reached the bot: the merchant's next post
+    into the group is refused with migrate_to_chat_id, moves the shop to the new id and
+    goes there, once."""
+    old, new = -4_012_345_679, -1_004_012_345_679
+    await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
+    await tg.send(u.message(MERCHANT, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    await bind_basic_group(tg, old)
+    tg.fake.upgrade_group(old, new)
+    await start_broadcasting(tg.runtime, send=True)
+
+    tea = await Product.get(title="Green tea")
+    await tg.send(u.message(MERCHANT, f"/post {tea.id}", name="Mia"))
+    await until_sent(tg, new)
+    [post] = tg.to_chat(new)
+    assert "Green tea" in post.params["text"]
+    assert refused_for(tg, old) == [400]
+    shops = tg.runtime.services.shops
+    shop = await shops.shop_for_group("telegram", str(new))
+    assert shop is not None and shop.name == "Tea House"
+    assert await shops.shop_for_group("telegram", str(old)) is None
+
+    await tg.send(u.message(MERCHANT, f"/post {tea.id}", name="Mia"))  # straight to the new id
+    await until_sent(tg, new, 2)
+    assert refused_for(tg, old) == [400]
+    first = await Delivery.get(chat_id=str(old))  # recorded before the next broadcast began
+    assert first.status == DeliveryStatus.SENT
 
 
 def _in_topic(update: dict[str, Any], topic: int) -> dict[str, Any]:
