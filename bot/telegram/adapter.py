@@ -12,6 +12,7 @@ from bot.telegram import texts
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.convert import (
     PLATFORM,
+    anonymous_command,
     callback_to_incoming,
     is_group,
     message_to_incoming,
@@ -20,7 +21,8 @@ from bot.telegram.convert import (
 from bot.telegram.delivery import Delivery, Origin
 from bot.telegram.locales import Locales
 from handlers.engine import Engine
-from handlers.types import Incoming, Outgoing
+from handlers.i18n import render
+from handlers.types import Incoming, Outgoing, Reply
 from store.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,11 @@ class TelegramAdapter:
     async def on_message(self, message: Message) -> SendMessage | None:
         """The last reply comes back unsent when it can travel in the webhook's answer (or
         aiogram's polling sends it): see Delivery.deliver."""
-        incoming = message_to_incoming(message, await self.username())
+        username = await self.username()
+        incoming = message_to_incoming(message, username)
         if incoming is None:
+            if anonymous_command(message, username):
+                return await self._cannot_tell_who(message)
             return None  # group chatter, another bot's command, a sticker
         assert message.from_user is not None
         return await self._answer(
@@ -69,6 +74,22 @@ class TelegramAdapter:
                 user_id=message.from_user.id,
                 is_group=is_group(message.chat),
                 language_code=message.from_user.language_code,
+                thread_id=topic_of(message),
+            ),
+            hand_back=True,
+        )
+
+    async def _cannot_tell_who(self, message: Message) -> SendMessage | None:
+        """An anonymous admin's command (a /bindgroup, most likely): say why nothing happens,
+        in the group's language, instead of staying silent."""
+        locale = await self.locales.for_group(message.chat.id)
+        reply = Reply(text=render(locale, "chat/anonymous_admin.j2"))
+        return await self.delivery.deliver(
+            [reply],
+            Origin(
+                chat_id=message.chat.id,
+                user_id=None,
+                is_group=True,
                 thread_id=topic_of(message),
             ),
             hand_back=True,

@@ -80,6 +80,18 @@ def message_to_incoming(message: Message, bot_username: str) -> Incoming | None:
     )
 
 
+def anonymous_command(message: Message, bot_username: str) -> bool:
+    """A command for this bot from a group admin who remains anonymous. Telegram sends it in
+    the group's name (`sender_chat` is the group itself, `from` its GroupAnonymousBot), so
+    nobody can tell who sent it and it can't be answered as anyone's command. Anything else
+    sent that way is chatter, ignored as anyone's is."""
+    if message.text is None or not is_group(message.chat) or message.sender_chat is None:
+        return False
+    if message.sender_chat.id != message.chat.id:
+        return False  # a channel's post or a member writing as their channel
+    return addressed_text(message.text, bot_username, in_group=True) is not None
+
+
 def _replied_bot_text(message: Message) -> str:
     """The text of the bot's message this one replies to; a reply to anyone else is ignored."""
     replied = message.reply_to_message

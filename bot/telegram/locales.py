@@ -25,3 +25,8 @@ class Locales:
         if locale := ident.person.locale:  # identify reads the person with the identity
             return normalise_locale(locale)
         return app_locale(language_code, self.default)
+
+    async def for_group(self, chat_id: int) -> str:
+        """What the group's members read: its shop's language, else the default."""
+        shop = await self.services.shops.shop_for_group(PLATFORM, str(chat_id))
+        return normalise_locale(shop.locale) if shop is not None and shop.locale else self.default

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.broadcast.setup import start_broadcasting
 from store.community.models import Delivery, DeliveryStatus
-from store.models import Product
+from store.models import Product, Shop
 
 from . import updates as u
 from .conftest import Harness
@@ -215,3 +215,45 @@ async def test_answers_in_a_forum_group_stay_in_the_topic_asked_in(tg: Harness) 
     reply["message"]["message_thread_id"] = catalog.result["message_id"]
     await tg.send(reply)
     assert "message_thread_id" not in tg.last_to(GROUP).params
+
+
+GROUP_ANONYMOUS_BOT = 1087968824  # whom Telegram shows as the sender of an anonymous admin
+
+
+def _anonymous(text: str, chat_id: int) -> dict[str, Any]:
+    """A message of a group admin who remains anonymous: sent in the group's name."""
+    update = u.message(GROUP_ANONYMOUS_BOT, text, chat_id=chat_id, language_code=None)
+    update["message"]["from"] = {
+        "id": GROUP_ANONYMOUS_BOT,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    update["message"]["sender_chat"] = update["message"]["chat"]
+    return update
+
+
+async def test_an_anonymous_admins_command_is_told_why_nothing_happens(tg: Harness) -> None:
+    """Nobody can tell who sent a command in the group's name, so /bindgroup can't check that
+    it comes from the shop's staff: the group is told to turn off "Remain anonymous"."""
+    other = -1_009_876_543_210
+    await open_tea_house(tg)
+    await tg.send(_anonymous(f"/bindgroup@{BOT_USERNAME}", other))
+    [hint] = tg.to_chat(other)
+    assert "anonymous group admin" in hint.params["text"]
+    assert "Remain anonymous" in hint.params["text"]
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(other)) is None
+
+    # anonymous chatter, and commands for another bot, stay unanswered as anyone's
+    await tg.send(_anonymous("Welcome, everyone!", other))
+    await tg.send(_anonymous("/bindgroup@some_other_bot", other))
+    assert len(tg.to_chat(other)) == 1
+
+    # in the language of the group's shop
+    shop = await tg.runtime.services.shops.shop_for_group("telegram", str(GROUP))
+    assert shop is not None
+    await Shop.filter(id=shop.id).update(locale="zh_CN")
+    await tg.send(_in_topic(_anonymous("/绑定群", GROUP), 7))
+    hint = tg.last_to(GROUP)
+    assert "保持匿名" in hint.params["text"]
+    assert hint.params.get("message_thread_id") == 7
