@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from handlers.i18n import N_, normalise_locale, render, translate
@@ -57,8 +58,16 @@ class Notifier:
         await self._to_merchants("notify/merchant_order_paid.j2")(event, group)
 
     async def _refund_finished(self, event: RefundFinished) -> None:
-        """The merchant hears of refunds they must make by hand, or that kept failing."""
+        """The merchant hears of refunds they must make by hand, or that kept failing; the
+        buyer, of one the merchant then says they returned (the order's refund was told
+        them when it was decided)."""
         if event.status == RefundStatus.DONE:
+            if event.by_hand:
+                buyer = await self.services.people.reachable_identities(event.person_id)
+                orders = (N_("My orders"), "/orders")
+                await self._tell(
+                    buyer, event.shop_id, "notify/refund_returned.j2", [orders], event=event
+                )
             return
         for ident in await self.services.shops.staff_identities(event.shop_id):
             person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
@@ -202,7 +211,8 @@ class Notifier:
         for ident in idents:
             person = await self.services.people.person(ident.person_id)  # type: ignore[attr-defined]
             loc = normalise_locale(person.locale or shop.locale)
-            text = render(loc, template, shop=shop, **values)
+            money = partial(format_money, locale=loc)  # money(amount, currency)
+            text = render(loc, template, shop=shop, money=money, **values)
             row = tuple(Button(translate(loc, label), payload) for label, payload in buttons)
             self.outbox.to_account(
                 ident, Reply(text=text, buttons=(row,) if row else (), private=True)

@@ -50,6 +50,7 @@ class RefundFinished:
     method: str
     status: RefundStatus
     error: str
+    by_hand: bool = False  # done: the merchant said they returned it (/refunds done)
 
 
 class ManualRefunds:
@@ -154,32 +155,27 @@ class RefundOutbox:
         )
         if rows:
             order = await Order.get(id=job.order_id)  # type: ignore[attr-defined]
-            await self.bus.publish(
-                [
-                    RefundFinished(
-                        job_id=job.id,
-                        order_no=order.order_no,
-                        shop_id=job.shop_id,  # type: ignore[attr-defined]
-                        person_id=order.person_id,
-                        amount=job.amount,
-                        currency=job.currency,  # type: ignore[attr-defined]
-                        method=job.method,
-                        status=status,
-                        error=error,
-                    )
-                ]
-            )
+            await self.bus.publish([_finished(job, order, status, error)])
         return rows
 
     async def mark_returned(self, shop_id: int, order_id: int) -> int:
         """The merchant returned the money by hand: the order's manual and failed refunds are
-        done, off /refunds. One guarded update, so saying it twice changes nothing; returns
-        how many were still open (0: nothing was waiting)."""
-        return await RefundJob.filter(
-            shop_id=shop_id,
-            order_id=order_id,
-            status__in=[RefundStatus.MANUAL, RefundStatus.FAILED],
-        ).update(status=RefundStatus.DONE, provider_refund_id=BY_HAND)
+        done, off /refunds, and each is announced once (the buyer hears of it). A guarded
+        update per job, so saying it twice changes nothing; returns how many were still open
+        (0: nothing was waiting)."""
+        waiting = [RefundStatus.MANUAL, RefundStatus.FAILED]
+        returned = []
+        for job in await RefundJob.filter(shop_id=shop_id, order_id=order_id, status__in=waiting):
+            if await RefundJob.filter(id=job.id, status=job.status).update(
+                status=RefundStatus.DONE, finished_at=self.clock(), provider_refund_id=BY_HAND
+            ):
+                returned.append(job)
+        if returned:
+            order = await Order.get(id=order_id)
+            await self.bus.publish(
+                [_finished(job, order, RefundStatus.DONE, by_hand=True) for job in returned]
+            )
+        return len(returned)
 
     async def open_for_shop(self, shop_id: int) -> list[RefundJob]:
         """What the merchant still has to look at: manual and failed refunds."""
@@ -191,3 +187,20 @@ class RefundOutbox:
             .limit(50)
             .prefetch_related("order")
         )
+
+
+def _finished(
+    job: RefundJob, order: Order, status: RefundStatus, error: str = "", *, by_hand: bool = False
+) -> RefundFinished:
+    return RefundFinished(
+        job_id=job.id,
+        order_no=order.order_no,
+        shop_id=job.shop_id,  # type: ignore[attr-defined]
+        person_id=order.person_id,  # type: ignore[attr-defined]
+        amount=job.amount,
+        currency=job.currency,  # type: ignore[attr-defined]
+        method=job.method,
+        status=status,
+        error=error,
+        by_hand=by_hand,
+    )

@@ -139,7 +139,12 @@ async def test_a_refund_returned_by_hand_leaves_the_list(chat: Chat) -> None:
     assert no not in text.split("returned by hand.", 1)[1] and other in text
     job = await RefundJob.get(key=f"order:{no}")
     assert (job.status, job.provider_refund_id) == (RefundStatus.DONE, "by hand")
+    await chat.runtime.outbox.drain()
+    told = chat.pushed("alice")  # the buyer hears it once, with the amount
+    assert told.count(f"The shop has returned CN¥{job.amount} to you for order {no}") == 1
     assert "no refund waiting" in await chat.text(MERCHANT, f"/refunds done {no}")  # twice
+    await chat.runtime.outbox.drain()
+    assert "has returned" not in chat.pushed("alice")
     assert "no order NOPE1234 in this shop" in await chat.text(MERCHANT, "/refunds done NOPE1234")
     assert "Usage" in await chat.text(MERCHANT, f"/refunds finished {other}")
     assert "only the shop's owner and staff" in await chat.text("alice", f"/refunds done {other}")
