@@ -86,7 +86,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         N_("[reason]"),
         N_("[shop link name]"),
         N_("[status]"),
-        N_("[tag]"),
+        N_("[tag ...]"),
         N_("[text]"),
     )
 )

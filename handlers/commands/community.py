@@ -61,15 +61,15 @@ async def unsubscribe(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "tag",
     "标签",
     help=N_("Tag a customer, or see their tags"),
-    usage="<user> [tag]",
+    usage="<user> [tag ...]",
     merchant=True,
 )
 async def tag(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
-    args = need(cmd.args, 1, "/tag <user> [tag]")
+    args = need(cmd.args, 1, "/tag <user> [tag ...]")
     person = await ctx.services.people.find(msg.platform, args[0])
     subs = ctx.services.community.subscriptions
-    changed = await subs.tag(shop.id, person.id, args[1]) if len(args) > 1 else False
+    changed = await subs.tag(shop.id, person.id, *args[1:])  # a tag has no spaces: one a word
     tags = await subs.tags_of(shop.id, person.id)
     return ctx.reply("community/tags.j2", person=person, tags=tags, changed=changed)
 

@@ -89,12 +89,17 @@ class SubscriptionService:
             status=S.BLOCKED
         )
 
-    async def tag(self, shop_id: int, person_id: int, tag: str) -> bool:
-        try:
-            await CustomerTag.create(shop_id=shop_id, person_id=person_id, tag=clean_tag(tag))
-        except IntegrityError:
-            return False
-        return True
+    async def tag(self, shop_id: int, person_id: int, *tags: str) -> bool:
+        """Whether any of `tags` was new. Every tag is checked before any is added, so one bad
+        tag adds none."""
+        added = False
+        for tag in dict.fromkeys(clean_tag(t) for t in tags):
+            try:
+                await CustomerTag.create(shop_id=shop_id, person_id=person_id, tag=tag)
+            except IntegrityError:
+                continue
+            added = True
+        return added
 
     async def untag(self, shop_id: int, person_id: int, tag: str) -> bool:
         rows = await CustomerTag.filter(

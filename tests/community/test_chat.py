@@ -87,6 +87,10 @@ async def test_tag_segment_and_sizes(chat: Chat) -> None:
         await chat.say(user, "/start")
     assert "Tagged." in await chat.text(MERCHANT, "/tag alice VIP")
     assert "vip" in await chat.text(MERCHANT, "/tag alice")
+    # Several words are several tags (a tag has no spaces); one bad tag adds none of them.
+    assert "Tags of alice: new, vip, 老客" in await chat.text(MERCHANT, "/tag alice 老客 new vip")
+    assert "A tag is one word" in await chat.text(MERCHANT, "/tag alice gold a|b")
+    assert "gold" not in await chat.text(MERCHANT, "/tag alice")
     assert "reaches 1 recipient." in await chat.text(MERCHANT, "/audience tag:vip")
     assert "reaches 3 recipients" in await chat.text(MERCHANT, "/audience all")
     assert "reaches 0 recipients" in await chat.text(MERCHANT, "/audience groups")
