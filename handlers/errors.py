@@ -133,6 +133,10 @@ MESSAGES: dict[str, str] = {
     "bad_percent": N_("“{value}” is not a percentage from 0 to 100 (2 decimals at most)."),
     "too_many_levels": N_("Commission has 1 to {high} levels."),
     "rates_over_cap": N_("All levels together may pay at most {cap}% of the price."),
+    "fixed_rate_over_cap": N_(
+        "A fixed commission on this product can be {most} at most: the cap, {cap}% of its "
+        "price {price}."
+    ),
     # promotions
     "coupon_not_found": N_("There is no coupon “{name}” here. Check the code."),
     "coupon_unusable": N_("Coupon {name} can't be used on this order."),

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from referral.attribution import AttributionService
 from referral.models import (
+    BP,
     Agent,
     OrderCommission,
     OrderReferral,
@@ -26,8 +27,6 @@ from store.db import transaction
 from store.events import OrderPlaced
 from store.models import Order, OrderItem
 from store.money import to_minor
-
-BP = 10_000  # basis points in a whole
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 MAX_LEVELS = 3  # deeper chains are multi-level marketing, which the law forbids
+BP = 10_000  # basis points in a whole: rates and the cap are kept in them
 
 
 class JoinMode(StrEnum):

@@ -6,11 +6,20 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from referral.models import MAX_LEVELS, BindPolicy, JoinMode, ProductRate, RateKind, ReferralProgram
+from referral.models import (
+    BP,
+    MAX_LEVELS,
+    BindPolicy,
+    JoinMode,
+    ProductRate,
+    RateKind,
+    ReferralProgram,
+)
 from store.copies import Copies
 from store.db import transaction
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Product
+from store.money import Money, from_minor, to_minor
 
 MAX_POLICY_DAYS = 3650
 MAX_FREEZE_DAYS = 90
@@ -70,13 +79,24 @@ class ProgramService:
     async def set_product_rate(
         self, shop_id: int, product_id: int, kind: RateKind, value: int
     ) -> ProductRate:
-        """A product's level-1 rate; a percentage must leave the other levels within the cap
-        (a fixed amount is held to the cap when an order is placed)."""
+        """A product's level-1 rate; a percentage must leave the other levels within the cap,
+        a fixed amount within the cap of the product's price now (and it is held to the cap
+        of what each order pays when one is placed)."""
         program = await self.get(shop_id)
-        if not await Product.exists(id=product_id, shop_id=shop_id):
+        product = await Product.get_or_none(id=product_id, shop_id=shop_id).select_related("shop")
+        if product is None:
             raise ProductNotFound(id=product_id)
         if kind == RateKind.PERCENT and value + sum(program.rates()[1:]) > program.cap_bp:
             raise InvalidInput("rates_over_cap", cap=percent_text(program.cap_bp))
+        currency = product.shop.currency
+        most = to_minor(product.price, currency) * program.cap_bp // BP
+        if kind == RateKind.FIXED and value > most:
+            raise InvalidInput(
+                "fixed_rate_over_cap",
+                most=Money(from_minor(most, currency)),
+                cap=percent_text(program.cap_bp),
+                price=Money(product.price),
+            )
         async with transaction():  # replaced as a whole: never two rates for a product
             await ProductRate.filter(product_id=product_id).delete()
             return await ProductRate.create(

@@ -10,7 +10,7 @@ from tortoise.functions import Sum
 from referral.errors import AlreadyDecided, WithdrawalNotFound, WithdrawalRefused
 from referral.events import WithdrawalDecided, WithdrawalRequested
 from referral.ledger import Move, post
-from referral.models import Agent, EntryKind, Withdrawal, WithdrawalStatus
+from referral.models import BP, Agent, EntryKind, Withdrawal, WithdrawalStatus
 from referral.program import ProgramService
 from store.clock import Clock
 from store.db import transaction
@@ -20,7 +20,6 @@ from store.models import Shop
 from store.money import Money, from_minor
 
 W = WithdrawalStatus
-BP = 10_000
 
 
 class WithdrawalService:

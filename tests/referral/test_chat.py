@@ -189,6 +189,10 @@ async def test_merchant_rules(chat: Chat) -> None:
     assert "“ten” is not a percentage" in await chat.text(MERCHANT, "/commission ten")
     text = await chat.text(MERCHANT, "/commission #1 ¥8")
     assert "per item" in text and "CN¥8.00" in text
+    # More than the cap (50%) of the product's price (128.00) is refused, not shown as set.
+    text = await chat.text(MERCHANT, "/commission #1 999")
+    assert "can be CN¥64.00 at most: the cap, 50% of its price CN¥128.00" in text
+    assert "CN¥8.00" in await chat.text(MERCHANT, "/commission")  # still the rate set before
     assert "first touch, for 30 days" in await chat.text(MERCHANT, "/refpolicy days 30")
     assert "last touch" in await chat.text(MERCHANT, "/refpolicy last")
     assert "apply with /apply" in await chat.text(MERCHANT, "/refset join approval")

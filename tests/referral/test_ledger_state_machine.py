@@ -120,12 +120,19 @@ class ReferralLedgerMachine(RuleBasedStateMachine):
         value=st.integers(0, 20_000),
     )
     def product_rate(self, product: int, fixed: bool, value: int) -> None:
-        """A product's own level-1 rate; a fixed amount may be above the cap (then held to it)."""
+        """A product's own level-1 rate: a percentage, or a fixed amount within the cap of the
+        price now (the price may fall later: then orders hold it to the cap, see reprice)."""
         kind = RateKind.FIXED if fixed else RateKind.PERCENT
         try:
             self.run(self.referral.program.set_product_rate(self.shop.id, product, kind, value))
-        except InvalidInput:
-            assert not fixed  # only a percentage over the cap is refused
+        except InvalidInput as e:
+            assert e.code == ("fixed_rate_over_cap" if fixed else "rates_over_cap")
+
+    @rule(product=st.integers(1, 2), cents=st.integers(1, 20_000))
+    def reprice(self, product: int, cents: int) -> None:
+        """A price that falls below what a fixed rate was set for: orders hold it to the cap."""
+        price = Decimal(cents) / 100
+        self.run(self.store.catalog.set_price(self.shop.id, product, price))
 
     @rule(
         customer=st.integers(0, PEOPLE - 1),
