@@ -19,7 +19,7 @@ from store.copies import Copies
 from store.db import transaction
 from store.errors import InvalidInput, ProductNotFound
 from store.models import Product
-from store.money import Money, from_minor, to_minor
+from store.money import Money, from_minor, plain, to_minor
 
 MAX_POLICY_DAYS = 3650
 MAX_FREEZE_DAYS = 90
@@ -153,4 +153,4 @@ class ProgramService:
 
 def percent_text(bp: int) -> str:
     """1250 -> "12.5", 1000 -> "10"."""
-    return format((Decimal(bp) / 100).normalize(), "f")
+    return plain(Decimal(bp) / 100)

@@ -54,6 +54,11 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     return value.quantize(CENT)
 
 
+def plain(value: Decimal) -> str:
+    """A number as a person writes it, a percentage say: 150 and 12.5, not 150.00 or 1.5E+2."""
+    return format(value.normalize(), "f")
+
+
 def quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -83,6 +83,8 @@ MERCHANT_BAD = [
     ("/price 1 NaN", "is not an amount of money"),
     ("/price 1 12,50", "is not an amount of money"),  # a decimal comma: not 1,250
     ("/price 1 1e3", "is not an amount of money"),  # not 1,000
+    ("/coupon new BIG 150%", "less than 100 (not 150)."),  # as typed, not 150.00
+    ("/level add gold 100 150", "below 100 (not “150”)."),
     ("/addproduct Tea |  | 1", "amount of money is missing"),
     (f"/addproduct Tea | 1 | 1 | d | {'c' * 41}", "at most 40 characters"),  # not cut
     ("/addproduct Tea | 1,5 | 1", "is not an amount of money"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from store.errors import InvalidInput
-from store.money import format_money, from_minor, parse_amount, to_minor
+from store.money import format_money, from_minor, parse_amount, plain, to_minor
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,12 @@ def test_parse_amount_refuses_a_comma_that_is_not_a_thousands_separator(text: st
 )
 def test_parse_amount_reads_thousands_separators(text: str, expected: str) -> None:
     assert parse_amount(text) == Decimal(expected)
+
+
+def test_plain_numbers_read_as_written() -> None:
+    assert [plain(Decimal(t)) for t in ("150.00", "12.50", "0.00", "1E+2")] == [
+        "150",
+        "12.5",
+        "0",
+        "100",
+    ]

@@ -12,7 +12,7 @@ from decimal import ROUND_FLOOR, Decimal
 from math import gcd
 
 from store.errors import InvalidInput, StoreError
-from store.money import from_minor, minor_digits, to_minor
+from store.money import from_minor, minor_digits, plain, to_minor
 
 # Defaults of a shop's first /pointsrule: 1 point per 1 paid, 100 points = 1, pay 20% at most.
 DEFAULT_EARN = Decimal("1")
@@ -111,5 +111,5 @@ def check_level(name: str, min_spend: Decimal, discount: Decimal) -> str:
     if min_spend < 0:
         raise InvalidInput("amount_not_positive", value=str(min_spend))
     if not 0 <= discount < MAX_DISCOUNT:
-        raise InvalidInput("level_bad_discount", value=str(discount))
+        raise InvalidInput("level_bad_discount", value=plain(discount))
     return name

@@ -17,7 +17,7 @@ from store.errors import ProductNotFound
 from store.events import EventBus
 from store.identity_cache import IdentityCache
 from store.models import Product
-from store.money import Money
+from store.money import Money, plain
 from store.prepared import Prepared
 from store.promotions.errors import (
     BadPromotion,
@@ -112,7 +112,7 @@ class Promotions:
         if not _CODE.match(code):
             raise BadPromotion("coupon_bad_code", name=new.code[:30])
         if new.kind == CouponKind.PERCENT and not Decimal("0") < new.value < Decimal("100"):
-            raise BadPromotion("coupon_bad_percent", value=new.value)
+            raise BadPromotion("coupon_bad_percent", value=plain(new.value))
         if new.ends_at is not None and new.ends_at <= self.clock():
             raise BadPromotion("promo_in_past")
         _count(new.uses, "uses")
