@@ -51,14 +51,15 @@ class AgentService:
         return await Agent.filter(shop_id=shop_id).prefetch_related("person").order_by("id")
 
     async def spent(self, shop_id: int, person_id: int) -> Decimal:
-        """What the person has paid in the shop (orders paid and not refunded)."""
+        """What the person has paid in the shop and kept: orders paid, less what was refunded
+        of them (a refunded order in full is not counted at all)."""
         row = (
             await Order.filter(shop_id=shop_id, person_id=person_id, status__in=SPENT_STATUSES)
-            .annotate(s=Sum("total"))
+            .annotate(s=Sum("total"), r=Sum("refunded_amount"))
             .first()
-            .values("s")
+            .values("s", "r")
         )
-        return Decimal(row["s"] or 0) if row else Decimal(0)
+        return Decimal(row["s"] or 0) - Decimal(row["r"] or 0) if row else Decimal(0)
 
     async def enrol(self, shop_id: int, person_id: int) -> Agent:
         """/ref: an agent at once where the shop lets anyone (or big enough spenders) join."""

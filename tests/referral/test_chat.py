@@ -231,6 +231,14 @@ async def test_spend_mode(chat: Chat) -> None:
     assert "agent code" in await chat.text("amy", "/ref")
 
 
+async def test_spend_mode_counts_what_was_kept_not_what_was_refunded(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/refset join spend 200")
+    no = await place_order(chat, "amy", product=1, qty=2)  # 256.00
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/refunditem {no} 1 1")  # 128.00 of it back
+    assert "spend CN¥72.00 more" in await chat.text("amy", "/ref")
+
+
 async def test_the_servers_sweeper_releases_commission(chat: Chat, clock: FakeClock) -> None:
     code = await agent_code(chat, "amy")
     await chat.say("bob", f"/start ref_{code}")
