@@ -103,6 +103,12 @@ class ProgramService:
                 shop_id=shop_id, product_id=product_id, kind=kind, value=value
             )
 
+    async def clear_product_rate(self, shop_id: int, product_id: int) -> None:
+        """The product earns the levels' rates again (nothing to clear is not an error)."""
+        if not await Product.exists(id=product_id, shop_id=shop_id):
+            raise ProductNotFound(id=product_id)
+        await ProductRate.filter(shop_id=shop_id, product_id=product_id).delete()
+
     async def product_rates(self, shop_id: int) -> dict[int, ProductRate]:
         return {r.product_id: r for r in await ProductRate.filter(shop_id=shop_id)}  # type: ignore[attr-defined]
 

@@ -20,8 +20,9 @@ from store.money import from_minor, parse_amount, to_minor
 
 router = Router(topic=N_("Referral"))
 COMMISSION_USAGE = (
-    "/commission <level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>"
+    "/commission <level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>|off"
 )
+OFF_WORDS = ("off", "关闭", "取消")  # a product's own rate removed: the levels' rates again
 REFSET_USAGE = (
     "/refset join open|approval|spend <amount> | freeze <days> | min <amount> | "
     "daymax <amount> | fee <%>"
@@ -201,7 +202,7 @@ async def agentno(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "commission",
     "佣金设置",
     help=N_("Commission rates per level or per product"),
-    usage="<level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>",
+    usage="<level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>|off",
     merchant=True,
 )
 async def commission(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
@@ -210,7 +211,9 @@ async def commission(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if cmd.args and cmd.args[0].startswith("#"):
         args = need(cmd.args, 2, COMMISSION_USAGE)
         pid = product_id(args[0])
-        if args[1].endswith("%"):
+        if args[1].casefold() in OFF_WORDS:
+            await program_service.clear_product_rate(shop.id, pid)
+        elif args[1].endswith("%"):
             await program_service.set_product_rate(
                 shop.id, pid, RateKind.PERCENT, _percent(args[1])
             )

@@ -193,6 +193,9 @@ async def test_merchant_rules(chat: Chat) -> None:
     text = await chat.text(MERCHANT, "/commission #1 999")
     assert "can be CN¥64.00 at most: the cap, 50% of its price CN¥128.00" in text
     assert "CN¥8.00" in await chat.text(MERCHANT, "/commission")  # still the rate set before
+    assert "Saved" in await chat.text(MERCHANT, "/commission #1 off")
+    assert "CN¥8.00" not in await chat.text(MERCHANT, "/commission")  # the levels' rates again
+    assert "no product 99" in await chat.text(MERCHANT, "/commission #99 off")
     assert "first touch, for 30 days" in await chat.text(MERCHANT, "/refpolicy days 30")
     assert "last touch" in await chat.text(MERCHANT, "/refpolicy last")
     assert "apply with /apply" in await chat.text(MERCHANT, "/refset join approval")
