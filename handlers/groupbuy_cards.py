@@ -9,6 +9,7 @@ platform's adapter registers a publisher that edits in place (see docs/groupbuy.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -67,7 +68,9 @@ class OutboxCardPublisher:
 
 
 def time_left(locale: str, seconds: float) -> str:
-    seconds = max(int(seconds), 0)
+    # Whole seconds rounded up: the clock has moved a few milliseconds since the deadline
+    # was set, and a fresh 15-minute window must not read as "14m".
+    seconds = max(math.ceil(seconds), 0)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)

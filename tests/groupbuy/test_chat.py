@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 from bot.simulator.inbox import PLATFORM
 from store.groupbuy.models import GroupBuy, GroupCampaign, GroupSeat, GroupStatus
@@ -367,3 +368,22 @@ async def test_gbstats_names_the_offers_state_in_the_merchants_language(chat: Ch
     assert "(已停止)" in stats and "stopped" not in stats
     await chat.say(MERCHANT, "/lang en")
     assert "(stopped)" in await chat.text(MERCHANT, "/gbstats")
+
+
+async def test_a_new_seat_states_the_full_times_while_the_clock_runs(
+    chat: Chat, monkeypatch
+) -> None:
+    """A real clock moves between placing the seat and writing the reply: a 2-hour group
+    and a 15-minute payment window must not read as 1h 59m and 14m."""
+    cid = await campaign(chat, "100 3 2h")
+
+    def ticking(self: FakeClock):  # type: ignore[no-untyped-def]
+        self.now += timedelta(milliseconds=3)
+        return self.now
+
+    monkeypatch.setattr(FakeClock, "__call__", ticking)
+    text = await chat.text("alice", f"/gbopen {cid}")
+    if "1/3" in text:
+        text = await give_contact(chat, "alice")
+    assert "paid within 2h 0m" in text, text
+    assert "Please pay within 15m" in text, text
