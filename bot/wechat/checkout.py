@@ -23,14 +23,22 @@ from bot.wechat.pay import (
     success_xml,
 )
 from bot.wechat.render import link
-from bot.wechat.texts import ORDER_BODY, PAY_FAILED, PAY_LINK, PAY_OFFER, PAY_QR, Texts
+from bot.wechat.texts import (
+    ORDER_BODY,
+    PAY_FAILED,
+    PAY_LINK,
+    PAY_OFFER,
+    PAY_QR,
+    PAYMENT_NOT_APPLIED,
+    Texts,
+)
 from bot.wechat.xmlsafe import XmlRejected
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale, render
 from handlers.types import Reply
 from store.db import is_connection_failure
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, NotFound, StoreError
-from store.models import RefundJob
+from store.models import Order, RefundJob
 from store.money import format_money, from_minor, to_minor
 from store.refunds import RefundError, RefundOutcome
 
@@ -43,6 +51,7 @@ OAUTH_URL = (
     "&response_type=code&scope=snsapi_base&state=pay#wechat_redirect"
 )
 PAGE_TEMPLATE = "wechat/pay.html.j2"
+NOT_APPLIED_TTL_SECONDS = 7 * 86400  # WeChat repeats a notify for about a day
 
 
 class WeChatCheckout:
@@ -128,27 +137,56 @@ class WeChatCheckout:
                 order.total,
                 order.currency,
             )
+            await self._tell_staff_not_applied(
+                order, transaction_id, total_fee, AmountMismatch(no=order.order_no)
+            )
             return "amount mismatch"
         async with self._lock(transaction_id):  # one process: no pile-up on the database
             try:
                 result = await services.payments.confirm(
                     order.order_no, METHOD, transaction_id, from_minor(total_fee, CURRENCY)
                 )
-            except AmountMismatch:
+            except AmountMismatch as e:
+                await self._tell_staff_not_applied(order, transaction_id, total_fee, e)
                 return "amount mismatch"
             except (AlreadyPaid, IllegalTransition) as e:
                 # Money arrived for an order that cannot take it (paid otherwise, cancelled):
-                # acknowledged so WeChat stops, loudly logged so a person refunds it.
+                # acknowledged so WeChat stops; logged, and the shop's staff are told so a
+                # person refunds it.
                 log.error(
                     "wechat pay: %s for order %s needs a manual refund: %s",
                     transaction_id,
                     order_no,
                     e,
                 )
+                await self._tell_staff_not_applied(order, transaction_id, total_fee, e)
                 return None
         if not result.duplicate:
             log.info("wechat pay: order %s paid (%s)", order_no, transaction_id)
         return None
+
+    async def _tell_staff_not_applied(
+        self, order: Order, transaction_id: str, total_fee: int, err: StoreError
+    ) -> None:
+        """Money WeChat took for an order that can't take it: a person must give it back.
+        Once per transaction, however often WeChat notifies or the pay page asks."""
+        services = self.runtime.services
+        shop = await services.shops.get(order.shop_id)  # type: ignore[attr-defined]
+        text = Texts(shop.locale).t(
+            PAYMENT_NOT_APPLIED,
+            no=order.order_no,
+            transaction=transaction_id,
+            amount=format_money(from_minor(total_fee, CURRENCY), CURRENCY, shop.locale),
+            reason=error_text(shop.locale, err, shop.currency),
+        )
+        staff = await services.shops.staff_identities(shop.id)
+        # Claimed last: a database that fails above leaves it for the next notify.
+        if not await self.runtime.dedup.first_time(
+            f"wechat-pay-not-applied:{transaction_id}", NOT_APPLIED_TTL_SECONDS
+        ):
+            return
+        for ident in staff:
+            self.runtime.outbox.to_account(ident, Reply(text=text, private=True))
 
     async def notify(self, request: web.Request) -> web.Response:
         """`POST /wechat/pay/notify`: WeChat's payment result."""

@@ -16,6 +16,10 @@ PAY_QR = N_("or open this payment link: {link}")
 IMAGE = N_("Picture")
 ORDER_BODY = N_("Order {no}")
 PAY_FAILED = N_("Payment failed. Please try again.")
+PAYMENT_NOT_APPLIED = N_(
+    "A WeChat Pay payment of {amount} for order {no} arrived but was not "
+    "applied: {reason} Please refund the buyer (WeChat Pay transaction {transaction})."
+)
 
 
 class Texts:

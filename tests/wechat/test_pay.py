@@ -8,7 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 import xmltodict
 
 from store.demo import DEMO_SLUG
-from store.models import Order, OrderStatus, Payment, RefundJob, RefundStatus
+from store.models import (
+    Order,
+    OrderStatus,
+    Payment,
+    Person,
+    RefundJob,
+    RefundStatus,
+    Role,
+    ShopMember,
+)
 from store.orders import Contact
 from tests.pg_cluster import Cluster
 
@@ -236,3 +245,47 @@ async def test_a_refused_refund_stays_queued_for_another_try(wx: Harness) -> Non
     job = await RefundJob.get(order_id=order.id)
     assert job.status == RefundStatus.PENDING
     assert "NOTENOUGH" in job.last_error
+
+
+async def test_a_payment_for_a_cancelled_order_is_acknowledged_and_staff_are_told_once(
+    wx: Harness,
+) -> None:
+    """WeChat took the buyer's money for an order cancelled meanwhile: the order stays
+    cancelled, WeChat hears SUCCESS, and the shop's staff hear once, with what to refund."""
+    services = wx.runtime.services
+    shop = await services.shops.by_slug(DEMO_SLUG)
+    clerk = "oClerk00000000000000000000001"
+    await wx.say("/help", openid=clerk)
+    ident = await services.people.identify("wechat", clerk, private=True)
+    owner = await ShopMember.get(shop_id=shop.id, role=Role.OWNER)
+    clerk_person = await Person.get(id=ident.person_id)
+    assert await services.shops.add_staff(shop.id, owner.person_id, clerk_person)  # type: ignore[attr-defined]
+    order = await place_order(wx)
+    await services.orders.cancel(order, "customer")
+    body = notify_body(order, transaction_id="4200000123202611220000000077")
+    for _ in range(3):  # WeChat repeats a notify it thinks went unheard
+        status, answer = await post_notify(wx, body)
+        assert status == 200 and answer["return_code"] == "SUCCESS"
+    assert await status_of(order) == OrderStatus.CANCELLED
+    assert not await Payment.exists(order_id=order.id)
+    await wx.settle()
+    told = [t for t in wx.sent_texts(clerk) if "4200000123202611220000000077" in t]
+    assert len(told) == 1, told
+    assert order.order_no in told[0] and "¥128.00" in told[0]
+    assert "微信支付" in told[0]  # the demo shop speaks Chinese
+
+
+async def test_a_payment_of_the_wrong_amount_tells_the_staff_once(wx: Harness) -> None:
+    services = wx.runtime.services
+    order = await place_order(wx)
+    owner = await ShopMember.get(shop_id=order.shop_id, role=Role.OWNER)  # type: ignore[attr-defined]
+    owners = await services.people.reachable_identities(owner.person_id)  # type: ignore[attr-defined]
+    sent: list[str] = []
+    wx.runtime.outbox.to_account = lambda ident, reply: sent.append(reply.text)  # type: ignore[method-assign]
+    body = notify_body(order, total_fee=1, transaction_id="4200000123202611220000000078")
+    for _ in range(2):
+        _, answer = await post_notify(wx, body)
+        assert answer["return_code"] == "FAIL"
+    assert await status_of(order) == OrderStatus.PENDING_PAYMENT
+    assert len(sent) == len(owners) == 1, sent
+    assert "4200000123202611220000000078" in sent[0] and "¥0.01" in sent[0]
