@@ -108,6 +108,13 @@ class CampaignStats:
         ended = self.completed + self.failed
         return self.completed / ended if ended else None
 
+    @property
+    def conversion_percent(self) -> int | None:
+        """The same share in whole percent, counted in integers: 29 of 50 is 58, where
+        0.58 * 100 in floats is 57.99..."""
+        ended = self.completed + self.failed
+        return self.completed * 100 // ended if ended else None
+
 
 def group_event(cls: type[GroupEvent], group: GroupBuy, **extra: object) -> GroupEvent:
     return cls(group_id=group.id, code=group.code, shop_id=group.shop_id, **extra)  # type: ignore[attr-defined]

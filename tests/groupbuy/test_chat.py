@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.simulator.inbox import PLATFORM
 from store.groupbuy.models import GroupBuy, GroupCampaign, GroupSeat, GroupStatus
-from store.models import Order, OrderStatus, Product, RefundJob, RefundStatus
+from store.models import Order, OrderStatus, Person, Product, RefundJob, RefundStatus
 from tests.conftest import MERCHANT, Chat, FakeClock
 
 TEA = 1  # demo product: Longjing tea, 128.00, stock 50
@@ -387,3 +387,30 @@ async def test_a_new_seat_states_the_full_times_while_the_clock_runs(
         text = await give_contact(chat, "alice")
     assert "paid within 2h 0m" in text, text
     assert "Please pay within 15m" in text, text
+
+
+async def test_gbstats_conversion_is_the_exact_whole_percent(chat: Chat, clock: FakeClock) -> None:
+    """29 of 50 ended groups completed is 58%: float arithmetic made it read 57%."""
+    cid = await campaign(chat, "100 2 1h")
+    offer = await GroupCampaign.get(id=cid)
+    leader = await Order.first()  # anyone: the rows only need a person
+    leader_id = leader.person_id if leader else (await Person.first()).id  # type: ignore[union-attr]
+    await GroupBuy.bulk_create(
+        [
+            GroupBuy(
+                code=f"T{i:05d}",
+                campaign_id=offer.id,
+                shop_id=offer.shop_id,  # type: ignore[attr-defined]
+                leader_id=leader_id,
+                size=2,
+                status=GroupStatus.COMPLETED if i < 29 else GroupStatus.FAILED,
+                settled=True,
+                expires_at=clock(),
+                remind_at=clock(),
+            )
+            for i in range(50)
+        ]
+    )
+    stats = await chat.text(MERCHANT, "/gbstats")
+    assert "completed 29 · failed 21" in stats, stats
+    assert "58%" in stats, stats
