@@ -60,6 +60,10 @@ MESSAGES: dict[str, str] = {
         "Order {no} is completed: a refund now is the shop's decision. "
         "Ask the shop: /ask <question>"
     ),
+    "cancel_paid": N_(
+        "Order {no} is paid already, so it can't be cancelled. To get your money back, "
+        "ask for a refund with /refund {no}"
+    ),
     "order_unpaid": N_(
         "Order {no} is not paid yet, so it can't be refunded or received. Pay it first, "
         "or if you no longer want it, cancel it with /cancel {no}."

@@ -389,7 +389,7 @@ class OrderService:
                 cancelled_at=self.clock(),
                 cancel_reason=reason,
             ):
-                raise IllegalTransition(no=order.order_no, status=await self._status(order))
+                raise await self._cancel_refused(order)
             restocked = await self._release(order)
         await self.bus.publish(
             [order_event(OrderCancelled, order, reason=reason, stock_moved=restocked)]
@@ -587,6 +587,14 @@ class OrderService:
 
     async def _status(self, order: Order) -> str:
         return await Order.filter(id=order.id).first().values_list("status", flat=True) or ""
+
+    async def _cancel_refused(self, order: Order) -> IllegalTransition:
+        """Why an order can't be cancelled: a paid one has its own code, so the customer
+        hears that the way back is a refund."""
+        status = await self._status(order)
+        if status in (S.PAID, S.SHIPPED):
+            return IllegalTransition("cancel_paid", no=order.order_no, status=status)
+        return IllegalTransition(no=order.order_no, status=status)
 
     async def _refused(self, order: Order) -> IllegalTransition:
         """Why a refund or a confirmed delivery can't be: an unpaid order has its own code,

@@ -299,3 +299,15 @@ async def test_fields_may_be_separated_by_the_full_width_bar(chat: Chat) -> None
     assert "saved" in await chat.text(MERCHANT, "/faq add 几天发货？｜两天内")
     assert "两天内" in await chat.text("alice", "/faq 1")
     assert "新品上架" in await chat.text(MERCHANT, "/broadcast all｜新品上架")
+
+
+async def test_cancelling_a_paid_order_points_to_a_refund(chat: Chat) -> None:
+    no = await place_order(chat)
+    await chat.say(MERCHANT, f"/paid {no}")
+    text = await chat.text("alice", f"/cancel {no}")
+    assert f"Order {no} is paid already, so it can't be cancelled" in text, text
+    assert f"/refund {no}" in text
+    await chat.say("alice", "/lang zh")
+    text = await chat.text("alice", f"/cancel {no}")
+    assert f"订单 {no} 已经付款，不能取消" in text, text
+    assert (await Order.get(order_no=no)).status == OrderStatus.PAID
