@@ -86,7 +86,9 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
 
     bot = build_bot(settings.telegram, on_forbidden=unreachable)
     locales = Locales(services, settings.shop.locale)
-    payments = TelegramPayments(bot, services, settings.telegram, locales, runtime.outbox.send)
+    payments = TelegramPayments(
+        bot, services, settings.telegram, locales, runtime.outbox.send, runtime.dedup
+    )
     codec = CallbackCodec(runtime.kv)
     invoice = payments.send_invoice if payments.enabled else None
     delivery = Delivery(bot, codec, services, locales, invoice=invoice)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
@@ -38,6 +39,9 @@ from store.models import Order, OrderStatus
 from store.money import format_money, from_minor, to_minor
 from store.services import StoreServices
 
+if TYPE_CHECKING:
+    from bot.runtime import Deduplicator
+
 log = logging.getLogger(__name__)
 
 STARS = "XTR"
@@ -45,6 +49,7 @@ PRE_CHECKOUT_BUDGET_SECONDS = 6.0  # Telegram waits 10 s for the answer
 _PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
 MAX_TITLE = 32
 MAX_DESCRIPTION = 255
+NOT_APPLIED_TTL_SECONDS = 7 * 86400  # one message per charge, however often it is delivered
 
 Notify = Callable[[Outgoing], None]  # runtime.outbox.send: queued, delivered in the background
 
@@ -65,6 +70,7 @@ class TelegramPayments:
         config: TelegramConfig,
         locales: Locales,
         notify: Notify,
+        dedup: Deduplicator,
     ) -> None:
         self.bot = bot
         self.services = services
@@ -75,6 +81,7 @@ class TelegramPayments:
         )
         self.enabled = payments_enabled(config)
         self.notify = notify
+        self.dedup = dedup
 
     # -- invoice ------------------------------------------------------------------------
 
@@ -200,6 +207,12 @@ class TelegramPayments:
             amount=format_money(from_minor(minor, currency), currency, shop.locale),
             reason=error_text(shop.locale, err, shop.currency),
         )
+        # Telegram may deliver one payment again under a new update_id: the charge id is
+        # the key, claimed last so a failure above leaves it for the next delivery.
+        if not await self.dedup.first_time(
+            f"telegram-payment-not-applied:{charge}", NOT_APPLIED_TTL_SECONDS
+        ):
+            return
         await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
 
     async def _notify_staff(self, shop_id: int, text: str) -> None:

@@ -173,3 +173,17 @@ async def test_stars_refund_already_done_at_telegram_counts_as_done(stars: Harne
     stars.fake.fail("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED")
     assert await stars.runtime.services.refunds.process_due() == 1
     assert (await RefundJob.get(order__order_no=no)).status == RefundStatus.DONE
+
+
+async def test_a_payment_the_order_cannot_take_delivered_again_is_reported_once(
+    tg: Harness,
+) -> None:
+    await make_demo_staff(tg, MERCHANT)
+    no, amount = await _order(tg)
+    await tg.send(u.message(ALICE, f"/cancel {no}"))
+    # Telegram may deliver one payment again under a new update_id: the charge is the key.
+    for _ in range(3):
+        await tg.send(u.successful_payment(ALICE, no, amount, charge_id="late-charge-2"))
+    await tg.settle()
+    told = [c for c in tg.to_chat(MERCHANT) if "late-charge-2" in c.params["text"]]
+    assert len(told) == 1, [c.params["text"] for c in told]
