@@ -38,7 +38,7 @@ from handlers.i18n import normalise_locale, render
 from handlers.types import Reply
 from store.db import is_connection_failure
 from store.errors import AlreadyPaid, AmountMismatch, IllegalTransition, NotFound, StoreError
-from store.models import Order, RefundJob
+from store.models import Order, OrderStatus, RefundJob
 from store.money import format_money, from_minor, to_minor
 from store.refunds import RefundError, RefundOutcome
 
@@ -231,10 +231,18 @@ class WeChatCheckout:
         return result
 
     async def status(self, request: web.Request) -> web.Response:
-        """`GET /pay/<order no>/status` (the pay page asks after WeChat's "ok")."""
-        no = request.match_info["order_no"]
+        """`GET /pay/<order no>/status` (the pay page asks after WeChat's "ok"). The page is
+        public: only an order of ours still waiting for its money is asked of WeChat (whose
+        order query is rate-limited per merchant); an unknown number is 404, any other
+        order answered from what the shop knows."""
         try:
-            result = await self.query_and_settle(no)
+            order = await self.runtime.services.orders.get(request.match_info["order_no"])
+        except NotFound:
+            raise web.HTTPNotFound(text="no such order") from None
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            return web.json_response({"paid": order.paid_at is not None, "trade_state": ""})
+        try:
+            result = await self.query_and_settle(order.order_no)
         except PayError as e:
             return web.json_response({"paid": False, "error": e.code})
         except (OSError, TimeoutError):

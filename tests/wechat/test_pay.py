@@ -213,6 +213,12 @@ async def test_querying_settles_an_order_whose_notify_was_lost(wx: Harness) -> N
     assert (await resp.json())["paid"] is True
     assert await status_of(order) == OrderStatus.PAID
     assert len(wx.fake.calls_to("/pay/orderquery")) == 2
+    # Settled now, and the page is public: neither a paid order nor an unknown number is
+    # asked of WeChat again.
+    resp = await wx.client.get(f"/pay/{order.order_no}/status")
+    assert (await resp.json())["paid"] is True
+    assert (await wx.client.get("/pay/ZZZZ2345/status")).status == 404
+    assert len(wx.fake.calls_to("/pay/orderquery")) == 2
 
 
 async def approve_refund(wx: Harness, order: Order) -> None:
