@@ -92,7 +92,10 @@ MESSAGES: dict[str, str] = {
     "gb_min_members": N_("“min” must be from {low} to {high} (the group size)."),
     "gb_per_customer": N_("“limit” must be a whole number from {low} to {high}."),
     "gb_cap": N_("“cap” must be at least {low} seats (one group)."),
-    "gb_bad_window": N_("The offer's end must be in the future."),
+    "gb_bad_window": N_(
+        "The offer must end in the future, after it starts (without an end date, {days} days "
+        "after its start)."
+    ),
     "gb_campaign_not_found": N_("There is no group-buy offer #{id} here. See /groupbuys."),
     "gb_group_not_found": N_("There is no group {group}. Check the code, or see /groupbuys."),
     "gb_campaign_closed": N_("Group-buy offer #{id} is not open for new groups."),

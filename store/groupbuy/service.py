@@ -159,7 +159,7 @@ class GroupBuyService:
         starts = new.starts_at or now
         ends = new.ends_at or starts + DEFAULT_WINDOW
         if ends <= max(starts, now):
-            raise InvalidInput("gb_bad_window")
+            raise InvalidInput("gb_bad_window", days=DEFAULT_WINDOW.days)
         return await GroupCampaign.create(
             shop_id=shop_id,
             product_id=product.id,
