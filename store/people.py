@@ -63,10 +63,18 @@ class PeopleService:
             changes["unreachable"] = False  # they came back
         if display_name and display_name[:64] != ident.display_name:
             changes["display_name"] = display_name[:64]
+        person = ident.person
+        renamed = bool(display_name) and not person.display_name
+        if renamed:  # erased by /deleteme, then back: their name is stored again
+            await Person.filter(id=person.id, display_name="").update(
+                display_name=display_name[:64]
+            )
+            person.display_name = display_name[:64]
         if changes:
             await Identity.filter(id=ident.id).update(**changes)
             for k, v in changes.items():
                 setattr(ident, k, v)
+        if changes or renamed:
             await self.copies.changed(ident.person_id)  # type: ignore[attr-defined]
         return ident
 

@@ -113,3 +113,15 @@ async def test_after_erasure_checkout_asks_for_the_contact_again(talk: Talk) -> 
     await talk.say(TG, "alice", "/add 1 1")
     ask = (await talk.say(TG, "alice", "/checkout"))[0]
     assert "1/3" in ask.text and not [b for row in ask.buttons for b in row if "last" in b.payload]
+
+
+async def test_back_after_erasure_the_shop_sees_the_name_again(talk: Talk) -> None:
+    await finished_order(talk, "alice")
+    code = await confirm_code(talk, "alice")
+    await talk.say(TG, "alice", f"/deleteme confirm {code}")
+    await talk.say(TG, "alice", "/ask Hello again")  # writing again stores the name again
+    ident = await Identity.get(platform=TG, platform_user_id="alice")
+    person = await Person.get(id=ident.person_id)  # type: ignore[attr-defined]
+    assert person.display_name == "alice" and person.erased_at is not None
+    ticket = await talk.chat.text(MERCHANT, "/tickets")
+    assert "· alice ·" in ticket, ticket
