@@ -255,17 +255,12 @@ class Pricing:
     ) -> int:
         if choice is None or not (choice.points or choice.points_max):
             return 0
-        offer = await self.loyalty.points_offer(shop_id, person_id, b.room)
-        points = offer.usable if choice.points_max else min(choice.points, offer.usable)
+        wanted = None if choice.points_max else choice.points
+        offer = await self.loyalty.points_offer(shop_id, person_id, b.room, wanted)
+        points = offer.usable
         if points <= 0:
             return 0
-        # The offer already priced its usable points: ask again only for fewer.
-        value = (
-            offer.value
-            if points == offer.usable
-            else await self.loyalty.points_value(shop_id, points)
-        )
-        value = value.quantize(CENT, ROUND_DOWN)
+        value = offer.value.quantize(CENT, ROUND_DOWN)
         detail = {"points": points, "value": str(value)}
         taken = b.take("points", str(points), value, detail)
         return points if taken else 0

@@ -90,11 +90,16 @@ class Loyalty:
         level, _ = _placed(levels, await self._total_spend(shop_id, person_id))
         return MemberLevel(level.name, level.discount_percent) if level else None
 
-    async def points_offer(self, shop_id: int, person_id: int, payable: Decimal) -> PointsOffer:
+    async def points_offer(
+        self, shop_id: int, person_id: int, payable: Decimal, wanted: int | None = None
+    ) -> PointsOffer:
+        """What the balance may pay for `payable`; `wanted`: at most that many points (still
+        a multiple of the points worth a whole fen, so none is spent for nothing)."""
         rule = await self.rule(shop_id)
         balance = await self._balance(shop_id, person_id)
         currency = await self._currency(shop_id)
-        usable = rule.usable(balance, payable, currency)
+        most = balance if wanted is None else min(balance, wanted)
+        usable = rule.usable(most, payable, currency)
         return PointsOffer(balance=balance, usable=usable, value=rule.value(usable, currency))
 
     async def points_value(self, shop_id: int, points: int) -> Decimal:

@@ -87,3 +87,14 @@ async def test_points_cannot_be_chosen_where_there_are_none(chat: Chat) -> None:
     assert "no points to use yet" in await chat.text("alice", "/usepoints max")
     assert not await CheckoutChoice.exists()  # nothing was chosen
     assert "Total" in await chat.text("alice", "/usepoints 0")  # "none" always works
+
+
+async def test_a_chosen_number_of_points_spends_none_for_nothing(chat: Chat) -> None:
+    # value=1000: 10 points are worth 0.01, so 15 points pay 0.01 and only 10 are spent.
+    await chat.say(MERCHANT, "/pointsrule earn=1 value=1000 cap=50")
+    await chat.say("alice", "/start")
+    await chat.say(MERCHANT, "/pointsadjust alice 1000")
+    no = order_no(await checkout_with_points(chat, "15"))
+    assert (await Order.get(order_no=no)).total == D("127.99")
+    assert await balance("alice") == 990
+    await assert_balances_match_ledger()
