@@ -195,3 +195,13 @@ async def test_chinese_aliases_and_locale(chat: Chat) -> None:
     text = await chat.text("alice", f"写评价 {no} 4 不错")
     assert "感谢" in text
     assert "不错" in await chat.text("alice", "评价 1")
+
+
+async def test_a_hidden_review_is_marked_hidden_not_delisted_in_chinese(chat: Chat) -> None:
+    no = await completed(chat, "alice", 1)
+    await chat.say("alice", f"/review {no} 2 meh")
+    review = await Review.get()
+    await chat.say(MERCHANT, "/lang zh")
+    await chat.say(MERCHANT, f"/hidereview {review.id}")
+    listed = await chat.text(MERCHANT, "/reviews 1")
+    assert "已隐藏" in listed and "已下架" not in listed, listed  # 下架 is a product's word
