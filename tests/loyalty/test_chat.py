@@ -42,6 +42,15 @@ async def test_points_are_off_until_the_owner_switches_them_on(chat: Chat) -> No
     assert "Total spend: CN¥256.00" in text  # spend counts for levels all the same
 
 
+async def test_one_point_per_yuan_reads_point_not_points(chat: Chat) -> None:
+    saved = await chat.text(MERCHANT, "/pointsrule earn=1")
+    assert "Earn: 1 point per CN¥1.00" in saved, saved
+    assert "earns 1 point when" in await chat.text("alice", "/points")
+    assert "Earn: 0.5 points per" in await chat.text(MERCHANT, "/pointsrule earn=0.5")
+    await chat.say(MERCHANT, "/lang zh")
+    assert "得 1 积分" in await chat.text(MERCHANT, "/pointsrule earn=1")
+
+
 async def test_owner_sets_the_rule_and_points_are_earned_at_that_rate(chat: Chat) -> None:
     saved = await chat.text(MERCHANT, "/pointsrule earn=2 value=50 cap=30")
     assert "Saved." in saved and "2 points per CN¥1.00" in saved and "30%" in saved
@@ -66,7 +75,7 @@ async def test_switching_off_keeps_balances_and_stops_earning(chat: Chat) -> Non
     assert "Points are off" in await chat.text(MERCHANT, "/pointsrule off")
     await complete_order(chat, qty=1)
     assert await balance("alice") == 128
-    assert "Earn: 1 points" in await chat.text(MERCHANT, "/pointsrule on")
+    assert "Earn: 1 point per" in await chat.text(MERCHANT, "/pointsrule on")
 
 
 async def test_levels_by_total_spend_give_their_discount(chat: Chat) -> None:
