@@ -156,5 +156,10 @@ async def _faq_edit(cmd: ParsedCommand, ctx: Context, action: str) -> Reply:
     if action in ("remove", "删除"):
         removed = await support.faq_remove(shop.id, number)
         return ctx.reply("support/faq_saved.j2", number=number, removed=removed)
-    await support.faq_edit(shop.id, number, *_question_answer(tail))
+    try:
+        await support.faq_edit(shop.id, number, *_question_answer(tail))
+    except InvalidInput as e:
+        if e.code == "faq_usage":  # its text shows /faq add: say how to edit instead
+            raise usage("/faq edit <n> <question> | <answer>") from None
+        raise
     return ctx.reply("support/faq_saved.j2", number=number, removed=None)

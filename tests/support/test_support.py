@@ -159,6 +159,9 @@ async def test_faq_is_edited_by_the_shop_and_read_by_customers(chat: Chat) -> No
         (MERCHANT, "/faq add no answer here", "/faq add <question> | <answer>"),
         (MERCHANT, "/faq add  | empty question", "/faq add <question> | <answer>"),
         (MERCHANT, "/faq edit 7 Q | A", "no question 7"),
+        (MERCHANT, "/faq edit 1", "Usage: /faq edit <n> <question> | <answer>"),
+        (MERCHANT, "/faq edit 1 no answer here", "Usage: /faq edit <n> <question> | <answer>"),
+        (MERCHANT, "/faq edit 1  | empty question", "Usage: /faq edit <n>"),
         (MERCHANT, "/faq remove", "Usage: /faq"),
         (MERCHANT, "/faq add " + "q" * 201 + " | a", "at most 200 characters"),
     ):
