@@ -300,7 +300,7 @@ class Pricing:
             quote = await self.quote(person_id, shop_id, cart.lines, without)
             offer = await self.loyalty.points_offer(shop_id, person_id, quote.room)
             if points is None:
-                if not offer.balance:
+                if offer.balance <= 0:  # a negative balance is owed, not spendable
                     raise InsufficientPoints("points_none")
             elif points > offer.balance:
                 raise InsufficientPoints(balance=offer.balance, wanted=points)

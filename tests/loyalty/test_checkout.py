@@ -11,7 +11,13 @@ from store.promotions.models import CheckoutChoice
 from tests.conftest import MERCHANT, Chat
 from tests.test_chat_flow import order_no
 
-from .helpers import assert_balances_match_ledger, balance, ledger_state
+from .helpers import (
+    assert_balances_match_ledger,
+    balance,
+    complete_order,
+    give,
+    ledger_state,
+)
 
 
 async def checkout_with_points(chat: Chat, points: str) -> str:
@@ -98,3 +104,14 @@ async def test_a_chosen_number_of_points_spends_none_for_nothing(chat: Chat) -> 
     assert (await Order.get(order_no=no)).total == D("127.99")
     assert await balance("alice") == 990
     await assert_balances_match_ledger()
+
+
+async def test_a_negative_balance_cannot_be_chosen_with_max(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1")
+    no = await complete_order(chat)  # 256 points earned
+    await give(chat, "alice", -200)  # spent elsewhere
+    await chat.say(MERCHANT, f"/refunditem {no} 1")  # the earned points are taken back
+    assert await balance("alice") == -200
+    await chat.say("alice", "/add 1 1")
+    assert "no points to use yet" in await chat.text("alice", "/usepoints max")
+    assert not await CheckoutChoice.exists()  # nothing was chosen
