@@ -10,7 +10,7 @@ from tortoise.fields import CharField, TextField
 from store.community.models import CustomerTag, Subscription, SubscriptionStatus
 from store.models import CartItem, Identity, Order, OrderStatus, Person
 from store.reviews.models import Review
-from store.support.models import TicketMessage
+from store.support.models import Ticket, TicketMessage
 from tests.accounts.conftest import TG, Talk
 from tests.conftest import MERCHANT, FakeClock
 
@@ -125,3 +125,18 @@ async def test_back_after_erasure_the_shop_sees_the_name_again(talk: Talk) -> No
     assert person.display_name == "alice" and person.erased_at is not None
     ticket = await talk.chat.text(MERCHANT, "/tickets")
     assert "· alice ·" in ticket, ticket
+
+
+async def test_the_shop_sees_a_dash_where_an_erased_name_was(talk: Talk) -> None:
+    no = await finished_order(talk, "alice")
+    await talk.say(TG, "alice", f"/review {no} 4 Lovely")
+    await talk.say(TG, "alice", "/ask Hello")
+    code = await confirm_code(talk, "alice")
+    await talk.say(TG, "alice", f"/deleteme confirm {code}")
+    assert "#1 ★★★★☆ — · " in await talk.chat.text(MERCHANT, "/reviews 1")
+    assert "★★★★☆ — · " in await talk.chat.text("bob", "/reviews 1")  # not "**"
+    assert "· — ·" in await talk.chat.text(MERCHANT, "/tickets")
+    ticket = (await Ticket.get()).id
+    thread = await talk.chat.text(MERCHANT, f"/ticket T{ticket}")
+    assert f"Ticket T{ticket} · — · open" in thread and " —: —" in thread, thread
+    assert "Sent to — " in await talk.chat.text(MERCHANT, f"/reply T{ticket} Noted")
