@@ -225,3 +225,13 @@ async def test_the_account_that_gave_the_code_hears_of_the_link(talk: Talk) -> N
     told = talk.inbox.take("bob")
     assert len(told) == 1 and "linked to yours" in told[0].text and "WeChat" in told[0].text
     assert talk.inbox.take("wx-bob") == []  # the account that typed the code got its answer
+
+
+async def test_chinese_calls_the_link_code_one_name(talk: Talk) -> None:
+    await talk.say(TG, "alice", "/lang zh")
+    asked = await talk.text(TG, "alice", "/link")
+    code = asked.split("/link ")[1].split("。")[0]
+    refused = await talk.text(TG, "alice", f"/link {code}")  # from this same account
+    help_line = await talk.text(TG, "alice", "/help link")
+    for text in (asked, refused, help_line):
+        assert "关联码" in text and "验证码" not in text, text
