@@ -133,7 +133,8 @@ async def pointsadjust(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply
     text = args[1]
     sign = -1 if text.startswith("-") else 1
     digits = text[1:] if text[0] in "+-" else text
-    amount = sign * whole(digits, high=MAX_POINTS, code="points_bad_number")
+    # 0 reaches the service, whose refusal says why (points_bad_adjust)
+    amount = sign * whole(digits, low=0, high=MAX_POINTS, code="points_bad_number")
     person = await ctx.services.people.find(msg.platform, args[0])
     note = cmd.raw_args.split(None, 2)[2] if len(args) > 2 else ""
     balance = await ctx.services.loyalty.adjust(shop.id, person.id, amount, note)

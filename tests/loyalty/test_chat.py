@@ -148,7 +148,11 @@ BAD_RULES = [
     ("/level rename 银卡", "Usage: /level"),
     ("/pointsadjust alice", "Usage: /pointsadjust"),
     ("/pointsadjust alice lots", "not a whole number of points"),
-    ("/pointsadjust alice 0", "not a whole number of points"),
+    (
+        "/pointsadjust alice 0",
+        "Adjust by a whole number of points from -100000000 to +100000000, not 0",
+    ),
+    ("/pointsadjust alice -0", "not 0"),
     ("/pointsadjust alice -", "not a whole number of points"),
     ("/pointsadjust alice 1.5", "not a whole number of points"),
     ("/pointsadjust alice -301", "The customer has 300 points: taking away 301 would go"),
