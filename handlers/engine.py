@@ -169,7 +169,7 @@ class Engine:
 
 def unknown_command(word: str, ctx: Context) -> Reply:
     """`word` names no command: say so, and suggest the commands whose names are close."""
-    suggestions = ctx.registry.suggest(word)
+    suggestions = ctx.registry.suggest(word, staff=ctx.role is not None)
     return ctx.reply(
         "chat/unknown.j2",
         word=word[:40],

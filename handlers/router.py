@@ -83,12 +83,13 @@ class Registry:
     def lookup(self, word: str) -> CommandSpec | None:
         return self.by_word.get(word.casefold())
 
-    def suggest(self, word: str, limit: int = 3) -> list[CommandSpec]:
+    def suggest(self, word: str, limit: int = 3, *, staff: bool = False) -> list[CommandSpec]:
+        """Commands whose names are close to `word`; the shop's own only to its staff."""
         matches = difflib.get_close_matches(word.casefold(), list(self.by_word), n=8, cutoff=0.5)
         seen: list[CommandSpec] = []
         for m in matches:
             spec = self.by_word[m]
-            if spec not in seen and not spec.hidden:
+            if spec not in seen and not spec.hidden and (staff or not spec.merchant):
                 seen.append(spec)
         return seen[:limit]
 

@@ -62,6 +62,9 @@ async def test_help_with_an_unknown_word_says_so_and_suggests(chat: Chat) -> Non
     typo = await chat.text("alice", "/help catalg")
     assert "I don't know the command “catalg”." in typo
     assert "Did you mean:" in typo and "/catalog" in typo
+    # The shop's own commands are suggested to its staff only.
+    assert "/settings" not in await chat.text("alice", "/setings")
+    assert "/settings" in await chat.text(MERCHANT, "/setings")
     nonsense = await chat.text("alice", "/help xyzzy")
     assert "I don't know the command “xyzzy”." in nonsense and "/help" in nonsense
     await chat.say("alice", "/lang zh")
