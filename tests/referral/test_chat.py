@@ -23,6 +23,18 @@ async def agent_code(chat: Chat, user: str) -> str:
     return found.group(1)
 
 
+async def referred_order_received(chat: Chat, qty: int = 1) -> tuple[str, str]:
+    """amy's agent code, and an order of `qty` tins of tea (128.00 each) that bob, invited by
+    her, paid for and received: its commission is frozen, waiting for release."""
+    code = await agent_code(chat, "amy")
+    await chat.say("bob", f"/start ref_{code}")
+    no = await place_order(chat, "bob", product=1, qty=qty)
+    await chat.say(MERCHANT, f"/paid {no}")
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say("bob", f"/received {no}")
+    return code, no
+
+
 async def test_share_bind_earn_settle_withdraw(chat: Chat, clock: FakeClock) -> None:
     share = (await chat.say("amy", "/ref"))[0]
     assert share.image and "/referral/poster/" in share.image and share.private
@@ -70,12 +82,7 @@ async def test_share_bind_earn_settle_withdraw(chat: Chat, clock: FakeClock) -> 
 
 
 async def test_rejected_withdrawal_returns_the_money(chat: Chat, clock: FakeClock) -> None:
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=1)
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    await referred_order_received(chat)
     clock.advance(days=8)
     await chat.runtime.referral.ledger.release_due()
     await chat.say("amy", "/withdraw 12")
@@ -107,12 +114,7 @@ async def test_refund_before_settlement_reverses_pending(chat: Chat) -> None:
 async def test_a_fully_refunded_order_after_release_reads_refunded(
     chat: Chat, clock: FakeClock
 ) -> None:
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=1)
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    _, no = await referred_order_received(chat)
     clock.advance(days=8)
     assert await chat.runtime.referral.ledger.release_due() == 1
     assert f"{no} · b** · level 1 · CN¥12.80 · available" in await chat.text("amy", "/earnings")
@@ -129,12 +131,7 @@ async def test_the_ledger_csv_keeps_negative_amounts_as_numbers(
 ) -> None:
     """A reversal or a release is a negative amount: written as -12.80, so the column adds up
     in Excel; an apostrophe (the guard against formulas in typed text) would make it text."""
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=1)
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    code, no = await referred_order_received(chat)
     clock.advance(days=8)
     await chat.runtime.referral.ledger.release_due()
     await chat.say("amy", "/withdraw 10")
@@ -243,12 +240,7 @@ async def test_spend_mode_counts_what_was_kept_not_what_was_refunded(chat: Chat)
 
 
 async def test_the_servers_sweeper_releases_commission(chat: Chat, clock: FakeClock) -> None:
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=1)
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    code, _ = await referred_order_received(chat)
     clock.advance(days=7, minutes=1)
     chat.runtime.start_sweeper(every=0.01)
     for _ in range(200):
@@ -265,12 +257,7 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
     the merchant refunds a line; commission already available and points already earned are
     taken back in proportion, and the ledger still balances."""
     await chat.say(MERCHANT, "/pointsrule earn=1")
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=2)  # 256.00
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    code, no = await referred_order_received(chat, qty=2)  # 256.00
     clock.advance(days=8)
     assert await chat.runtime.referral.ledger.release_due() == 1
     assert "Available: CN¥25.60" in await chat.text("amy", "/earnings")
@@ -296,12 +283,7 @@ async def test_after_sales_refund_takes_back_released_commission_and_points(
 async def test_the_daily_maximum_counts_the_whole_local_day(chat: Chat, clock: FakeClock) -> None:
     """The shop's day (Asia/Shanghai) starts at 16:00 UTC the day before: a withdrawal at
     01:30 local counts against the same day as one at 11:00 local."""
-    code = await agent_code(chat, "amy")
-    await chat.say("bob", f"/start ref_{code}")
-    no = await place_order(chat, "bob", product=1, qty=2)  # 256.00: 25.60 of commission
-    await chat.say(MERCHANT, f"/paid {no}")
-    await chat.say(MERCHANT, f"/ship {no} SF SF1")
-    await chat.say("bob", f"/received {no}")
+    await referred_order_received(chat, qty=2)  # 256.00: 25.60 of commission
     clock.advance(days=8)
     assert await chat.runtime.referral.ledger.release_due() == 1
     await chat.say(MERCHANT, "/refset daymax 15")
