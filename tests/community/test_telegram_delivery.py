@@ -16,7 +16,7 @@ from store.community.models import (
     Subscription,
     SubscriptionStatus,
 )
-from store.models import Identity
+from store.models import Identity, Shop
 from tests.community.conftest import wait_finished
 from tests.community.standin import TOKEN, RateLimitedBotAPI
 from tests.community.world import populate
@@ -39,14 +39,17 @@ async def telegram_runtime(api: RateLimitedBotAPI, **broadcast: object) -> Runti
     return await build_runtime(settings, create_schema=True)
 
 
+async def tea_shop(rt: Runtime) -> tuple[Identity, Shop]:
+    """A shop and its owner, who talks to the bot on Telegram."""
+    owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
+    person = await rt.services.people.person(owner.person_id)  # type: ignore[attr-defined]
+    return owner, await rt.services.shops.create("Tea", person)
+
+
 async def test_two_thousand_recipients_exactly_once(standin: RateLimitedBotAPI) -> None:
     rt = await telegram_runtime(standin, rate_per_second=500, concurrency=16)
     try:
-        owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
-        shop = await rt.services.shops.create(
-            "Tea",
-            await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
-        )
+        owner, shop = await tea_shop(rt)
         chats = await populate(shop, RECIPIENTS, now=rt.services.clock(), unsubscribed_every=10)
         unsubscribed = set(chats[::10])
         blocked = {c for i, c in enumerate(chats) if i % 50 == 7}
@@ -88,11 +91,7 @@ async def test_retry_after_is_honoured_and_nothing_doubles() -> None:
     async with RateLimitedBotAPI(rate=40, chat_interval=0) as api:
         rt = await telegram_runtime(api, rate_per_second=200, concurrency=8)
         try:
-            owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
-            shop = await rt.services.shops.create(
-                "Tea",
-                await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
-            )
+            owner, shop = await tea_shop(rt)
             chats = await populate(shop, 120, now=rt.services.clock())
             await start_broadcasting(rt, send=True)
             b = rt.services.community.broadcasts
@@ -118,11 +117,7 @@ async def test_a_picture_telegram_cannot_fetch_still_sends_the_text_once() -> No
     async with RateLimitedBotAPI(rate=600, chat_interval=1.0, dead_pictures={dead}) as api:
         rt = await telegram_runtime(api, rate_per_second=500, concurrency=8)
         try:
-            owner = await rt.services.people.identify("telegram", "1", "Owner", private=True)
-            shop = await rt.services.shops.create(
-                "Tea",
-                await rt.services.people.person(owner.person_id),  # type: ignore[attr-defined]
-            )
+            owner, shop = await tea_shop(rt)
             chats = await populate(shop, 200, now=rt.services.clock())
             await start_broadcasting(rt, send=True)
             b = rt.services.community.broadcasts
