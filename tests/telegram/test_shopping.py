@@ -65,19 +65,21 @@ async def test_catalog_paging_edits_in_place(tg: Harness) -> None:
     assert tg.fake.sent("answerCallbackQuery")  # every press stops the spinner
 
 
+MERCHANT = 500
+
+
+async def pictured_product(tg: Harness, picture: str) -> str:
+    """The merchant opens Tea House and adds green tea with `picture`: its View button."""
+    await tg.send(u.message(MERCHANT, "/newshop Tea House"))
+    line = f"/addproduct Green tea | 12.50 | 5 | Fresh & green | | {picture}"
+    await tg.send(u.message(MERCHANT, line))
+    return tg.button(tg.last_to(MERCHANT), "View")["callback_data"]
+
+
 async def test_product_photo_is_sent_with_send_photo(tg: Harness) -> None:
-    merchant = 500
-    await tg.send(u.message(merchant, "/newshop Tea House"))
-    await tg.send(
-        u.message(
-            merchant,
-            "/addproduct Green tea | 12.50 | 5 | Fresh & green | | https://img.example.com/t.jpg",
-        )
-    )
-    saved = tg.last_to(merchant)
-    view = tg.button(saved, "View")["callback_data"]
-    await tg.send(u.message(merchant, view))
-    photo = tg.last_to(merchant, "sendPhoto")
+    view = await pictured_product(tg, "https://img.example.com/t.jpg")
+    await tg.send(u.message(MERCHANT, view))
+    photo = tg.last_to(MERCHANT, "sendPhoto")
     assert photo.params["photo"] == "https://img.example.com/t.jpg"
     assert "Green tea" in photo.params["caption"]
     assert "&amp;" in photo.params["caption"]
@@ -87,15 +89,7 @@ async def test_product_photo_is_sent_with_send_photo(tg: Harness) -> None:
 async def test_product_whose_picture_telegram_cannot_fetch_still_shows(tg: Harness) -> None:
     """Telegram downloads a photo URL itself and refuses the whole sendPhoto when it can't
     (a dead link, not an image): the product's text and buttons must still reach the buyer."""
-    merchant = 500
-    await tg.send(u.message(merchant, "/newshop Tea House"))
-    await tg.send(
-        u.message(
-            merchant,
-            "/addproduct Green tea | 12.50 | 5 | Fresh & green | | https://img.example.com/gone.jpg",
-        )
-    )
-    view = tg.button(tg.last_to(merchant), "View")["callback_data"]
+    view = await pictured_product(tg, "https://img.example.com/gone.jpg")
     shop = await Shop.get(name="Tea House")
     await tg.send(u.message(ALICE, f"/start shop_{shop.slug}"))
     tg.fake.fail("sendPhoto", 400, "Bad Request: wrong file identifier/HTTP URL specified")
