@@ -61,7 +61,7 @@ class TelegramBroadcastSender:
         markup = await keyboard(rows, self.codec)
         try:
             chat = int(chat_id)
-            if chat < 0 and self.moves is not None:
+            if self.moves is not None:
                 await self.moves.send(chat, lambda moved: self._send(moved, message, markup))
             else:
                 await self._send(chat, message, markup)

@@ -34,7 +34,7 @@ class TelegramCardPublisher:
             return sent.message_id
 
         chat_id = int(place.chat_id)
-        if chat_id < 0 and self.moves is not None:
+        if self.moves is not None:
             return str(await self.moves.send(chat_id, send))
         return str(await send(chat_id))
 

@@ -222,8 +222,6 @@ class Delivery:
 def _message(
     chat_id: int, text: str, markup: InlineKeyboardMarkup | None, thread: int | None = None
 ) -> SendMessage:
-    if thread is None:  # the commonest reply: leave the field unset
-        return SendMessage(chat_id=chat_id, text=escape(text), reply_markup=markup)
     return SendMessage(
         chat_id=chat_id, text=escape(text), reply_markup=markup, message_thread_id=thread
     )

@@ -57,7 +57,10 @@ class GroupMoves:
         self.shops = shops
 
     async def send(self, chat_id: int, send: Callable[[int], Awaitable[T]]) -> T:
-        """`send(chat_id)`, or `send(new id)` once when Telegram says the group moved."""
+        """`send(chat_id)`, or `send(new id)` once when Telegram says the group moved (a
+        private chat, a positive id, never moves)."""
+        if chat_id > 0:
+            return await send(chat_id)
         try:
             return await send(chat_id)
         except TelegramMigrateToChat as e:
