@@ -16,7 +16,7 @@ from bot.broadcast.segments import wire_segments
 from bot.cache_sync import LISTINGS, PEOPLE, PROGRAMS, SHOPS, CacheSync
 from bot.config import ConfigError, Settings
 from bot.ports import MemoryDedup, MemoryKV, RedisDedup, RedisKV, RedisStateStore
-from handlers.commands import CONTACT_HOOKS, FLOWS, ROUTERS, START_HOOKS
+from handlers.commands import CONTACT_HOOKS, FLOWS, FREE_TEXT, ROUTERS, START_HOOKS
 from handlers.engine import Engine
 from handlers.groupbuy_cards import GroupCards
 from handlers.groupbuy_notify import GroupBuyNotifier
@@ -180,6 +180,7 @@ async def build_runtime(
         start_hooks=START_HOOKS,
         contact_hooks=CONTACT_HOOKS,
         referral=referral,
+        free_text=FREE_TEXT,
     )
     outbox = Outbox()
     Notifier(services, outbox).subscribe()

@@ -11,6 +11,7 @@ from typing import Any
 from handlers.context import ContactHook, Context, StartHook
 from handlers.errors import MESSAGES, error_text
 from handlers.i18n import normalise_locale, translate
+from handlers.labels import clip
 from handlers.router import (
     MAX_TEXT,
     CommandSpec,
@@ -37,6 +38,8 @@ REPLY_HINT = re.compile(r"\n⤷ (/[a-z]+ [A-Za-z0-9#]+)\s*\Z")
 
 # A multi-step flow's next step: (text, ctx) -> replies.
 FlowStep = Callable[[str, Context, dict[str, Any]], Awaitable[Reply | list[Reply]]]
+# The answer to private words that name no command: (text, ctx) -> reply.
+FreeText = Callable[[str, Context], Awaitable[Reply]]
 
 
 class Engine:
@@ -50,6 +53,7 @@ class Engine:
         start_hooks: dict[str, StartHook] | None = None,
         contact_hooks: list[ContactHook] | None = None,
         referral: ReferralServices | None = None,
+        free_text: FreeText | None = None,
     ) -> None:
         self.services = services
         self.state = state
@@ -59,6 +63,7 @@ class Engine:
         self.start_hooks = start_hooks or {}
         self.contact_hooks = contact_hooks or []
         self.referral = referral
+        self.free_text = free_text
 
     async def handle(self, msg: Incoming, identity: Identity | None = None) -> list[Reply]:
         """Answer one message. Never raises: a person never sees a traceback. `identity`:
@@ -144,9 +149,12 @@ class Engine:
         if not split.word:
             return []
         spec = self.registry.lookup(split.word)
+        if not split.slashed and self.free_text is not None:
+            # Private words (groups need the "/"): a customer's "发货?" asks about shipping,
+            # it is not the shop's /ship.
+            if spec is None or (spec.merchant and ctx.role is None):
+                return [await self.free_text(msg.text.strip(), ctx)]
         if spec is None:
-            if msg.is_group and not split.slashed:
-                return []
             return [unknown_command(split.word, ctx)]
         return await self._run(spec, msg, parse(split, spec), ctx)
 
@@ -167,16 +175,23 @@ class Engine:
         return not split.rest and not split.mention and spec is not None and spec.name == "cancel"
 
 
-def unknown_command(word: str, ctx: Context) -> Reply:
-    """`word` names no command: say so, and suggest the commands whose names are close."""
+def unknown_command(word: str, ctx: Context, *, plain: bool = False) -> Reply:
+    """`word` names no command: say so, and suggest the commands whose names are close.
+    `plain`: words that were never meant as a command; the ways on are offered with them."""
     suggestions = ctx.registry.suggest(word, staff=ctx.role is not None)
+    buttons = [[ctx.button("Help", "/help")]]
+    if plain:
+        buttons.insert(
+            0, [ctx.button("Browse products", "/catalog"), ctx.button("Ask the shop", "/ask")]
+        )
     return ctx.reply(
         "chat/unknown.j2",
-        word=word[:40],
+        word=clip(word, 40),
+        plain=plain,
         suggestions=[
             (s.name, s.aliases[0] if s.aliases else "", ctx.t(s.help)) for s in suggestions
         ],
-        buttons=[[ctx.button("Help", "/help")]],
+        buttons=buttons,
     )
 
 

@@ -48,7 +48,7 @@ CUSTOMER_BAD = [
     ("/received", "Usage"),
     ("/lang fr", "Usage"),
     ("/shop nowhere", "no such shop"),
-    ("🛒🛒🛒", "don't know"),
+    ("🛒🛒🛒", "Welcome"),  # emoji alone: greeted, with the buttons to go on
     ("/😀", "don't know"),
     ("x" * 4000, "too long"),
     ("/catalog 99999999999", "not a valid number"),

@@ -9,6 +9,7 @@ from handlers.commands import (
     checkout,
     community,
     dashboard,
+    free_text,
     general,
     groupbuy,
     loyalty,
@@ -40,6 +41,8 @@ ROUTERS = [
     support.router,
     accounts.router,
 ]
+# Private words that name no command: greetings, FAQ words, product names.
+FREE_TEXT = free_text.answer
 FLOWS = {"checkout": checkout.checkout_step, groupbuy.FLOW: groupbuy.groupbuy_step}
 # Start payload prefix -> hook, e.g. "gb" for gb_<code>; `shop_` is handled by /start itself.
 START_HOOKS: dict[str, StartHook] = {"ref": referral.start_hook, "gb": groupbuy.start_hook}

@@ -65,9 +65,13 @@ async def search(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.args:
         raise usage("/search <words>")
     query = cmd.raw_args[:100]
-    page = await ctx.services.catalog.search(shop.id, query)
+    return search_reply(ctx, query, await ctx.services.catalog.search(shop.id, query))
+
+
+def search_reply(ctx: Context, query: str, page: Page) -> Reply:
+    """A page of search results, as /search shows it."""
     return _PAGES.get(
-        (page, shop),
+        (page, ctx.shop),
         lambda: ctx.reply(
             "chat/search.j2",
             page=page,

@@ -102,5 +102,5 @@ async def test_only_the_last_line_of_the_replied_message_chooses_the_command(cha
         reply_to_text=f"⤷ /reply T{bob_ticket.id}\nsomething after",
     )
     answer = await chat.runtime.engine.handle(plain)
-    assert "don't know the command “ok”" in answer[0].text
+    assert "didn't understand “ok thanks”" in answer[0].text
     assert await snapshot() == before

@@ -1,0 +1,66 @@
+"""Words in a private chat that name no command: what the person most likely meant.
+
+Customers of a chat shop write as they would to the seller: "你好", "在吗", a product's
+name, "什么时候发货". A greeting gets the welcome, words that one of the shop's frequent
+questions covers get its answer, words found in the catalog get the products, and anything
+else a friendly "not understood" with the ways on. A mistyped slash command still gets the
+unknown-command reply (the engine's), which suggests the command meant.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from handlers.commands.browse import search_reply
+from handlers.commands.general import welcome
+from handlers.context import Context
+from handlers.engine import unknown_command
+from handlers.types import Reply
+from store.errors import InvalidInput
+from store.support.models import FaqEntry
+
+# Compared after `_plain`: case folded, spaces and punctuation gone.
+GREETINGS = frozenset(
+    {
+        "你好", "您好", "你好呀", "你好啊", "您好呀", "哈喽", "嗨", "hi", "hello", "hey",
+        "在吗", "在么", "在嘛", "在不在", "有人吗", "有人在吗", "老板", "老板在吗", "亲", "亲在吗",
+        "早", "早上好", "中午好", "下午好", "晚上好", "菜单", "menu",
+    }
+)  # fmt: skip
+SEARCHED_UP_TO = 40  # characters: longer text is a sentence, not a product's name
+
+
+def _plain(text: str) -> str:
+    """`text` without case, spaces, punctuation and symbols (emoji included)."""
+    return "".join(c for c in text.casefold() if unicodedata.category(c)[0] not in "PSZ")
+
+
+async def answer(text: str, ctx: Context) -> Reply:
+    plain = _plain(text)
+    if not plain or plain in GREETINGS:  # "你好", or a wave: 👋
+        return welcome(ctx)
+    if ctx.shop is not None and plain:
+        entry = _covering(await ctx.services.support.faq(ctx.shop.id), plain)
+        if entry is not None:
+            buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
+            return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
+        if len(text) <= SEARCHED_UP_TO:
+            try:
+                page = await ctx.services.catalog.search(ctx.shop.id, text)
+            except InvalidInput:  # no searchable words
+                page = None
+            if page is not None and page.products:
+                return search_reply(ctx, text, page)
+    return unknown_command(text, ctx, plain=True)
+
+
+def _covering(entries: list[FaqEntry], plain: str) -> FaqEntry | None:
+    """The first frequent question that is in the words, or that has them in it ("发货" and
+    "请问什么时候发货呀" both find "什么时候发货？"); one character says too little."""
+    if len(plain) < 2:
+        return None
+    for entry in entries:
+        question = _plain(entry.question)
+        if question and (plain in question or question in plain):
+            return entry
+    return None

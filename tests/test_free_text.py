@@ -1,0 +1,50 @@
+"""Words in a private chat that name no command: greetings, FAQ words, product names."""
+
+from __future__ import annotations
+
+from tests.conftest import MERCHANT, Chat
+
+
+async def test_a_greeting_gets_the_welcome_in_either_language(chat: Chat) -> None:
+    await chat.say("zoe", "/lang zh")
+    for greeting in ("你好", "在吗？", "您好呀~", "👋"):
+        assert "欢迎光临" in await chat.text("zoe", greeting), greeting
+    await chat.say("zoe", "/lang en")
+    welcome = await chat.say("zoe", "Hello!")
+    assert "Welcome to" in welcome[0].text
+    assert welcome[0].buttons[0][0].payload == "/catalog"
+
+
+async def test_a_product_name_finds_the_product(chat: Chat) -> None:
+    found = await chat.say("zoe", "龙井")
+    assert "龙井" in found[0].text and "¥128.00" in found[0].text
+    assert [b.payload for row in found[0].buttons for b in row] == ["/product 1"]
+
+
+async def test_words_a_frequent_question_covers_get_its_answer(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/faq add 什么时候发货？ | 付款后 48 小时内发货。")
+    # "发货" is also the shop's /ship, which a customer can't mean
+    for words in ("什么时候发货", "请问什么时候发货呀", "发货"):
+        answer = await chat.text("zoe", words)
+        assert "付款后 48 小时内发货。" in answer, words
+    assert "/ship" in await chat.text(MERCHANT, "发货")  # the shop's own people: /ship's usage
+    # one character says too little to pick a question by
+    assert "付款后" not in await chat.text("zoe", "发")
+
+
+async def test_words_nobody_understands_say_so_and_offer_the_ways_on(chat: Chat) -> None:
+    await chat.say("zoe", "/lang en")
+    reply = (await chat.say("zoe", "I want something nice for my mother, she likes flowers"))[0]
+    cut = "I want something nice for my mother,…"
+    assert reply.text.startswith(f"Sorry, I didn't understand “{cut}”.")
+    assert "/ask <question>" in reply.text
+    assert [b.payload for row in reply.buttons for b in row] == ["/catalog", "/ask", "/help"]
+    typo = await chat.text("zoe", "catalgo")  # a command's name, mistyped without its slash
+    assert "didn't understand" in typo and "Did you mean:" in typo and "/catalog" in typo
+    # with its slash it was meant as a command
+    assert "I don't know the command “catalgo”." in await chat.text("zoe", "/catalgo")
+
+
+async def test_words_in_a_group_stay_unanswered(chat: Chat) -> None:
+    assert await chat.say("zoe", "你好", group="tea-lovers") == []
+    assert await chat.say("zoe", "龙井", group="tea-lovers") == []
