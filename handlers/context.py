@@ -38,6 +38,8 @@ class Context:
     registry: Registry
     start_hooks: dict[str, StartHook] = field(default_factory=dict)
     referral: ReferralServices | None = None  # agents and commissions, when wired
+    # The platform turns a reply's pay_order_no into a payment in the chat.
+    pays_in_chat: bool = False
 
     @property
     def state_key(self) -> str:
@@ -61,6 +63,7 @@ class Context:
             money=self.money,
             shop=self.shop,
             status_name=self.status_name,
+            pays_in_chat=self.pays_in_chat,
             **values,
         )
 

@@ -64,6 +64,9 @@ class Engine:
         self.contact_hooks = contact_hooks or []
         self.referral = referral
         self.free_text = free_text
+        # Platforms whose adapter offers a payment for a reply's pay_order_no (an adapter
+        # with payments configured adds its own).
+        self.pays_in_chat: set[str] = set()
 
     async def handle(self, msg: Incoming, identity: Identity | None = None) -> list[Reply]:
         """Answer one message. Never raises: a person never sees a traceback. `identity`:
@@ -115,6 +118,7 @@ class Engine:
             registry=self.registry,
             start_hooks=self.start_hooks,
             referral=self.referral,
+            pays_in_chat=msg.platform in self.pays_in_chat,
         )
 
     async def _contact(self, ctx: Context) -> None:

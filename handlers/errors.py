@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "error": N_("Something went wrong. Please try again."),
     "invalid_input": N_("That input doesn't look right."),
     "category_too_long": N_("A category's name has at most {high} characters."),
+    "pay_note_too_long": N_("How to pay has at most {high} characters."),
     "bad_amount": N_("“{value}” is not an amount of money. Write it like 12.50."),
     "amount_missing": N_("The amount of money is missing. Write it like 12.50."),
     "too_many_decimals": N_("Amounts of money have at most 2 decimals: “{value}”."),

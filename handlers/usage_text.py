@@ -33,6 +33,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         N_("<end|duration>"),
         N_("<from hour>"),
         N_("<group price>"),
+        N_("<how to pay>"),
         N_("<id>"),
         N_("<image url>"),
         N_("<level 1 %>"),

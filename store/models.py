@@ -36,6 +36,9 @@ class Shop(Model):
     timezone = fields.CharField(max_length=40, default="Asia/Shanghai")
     unpaid_timeout_minutes = fields.IntField(default=30)
     autocomplete_days = fields.IntField(default=10)
+    # How to pay the shop by hand (a WeChat or Alipay account, a bank card), shown with
+    # every order that can't be paid inside the chat.
+    pay_note = fields.CharField(max_length=300, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -21,6 +21,16 @@ SETTING_LIMITS = {
     "unpaid_timeout_minutes": (5, 7 * 24 * 60),
     "autocomplete_days": (1, 60),
 }
+PAY_NOTE_MAX = Shop._meta.fields_map["pay_note"].max_length  # type: ignore[attr-defined]
+
+
+def check_pay_note(text: str) -> str:
+    """How to pay the shop by hand, as typed: refused when too long, never cut (a cut account
+    number would send the money elsewhere)."""
+    text = text.strip()
+    if len(text) > PAY_NOTE_MAX:
+        raise InvalidInput("pay_note_too_long", high=PAY_NOTE_MAX)
+    return text
 
 
 def slugify(name: str) -> str:
@@ -150,6 +160,12 @@ class ShopService:
         if not low <= value <= high:
             raise InvalidInput("setting_out_of_range", key=key, low=low, high=high)
         await self.save_settings(shop_id, {key: value})
+        return await self.get(shop_id)
+
+    async def set_pay_note(self, shop_id: int, actor_id: int, text: str) -> Shop:
+        """How customers pay by hand; "" shows only the general advice."""
+        await self.require_staff(shop_id, actor_id)
+        await self.save_settings(shop_id, {"pay_note": check_pay_note(text)})
         return await self.get(shop_id)
 
     async def save_settings(self, shop_id: int, values: dict[str, object]) -> None:

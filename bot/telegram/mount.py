@@ -91,6 +91,8 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     )
     codec = CallbackCodec(runtime.kv)
     invoice = payments.send_invoice if payments.enabled else None
+    if payments.enabled:
+        runtime.engine.pays_in_chat.add(PLATFORM)
     delivery = Delivery(bot, codec, services, locales, invoice=invoice)
     adapter = TelegramAdapter(
         bot, runtime.engine, codec, delivery, locales, username=settings.telegram.bot_username

@@ -76,6 +76,7 @@ async def mount(app: web.Application, runtime: Any) -> None:
                 oauth.config.app_id,
             )
         checkout = WeChatCheckout(runtime, client, oauth)
+        runtime.engine.pays_in_chat.add(PLATFORM)
         runtime.services.refunds.register(METHOD, checkout)
         app.router.add_post("/wechat/pay/notify", checkout.notify)
         app.router.add_get("/pay/{order_no}", checkout.page)

@@ -139,19 +139,31 @@ async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/staff_joined.j2", buttons=[[ctx.button("Dashboard", "/dashboard")]])
 
 
+SETTINGS_USAGE = "/settings unpaid <minutes> | autocomplete <days> | pay <how to pay> | pay off"
+OFF_WORDS = ("off", "关闭")
+
+
 @router.command(
     "settings",
     "设置",
-    help=N_("View or change the shop's timeouts"),
-    usage="[unpaid <minutes> | autocomplete <days>]",
+    help=N_("View or change the shop's timeouts and how to pay it"),
+    usage=SETTINGS_USAGE.removeprefix("/settings "),
     merchant=True,
 )
 async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     if cmd.args:
-        key = SETTING_NAMES.get(cmd.args[0].casefold())
-        if key is None or len(cmd.args) < 2:
-            raise usage("/settings unpaid <minutes> | autocomplete <days>")
+        name = cmd.args[0].casefold()
+        if len(cmd.args) < 2:
+            raise usage(SETTINGS_USAGE)
+        if name in ("pay", "付款"):
+            note = cmd.raw_args.split(None, 1)[1]
+            note = "" if note.casefold() in OFF_WORDS else note
+            ctx.shop = await ctx.services.shops.set_pay_note(shop.id, ctx.person.id, note)
+            return ctx.reply("chat/settings.j2", saved=True)
+        key = SETTING_NAMES.get(name)
+        if key is None:
+            raise usage(SETTINGS_USAGE)
         low, high = SETTING_LIMITS[key]
         value = whole(cmd.args[1], low=low, high=high, code="setting_out_of_range")
         shop = await ctx.services.shops.update_setting(shop.id, ctx.person.id, key, value)

@@ -7,7 +7,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
 from handlers.types import Button, Incoming, ParsedCommand, Reply
-from store.models import Order, OrderStatus
+from store.models import Order, OrderStatus, Shop
 
 router = Router(topic=N_("Orders"))
 S = OrderStatus
@@ -26,9 +26,14 @@ def order_buttons(ctx: Context, order: Order) -> list[list[Button]]:
     return [actions, [ctx.button("My orders", "/orders")]]
 
 
-def order_reply(ctx: Context, order: Order, template: str = "chat/order.j2") -> Reply:
-    reply = ctx.reply(template, order=order, buttons=order_buttons(ctx, order))
-    return Reply(text=reply.text, buttons=reply.buttons, private=True)
+def order_reply(
+    ctx: Context, order: Order, template: str = "chat/order.j2", pay_shop: Shop | None = None
+) -> Reply:
+    """One order; with `pay_shop` (the order's shop, awaiting payment) how to pay it, and the
+    payment in the chat where the platform has one."""
+    reply = ctx.reply(template, order=order, pay_shop=pay_shop, buttons=order_buttons(ctx, order))
+    pay_order_no = order.order_no if pay_shop else None
+    return Reply(text=reply.text, buttons=reply.buttons, private=True, pay_order_no=pay_order_no)
 
 
 @router.command("orders", "订单", "我的订单", help=N_("Your orders"), private=True)
@@ -42,7 +47,10 @@ async def orders(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 @router.command("order", "订单详情", "查单", help=N_("Show one order"), usage="<no>", private=True)
 async def order(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/order <no>")[0]
-    return order_reply(ctx, await ctx.services.orders.for_person(no, ctx.person.id))
+    found = await ctx.services.orders.for_person(no, ctx.person.id)
+    if found.status != S.PENDING_PAYMENT:
+        return order_reply(ctx, found)
+    return order_reply(ctx, found, pay_shop=await ctx.services.shops.get(found.shop_id))
 
 
 @router.command(

@@ -28,6 +28,9 @@ async def checkout_to_invoice(tg: Harness, user_id: int) -> dict[str, Any]:
     await tg.press(user_id, confirm, "Confirm")
     invoices = [p for p in tg.fake.sent("sendInvoice") if p["chat_id"] == user_id]
     assert invoices, [c.method for c in tg.fake.calls]
+    # the bot takes payments, so the order points to the invoice, not to a transfer
+    placed = tg.last_to(user_id, "sendMessage").params["text"]
+    assert "placed" in placed and "To pay, use the payment below." in placed, placed
     return invoices[-1]
 
 

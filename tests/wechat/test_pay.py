@@ -78,6 +78,7 @@ async def test_chat_checkout_offers_native_pay_and_the_pay_page(wx: Harness) -> 
     reply = await wx.say("/checkout confirm", openid=openid)
     order = await Order.get(person__identities__platform_user_id=openid)
     assert reply.type == "text"
+    assert "付款：点下面的付款入口即可。" in reply.content  # not "transfer, if there is none"
     assert f'<a href="{PUBLIC_URL}/pay/{order.order_no}">' in reply.content
     assert '<a href="weixin://wxpay/bizpayurl?pr=' in reply.content
     (call,) = wx.fake.calls_to("/pay/unifiedorder")
