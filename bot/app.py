@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from bot import accounts_web, dashboard, referral_web
+from bot.config import Settings
 from bot.runtime import Runtime
 from bot.simulator import web as sim_web
 from bot.simulator.inbox import PLATFORM as SIM
@@ -20,7 +21,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def build_app(runtime: Runtime, *, simulator: bool = True) -> web.Application:
+def simulator_wanted(settings: Settings) -> bool:
+    """/sim answers anyone as any simulator user: a way to try microstore out, so beside a
+    real platform only when server.simulator asks for it."""
+    if settings.server.simulator is not None:
+        return settings.server.simulator
+    return settings.telegram.token is None and not settings.wechat.accounts
+
+
+async def build_app(runtime: Runtime, *, simulator: bool | None = None) -> web.Application:
+    """The app; `simulator` None: as the configuration says (simulator_wanted)."""
+    if simulator is None:
+        simulator = simulator_wanted(runtime.settings)
+    log.info("chat simulator at /sim: %s", "on" if simulator else "off")
     app = web.Application(client_max_size=runtime.settings.server.max_body_bytes)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)

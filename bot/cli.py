@@ -158,17 +158,21 @@ async def _serve(settings: Settings, demo: bool, child: int | None = None) -> No
     if not child:  # one sweeper is enough; worker 0 runs it
         runtime.start_sweeper()
     if child is None:
-        print(
-            f"microstore is serving on http://{host}:{port} — chat simulator: "
-            f"http://{host}:{port}/sim",
-            flush=True,
-        )
+        print(f"microstore is serving on {_where(settings, host, port)}", flush=True)
     try:
         await _until_signalled()
         log.info("shutting down")
     finally:
         await runner.cleanup()
         await runtime.close()
+
+
+def _where(settings: Settings, host: str, port: int) -> str:
+    """The address served, and the simulator's page when it is on."""
+    from bot.app import simulator_wanted
+
+    base = f"http://{host}:{port}"
+    return f"{base} — chat simulator: {base}/sim" if simulator_wanted(settings) else base
 
 
 def _freeze_startup_heap() -> None:
@@ -211,8 +215,7 @@ async def _serve_many(settings: Settings, demo: bool, argv: list[str]) -> None:
         for i in range(settings.server.workers)
     ]
     print(
-        f"microstore is serving on http://{host}:{port} with {len(children)} processes — "
-        f"chat simulator: http://{host}:{port}/sim",
+        f"microstore is serving on {_where(settings, host, port)} with {len(children)} processes",
         flush=True,
     )
     waiting = asyncio.ensure_future(asyncio.gather(*(c.wait() for c in children)))

@@ -58,6 +58,9 @@ class ServerConfig(_Section):
     workers: int = Field(1, ge=1, le=32)
     # uvloop: libuv's event loop, less CPU per request; asyncio's own where it isn't installed.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # The web chat simulator at /sim: whoever reaches it speaks as any simulator user,
+    # unauthenticated. Unset: on only while no platform (telegram.token, wechat.accounts) is.
+    simulator: bool | None = None
     _public_url_derived: bool = PrivateAttr(False)
 
     @model_validator(mode="after")
