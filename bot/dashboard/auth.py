@@ -43,7 +43,7 @@ async def login_page(request: web.Request) -> web.Response:
         path="/dashboard/login",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=request.app[SESSIONS].secure,
     )
     return response
 

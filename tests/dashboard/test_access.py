@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from store.models import Order, OrderStatus, Product
-from tests.conftest import MERCHANT, FakeClock
-from tests.dashboard.conftest import Dashboard
+from tests.conftest import MERCHANT, Chat, FakeClock
+from tests.dashboard.conftest import NONCE, Dashboard, dashboard_client
 from tests.test_chat_flow import place_order
 
 GET_ROUTES = [
@@ -243,3 +243,28 @@ async def test_another_shops_ids_answer_404(dash: Dashboard) -> None:
     assert rival_order not in (await dash.get("/dashboard/orders"))[1]
     assert rival_order not in (await dash.get("/dashboard/orders.csv"))[1]
     assert "Rival tea" not in (await dash.get("/dashboard/products.csv"))[1]
+
+
+async def test_cookies_are_secure_when_the_public_url_is_https(chat: Chat) -> None:
+    """Behind a TLS-terminating proxy the request itself is plain HTTP: the public URL says
+    the browser speaks HTTPS, for the login page's cookie as for the session's."""
+    settings = chat.runtime.settings
+    server = settings.server.model_copy(update={"public_url": "https://shop.example.com"})
+    chat.runtime.settings = settings.model_copy(update={"server": server})
+    async with dashboard_client(chat) as dash:
+        path = await dash.link()
+        page = await dash.client.get(path)
+        login_cookie = page.headers.getone("Set-Cookie")
+        assert login_cookie.startswith("ms_dashboard_login=") and "Secure" in login_cookie
+        nonce = NONCE.search(await page.text())
+        assert nonce
+        # The test client speaks HTTP, so its jar keeps a Secure cookie to itself: sent by hand.
+        resp = await dash.client.post(
+            path,
+            data={"nonce": nonce.group(1)},
+            cookies={"ms_dashboard_login": nonce.group(1)},
+            allow_redirects=False,
+        )
+        assert resp.status == 303
+        cookies = resp.headers.getall("Set-Cookie")
+        assert "Secure" in next(h for h in cookies if h.startswith("ms_dashboard="))
