@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 BODY_MAX_BYTES = 128  # WeChat's limit for the order description
+SIGNER_LOGGER = "wechatpy.pay.utils"
 
 
 class PayError(Exception):
@@ -85,6 +86,8 @@ class WeChatPayClient:
         self._client_cert = client_cert
         # Only for its signing helpers: wechatpy's own HTTP client is never used.
         self._signer = WeChatPay(appid=self.app_id, api_key=self._key, mch_id=self.mch_id)
+        # Its signer logs the string it signs, the API key in it, at DEBUG: never that low.
+        logging.getLogger(SIGNER_LOGGER).setLevel(logging.INFO)
 
     # -- outbound ---------------------------------------------------------------------------
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import xmltodict
 
 from store.demo import DEMO_SLUG
@@ -296,3 +298,18 @@ async def test_a_payment_of_the_wrong_amount_tells_the_staff_once(wx: Harness) -
     assert await status_of(order) == OrderStatus.PENDING_PAYMENT
     assert len(sent) == len(owners) == 1, sent
     assert "4200000123202611220000000078" in sent[0] and "¥0.01" in sent[0]
+
+
+async def test_the_pay_api_key_stays_out_of_a_debug_log(
+    wx: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """wechatpy's signer logs the string it signs, the API key in it, at DEBUG: whoever
+    reads that log could sign notifies that mark orders paid."""
+    caplog.set_level(logging.DEBUG)
+    order = await place_order(wx)
+    wx.fake.oauth_codes["CODE123"] = PAYER
+    resp = await wx.client.get(f"/pay/{order.order_no}", params={"code": "CODE123"})
+    assert "paySign" in await resp.text()  # signed a request, checked its answer, signed params
+    status, _ = await post_notify(wx, notify_body(order))  # checked a notify's signature
+    assert status == 200 and await status_of(order) == OrderStatus.PAID
+    assert caplog.records and PAY_KEY not in caplog.text
