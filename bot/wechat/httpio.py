@@ -35,7 +35,10 @@ def signature_ok(
     signature = query.get("signature", "")
     timestamp = query.get("timestamp", "")
     nonce = query.get("nonce", "")
-    if not (signature and timestamp.isdigit() and nonce):
+    # ASCII digits, as many as a Unix time has: int() refuses "²" and 5,000 digits alike.
+    if not (signature and nonce and timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if len(timestamp) > 12:
         return False
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > max_age:

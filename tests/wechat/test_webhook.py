@@ -203,3 +203,14 @@ async def test_referral_and_group_buy_scenes_reach_the_core(wx: Harness) -> None
         assert by_qr.type == "text"
         assert by_qr.content != translate("zh_CN", MESSAGES["error"])
         assert by_qr.content == typed.content  # the core handled the payload (e.g. no such 团)
+
+
+async def test_a_timestamp_that_is_no_number_is_refused_like_a_bad_signature(wx: Harness) -> None:
+    """str.isdigit() takes "²" and "١٢" for digits, and int() refuses 5,000 of them: each
+    was a 500 with a traceback in the log instead of the signature's 403."""
+    xml = fixture("text", content="/help")
+    for timestamp in ("²", "١٢٣", "9" * 5000):
+        q = signed_query(TOKEN) | {"timestamp": timestamp}
+        assert (await wx.post(xml, query=q)).status == 403
+        resp = await wx.client.get("/wechat/shop", params=q | {"echostr": "x"})
+        assert resp.status == 403
