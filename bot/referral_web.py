@@ -12,11 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.args import whole
 from handlers.i18n import normalise_locale, translate
 from referral.models import Agent, AgentStatus
 from referral.posters import PosterText, render_poster
 from referral.reports import mask_name
 from referral.services import ReferralServices
+from store.errors import InvalidInput
 from store.models import Product, Shop
 from store.money import format_money
 
@@ -39,8 +41,12 @@ async def poster(request: web.Request) -> web.Response:
         or f"/start ref_{agent.code}"  # no link on this platform: the command to send
     )
     product_line = ""
-    if query.get("product", "").isdigit():
-        product = await Product.get_or_none(id=int(query["product"]), shop_id=shop.id, active=True)
+    try:
+        product_id = whole(query.get("product", ""))
+    except InvalidInput:  # none, or no id ("²" is a digit to str.isdigit, not to int)
+        product_id = None
+    if product_id is not None:
+        product = await Product.get_or_none(id=product_id, shop_id=shop.id, active=True)
         if product is not None:
             price = format_money(product.price, shop.currency, locale)
             product_line = f"{product.title}  {price}"

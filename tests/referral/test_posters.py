@@ -59,6 +59,9 @@ async def test_poster_is_served_for_an_active_agent(chat: Chat) -> None:
         assert resp.status == 200 and resp.content_type == "image/png"
         assert (await resp.read()).startswith(PNG_MAGIC)
         assert (await client.get("/referral/poster/NOSUCH22.png")).status == 404
+        for product in ("²", "9" * 5000, "99999999999999999999"):  # no product line, no 500
+            resp = await client.get(url.path, params={"product": product})
+            assert resp.status == 200 and resp.content_type == "image/png"
 
 
 async def test_share_links_per_platform() -> None:
