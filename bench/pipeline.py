@@ -286,6 +286,7 @@ url = "{db_url}"
 [server]
 public_url = "https://bench.example.com"
 event_loop = "{event_loop}"
+simulator = true  # stock_up sets the stock as the merchant, through /sim
 [shop]
 locale = "en"
 [telegram]
