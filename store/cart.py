@@ -111,11 +111,17 @@ class CartService:
         ).update(quantity=F("quantity") + quantity):
             raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
 
-    async def remove(self, person_id: int, shop_id: int, product_id: int) -> Cart:
-        rows = await CartItem.filter(
-            person_id=person_id, shop_id=shop_id, product_id=product_id
-        ).delete()
-        if rows == 0:
+    async def remove(
+        self, person_id: int, shop_id: int, product_id: int, quantity: int | None = None
+    ) -> Cart:
+        """Take `quantity` units out of the cart; the whole line when None or that many or
+        more. One guarded statement each, so two at once never go below one unit."""
+        line = CartItem.filter(person_id=person_id, shop_id=shop_id, product_id=product_id)
+        if quantity is not None:
+            check_quantity(quantity)
+            if await line.filter(quantity__gt=quantity).update(quantity=F("quantity") - quantity):
+                return await self.get(person_id, shop_id)
+        if await line.delete() == 0:
             raise InvalidInput("not_in_cart", id=product_id)
         return await self.get(person_id, shop_id)
 

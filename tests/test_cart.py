@@ -10,6 +10,7 @@ from store.cart import MAX_CART_LINES, MAX_LINE_QUANTITY, Cart
 from store.errors import InvalidInput, OutOfStock, ProductNotFound
 from store.models import CartItem, Product, Shop
 from store.services import StoreServices
+from tests.conftest import Chat
 from tests.integration.world import make_product, make_shop
 from tests.support.race_db import race_db  # noqa: F401 - fixture used here
 
@@ -102,3 +103,25 @@ async def test_two_adds_at_once_cannot_take_a_line_past_its_limit() -> None:
     refused = [r for r in results if isinstance(r, BaseException)]
     assert len(refused) == 1 and isinstance(refused[0], InvalidInput), results
     assert await lines(person) == [(tea.id, 1 + half)]
+
+
+@pytest.mark.usefixtures("race_db")
+async def test_removing_some_units_keeps_the_rest_even_two_at_once() -> None:
+    s, shop, tea, person = await tea_and_buyer(stock=200)
+    await s.carts.add(person, shop.id, tea.id, 5)
+    await s.carts.remove(person, shop.id, tea.id, 2)
+    assert await lines(person) == [(tea.id, 3)]
+    # Two messages taking 2 each from 3 at once: one takes 2, the other the last one's line.
+    await asyncio.gather(*(s.carts.remove(person, shop.id, tea.id, 2) for _ in range(2)))
+    assert await lines(person) == []
+    with pytest.raises(InvalidInput) as refused:
+        await s.carts.remove(person, shop.id, tea.id, 1)
+    assert refused.value.code == "not_in_cart"
+
+
+async def test_remove_in_chat_takes_some_units_or_the_whole_line(chat: Chat) -> None:
+    await chat.say("alice", "/add 1 3")
+    assert "× 2" in await chat.text("alice", "/remove 1 1")
+    assert "× 2" not in await chat.text("alice", "/remove 1 5")  # more than there are: all
+    assert await CartItem.all().count() == 0
+    assert "from 1 to 99" in await chat.text("alice", "/remove 1 0")

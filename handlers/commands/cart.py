@@ -67,9 +67,12 @@ async def show_cart(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return await show_quote(ctx)
 
 
-@router.command("remove", "删除", help=N_("Take a product out of your cart"), usage="<id>")
+@router.command(
+    "remove", "删除", help=N_("Take a product, or some of it, out of your cart"), usage="<id> [qty]"
+)
 async def remove(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
-    args = need(cmd.args, 1, "/remove <id>")
-    await ctx.services.carts.remove(ctx.person.id, shop.id, product_id(args[0]))
+    args = need(cmd.args, 1, "/remove <id> [qty]")
+    qty = whole(args[1], high=MAX_LINE_QUANTITY, code="bad_quantity") if len(args) > 1 else None
+    await ctx.services.carts.remove(ctx.person.id, shop.id, product_id(args[0]), qty)
     return await show_quote(ctx)
