@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from referral.models import (
     MAX_LEVELS,
@@ -32,7 +33,7 @@ _BINDING = Prepared(
 
 class Outcome(StrEnum):
     BOUND = "bound"  # first binding
-    REBOUND = "rebound"  # moved from another agent (last touch, or an expired binding)
+    REBOUND = "rebound"  # moved from another agent (last touch), or an expired binding renewed
     KEPT = "kept"  # an earlier binding stays in force
     SELF = "self"  # an agent's own link: no self-referral
     CYCLE = "cycle"  # the customer is above this agent already
@@ -55,11 +56,14 @@ class AttributionService:
         return await _BINDING.first(shop_id, customer_id)
 
     async def upline(self, shop_id: int, agent: Agent, levels: int = MAX_LEVELS) -> list[Agent]:
-        """The agent and the active agents above it, nearest first, without repeats."""
+        """The agent and the active agents above it, nearest first, without repeats; the walk
+        stops at a binding no longer in force (`days <n>`: past its end)."""
+        program = await self.program.get(shop_id)
+        now = self.clock()
         chain = [agent]
         while len(chain) < levels:
             binding = await self.binding(shop_id, chain[-1].person_id)  # type: ignore[attr-defined]
-            if binding is None:
+            if binding is None or not in_force(binding, program, now):
                 break
             parent = await Agent.get(id=binding.agent_id)  # type: ignore[attr-defined]
             if parent.status != AgentStatus.ACTIVE or any(a.id == parent.id for a in chain):
@@ -68,9 +72,10 @@ class AttributionService:
         return chain
 
     async def chain(self, shop_id: int, customer_id: int, levels: int) -> list[Agent]:
-        """Who earns on this customer's order, level 1 first (empty: nobody)."""
+        """Who earns on this customer's order, level 1 first (empty: nobody, also when the
+        customer's binding has ended)."""
         binding = await self.binding(shop_id, customer_id)
-        if binding is None:
+        if binding is None or not in_force(binding, await self.program.get(shop_id), self.clock()):
             return []
         agent = await Agent.get(id=binding.agent_id)  # type: ignore[attr-defined]
         if agent.status != AgentStatus.ACTIVE or agent.person_id == customer_id:  # type: ignore[attr-defined]
@@ -132,18 +137,38 @@ class AttributionService:
             except IntegrityError:  # bound concurrently: that one was first
                 return TouchResult(Outcome.KEPT, agent, await self.binding(shop_id, customer_id))
             return TouchResult(Outcome.BOUND, agent, binding)
-        if current.agent_id == agent.id or not _rebindable(current, program, now):  # type: ignore[attr-defined]
+        if not _rebindable(current, program, now):
             return TouchResult(Outcome.KEPT, agent, current)
+        if current.agent_id == agent.id and program.policy != BindPolicy.DAYS:  # type: ignore[attr-defined]
+            return TouchResult(Outcome.KEPT, agent, current)
+        # Another agent takes it over, or (`days <n>`) the same agent's ended binding starts
+        # its n days again: after its end a binding earns nothing, so the touch is a new first.
         rows = await Binding.filter(id=current.id, agent_id=current.agent_id).update(**values)  # type: ignore[attr-defined]
         outcome = Outcome.REBOUND if rows == 1 else Outcome.KEPT
         return TouchResult(outcome, agent, await self.binding(shop_id, customer_id))
 
 
+def _ends(binding: Binding, program: ReferralProgram) -> datetime:
+    # A binding made under another policy counts its days from when it was made.
+    return binding.expires_at or binding.bound_at + timedelta(days=program.policy_days)
+
+
+def in_force(binding: Binding, program: ReferralProgram, now: datetime) -> bool:
+    """Whether the binding earns: under `days <n>` until it ends; under `first` and `last`
+    always (a shop that goes back to `first` makes its bindings permanent again)."""
+    return program.policy != BindPolicy.DAYS or _ends(binding, program) > now
+
+
+def in_force_q(program: ReferralProgram, now: datetime) -> Q:
+    """`in_force` as a filter on bindings."""
+    if program.policy != BindPolicy.DAYS:
+        return Q()
+    return Q(expires_at__gt=now) | Q(
+        expires_at__isnull=True, bound_at__gt=now - timedelta(days=program.policy_days)
+    )
+
+
 def _rebindable(binding: Binding, program: ReferralProgram, now: datetime) -> bool:
     if program.policy == BindPolicy.LAST:
         return True
-    if program.policy == BindPolicy.DAYS:
-        # A binding made under another policy counts its days from when it was made.
-        ends = binding.expires_at or binding.bound_at + timedelta(days=program.policy_days)
-        return ends <= now
-    return False
+    return not in_force(binding, program, now)

@@ -23,7 +23,7 @@ class JoinMode(StrEnum):
 
 class BindPolicy(StrEnum):
     FIRST = "first"  # first touch, permanent
-    DAYS = "days"  # first touch, re-bindable after N days
+    DAYS = "days"  # first touch, for N days: then it earns nothing and is re-bindable
     LAST = "last"  # last touch wins
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
 
+from referral.attribution import in_force_q
 from referral.ledger import Balances, balances
 from referral.models import (
     Agent,
@@ -18,6 +19,7 @@ from referral.models import (
     LedgerEntry,
     OrderCommission,
     OrderReferral,
+    ReferralProgram,
     Withdrawal,
 )
 from store.csvfile import write_csv
@@ -96,9 +98,14 @@ class ReportService:
         fresh = await Agent.get(id=agent.id)
         return Earnings(fresh, balances(fresh), orders)
 
-    async def team(self, agent: Agent, levels: int = 3, shown: int = 10) -> list[TeamLevel]:
-        """Customers bound to the agent (level 1), to its sub-agents (level 2), and so on."""
+    async def team(
+        self, agent: Agent, program: ReferralProgram, now: datetime, shown: int = 10
+    ) -> list[TeamLevel]:
+        """Customers bound to the agent (level 1), to its sub-agents (level 2), and so on, to
+        the program's levels: only the bindings in force, the ones that earn (`days <n>`)."""
         shop_id = agent.shop_id  # type: ignore[attr-defined]
+        levels = program.levels
+        earning = in_force_q(program, now)
         result: list[TeamLevel] = []
         frontier = [agent.id]
         seen = {agent.id}
@@ -106,7 +113,7 @@ class ReportService:
             if not frontier:
                 break
             bindings = await Binding.filter(
-                shop_id=shop_id, agent_id__in=frontier
+                earning, shop_id=shop_id, agent_id__in=frontier
             ).prefetch_related("customer")
             customer_ids = [b.customer_id for b in bindings]  # type: ignore[attr-defined]
             subs = await Agent.filter(

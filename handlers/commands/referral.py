@@ -141,8 +141,8 @@ async def team(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
     agent = await ref.agents.require_agent(shop.id, ctx.person.id)
     program = await ref.program.get(shop.id)
-    levels = await ref.reports.team(agent, program.levels)
-    return ctx.reply("referral/team.j2", levels=levels)
+    levels = await ref.reports.team(agent, program, ref.clock())
+    return ctx.reply("referral/team.j2", levels=levels, program=program)
 
 
 @router.command("top", "排行", "排行榜", help=N_("The agents' leaderboard"), usage="[week|month]")

@@ -165,6 +165,23 @@ async def test_two_levels_and_the_team(chat: Chat) -> None:
     assert top_board.index("b**") < top_board.index("a**")
 
 
+async def test_days_policy_the_agent_sees_who_is_bound_now(chat: Chat, clock: FakeClock) -> None:
+    await chat.say(MERCHANT, "/refpolicy days 10")
+    code = await agent_code(chat, "amy")
+    team = await chat.text("amy", "/team")
+    assert "Nobody is bound to you now" in team and "yours for 10 days" in team
+    await chat.say("bob", f"/start ref_{code}")
+    team = await chat.text("amy", "/team")
+    assert "Level 1: 1 customer, 0 agents" in team and "yours for 10 days" in team
+    clock.advance(days=10, seconds=1)
+    no = await place_order(chat, "bob", product=1, qty=1)
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert "You earned" not in chat.pushed("amy")
+    assert "Nobody is bound to you now" in await chat.text("amy", "/team")
+    await chat.say("bob", f"/start ref_{code}")  # a new touch: bound again for 10 days
+    assert "Level 1: 1 customer" in await chat.text("amy", "/team")
+
+
 async def test_no_self_referral_and_no_cycles(chat: Chat) -> None:
     a = await agent_code(chat, "amy")
     assert "your own share link" in await chat.text("amy", f"/start ref_{a}")

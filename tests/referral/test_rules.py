@@ -15,6 +15,7 @@ from referral.models import (
     BindPolicy,
     EntryChanged,
     LedgerEntry,
+    OrderCommission,
     ProductRate,
     RateKind,
     ReferralProgram,
@@ -195,3 +196,86 @@ async def test_entries_cannot_be_edited_or_deleted(runtime: Runtime) -> None:
         await entry.save()
     with pytest.raises(EntryChanged):
         await entry.delete()
+
+
+async def _earners(order: Order) -> list[tuple[int, int]]:
+    """(agent id, level) of everyone who earns on the order."""
+    rows = await OrderCommission.filter(referral__order_id=order.id).order_by("level")
+    return [(c.agent_id, c.level) for c in rows]  # type: ignore[attr-defined]
+
+
+async def test_days_binding_earns_until_it_ends_and_not_after(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    ref, shop, amy, bob = await _world(runtime)
+    await ref.program.set_policy(shop.id, BindPolicy.DAYS, 10)
+    await ref.attribution.touch(shop.id, bob.id, amy, "sim")
+    clock.advance(days=9)
+    before = await _buy(runtime, shop, bob)
+    assert await _earners(before) == [(amy.id, 1)]
+    clock.advance(days=2)  # the 10 days are over; nobody else's link came
+    after = await _buy(runtime, shop, bob)
+    assert await _earners(after) == []
+    assert await LedgerEntry.filter(order_id=after.id).count() == 0
+    assert [e.order_id for e in await LedgerEntry.filter(kind="commission")] == [before.id]  # type: ignore[attr-defined]
+    # A new touch binds again for 10 days, by the same agent too.
+    assert (await ref.attribution.touch(shop.id, bob.id, amy, "sim")).outcome == "rebound"
+    assert await _earners(await _buy(runtime, shop, bob)) == [(amy.id, 1)]
+
+
+async def test_a_binding_made_before_days_counts_its_days_from_when_it_was_made(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    ref, shop, amy, bob = await _world(runtime)
+    await ref.attribution.touch(shop.id, bob.id, amy, "sim")  # under `first`: no end
+    clock.advance(days=11)
+    await ref.program.set_policy(shop.id, BindPolicy.DAYS, 10)
+    assert await _earners(await _buy(runtime, shop, bob)) == []
+    await ref.program.set_policy(shop.id, BindPolicy.FIRST)  # permanent again
+    assert await _earners(await _buy(runtime, shop, bob)) == [(amy.id, 1)]
+
+
+@pytest.mark.parametrize("policy", [BindPolicy.FIRST, BindPolicy.LAST])
+async def test_first_and_last_bindings_do_not_end(
+    runtime: Runtime, clock: FakeClock, policy: BindPolicy
+) -> None:
+    ref, shop, amy, bob = await _world(runtime)
+    await ref.program.set_policy(shop.id, policy)
+    await ref.attribution.touch(shop.id, bob.id, amy, "sim")
+    clock.advance(days=4000)
+    assert await _earners(await _buy(runtime, shop, bob)) == [(amy.id, 1)]
+
+
+async def _two_levels(
+    runtime: Runtime, clock: FakeClock
+) -> tuple[ReferralServices, Shop, Agent, Agent, Person]:
+    """Under `days 10`: bob (an agent) bound to amy, and 5 days later cat bound to bob."""
+    ref, shop, amy, bob = await _world(runtime)
+    await ref.program.set_rates(shop.id, [1000, 500])
+    await ref.program.set_policy(shop.id, BindPolicy.DAYS, 10)
+    sub = await ref.agents.enrol(shop.id, bob.id)
+    await ref.attribution.touch(shop.id, bob.id, amy, "sim")
+    clock.advance(days=5)
+    cat = await Person.create(display_name="cat")
+    await ref.attribution.touch(shop.id, cat.id, sub, "sim")
+    return ref, shop, amy, sub, cat
+
+
+async def test_the_upline_stops_at_an_ended_binding(runtime: Runtime, clock: FakeClock) -> None:
+    _ref, shop, amy, sub, cat = await _two_levels(runtime, clock)
+    assert await _earners(await _buy(runtime, shop, cat)) == [(sub.id, 1), (amy.id, 2)]
+    clock.advance(days=6)  # bob's binding to amy is over, cat's to bob is not
+    assert await _earners(await _buy(runtime, shop, cat)) == [(sub.id, 1)]
+
+
+async def test_the_team_counts_the_bindings_in_force(runtime: Runtime, clock: FakeClock) -> None:
+    ref, shop, amy, sub, _cat = await _two_levels(runtime, clock)
+
+    async def team(agent: Agent) -> list[tuple[int, int]]:
+        levels = await ref.reports.team(agent, await ref.program.get(shop.id), clock())
+        return [(t.customer_count, t.agent_count) for t in levels]
+
+    assert await team(amy) == [(1, 1), (1, 0)]
+    clock.advance(days=6)  # bob's binding to amy is over, cat's to bob is not
+    assert await team(amy) == [(0, 0)]
+    assert await team(sub) == [(1, 0)]
