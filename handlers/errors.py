@@ -200,6 +200,10 @@ MESSAGES: dict[str, str] = {
     "level_bad_discount": N_("A level's discount is a percentage below 100 (not “{value}”)."),
     "level_spend_taken": N_("Another level already starts at a total spend of {spend}."),
     "level_not_found": N_("There is no level “{name}”. See /levels."),
+    "level_name_taken": N_(
+        "There is a level “{name}” already (level names ignore upper and lower case). "
+        "To change it, write its name as it is: {name}."
+    ),
     "level_too_many": N_("A shop has at most {high} member levels."),
     # reviews
     "review_bad_stars": N_("“{value}” is not a rating: stars are a whole number from 1 to 5."),

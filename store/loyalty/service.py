@@ -204,7 +204,10 @@ class Loyalty:
         name = check_level(name, min_spend, discount)
         try:
             async with transaction():
-                level = await LevelRule.get_or_none(shop_id=shop_id, name=name)
+                level = await _level_named(shop_id, name)
+                if level is not None and level.name != name:
+                    # `gold` beside `Gold` would be two levels nobody can tell apart.
+                    raise InvalidInput("level_name_taken", name=level.name)
                 if level is None:
                     if await LevelRule.filter(shop_id=shop_id).count() >= MAX_LEVELS:
                         raise InvalidInput("level_too_many", high=MAX_LEVELS)
@@ -219,7 +222,8 @@ class Loyalty:
             raise InvalidInput("level_spend_taken", spend=str(min_spend)) from None
 
     async def remove_level(self, shop_id: int, name: str) -> None:
-        if not await LevelRule.filter(shop_id=shop_id, name=name.strip()).delete():
+        level = await _level_named(shop_id, name.strip())
+        if level is None or not await LevelRule.filter(id=level.id).delete():
             raise NotFound("level_not_found", name=name[:MAX_LEVEL_NAME])
         await self.cache.changed(shop_id)
 
@@ -307,6 +311,15 @@ class Loyalty:
         member = await Member.get_or_none(shop_id=shop_id, person_id=person_id)
         minor = member.total_spend_minor if member else 0
         return from_minor(minor, await self._currency(shop_id))
+
+
+async def _level_named(shop_id: int, name: str) -> LevelRule | None:
+    """The shop's level of that name, whatever its case (`gold` finds `Gold`); the one spelled
+    exactly so first, for shops that made both before names ignored case."""
+    key = name.casefold()
+    levels = await LevelRule.filter(shop_id=shop_id).order_by("id")  # a handful at most
+    same = [lv for lv in levels if lv.name.casefold() == key]
+    return next((lv for lv in same if lv.name == name), same[0] if same else None)
 
 
 def _placed(levels: list[LevelRule], spend: Decimal) -> tuple[LevelRule | None, LevelRule | None]:

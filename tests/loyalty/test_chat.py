@@ -104,6 +104,28 @@ async def test_levels_by_total_spend_give_their_discount(chat: Chat) -> None:
     assert "That is the top level." in await chat.text("alice", "/points")
 
 
+async def test_level_names_ignore_case(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/level add Gold 1000 5")
+    before = await rules_state()
+    for line in ("/level add gold 2000 8", "/level add GOLD 1000 6"):
+        text = await chat.text(MERCHANT, line)
+        assert "There is a level “Gold” already" in text and "write its name as it is: Gold" in text
+        assert await rules_state() == before
+    await chat.say(MERCHANT, "/level add Gold 1500 6")  # spelled as it is: changes it
+    assert (await rules_state())[1] == (("Gold", D("1500.00"), D("6.00")),)
+    assert "Saved" in await chat.text(MERCHANT, "/level remove gOLD")
+    assert (await rules_state())[1] == ()
+
+
+async def test_levels_made_in_two_cases_before_stay_reachable(chat: Chat) -> None:
+    """A shop that made `Gold` and `gold` before names ignored case: the exact name wins."""
+    await LevelRule.create(shop_id=1, name="Gold", min_spend=D("1000"), discount_percent=D("5"))
+    await LevelRule.create(shop_id=1, name="gold", min_spend=D("2000"), discount_percent=D("8"))
+    await chat.say(MERCHANT, "/level add gold 3000 9")
+    await chat.say(MERCHANT, "/level remove Gold")
+    assert (await rules_state())[1] == (("gold", D("3000.00"), D("9.00")),)
+
+
 async def test_owner_adjusts_points_by_hand(chat: Chat) -> None:
     await chat.say("alice", "/start")
     assert "+300 points for alice. Balance now: 300" in await chat.text(
