@@ -127,6 +127,11 @@ MESSAGES: dict[str, str] = {
     "time_passed": N_("{value} has already passed."),
     "broadcast_not_found": N_("There is no broadcast {id}. See /broadcasts."),
     "broadcast_state": N_("Broadcast {id} can't do that now (it is {status})."),
+    "broadcast_nobody": N_(
+        "Segment {segment} reaches nobody now, so broadcast {id} was not sent. If the segment "
+        "will grow, schedule it (/broadcast at {id} <HH:MM>); /audience shows whom a segment "
+        "reaches."
+    ),
     # referral
     "referral_off": N_("Referral is not available here."),
     "not_an_agent": N_("You are not an agent of this shop yet. Become one with /ref."),

@@ -13,7 +13,7 @@ from bot.broadcast.lock import MemoryLock, RedisLock, SenderLock
 from bot.broadcast.outbox import OutboxSender
 from bot.broadcast.queue import BroadcastQueue
 from bot.broadcast.telegram import TelegramBroadcastSender, build_broadcast_bot
-from bot.broadcast.wechat import WeChatBroadcastSender
+from bot.broadcast.wechat import WeChatBroadcastSender, follower_wide
 from bot.broadcast.worker import BroadcastWorker
 from bot.config import Settings
 from bot.runtime import Runtime
@@ -105,6 +105,7 @@ async def start_broadcasting(
     settings = runtime.settings
     queue = BroadcastQueue(settings.redis.url)
     runtime.services.community.broadcasts.kick = queue.kick
+    runtime.services.community.broadcasts.follower_wide = follower_wide(settings)
     runtime.services.community.broadcasts.rate_per_second = settings.broadcast.rate_per_second
     b = Broadcasting(queue)
     if send:

@@ -12,11 +12,12 @@ buttons (the opt-out among them) become the commands to type, in the shop's lang
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from bot.config import BroadcastTemplate, Settings
+from bot.config import BroadcastTemplate, Settings, WeChatAccount
 from bot.wechat.account import AccountEndpoint, build_endpoints
 from bot.wechat.api import WeChatApiError
 from bot.wechat.conversation import Conversation
@@ -55,6 +56,25 @@ def template_data(template: BroadcastTemplate, text: str) -> dict[str, str]:
     return {
         name: value.format(**values)[:TEMPLATE_VALUE_MAX] for name, value in template.fields.items()
     }
+
+
+def mass_sends(accounts: list[WeChatAccount]) -> bool:
+    """A shop whose accounts are these sends `all` as one mass send per account: when every
+    one of them has `mass_send` on (a follower of one without it would be missed)."""
+    return bool(accounts) and all(a.mass_send for a in accounts)
+
+
+def follower_wide(settings: Settings) -> Callable[[int], Awaitable[bool]]:
+    """shop id -> whether its broadcasts to `all` go out as mass sends (to every follower,
+    however many have written to the shop); read from the configuration alone."""
+
+    async def check(shop_id: int) -> bool:
+        shop = await Shop.get_or_none(id=shop_id) if settings.wechat.accounts else None
+        return shop is not None and mass_sends(
+            [a for a in settings.wechat.accounts if a.shop == shop.slug]
+        )
+
+    return check
 
 
 class WeChatBroadcastSender:
@@ -161,14 +181,13 @@ class WeChatBroadcastSender:
         accounts = [
             e.config for e in self.endpoints.values() if shop and e.config.shop == shop.slug
         ]
-        if not any(a.mass_send for a in accounts):
-            return []
-        if not all(a.mass_send for a in accounts):
-            log.warning(
-                "wechat: shop %s has accounts without mass_send (%s): sending one by one",
-                shop_id,
-                ", ".join(a.name for a in accounts if not a.mass_send),
-            )
+        if not mass_sends(accounts):
+            if any(a.mass_send for a in accounts):
+                log.warning(
+                    "wechat: shop %s has accounts without mass_send (%s): sending one by one",
+                    shop_id,
+                    ", ".join(a.name for a in accounts if not a.mass_send),
+                )
             return []
         return [a.name for a in accounts]
 

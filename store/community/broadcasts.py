@@ -121,6 +121,9 @@ class BroadcastService:
         self.audience = audience
         self.rate_per_second = rate_per_second  # for estimates; the worker's pacer decides
         self.kick: Kick | None = None  # set by the composition root: wakes the sender
+        # Set by the composition root: shop id -> whether its broadcasts to `all` go to every
+        # platform follower at once (WeChat mass send), counted only by the platform's report.
+        self.follower_wide: Callable[[int], Awaitable[bool]] | None = None
 
     async def draft(
         self,
@@ -205,6 +208,12 @@ class BroadcastService:
         )
 
     async def send_now(self, shop_id: int, broadcast_id: int) -> BroadcastView:
+        """Start sending now. Refused, changing nothing, when its segment reaches nobody now
+        (it would only end "done, sent 0"); scheduling it stays allowed, as the segment may
+        grow by then."""
+        b = await self._get(shop_id, broadcast_id)
+        if b.status in (B.DRAFT, B.SCHEDULED) and not await self._reaches_someone(b):
+            raise InvalidInput("broadcast_nobody", id=b.id, segment=b.segment)
         await self._move(
             shop_id, broadcast_id, (B.DRAFT, B.SCHEDULED), B.SENDING, started_at=self.clock()
         )
@@ -344,6 +353,14 @@ class BroadcastService:
         rows = await Broadcast.filter(id=b.id, status__in=expected).update(status=to, **changes)
         if rows == 0:
             raise IllegalTransition("broadcast_state", id=b.id, status=b.status.value)
+
+    async def _reaches_someone(self, b: Broadcast) -> bool:
+        segment = self.audience.parse(b.segment)
+        if await self.audience.size(b.shop_id, segment, self.clock()):  # type: ignore[attr-defined]
+            return True
+        # `all` in a shop that mass-sends reaches followers who never wrote: uncounted.
+        wide = self.follower_wide
+        return segment.kind == "all" and wide is not None and await wide(b.shop_id)  # type: ignore[attr-defined]
 
     async def _kick(self, broadcast_id: int) -> None:
         if self.kick is not None:

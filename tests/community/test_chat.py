@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 
 from bot.broadcast.setup import Broadcasting
-from store.community.models import Broadcast, BroadcastStatus, Subscription, SubscriptionStatus
+from store.community.models import (
+    Broadcast,
+    BroadcastStatus,
+    Delivery,
+    Subscription,
+    SubscriptionStatus,
+)
 from tests.community.conftest import wait_finished
-from tests.conftest import MERCHANT, Chat
+from tests.conftest import MERCHANT, Chat, FakeClock
 
 
 def broadcast_id(text: str) -> int:
@@ -116,6 +122,34 @@ async def test_cancelled_broadcast_is_never_sent(chat: Chat) -> None:
     assert "cancelled" in await chat.text(MERCHANT, f"/broadcast cancel {bid}")
     assert "can't do that now" in await chat.text(MERCHANT, f"/broadcast send {bid}")
     assert (await Broadcast.get(id=bid)).status == BroadcastStatus.CANCELLED
+
+
+async def test_sending_now_to_nobody_is_refused_scheduling_is_not(
+    chat: Chat, clock: FakeClock, broadcasting: Broadcasting
+) -> None:
+    await chat.say("alice", "/start")
+    preview = await chat.text(MERCHANT, "/broadcast tag:vip | VIP night on Friday")
+    assert "(0 recipients)" in preview
+    bid = broadcast_id(preview)
+    refused = await chat.text(MERCHANT, f"/broadcast send {bid}")
+    assert f"Segment tag:vip reaches nobody now, so broadcast {bid} was not sent" in refused
+    assert f"/broadcast at {bid} <HH:MM>" in refused
+    b = await Broadcast.get(id=bid)
+    assert b.status == BroadcastStatus.DRAFT and b.started_at is None
+    assert not await Delivery.exists()
+    assert f"#{bid} tag:vip · draft" in await chat.text(MERCHANT, "/broadcasts")
+
+    # Scheduled, it may go: the segment can grow by then. Sending it now is still refused.
+    await chat.say(MERCHANT, f"/broadcast at {bid} 12:00")
+    assert (await Broadcast.get(id=bid)).status == BroadcastStatus.SCHEDULED
+    assert "reaches nobody now" in await chat.text(MERCHANT, f"/broadcast send {bid}")
+    assert (await Broadcast.get(id=bid)).status == BroadcastStatus.SCHEDULED
+    await chat.say(MERCHANT, "/tag alice vip")
+    clock.advance(days=1)
+    assert await chat.runtime.services.community.broadcasts.start_due() == [bid]
+    assert (await wait_finished(bid)).status == BroadcastStatus.DONE
+    await chat.runtime.outbox.drain()
+    assert chat.pushed("alice") == "VIP night on Friday"
 
 
 async def test_post_puts_a_product_card_into_bound_groups(

@@ -25,6 +25,7 @@ from store.community.models import (
     Subscription,
     SubscriptionStatus,
 )
+from store.errors import InvalidInput
 from store.models import Identity, Shop
 from tests.community.conftest import wait_finished
 
@@ -445,3 +446,28 @@ async def test_worker_killed_mid_broadcast_repeats_at_most_the_claimed(
     recovered = (await Broadcast.get(id=bid)).recovered
     assert sum(n - 1 for n in received.values()) <= recovered <= concurrency
     assert await Delivery.filter(broadcast_id=bid, platform="wechat", status=D.SENT).count() == 12
+
+
+@pytest.mark.parametrize("mass", [True, False])
+async def test_all_with_nobody_written_is_sent_only_where_it_is_a_mass_send(
+    make_harness: HarnessFactory, mass: bool
+) -> None:
+    """Nobody has written to the shop yet: `all` still reaches every follower where it goes
+    as mass sends (counted by WeChat afterwards), and nobody where it does not."""
+    wx, _ = await harness(make_harness, mass=mass)
+    shop = await Shop.get(slug="demo")
+    owner = await wx.runtime.services.people.identify("sim", "merchant")
+    service = wx.runtime.services.community.broadcasts
+    tagged = await service.draft(shop.id, owner.person_id, "tag:vip", "VIP night")  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput) as refused:
+        await service.send_now(shop.id, tagged.id)
+    assert refused.value.code == "broadcast_nobody"
+    everyone = await service.draft(shop.id, owner.person_id, "all", "春茶上新")  # type: ignore[attr-defined]
+    if mass:
+        await service.send_now(shop.id, everyone.id)
+        await wait_finished(everyone.id)
+        assert wx.fake.calls_to(MASS)
+    else:
+        with pytest.raises(InvalidInput):
+            await service.send_now(shop.id, everyone.id)
+        assert (await service.view(shop.id, everyone.id)).status == BroadcastStatus.DRAFT
