@@ -114,3 +114,24 @@ def test_every_usage_placeholder_has_a_translation(chat: Chat) -> None:
     assert found - TYPED_AS_IS - PLACEHOLDERS == set()
     for placeholder in found - TYPED_AS_IS:
         assert translate("zh_CN", placeholder) != placeholder, placeholder
+
+
+async def test_each_kind_of_code_has_its_own_placeholder(chat: Chat) -> None:
+    """A coupon code, a group code, an invitation code and a confirmation code are not one
+    generic <code> (代码): each reads as what it is, in both languages."""
+    await chat.say("alice", "/lang zh")
+    assert "用法：/join <团号>" in await chat.text("alice", "/join")
+    assert "用法：/coupon <券码> | off" in await chat.text("alice", "/coupon")
+    assert "用法：/joinstaff <邀请码>" in await chat.text("alice", "/joinstaff")
+    described = await chat.text("alice", "/help all")
+    assert "/gbcard <团号>" in described and "/deleteme [confirm <确认码>]" in described
+    assert "代码" not in described
+    await chat.say(MERCHANT, "/lang zh")
+    merchant = await chat.text(MERCHANT, "/help all")
+    assert "/coupon new <券码>" in merchant and "/gbpost <团号>" in merchant
+    assert "代码" not in merchant
+    await chat.say("alice", "/lang en")
+    assert "Usage: /join <group code>" in await chat.text("alice", "/join")
+    assert "Usage: /joinstaff <invitation code>" in await chat.text("alice", "/joinstaff")
+    assert "/coupon <coupon code> | off" in await chat.text("alice", "/help coupon")
+    assert "<code>" not in await chat.text("alice", "/help all")

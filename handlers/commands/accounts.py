@@ -60,7 +60,7 @@ async def mydata(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "注销",
     "删除我的数据",
     help=N_("Erase your personal data (asks you to confirm first)"),
-    usage="[confirm <code>]",
+    usage="[confirm <confirmation code>]",
     private=True,
 )
 async def deleteme(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:

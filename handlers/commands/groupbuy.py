@@ -92,9 +92,9 @@ async def gbopen(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]
     return await _with_contact(ctx, {"kind": "open", "campaign": campaign.id})
 
 
-@router.command("join", "参团", help=N_("Join a group buy by its code"), usage="<code>")
+@router.command("join", "参团", help=N_("Join a group buy by its code"), usage="<group code>")
 async def join(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
-    return await _join(need(cmd.args, 1, "/join <code>")[0], ctx)
+    return await _join(need(cmd.args, 1, "/join <group code>")[0], ctx)
 
 
 async def start_hook(payload: str, ctx: Context) -> list[Reply]:
@@ -128,9 +128,11 @@ async def mygroups(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("groupbuy/mygroups.j2", seats=seats, group_state=group_state, buttons=buttons)
 
 
-@router.command("gbcard", "拼团卡片", help=N_("Show a group's live card here"), usage="<code>")
+@router.command(
+    "gbcard", "拼团卡片", help=N_("Show a group's live card here"), usage="<group code>"
+)
 async def gbcard(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> list[Reply]:
-    code = need(cmd.args, 1, "/gbcard <code>")[0]
+    code = need(cmd.args, 1, "/gbcard <group code>")[0]
     group = await ctx.services.groupbuys.group(code, ctx.require_shop().id)
     await _show_card(ctx, group.id)
     return []
@@ -314,12 +316,14 @@ async def gbstop(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "gbpost",
     "推送拼团",
     help=N_("Post a group's live card into the shop's bound groups"),
-    usage="<code>",
+    usage="<group code>",
     merchant=True,
 )
 async def gbpost(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
-    group = await ctx.services.groupbuys.group(need(cmd.args, 1, "/gbpost <code>")[0], shop.id)
+    group = await ctx.services.groupbuys.group(
+        need(cmd.args, 1, "/gbpost <group code>")[0], shop.id
+    )
     bound = await ctx.services.shops.bound_groups(shop.id)
     await ctx.services.bus.publish(
         [

@@ -129,12 +129,12 @@ async def staff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     "joinstaff",
     "加入团队",
     help=N_("Join a shop's team with the owner's invitation code"),
-    usage="<code>",
+    usage="<invitation code>",
     private=True,
 )
 async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.raw_args:
-        raise usage("/joinstaff <code>")
+        raise usage("/joinstaff <invitation code>")
     await ctx.enter(await ctx.services.staff_invites.join(cmd.raw_args, ctx.person))
     return ctx.reply("chat/staff_joined.j2", buttons=[[ctx.button("Dashboard", "/dashboard")]])
 

@@ -37,7 +37,8 @@ from store.promotions.service import NewCoupon, NewFlashSale
 
 router = Router(topic=N_("Promotions"))
 COUPON_NEW = (
-    "/coupon new <code> <amount | percent%> [min=<spend>] [until=<date>] [uses=<n>] [per=<n>]"
+    "/coupon new <coupon code> <amount | percent%> "
+    "[min=<spend>] [until=<date>] [uses=<n>] [per=<n>]"
 )
 FLASH_NEW = "/flash <product id> <price> <start|now> <end|duration> cap=<n> limit=<n>"
 REFUND_ITEM = "/refunditem <order no> <line #> [qty] [keep] [reason]"
@@ -69,8 +70,8 @@ def _count(options: dict[str, str], key: str) -> int | None:
     "优惠券",
     "用券",
     help=N_("Use a coupon on your next order (/coupon off removes it)"),
-    usage="<code> | off",
-    staff_usage="new <code> <amount|n%> [min=] [until=] [uses=] [per=] | end <code>",
+    usage="<coupon code> | off",
+    staff_usage="new <coupon code> <amount|n%> [min=] [until=] [uses=] [per=] | end <coupon code>",
 )
 async def coupon(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_shop()
@@ -79,12 +80,12 @@ async def coupon(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         return await _coupon_new(ctx, cmd.args[1:])
     if word in END_WORDS:
         ctx.require_staff()
-        code = need(cmd.args, 2, "/coupon end <code>")[1]
+        code = need(cmd.args, 2, "/coupon end <coupon code>")[1]
         ended = await ctx.services.promotions.end_coupon(shop.id, code)
         return ctx.reply("promotions/coupon_saved.j2", coupon=ended)
     pricing = ctx.services.orders.pricing
     if not word:
-        raise usage("/coupon <code> | off")
+        raise usage("/coupon <coupon code> | off")
     if word in OFF_WORDS:
         await pricing.drop_coupon(ctx.person.id, shop.id)
         return await _requote(ctx, ctx.t("Coupon removed."))

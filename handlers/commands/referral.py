@@ -54,7 +54,7 @@ def _percent(text: str) -> int:
 
 # -- deep links --------------------------------------------------------------------------
 async def start_hook(payload: str, ctx: Context) -> list[Reply]:
-    """/start ref_<code>: bind the newcomer to the agent by the shop's policy."""
+    """The deep link `ref_<code>` (/start): bind the newcomer to the agent by the shop's policy."""
     ref = _ref(ctx)
     agent = await ref.agents.by_code(payload)
     if agent is None:
