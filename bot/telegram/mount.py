@@ -87,7 +87,7 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     bot = build_bot(settings.telegram, on_forbidden=unreachable)
     locales = Locales(services, settings.shop.locale)
     payments = TelegramPayments(
-        bot, services, settings.telegram, locales, runtime.outbox.send, runtime.dedup
+        bot, services, settings.telegram, locales, runtime.outbox, runtime.dedup
     )
     codec = CallbackCodec(runtime.kv)
     invoice = payments.send_invoice if payments.enabled else None

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
 
 from bot.config import TelegramConfig
+from bot.staff_alerts import tell_staff_once
 from bot.telegram import texts
 from bot.telegram.locales import Locales
 from bot.telegram.redelivery import Redeliver
@@ -26,7 +26,7 @@ from bot.telegram.refunds import METHOD_PROVIDER, METHOD_STARS
 from handlers.errors import error_text
 from handlers.i18n import normalise_locale
 from handlers.labels import clip
-from handlers.types import Outgoing, Reply
+from handlers.outbox import Outbox
 from store.db import is_connection_failure
 from store.errors import (
     AlreadyPaid,
@@ -49,9 +49,6 @@ PRE_CHECKOUT_BUDGET_SECONDS = 6.0  # Telegram waits 10 s for the answer
 _PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
 MAX_TITLE = 32
 MAX_DESCRIPTION = 255
-NOT_APPLIED_TTL_SECONDS = 7 * 86400  # one message per charge, however often it is delivered
-
-Notify = Callable[[Outgoing], None]  # runtime.outbox.send: queued, delivered in the background
 
 
 def payments_enabled(config: TelegramConfig) -> bool:
@@ -69,7 +66,7 @@ class TelegramPayments:
         services: StoreServices,
         config: TelegramConfig,
         locales: Locales,
-        notify: Notify,
+        outbox: Outbox,
         dedup: Deduplicator,
     ) -> None:
         self.bot = bot
@@ -80,7 +77,7 @@ class TelegramPayments:
             config.provider_token.get_secret_value() if config.provider_token else ""
         )
         self.enabled = payments_enabled(config)
-        self.notify = notify
+        self.outbox = outbox  # staff notices: queued, delivered in the background
         self.dedup = dedup
 
     # -- invoice ------------------------------------------------------------------------
@@ -208,20 +205,12 @@ class TelegramPayments:
             reason=error_text(shop.locale, err, shop.currency),
         )
         # Telegram may deliver one payment again under a new update_id: the charge id is
-        # the key, claimed last so a failure above leaves it for the next delivery.
-        if not await self.dedup.first_time(
-            f"telegram-payment-not-applied:{charge}", NOT_APPLIED_TTL_SECONDS
-        ):
-            return
-        await self._notify_staff(order.shop_id, text)  # type: ignore[attr-defined]
-
-    async def _notify_staff(self, shop_id: int, text: str) -> None:
-        """To the shop's owner and staff, on whichever platform each of them uses."""
-        for ident in await self.services.shops.staff_identities(shop_id):
-            self.notify(
-                Outgoing(
-                    platform=ident.platform,
-                    chat_id=ident.platform_user_id,
-                    reply=Reply(text=text, private=True),
-                )
-            )
+        # the key.
+        await tell_staff_once(
+            self.services,
+            self.dedup,
+            self.outbox,
+            shop.id,
+            f"telegram-payment-not-applied:{charge}",
+            text,
+        )

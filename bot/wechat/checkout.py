@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.staff_alerts import tell_staff_once
 from bot.wechat.account import AccountEndpoint
 from bot.wechat.api import WeChatApiError
 from bot.wechat.httpio import read_limited
@@ -51,7 +52,6 @@ OAUTH_URL = (
     "&response_type=code&scope=snsapi_base&state=pay#wechat_redirect"
 )
 PAGE_TEMPLATE = "wechat/pay.html.j2"
-NOT_APPLIED_TTL_SECONDS = 7 * 86400  # WeChat repeats a notify for about a day
 
 
 class WeChatCheckout:
@@ -179,14 +179,14 @@ class WeChatCheckout:
             amount=format_money(from_minor(total_fee, CURRENCY), CURRENCY, shop.locale),
             reason=error_text(shop.locale, err, shop.currency),
         )
-        staff = await services.shops.staff_identities(shop.id)
-        # Claimed last: a database that fails above leaves it for the next notify.
-        if not await self.runtime.dedup.first_time(
-            f"wechat-pay-not-applied:{transaction_id}", NOT_APPLIED_TTL_SECONDS
-        ):
-            return
-        for ident in staff:
-            self.runtime.outbox.to_account(ident, Reply(text=text, private=True))
+        await tell_staff_once(
+            services,
+            self.runtime.dedup,
+            self.runtime.outbox,
+            shop.id,
+            f"wechat-pay-not-applied:{transaction_id}",
+            text,
+        )
 
     async def notify(self, request: web.Request) -> web.Response:
         """`POST /wechat/pay/notify`: WeChat's payment result."""
