@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from store.errors import InvalidInput
 
 MAX_ID = 2_147_483_647  # the id columns are 32-bit
+# "Remove it" after a setting's name: /coupon off, /settings pay off, /note 取消.
+OFF_WORDS = ("off", "none", "关闭", "取消", "不用")
 
 
 def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:

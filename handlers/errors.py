@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "bad_name": N_("Please give a name of 1 to 64 characters."),
     "bad_phone": N_("That doesn't look like a phone number. Digits only, e.g. 13800138000."),
     "bad_address": N_("Please give the full delivery address (5 to 300 characters)."),
+    "note_too_long": N_("A note for the shop has at most {high} characters."),
     "bad_tracking": N_("Please give both the carrier and the tracking number."),
     "tracking_too_long": N_(
         "A carrier has at most {carrier} characters and a tracking number {tracking}: "

@@ -65,6 +65,7 @@ class SalesPage:
 # Order numbers: 8 characters a person can read aloud (no 0/O, 1/I/L).
 _NO_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NO_LENGTH = 8
+NOTE_MAX = Order._meta.fields_map["note"].max_length  # type: ignore[attr-defined]
 # Every order asks whether its new random number is taken: SQL built once, like CART_LINES.
 _ORDER_NO_TAKEN = Prepared(Order, lambda no: Order.filter(order_no=no).limit(1))
 # What checkout offers to fill in again: read at every checkout's start.
@@ -113,6 +114,14 @@ def check_address(value: str) -> str:
     return value
 
 
+def check_note(value: str) -> str:
+    """The customer's note for the shop, as typed: refused when too long, never cut."""
+    value = value.strip()
+    if len(value) > NOTE_MAX:
+        raise InvalidInput("note_too_long", high=NOTE_MAX)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     name: str
@@ -125,7 +134,7 @@ class Contact:
             check_name(self.name),
             check_phone(self.phone),
             check_address(self.address),
-            self.note.strip()[:300],
+            check_note(self.note),
         )
 
 

@@ -311,3 +311,25 @@ async def test_cancelling_a_paid_order_points_to_a_refund(chat: Chat) -> None:
     text = await chat.text("alice", f"/cancel {no}")
     assert f"订单 {no} 已经付款，不能取消" in text, text
     assert (await Order.get(order_no=no)).status == OrderStatus.PAID
+
+
+async def test_a_note_for_the_shop_goes_with_the_order(chat: Chat) -> None:
+    assert "when checkout asks you to confirm" in await chat.text("alice", "/note after 6 pm")
+    await chat.say("alice", "/add 1")
+    await chat.say("alice", "/checkout")
+    for answer in ("Zhang San", "13800138000", "1 Wensan Road, Hangzhou"):
+        confirm = await chat.text("alice", answer)
+    assert "A note for the shop? Send /note <text>." in confirm
+    assert "at most 300 characters" in await chat.text("alice", "/note " + "x" * 301)
+    shown = await chat.text("alice", "/note Please deliver after 6 pm")
+    assert "Note for the shop: Please deliver after 6 pm" in shown and "Please check" in shown
+    no = order_no(await chat.text("alice", "/checkout confirm"))
+    assert (await Order.get(order_no=no)).note == "Please deliver after 6 pm"
+    assert "Customer's note: Please deliver after 6 pm" in await chat.text(MERCHANT, f"/sale {no}")
+
+    await chat.say("alice", "/add 1")
+    await chat.say("alice", "/checkout last")
+    await chat.say("alice", "/note gift wrap")
+    assert "Note for the shop" not in await chat.text("alice", "/note off")
+    no = order_no(await chat.text("alice", "/checkout confirm"))
+    assert (await Order.get(order_no=no)).note == ""

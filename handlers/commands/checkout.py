@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from handlers.args import OFF_WORDS, usage
 from handlers.commands.cart import errors
 from handlers.context import Context
 from handlers.errors import error_text
@@ -13,7 +14,7 @@ from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.accounts.masking import mask_address
 from store.errors import EmptyCart
-from store.orders import Contact, check_address, check_name, check_phone
+from store.orders import Contact, check_address, check_name, check_note, check_phone
 from store.promotions.errors import CouponUnusable, FlashUnavailable, PriceChanged
 
 router = Router(topic=N_("Shopping"))
@@ -116,9 +117,24 @@ async def checkout(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply | l
     return reply
 
 
+@router.command(
+    "note", "备注", "留言", help=N_("Add a note for the shop to your order"), usage="<text>|off",
+    private=True,
+)  # fmt: skip
+async def note(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    """At checkout's confirmation: a note that goes with the order ("after 6 pm, please")."""
+    flow = await ctx.state.get(ctx.state_key)
+    if not (flow and flow.get("flow") == FLOW and flow.get("step") == "confirm"):
+        return ctx.reply("chat/note_not_now.j2", buttons=[[ctx.button("My cart", "/cart")]])
+    if not cmd.raw_args:
+        raise usage("/note <text>|off")
+    text = "" if cmd.raw_args.casefold() in OFF_WORDS else check_note(cmd.raw_args)
+    return await _ask_confirm(ctx, flow["data"] | {"note": text})
+
+
 async def _confirm(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     shop = ctx.require_shop()
-    contact = Contact(data["name"], data["phone"], data["address"])
+    contact = Contact(data["name"], data["phone"], data["address"], data.get("note", ""))
     try:
         order = await ctx.services.orders.place(
             ctx.person.id, shop.id, contact, expected_total=_confirmed(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.args import bars, need, product_id, usage, whole
+from handlers.args import OFF_WORDS, bars, need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -140,7 +140,6 @@ async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 
 
 SETTINGS_USAGE = "/settings unpaid <minutes> | autocomplete <days> | pay <how to pay> | pay off"
-OFF_WORDS = ("off", "关闭")
 
 
 @router.command(

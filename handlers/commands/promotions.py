@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.args import (
     MAX_ID,
+    OFF_WORDS,
     need,
     product_id,
     read_field,
@@ -42,7 +43,6 @@ COUPON_NEW = (
 )
 FLASH_NEW = "/flash <product id> <price> <start|now> <end|duration> cap=<n> limit=<n>"
 REFUND_ITEM = "/refunditem <order no> <line #> [qty] [keep] [reason]"
-OFF_WORDS = ("off", "none", "取消", "不用")
 NEW_WORDS = ("new", "add", "新建", "添加")
 END_WORDS = ("end", "stop", "remove", "结束", "删除")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from handlers.args import need, product_id, usage, whole
+from handlers.args import OFF_WORDS, need, product_id, usage, whole
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.router import Router
@@ -22,7 +22,6 @@ router = Router(topic=N_("Referral"))
 COMMISSION_USAGE = (
     "/commission <level 1 %> [<level 2 %> [<level 3 %>]] | #<product id> <% or amount>|off"
 )
-OFF_WORDS = ("off", "关闭", "取消")  # a product's own rate removed: the levels' rates again
 REFSET_USAGE = (
     "/refset join open|approval|spend <amount> | freeze <days> | min <amount> | "
     "daymax <amount> | fee <%>"
