@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
         "There is no order {no} in this shop. Check the number with /sales."
     ),
     "product_not_found": N_("There is no product {id} here. Browse with /catalog."),
+    "product_gone": N_("It is no longer sold."),
     "shop_not_found": N_("There is no such shop."),
     "no_shop": N_("No shop is open here yet. A merchant can open one with /newshop <name>."),
     "user_not_found": N_("I don't know the user “{user}”."),

@@ -9,8 +9,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from store.catalog import CatalogService
-from store.errors import InvalidInput, OutOfStock
-from store.models import CartItem, Product
+from store.errors import InvalidInput, OutOfStock, ProductNotFound, StoreError
+from store.models import CartItem, Order, Product
 from store.prepared import Prepared
 
 MAX_LINE_QUANTITY = 99
@@ -53,6 +53,15 @@ class Cart:
 class Added:
     product: Product
     cart: Cart
+
+
+@dataclass(frozen=True, slots=True)
+class AddedAgain:
+    """An earlier order's items put in the cart again: those that went in, and why each of
+    the others could not (gone, sold out, the cart full)."""
+
+    added: tuple[str, ...]
+    refused: tuple[tuple[str, StoreError], ...]
 
 
 def check_quantity(quantity: int) -> int:
@@ -110,6 +119,25 @@ class CartService:
             person_id=person_id, product_id=product_id, quantity__lte=MAX_LINE_QUANTITY - quantity
         ).update(quantity=F("quantity") + quantity):
             raise InvalidInput("bad_quantity", low=1, high=MAX_LINE_QUANTITY)
+
+    async def add_again(self, person_id: int, order: Order) -> AddedAgain:
+        """Each item of `order` (its items prefetched) into the cart again, at today's price
+        and stock; one that can't go in is said, and the rest still go."""
+        added: list[str] = []
+        refused: list[tuple[str, StoreError]] = []
+        for item in order.items:
+            if item.product_id is None:  # type: ignore[attr-defined]  # the product was deleted
+                refused.append((item.title, InvalidInput("product_gone")))
+                continue
+            try:
+                await self.add(person_id, order.shop_id, item.product_id, item.quantity)  # type: ignore[attr-defined]
+            except ProductNotFound:  # no longer sold
+                refused.append((item.title, InvalidInput("product_gone")))
+            except StoreError as err:
+                refused.append((item.title, err))
+            else:
+                added.append(item.title)
+        return AddedAgain(tuple(added), tuple(refused))
 
     async def remove(
         self, person_id: int, shop_id: int, product_id: int, quantity: int | None = None

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import store.orders
-from store.models import Order, OrderStatus, Product
+from store.models import CartItem, Order, OrderStatus, Product
 from tests.conftest import MERCHANT, Chat
 
 
@@ -333,3 +333,26 @@ async def test_a_note_for_the_shop_goes_with_the_order(chat: Chat) -> None:
     assert "Note for the shop" not in await chat.text("alice", "/note off")
     no = order_no(await chat.text("alice", "/checkout confirm"))
     assert (await Order.get(order_no=no)).note == ""
+
+
+async def test_buy_again_puts_what_can_still_be_bought_in_the_cart(chat: Chat) -> None:
+    await chat.say("alice", "/add 2 1")
+    no = await place_order(chat, qty=2)  # 2 × #1 and 1 × #2
+    await chat.say(MERCHANT, "/hide 2")
+    await chat.say(MERCHANT, "/stock 1 1")  # one left of #1: two can't go in
+    order = (await chat.say("alice", f"/order {no}"))[0]
+    assert not any(b.payload == f"/reorder {no}" for row in order.buttons for b in row)
+    await chat.say(MERCHANT, f"/paid {no}")
+    order = (await chat.say("alice", f"/order {no}"))[0]
+    assert any(b.payload == f"/reorder {no}" for row in order.buttons for b in row)
+
+    again = await chat.text("alice", f"/reorder {no}")
+    assert "Not added, 安溪铁观音 Tieguanyin oolong 200g: It is no longer sold." in again
+    assert "Not added, 西湖龙井 West Lake Longjing tea 250g: Sorry, not enough stock" in again
+    assert await CartItem.all().count() == 0
+
+    await chat.say(MERCHANT, "/stock 1 50")
+    again = await chat.text("alice", f"/reorder {no}")
+    assert "In your cart again: 西湖龙井 West Lake Longjing tea 250g" in again
+    assert "× 2" in again
+    assert "no order" in (await chat.text("bob", f"/reorder {no}")).lower()  # not bob's

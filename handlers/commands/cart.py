@@ -76,3 +76,17 @@ async def remove(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     qty = whole(args[1], high=MAX_LINE_QUANTITY, code="bad_quantity") if len(args) > 1 else None
     await ctx.services.carts.remove(ctx.person.id, shop.id, product_id(args[0]), qty)
     return await show_quote(ctx)
+
+
+@router.command(
+    "reorder", "再买一次", "再来一单", help=N_("Put an earlier order's items in your cart again"),
+    usage="<order no>", private=True,
+)  # fmt: skip
+async def reorder(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    no = need(cmd.args, 1, "/reorder <order no>")[0]
+    order = await ctx.services.orders.for_person(no, ctx.person.id)
+    if ctx.shop is None or ctx.shop.id != order.shop_id:  # type: ignore[attr-defined]
+        await ctx.enter(await ctx.services.shops.get(order.shop_id))  # type: ignore[attr-defined]
+    again = await ctx.services.carts.add_again(ctx.person.id, order)
+    note = ctx.render("chat/added_again.j2", again=again, errors=errors(ctx))
+    return await show_quote(ctx, note=note.strip())

@@ -23,7 +23,8 @@ def order_buttons(ctx: Context, order: Order) -> list[list[Button]]:
             ctx.button("Ask for a refund", f"/refund {no}"),
         ],
     }.get(OrderStatus(order.status), [])
-    return [actions, [ctx.button("My orders", "/orders")]]
+    again = [ctx.button("Buy again", f"/reorder {no}")] if order.status != S.PENDING_PAYMENT else []
+    return [actions, [*again, ctx.button("My orders", "/orders")]]
 
 
 def order_reply(
