@@ -28,6 +28,9 @@ from store.reviews.events import ReviewReplied
 from store.services import StoreServices
 from store.support.events import TicketClosed, TicketPosted
 
+# After an order, a product with this many units or fewer left is named to the shop.
+LOW_STOCK = 5
+
 
 class Notifier:
     def __init__(self, services: StoreServices, outbox: Outbox) -> None:
@@ -36,7 +39,7 @@ class Notifier:
 
     def subscribe(self) -> None:
         bus = self.services.bus
-        bus.subscribe(OrderPlaced, self._to_merchants("notify/merchant_new_order.j2"))
+        bus.subscribe(OrderPlaced, self._placed)
         bus.subscribe(OrderPaid, self._paid)
         bus.subscribe(OrderShipped, self._to_customer("notify/order_shipped.j2"))
         bus.subscribe(OrderCancelled, self._cancelled)
@@ -49,6 +52,18 @@ class Notifier:
         bus.subscribe(TicketPosted, self._ticket_posted)
         bus.subscribe(TicketClosed, self._ticket_closed)
         bus.subscribe(AccountsLinked, self._linked)
+
+    async def _placed(self, event: OrderPlaced) -> None:
+        """The shop hears of the order, and of each product it left with few units or none."""
+        moved = event.stock_moved
+        counts = [*moved.left, *((pid, 0) for pid in moved.sold_out_changed)]
+        low = [
+            (product.title, product.id, left)
+            for pid, left in counts
+            if left <= LOW_STOCK
+            and (product := await Product.get_or_none(id=pid, shop_id=event.shop_id))
+        ]
+        await self._to_merchants("notify/merchant_new_order.j2")(event, {"low": low})
 
     async def _paid(self, event: OrderPaid) -> None:
         """Buyer and shop hear of the payment; a group-buy seat paid before its group

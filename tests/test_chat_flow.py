@@ -356,3 +356,15 @@ async def test_buy_again_puts_what_can_still_be_bought_in_the_cart(chat: Chat) -
     assert "In your cart again: 西湖龙井 West Lake Longjing tea 250g" in again
     assert "× 2" in again
     assert "no order" in (await chat.text("bob", f"/reorder {no}")).lower()  # not bob's
+
+
+async def test_the_shop_hears_when_an_order_leaves_few_units_or_none(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/stock 1 7")
+    await place_order(chat, qty=2)  # 5 left
+    assert "Running low: 西湖龙井 West Lake Longjing tea 250g, 5 left (/stock 1 <n>)" in (
+        chat.pushed(MERCHANT)
+    )
+    await place_order(chat, "bob", product=2, qty=1)  # plenty of #2 left
+    assert "Running low" not in chat.pushed(MERCHANT)
+    await place_order(chat, "carol", qty=5)
+    assert "Sold out now: 西湖龙井 West Lake Longjing tea 250g" in chat.pushed(MERCHANT)
