@@ -32,9 +32,18 @@ async def link(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     if not cmd.raw_args:
         code = await accounts.start_link(ctx.identity)
         reply = ctx.reply("accounts/link_code.j2", code=code, minutes=_minutes(CODE_TTL))
-    else:
-        linked = await accounts.link(ctx.identity, cmd.raw_args)
+    elif len(cmd.args) > 1 and cmd.args[-1].casefold() in CONFIRM:
+        linked = await accounts.link(ctx.identity, " ".join(cmd.args[:-1]))
         reply = ctx.reply("accounts/linked.j2", platforms=linked.platforms)
+    else:
+        # Whoever was handed somebody else's code would give them this account: say whose
+        # it is, and link only on a second, deliberate step.
+        code = cmd.raw_args.strip()
+        preview = await accounts.link_preview(ctx.identity, code)
+        confirm = ctx.button("Yes, both are mine: link", f"/link {code} confirm")
+        reply = ctx.reply(
+            "accounts/link_confirm.j2", preview=preview, code=code, buttons=[[confirm]]
+        )
     return replace(reply, private=True)
 
 

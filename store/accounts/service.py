@@ -21,7 +21,7 @@ from store.errors import InvalidInput
 from store.events import EventBus
 from store.identity_cache import IdentityCache
 from store.login_links import new_token, use_once
-from store.models import Identity, Person
+from store.models import Identity, Person, ShopMember
 from store.shop_cache import ShopCache
 
 CODE_TTL = timedelta(minutes=10)  # a /link or /deleteme code
@@ -33,6 +33,14 @@ EXPORT_TTL = timedelta(minutes=10)  # the download link
 class Linked:
     person_id: int  # the survivor
     platforms: list[str]  # its identities' platforms, now
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    """What sending a /link code would join this account with, said before it is done."""
+
+    accounts: list[tuple[str, str]]  # the code's person's identities: (platform, name)
+    runs_shop: bool  # either side owns or staffs a shop: it would be shared too
 
 
 class Accounts:
@@ -97,6 +105,21 @@ class Accounts:
             await self.identities.changed(person_id)
         await self.bus.publish([AccountsLinked(into_id, identity.id, tuple(platforms))])
         return Linked(into_id, platforms)
+
+    async def link_preview(self, identity: Identity, text: str) -> LinkPreview:
+        """The checks `link` makes, without linking: whoever was handed somebody else's
+        code sees whose account theirs would join before anything is shared."""
+        row = await self._usable(CodePurpose.LINK, text, "link")
+        pair = [identity.person_id, row.person_id]  # type: ignore[attr-defined]
+        if pair[0] == pair[1]:
+            raise InvalidInput("link_self")
+        await _one_per_platform(pair)
+        others = await Identity.filter(person_id=pair[1]).order_by("id")
+        accounts = [
+            (i.platform, "" if i.display_name == i.platform_user_id else i.display_name)
+            for i in others
+        ]
+        return LinkPreview(accounts, await ShopMember.filter(person_id__in=pair).exists())
 
     async def _usable(self, purpose: CodePurpose, text: str, prefix: str) -> AccountCode:
         row = await codes.find(purpose, text)

@@ -23,14 +23,16 @@ class Talk:
         for platform in (TG, WX):
             self.runtime.register_sender(platform, self.inbox.deliver)
 
-    async def say(self, platform: str, user: str, text: str, **kw: bool) -> list[Reply]:
+    async def say(
+        self, platform: str, user: str, text: str, name: str = "", **kw: bool
+    ) -> list[Reply]:
         msg = Incoming(
             platform=platform,
             user_id=user,
             chat_id=user,
             text=text,
             message_id=f"a{next(self._ids)}",
-            display_name=user,
+            display_name=name or user,
             **kw,
         )
         replies = await self.runtime.engine.handle(msg)

@@ -13,7 +13,7 @@ from store.loyalty.models import Member
 from store.models import CartItem, Identity, Order, Person, Product, Shop
 from store.support.models import Ticket, TicketMessage
 from tests.accounts.conftest import TG, WX, Talk
-from tests.conftest import FakeClock
+from tests.conftest import MERCHANT, FakeClock
 from tests.groupbuy.test_chat import campaign
 
 
@@ -55,7 +55,7 @@ async def test_everything_follows_the_older_person(talk: Talk) -> None:
     assert older < newer
 
     code = await link_code(talk, TG, "alice")
-    linked = await talk.text(WX, "wx-alice", f"/link {code.lower()}")  # any case works
+    linked = await talk.text(WX, "wx-alice", f"/link {code.lower()} confirm")  # any case works
     assert "accounts are linked (Telegram, WeChat)" in linked
 
     assert await person_of(WX, "wx-alice") == older == await person_of(TG, "alice")
@@ -91,7 +91,7 @@ async def test_two_full_carts_stay_within_the_line_cap(talk: Talk) -> None:
         await CartItem.create(person_id=newer, shop=shop, product=product, quantity=2)
 
     code = await link_code(talk, TG, "alice")
-    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code} confirm")
 
     lines = dict(await CartItem.filter(person_id=older).values_list("product_id", "quantity"))
     assert len(lines) == MAX_CART_LINES
@@ -113,7 +113,7 @@ async def test_bad_codes_get_a_clear_reply_and_change_nothing(talk: Talk, clock:
     assert "from this account" in await talk.text(TG, "alice", f"/link {code}")  # itself
     assert await snapshot() == before
     # The refusals did not use the code up: it still links.
-    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code} confirm")
     linked = await snapshot()
 
     assert "used already" in await talk.text(WX, "wx-bob", f"/link {code}")  # reused
@@ -138,7 +138,7 @@ async def test_a_new_code_replaces_the_old_one_and_codes_are_hashed(talk: Talk) 
     assert "used already" in await talk.text(WX, "wx-alice", f"/link {first}")
     stored = await AccountCode.all().values_list("code_hash", flat=True)
     assert all(first.replace("-", "") not in h and len(h) == 64 for h in stored)
-    assert "linked" in await talk.text(WX, "wx-alice", f"/link {second}")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {second} confirm")
 
 
 async def test_in_a_group_the_code_goes_to_the_private_chat(talk: Talk) -> None:
@@ -163,7 +163,7 @@ async def test_two_agents_of_one_shop_become_one(talk: Talk) -> None:
     )
 
     code = await link_code(talk, WX, "wx-amy")
-    assert "linked" in await talk.text(TG, "amy", f"/link {code}")
+    assert "linked" in await talk.text(TG, "amy", f"/link {code} confirm")
 
     amy = await person_of(TG, "amy")
     agents = await Agent.filter(person_id=amy)
@@ -181,7 +181,7 @@ async def test_points_balances_add_up(talk: Talk) -> None:
         platform = TG if user == "alice" else WX
         await Member.create(shop=shop, person_id=await person_of(platform, user), balance=points)
     code = await link_code(talk, TG, "alice")
-    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code} confirm")
     [member] = await Member.filter(shop=shop)
     assert member.balance == 42 and member.person_id == await person_of(TG, "alice")  # type: ignore[attr-defined]
 
@@ -201,7 +201,7 @@ async def test_seats_in_one_group_and_open_tickets_with_one_shop(talk: Talk) -> 
     assert await GroupSeat.filter(holder__isnull=False).count() == 2
 
     code = await link_code(talk, TG, "alice")
-    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code}")
+    assert "linked" in await talk.text(WX, "wx-alice", f"/link {code} confirm")
 
     alice = await person_of(TG, "alice")
     seats = await GroupSeat.filter(person_id=alice).order_by("id")
@@ -221,7 +221,7 @@ async def test_the_account_that_gave_the_code_hears_of_the_link(talk: Talk) -> N
     await talk.say(TG, "bob", "/lang en")
     code = await link_code(talk, TG, "bob")
     talk.inbox.take_all()
-    await talk.say(WX, "wx-bob", f"/link {code}")
+    await talk.say(WX, "wx-bob", f"/link {code} confirm")
     told = talk.inbox.take("bob")
     assert len(told) == 1 and "linked to yours" in told[0].text and "WeChat" in told[0].text
     assert talk.inbox.take("wx-bob") == []  # the account that typed the code got its answer
@@ -235,3 +235,26 @@ async def test_chinese_calls_the_link_code_one_name(talk: Talk) -> None:
     help_line = await talk.text(TG, "alice", "/help link")
     for text in (asked, refused, help_line):
         assert "关联码" in text and "验证码" not in text, text
+
+
+async def test_a_code_first_says_whose_account_it_joins_and_links_only_when_confirmed(
+    talk: Talk,
+) -> None:
+    """Someone handed another person's code ("send this for a coupon!") would hand over
+    their account: the first step names it, warns, and changes nothing."""
+    asked = (await talk.say(TG, "7001", "/link", name="Mallory"))[0].text
+    code = asked.split("link code: ")[1].split()[0]
+    await talk.say(WX, "wx-alice", "/start")
+    before = await snapshot()
+    preview = (await talk.say(WX, "wx-alice", f"/link {code}"))[0]
+    assert "the account of Mallory (Telegram)" in preview.text
+    assert "Never link with a code somebody else gave you." in preview.text
+    assert "shops" not in preview.text  # neither runs one
+    assert preview.buttons[0][0].payload == f"/link {code} confirm"
+    assert await snapshot() == before
+    assert await person_of(WX, "wx-alice") != await person_of(TG, "7001")
+    # The shop's owner is warned that the shop would be shared too.
+    asked = (await talk.say(TG, "7001", "/link", name="Mallory"))[0].text
+    shop_code = asked.split("link code: ")[1].split()[0]
+    owner = (await talk.say("sim", MERCHANT, f"/link {shop_code}"))[0].text
+    assert "the shops either of you runs" in owner

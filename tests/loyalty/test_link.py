@@ -33,7 +33,7 @@ async def test_linking_accounts_sums_points_and_spend(chat: Chat) -> None:
 
     code = re.search(r"/link (\S+)", await chat.text("alice", "/link"))
     assert code is not None
-    [linked] = await on_telegram(chat, f"/link {code.group(1)}", 2)
+    [linked] = await on_telegram(chat, f"/link {code.group(1)} confirm", 2)
     assert "linked" in linked.text
 
     [points] = await on_telegram(chat, "/points", 3)
