@@ -8,7 +8,7 @@ all rows in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from store.catalog import (
     MAX_STOCK,
@@ -53,6 +53,32 @@ class ProductForm:
     description: str = ""
     category: str = ""
     image_url: str = ""
+
+
+def form_of(product: Product) -> ProductForm:
+    """A product (its category fetched) as its form shows it."""
+    return ProductForm(
+        title=product.title,
+        price=str(product.price),
+        stock=str(product.stock),
+        description=product.description,
+        category=product.category.name if product.category else "",
+        image_url=product.image_url or "",
+    )
+
+
+# What /edit changes in chat, by the words a merchant types; price and stock have their own.
+EDITABLE = {
+    "title": "title",
+    "名称": "title",
+    "description": "description",
+    "desc": "description",
+    "描述": "description",
+    "category": "category",
+    "分类": "category",
+    "image": "image_url",
+    "图片": "image_url",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +170,29 @@ class ProductAdmin:
     async def update(self, shop_id: int, product_id: int, new: NewProduct) -> Product:
         await self.catalog.product(shop_id, product_id, include_hidden=True)
         await self._write(shop_id, product_id, new)
+        await self.catalog.products_changed(shop_id)
+        return await self.get(shop_id, product_id)
+
+    async def edit(self, shop_id: int, product_id: int, name: str, value: str) -> Product:
+        """One of the product's words or its picture changed (`name` from EDITABLE), checked
+        like the whole form; its price and stock are not written, so an order placed
+        meanwhile keeps the units it took."""
+        field_name = EDITABLE[name]
+        new, errors = check_product(
+            replace(form_of(await self.get(shop_id, product_id)), **{field_name: value})
+        )
+        if new is None:
+            raise next(iter(errors.values()))
+        category = (
+            await self.catalog.category_named(shop_id, new.category) if new.category else None
+        )
+        await Product.filter(id=product_id, shop_id=shop_id).update(
+            title=new.title,
+            description=new.description,
+            category_id=category.id if category else None,
+            image_url=new.image_url,
+            search_text=search_text_of(new.title, new.description, new.category or ""),
+        )
         await self.catalog.products_changed(shop_id)
         return await self.get(shop_id, product_id)
 

@@ -11,6 +11,7 @@ from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.catalog import MAX_STOCK, NewProduct
 from store.money import parse_amount
+from store.product_admin import EDITABLE, ProductAdmin
 from store.shops import SETTING_LIMITS
 
 router = Router(topic=N_("Shop"))
@@ -75,6 +76,34 @@ async def stock(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     qty = whole(args[1], low=0, high=MAX_STOCK, code="bad_stock")
     product = await ctx.services.catalog.set_stock(shop.id, product_id(args[0]), qty)
     return ctx.reply("chat/product_saved.j2", product=product)
+
+
+EDIT_USAGE = "/edit <id> title|description|category|image <text>|off"
+
+
+@router.command(
+    "edit",
+    "编辑商品",
+    help=N_("Change a product's title, description, category or picture"),
+    usage=EDIT_USAGE.removeprefix("/edit "),
+    merchant=True,
+)
+async def edit(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
+    shop = ctx.require_staff()
+    if len(cmd.args) < 2 or cmd.args[1].casefold() not in EDITABLE:
+        raise usage(EDIT_USAGE)
+    words = cmd.raw_args.split(None, 2)
+    value = words[2] if len(words) > 2 else ""
+    name = cmd.args[1].casefold()
+    if EDITABLE[name] in ("image_url", "category") and value.casefold() in OFF_WORDS:
+        value = ""  # no picture, no category
+    admin = ProductAdmin(ctx.services.catalog)
+    product = await admin.edit(shop.id, product_id(cmd.args[0]), name, value)
+    return ctx.reply(
+        "chat/product_saved.j2",
+        product=product,
+        buttons=[[ctx.button("View", f"/product {product.id}")]],
+    )
 
 
 async def _set_active(cmd: ParsedCommand, ctx: Context, active: bool) -> Reply:
