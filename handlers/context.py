@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 StartHook = Callable[[str, "Context"], Awaitable[list[Reply]]]
 # Called for every private message once the context is known (the community's last-seen).
 ContactHook = Callable[["Context"], Awaitable[None]]
+# Whether a group message's sender administers that group (owner or admin), as the platform
+# says: the platform's adapter asks it. Raises Unavailable when the platform can't be asked.
+GroupAdminCheck = Callable[[Incoming], Awaitable[bool]]
 
 
 @dataclass(slots=True)
@@ -40,6 +43,8 @@ class Context:
     referral: ReferralServices | None = None  # agents and commissions, when wired
     # The platform turns a reply's pay_order_no into a payment in the chat.
     pays_in_chat: bool = False
+    # The platform's own word on who administers a group (None: the platform has none to ask).
+    group_admin: GroupAdminCheck | None = None
 
     @property
     def state_key(self) -> str:
@@ -105,6 +110,15 @@ class Context:
         if self.role is None:
             raise PermissionDenied()
         return shop
+
+    async def require_group_admin(self) -> None:
+        """A group message comes from an administrator (or the owner) of that group, as the
+        platform says. A platform whose adapter has nobody to ask (the simulator, whose
+        groups are local) lets every member through."""
+        if not self.msg.is_group or self.group_admin is None:
+            return
+        if not await self.group_admin(self.msg):
+            raise PermissionDenied("group_admin_only")
 
     def require_owner(self) -> Shop:
         shop = self.require_shop()

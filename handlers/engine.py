@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from handlers.context import ContactHook, Context, StartHook
+from handlers.context import ContactHook, Context, GroupAdminCheck, StartHook
 from handlers.errors import MESSAGES, error_text
 from handlers.i18n import normalise_locale, translate
 from handlers.labels import clip
@@ -67,6 +67,9 @@ class Engine:
         # Platforms whose adapter offers a payment for a reply's pay_order_no (an adapter
         # with payments configured adds its own).
         self.pays_in_chat: set[str] = set()
+        # Platform -> who administers a group there (an adapter whose groups have admins adds
+        # its own): binding a group to a shop takes one of them.
+        self.group_admins: dict[str, GroupAdminCheck] = {}
 
     async def handle(self, msg: Incoming, identity: Identity | None = None) -> list[Reply]:
         """Answer one message. Never raises: a person never sees a traceback. `identity`:
@@ -119,6 +122,7 @@ class Engine:
             start_hooks=self.start_hooks,
             referral=self.referral,
             pays_in_chat=msg.platform in self.pays_in_chat,
+            group_admin=self.group_admins.get(msg.platform),
         )
 
     async def _contact(self, ctx: Context) -> None:

@@ -57,6 +57,14 @@ MESSAGES: dict[str, str] = {
     "user_not_found": N_("I don't know the user “{user}”."),
     "not_allowed": N_("Sorry, only the shop's owner and staff can do that."),
     "owner_only": N_("Sorry, only the shop's owner can do that."),
+    "group_admin_only": N_(
+        "Sorry, only an administrator of this group can bind it to a shop. Ask one of them "
+        "to make you an administrator first."
+    ),
+    "group_admin_unknown": N_(
+        "Sorry, I can't check right now that you administer this group, so nothing was "
+        "changed. Please try again in a minute."
+    ),
     "out_of_stock": N_("Sorry, not enough stock of {title} (left: {left})."),
     "illegal_transition": N_("Order {no} can't do that now (status: {status})."),
     "refund_after_completion": N_(

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.config import ConfigError, Settings
 from bot.runtime import Runtime
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.admins import GroupAdmins
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.cards import TelegramCardPublisher
 from bot.telegram.client import build_bot
@@ -93,6 +94,7 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     invoice = payments.send_invoice if payments.enabled else None
     if payments.enabled:
         runtime.engine.pays_in_chat.add(PLATFORM)
+    runtime.engine.group_admins[PLATFORM] = GroupAdmins(bot)  # who may bind a group
     delivery = Delivery(bot, codec, services, locales, invoice=invoice)
     adapter = TelegramAdapter(
         bot, runtime.engine, codec, delivery, locales, username=settings.telegram.bot_username

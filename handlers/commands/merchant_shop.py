@@ -204,5 +204,6 @@ async def bindgroup(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     shop = ctx.require_staff()
     if not msg.is_group:
         return ctx.reply("chat/bindgroup_private.j2")
+    await ctx.require_group_admin()  # a member who opened a shop can't take the group
     await ctx.services.shops.bind_group(shop.id, ctx.person.id, msg.platform, msg.chat_id)
     return ctx.reply("chat/bindgroup_done.j2")

@@ -12,6 +12,7 @@ Failures are switched on per test::
 
     fake.rate_limit("sendMessage", retry_after=1)   # next sendMessage gets a 429
     fake.block(777)                                 # every call for chat 777 gets a 403
+    fake.set_member(-100123, 500, "administrator")  # getChatMember's answer (else "member")
 
 Use the ``fake_bot_api`` fixture (see conftest.py) or ``async with FakeBotAPI() as fake``.
 """
@@ -90,6 +91,39 @@ _HTML_TOKEN = re.compile(
     r"|(?P<stray>[<>&])"
 )
 _ENTITY_TEXT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+# The rights getChatMember lists for an administrator, and for a restricted member.
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
+)
+_MEMBER_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -191,6 +225,7 @@ class FakeBotAPI:
         self._holds: dict[str, asyncio.Event] = {}
         self._blocked: dict[int, str] = {}
         self._moved: dict[int, int] = {}  # a group's old chat id -> its supergroup's
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> getChatMember status
         self._updates: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Event()
         self._call_arrived = asyncio.Event()
@@ -261,6 +296,11 @@ class FakeBotAPI:
         the old id answers 400 with ``migrate_to_chat_id`` (the service messages saying so
         are the test's to send, or to leave out)."""
         self._moved[old_chat_id] = new_chat_id
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember says of the user in the chat: "creator", "administrator",
+        "member" (anyone not set), "restricted", "left" or "kicked"."""
+        self._members[(chat_id, user_id)] = status
 
     def never_started(self, user_id: int | str) -> None:
         """A user who has never opened a private chat with the bot."""
@@ -689,6 +729,30 @@ class FakeBotAPI:
         if not isinstance(params.get("user_id"), int):
             raise BotAPIError(400, "Bad Request: USER_ID_INVALID")
         return True
+
+    async def _m_getChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        chat_id = self._chat_id(params)
+        user_id = params.get("user_id")
+        if not isinstance(user_id, int):
+            raise BotAPIError(400, "Bad Request: invalid user_id specified")
+        status = self._members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {
+            "status": status,
+            "user": {"id": user_id, "is_bot": False, "first_name": "Member"},
+        }
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                {"can_be_edited": False, "is_anonymous": False} | dict.fromkeys(_ADMIN_RIGHTS, True)
+            )
+        elif status == "restricted":
+            member.update(
+                {"is_member": True, "until_date": 0} | dict.fromkeys(_MEMBER_RIGHTS, False)
+            )
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
 
     async def _m_sendChatAction(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self._chat_id(params)

@@ -119,3 +119,11 @@ async def test_get_updates_queue(bot: Bot, fake_bot_api: FakeBotAPI) -> None:
     await bot.set_webhook("https://example.com/hook", secret_token="abc")
     with pytest.raises(Exception, match="Conflict"):
         await bot.get_updates(timeout=0)
+
+
+async def test_get_chat_member_answers_each_status(bot: Bot, fake_bot_api: FakeBotAPI) -> None:
+    group = -1_001_234
+    assert (await bot.get_chat_member(group, 7)).status == "member"  # anyone not set
+    for status in ("creator", "administrator", "restricted", "left", "kicked"):
+        fake_bot_api.set_member(group, 7, status)
+        assert (await bot.get_chat_member(group, 7)).status == status

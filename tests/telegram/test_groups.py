@@ -21,6 +21,7 @@ async def open_tea_house(tg: Harness) -> str:
     """A Telegram merchant opens a shop and binds the group to it; returns the shop slug."""
     await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
     await tg.send(u.message(MERCHANT, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    tg.fake.set_member(GROUP, MERCHANT, "administrator")
     await tg.send(u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Mia"))
     shop = await tg.runtime.services.shops.shop_for_group("telegram", str(GROUP))
     assert shop is not None and shop.name == "Tea House"
@@ -102,6 +103,7 @@ async def test_group_upgraded_to_supergroup_keeps_its_shop(tg: Harness) -> None:
     old, new = -4_012_345_678, -1_004_012_345_678
     await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
     await tg.send(u.message(MERCHANT, "/addproduct Green tea | 12.50 | 5", name="Mia"))
+    tg.fake.set_member(old, MERCHANT, "creator")
     bind = u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=old, name="Mia")
     bind["message"]["chat"]["type"] = "group"
     await tg.send(bind)
@@ -125,7 +127,9 @@ async def test_group_upgraded_to_supergroup_keeps_its_shop(tg: Harness) -> None:
 
 
 async def bind_basic_group(tg: Harness, chat_id: int) -> None:
-    """The merchant binds a basic group (not yet a supergroup) to their shop."""
+    """The merchant, the group's creator, binds it (a basic group, not yet a supergroup) to
+    their shop."""
+    tg.fake.set_member(chat_id, MERCHANT, "creator")
     bind = u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=chat_id, name="Mia")
     bind["message"]["chat"]["type"] = "group"
     await tg.send(bind)
@@ -257,3 +261,48 @@ async def test_an_anonymous_admins_command_is_told_why_nothing_happens(tg: Harne
     hint = tg.last_to(GROUP)
     assert "保持匿名" in hint.params["text"]
     assert hint.params.get("message_thread_id") == 7
+
+
+async def test_binding_a_group_takes_one_of_its_administrators(tg: Harness) -> None:
+    """A member who opens a shop of their own can't take a group that has the bot: Telegram
+    (getChatMember) must say they are its creator or an administrator."""
+    shops = tg.runtime.services.shops
+    await tg.send(u.message(BOB, "/newshop Bob's Bargains", name="Bob"))
+    for status in ("member", "restricted", "left"):
+        tg.fake.set_member(GROUP, BOB, status)
+        await tg.send(u.message(BOB, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Bob"))
+        assert await shops.shop_for_group("telegram", str(GROUP)) is None
+        refusal = tg.last_to(BOB).params["text"]  # privately, as any refusal in a group
+        assert "only an administrator of this group" in refusal
+    asked = tg.fake.sent("getChatMember")[-1]
+    assert (asked["chat_id"], asked["user_id"]) == (GROUP, BOB)
+    await tg.send(u.message(BOB, "/lang zh", name="Bob"))
+    await tg.send(u.message(BOB, "/绑定群", chat_id=GROUP, name="Bob"))
+    assert "管理员" in tg.last_to(BOB).params["text"]  # in the person's language
+    assert await shops.shop_for_group("telegram", str(GROUP)) is None
+
+    # An administrator who is not on the bound shop's team can't take the group over, and
+    # the shop's owner, no longer an administrator, can't rebind it.
+    await open_tea_house(tg)
+    tg.fake.set_member(GROUP, BOB, "administrator")
+    await tg.send(u.message(BOB, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Bob"))
+    shop = await shops.shop_for_group("telegram", str(GROUP))
+    assert shop is not None and shop.name == "Tea House"
+    tg.fake.set_member(GROUP, MERCHANT, "member")
+    await tg.send(u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Mia"))
+    assert "only an administrator of this group" in tg.last_to(MERCHANT).params["text"]
+
+
+async def test_binding_is_refused_when_telegram_cant_say_who_administers(tg: Harness) -> None:
+    """Telegram can't be asked (its server fails): nothing is bound on a guess, and the person
+    is told to try again."""
+    await tg.send(u.message(MERCHANT, "/newshop Tea House", name="Mia"))
+    tg.fake.set_member(GROUP, MERCHANT, "creator")
+    tg.fake.fail("getChatMember", 502, "Bad Gateway")
+    await tg.send(u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Mia"))
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(GROUP)) is None
+    refusal = tg.last_to(MERCHANT).params["text"]
+    assert "can't check right now" in refusal and "nothing was changed" in refusal
+
+    await tg.send(u.message(MERCHANT, f"/bindgroup@{BOT_USERNAME}", chat_id=GROUP, name="Mia"))
+    assert await tg.runtime.services.shops.shop_for_group("telegram", str(GROUP))
