@@ -47,6 +47,15 @@ def new_token() -> tuple[str, str]:
     return token, digest(token)
 
 
+async def usable(model: type[TokenRow], token: str, now: datetime) -> bool:
+    """Whether use_once would redeem the token now, without redeeming it (a page that only
+    shows the button that spends it)."""
+    if not 20 <= len(token) <= 100:
+        return False
+    live = model.filter(token_hash=digest(token), used_at__isnull=True, expires_at__gt=now)
+    return await live.exists()
+
+
 async def use_once(model: type[TokenRow], token: str, now: datetime) -> TokenRow | None:
     """Redeem a one-time token row of `model` (token_hash, expires_at, used_at): one guarded
     update, so it works once even when two requests race. None when unknown, expired or used."""

@@ -20,7 +20,7 @@ from store.db import transaction
 from store.errors import InvalidInput
 from store.events import EventBus
 from store.identity_cache import IdentityCache
-from store.login_links import new_token, use_once
+from store.login_links import new_token, usable, use_once
 from store.models import Identity, Person, ShopMember
 from store.shop_cache import ShopCache
 
@@ -151,6 +151,10 @@ class Accounts:
             )
         await self.identities.changed(person_id)
         return self.export_base + token
+
+    async def export_usable(self, token: str) -> bool:
+        """Whether the link would download now; looking does not use it up."""
+        return await usable(ExportLink, token, self.clock())
 
     async def redeem_export(self, token: str) -> str | None:
         """The export as JSON, once per link; None when unknown, expired or used."""

@@ -1,4 +1,6 @@
-"""/mydata end to end: the chat's one-time link, downloaded from the real aiohttp app."""
+"""/mydata end to end: the chat's one-time link, downloaded from the real aiohttp app.
+
+Opening the link shows a button; only the POST it sends spends the link and delivers."""
 
 from __future__ import annotations
 
@@ -36,14 +38,16 @@ async def test_export_download_once_with_everything_about_the_person(
     path = await export_path(talk, TG, "alice")
     app = await build_app(talk.runtime, simulator=False)
     async with TestClient(TestServer(app)) as client:
-        resp = await client.get(path)
+        resp = await client.post(path)
         assert resp.status == 200 and resp.content_type == "application/json"
         assert "attachment" in resp.headers["Content-Disposition"]
         assert resp.headers["Cache-Control"] == "no-store"
         data = json.loads(await resp.text())
-        again = await client.get(path)  # the link works once
+        again = await client.post(path)  # the link works once
         assert again.status == 404 and "/mydata" in await again.text()
+        assert (await client.get(path)).status == 404  # its page says so too
         assert (await client.get("/mydata/not-a-token-at-all-but-long-enough")).status == 404
+        assert (await client.post("/mydata/not-a-token-at-all-but-long-enough")).status == 404
 
     records = data["records"]
     [order] = records["order"]
@@ -69,6 +73,33 @@ async def test_one_export_per_ten_minutes_and_links_expire(talk: Talk, clock: Fa
     app = await build_app(talk.runtime, simulator=False)
     async with TestClient(TestServer(app)) as client:
         assert (await client.get(path)).status == 404  # expired unused
+        assert (await client.post(path)).status == 404
         fresh = await export_path(talk, TG, "alice")
-        assert (await client.get(fresh)).status == 200
+        assert (await client.post(fresh)).status == 200
     assert urlsplit(fresh).path.startswith("/mydata/")
+
+
+async def test_opening_the_link_shows_a_button_and_does_not_use_it_up(
+    talk: Talk, clock: FakeClock
+) -> None:
+    """Chat apps fetch a link to draw its preview, and link scanners open it: the GET shows a
+    page whose button POSTs, and only that POST delivers the export, once."""
+    path = await export_path(talk, TG, "alice")
+    app = await build_app(talk.runtime, simulator=False)
+    async with TestClient(TestServer(app)) as client:
+        for _ in range(2):  # the preview robot, then the person
+            page = await client.get(path, headers={"Accept-Language": "en-US,en;q=0.9"})
+            assert page.status == 200 and page.content_type == "text/html"
+            assert page.headers["Cache-Control"] == "no-store"
+            html = await page.text()
+            assert '<form method="post">' in html and "Download my data" in html
+        assert await ExportLink.filter(used_at__isnull=True).count() == 1  # still usable
+        zh = await client.get(path, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert "下载我的数据" in await zh.text()
+
+        delivered = await client.post(path)
+        assert delivered.status == 200 and delivered.content_type == "application/json"
+        assert json.loads(await delivered.text())["records"]["identity"]
+        refused = await client.post(path, headers={"Accept-Language": "en"})
+        assert refused.status == 404 and "expired or was already used" in await refused.text()
+        assert refused.headers["Cache-Control"] == "no-store"
