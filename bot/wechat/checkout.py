@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +55,43 @@ OAUTH_URL = (
     "&response_type=code&scope=snsapi_base&state=pay#wechat_redirect"
 )
 PAGE_TEMPLATE = "wechat/pay.html.j2"
+# The public status page asks WeChat's order query (rate-limited per merchant) about one
+# order at most once per this long; meanwhile it answers from what was last heard.
+QUERY_INTERVAL = timedelta(seconds=5)
+MAX_QUERIED_ORDERS = 10_000  # orders remembered for that, oldest forgotten first
+
+
+@dataclass(slots=True)
+class _Asked:
+    at: datetime
+    trade_state: str = ""  # what WeChat said ("" until it answered)
+
+
+class QueryThrottle:
+    """When each order was last asked of WeChat, and what it said: in this process's memory,
+    bounded. A clock that went back lets the next ask through (never a long silence)."""
+
+    def __init__(self, interval: timedelta = QUERY_INTERVAL, limit: int = MAX_QUERIED_ORDERS):
+        self.interval = interval
+        self.limit = limit
+        self._asked: OrderedDict[str, _Asked] = OrderedDict()
+
+    def claim(self, order_no: str, now: datetime) -> _Asked | None:
+        """None when the order may be asked now (the ask is recorded at once, so a request
+        arriving meanwhile is answered from memory too); else the last ask, to answer from."""
+        last = self._asked.get(order_no)
+        if last is not None and timedelta(0) <= now - last.at < self.interval:
+            return last
+        self._asked[order_no] = _Asked(now, last.trade_state if last else "")
+        self._asked.move_to_end(order_no)
+        while len(self._asked) > self.limit:
+            self._asked.popitem(last=False)
+        return None
+
+    def heard(self, order_no: str, trade_state: str) -> None:
+        asked = self._asked.get(order_no)
+        if asked is not None:
+            asked.trade_state = trade_state
 
 
 class WeChatCheckout:
@@ -64,6 +104,7 @@ class WeChatCheckout:
         self.notify_url = client.cfg.notify_url or f"{self.public_url}/wechat/pay/notify"
         self.default_locale = settings.shop.locale
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.queries = QueryThrottle()
 
     def page_url(self, order_no: str) -> str:
         return f"{self.public_url}/pay/{quote(order_no)}"
@@ -233,26 +274,30 @@ class WeChatCheckout:
     async def status(self, request: web.Request) -> web.Response:
         """`GET /pay/<order no>/status` (the pay page asks after WeChat's "ok"). The page is
         public: only an order of ours still waiting for its money is asked of WeChat (whose
-        order query is rate-limited per merchant); an unknown number is 404, any other
-        order answered from what the shop knows."""
+        order query is rate-limited per merchant), and at most once per QUERY_INTERVAL
+        each, however often the page (or anyone) asks; meanwhile the answer is what the
+        shop knows and WeChat last said. An unknown number is 404, any other order answered
+        from what the shop knows."""
+        services = self.runtime.services
         try:
-            order = await self.runtime.services.orders.get(request.match_info["order_no"])
+            order = await services.orders.get(request.match_info["order_no"])
         except NotFound:
             raise web.HTTPNotFound(text="no such order") from None
         if order.status != OrderStatus.PENDING_PAYMENT:
             return web.json_response({"paid": order.paid_at is not None, "trade_state": ""})
+        last = self.queries.claim(order.order_no, services.clock())
+        if last is not None:  # asked a moment ago: answer what WeChat said then
+            state = last.trade_state
+            return web.json_response({"paid": state == "SUCCESS", "trade_state": state})
         try:
             result = await self.query_and_settle(order.order_no)
         except PayError as e:
             return web.json_response({"paid": False, "error": e.code})
         except (OSError, TimeoutError):
             return web.json_response({"paid": False, "error": "unreachable"}, status=503)
-        return web.json_response(
-            {
-                "paid": result.get("trade_state") == "SUCCESS",
-                "trade_state": result.get("trade_state", ""),
-            }
-        )
+        trade_state = result.get("trade_state", "")
+        self.queries.heard(order.order_no, trade_state)
+        return web.json_response({"paid": trade_state == "SUCCESS", "trade_state": trade_state})
 
     # -- the JSAPI page -------------------------------------------------------------------------
 

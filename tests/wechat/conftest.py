@@ -28,6 +28,7 @@ from bot.app import build_app
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.wechat import WECHAT, WeChatAdapter
+from store.clock import Clock, utcnow
 from store.demo import seed_demo
 
 from .fake_wechat_api import FakeWeChatApi
@@ -209,9 +210,9 @@ async def make_harness(fake_api: FakeWeChatApi, tmp_path: Path) -> AsyncIterator
     runtimes: list[Runtime] = []
     clients: list[TestClient] = []
 
-    async def start(**wechat: Any) -> Harness:
+    async def start(*, clock: Clock = utcnow, **wechat: Any) -> Harness:
         settings = make_settings(fake_api, tmp_path, **wechat)
-        runtime = await build_runtime(settings, create_schema=True)
+        runtime = await build_runtime(settings, clock=clock, create_schema=True)
         runtimes.append(runtime)  # closed whatever happens next: the ORM is process-global
         await seed_demo(runtime.services)
         app = await build_app(runtime, simulator=False)

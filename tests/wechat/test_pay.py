@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import xmltodict
 
+from bot.wechat.checkout import QUERY_INTERVAL
 from store.demo import DEMO_SLUG
 from store.models import (
     Order,
@@ -21,6 +22,7 @@ from store.models import (
     ShopMember,
 )
 from store.orders import Contact
+from tests.conftest import FakeClock
 from tests.pg_cluster import Cluster
 
 from .conftest import APP_ID, MCH_ID, PAY_KEY, PUBLIC_URL, Harness, HarnessFactory
@@ -205,13 +207,17 @@ async def test_the_pay_page_of_a_paid_order_offers_nothing(wx: Harness) -> None:
     assert not wx.fake.calls_to("/pay/unifiedorder")
 
 
-async def test_querying_settles_an_order_whose_notify_was_lost(wx: Harness) -> None:
+async def test_querying_settles_an_order_whose_notify_was_lost(
+    make_harness: HarnessFactory, clock: FakeClock
+) -> None:
+    wx = await make_harness(clock=clock)
     order = await place_order(wx)
     wx.fake.oauth_codes["CODE789"] = PAYER
     await wx.client.get(f"/pay/{order.order_no}", params={"code": "CODE789"})
     resp = await wx.client.get(f"/pay/{order.order_no}/status")
     assert (await resp.json())["paid"] is False
     wx.fake.trade_states[order.order_no] = "SUCCESS"
+    clock.advance(seconds=QUERY_INTERVAL.total_seconds())  # the page asks again later
     resp = await wx.client.get(f"/pay/{order.order_no}/status")
     assert (await resp.json())["paid"] is True
     assert await status_of(order) == OrderStatus.PAID
@@ -222,6 +228,36 @@ async def test_querying_settles_an_order_whose_notify_was_lost(wx: Harness) -> N
     assert (await resp.json())["paid"] is True
     assert (await wx.client.get("/pay/ZZZZ2345/status")).status == 404
     assert len(wx.fake.calls_to("/pay/orderquery")) == 2
+
+
+async def test_the_status_page_asks_wechat_once_per_order_every_few_seconds(
+    make_harness: HarnessFactory, clock: FakeClock
+) -> None:
+    """The page is public and WeChat's order query is rate-limited per merchant: however
+    often an unpaid order's status is asked, WeChat hears of it once per QUERY_INTERVAL,
+    and meanwhile the answer is what it said last."""
+    wx = await make_harness(clock=clock)
+    order, other = await place_order(wx), await place_order(wx, product_id=2)
+    for n, placed in enumerate((order, other)):  # the pay page makes WeChat's order
+        wx.fake.oauth_codes[f"CODE{n}"] = PAYER
+        await wx.client.get(f"/pay/{placed.order_no}", params={"code": f"CODE{n}"})
+    status = f"/pay/{order.order_no}/status"
+    for _ in range(5):
+        resp = await wx.client.get(status)
+        assert resp.status == 200
+        assert await resp.json() == {"paid": False, "trade_state": "NOTPAY"}
+    assert len(wx.fake.calls_to("/pay/orderquery")) == 1
+    await wx.client.get(f"/pay/{other.order_no}/status")  # another order is its own
+    assert len(wx.fake.calls_to("/pay/orderquery")) == 2
+
+    wx.fake.trade_states[order.order_no] = "SUCCESS"  # paid, and the notify was lost
+    clock.advance(seconds=QUERY_INTERVAL.total_seconds() - 1)
+    assert (await (await wx.client.get(status)).json())["paid"] is False
+    assert len(wx.fake.calls_to("/pay/orderquery")) == 2
+    clock.advance(seconds=1)
+    assert (await (await wx.client.get(status)).json())["paid"] is True  # WeChat's word
+    assert len(wx.fake.calls_to("/pay/orderquery")) == 3
+    assert await status_of(order) == OrderStatus.PAID
 
 
 async def approve_refund(wx: Harness, order: Order) -> None:
