@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import secrets
 import ssl
@@ -127,8 +128,13 @@ class WeChatPayClient:
         return {k: str(v) for k, v in result.items() if isinstance(v, str)}
 
     def signed_by_wechat(self, data: dict[str, Any]) -> bool:
+        """The MD5 `sign` is ours over the other fields, compared in constant time."""
+        sign = data.get("sign")
+        if not isinstance(sign, str):
+            return False
         fields = {k: v for k, v in data.items() if k != "sign"}
-        return data.get("sign") == calculate_signature(fields, self._key)
+        expected = calculate_signature(fields, self._key)
+        return hmac.compare_digest(sign.encode(), expected.encode())
 
     async def unified_order(
         self,
@@ -180,8 +186,12 @@ class WeChatPayClient:
     # -- inbound -----------------------------------------------------------------------------
 
     def parse_notify(self, xml: bytes) -> dict[str, Any]:
-        """Verify a payment notification's signature (MD5); raises InvalidSignatureException."""
-        parse_xml(xml)  # no DTDs, no entities, well-formed: before wechatpy looks at it
+        """Verify a payment notification's signature (MD5); raises InvalidSignatureException.
+        Checked here in constant time first: wechatpy's parse_payment_result, which turns the
+        fee fields into numbers, compares with `!=` (a signature that reaches it is good)."""
+        # no DTDs, no entities, well-formed: before wechatpy looks at it
+        if not self.signed_by_wechat(parse_xml(xml)):
+            raise InvalidSignatureException()
         return self._signer.parse_payment_result(xml)
 
     def jsapi_params(self, prepay_id: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from bot.wechat.account import AccountEndpoint
 from bot.wechat.conversation import Conversation
 from bot.wechat.delivery import paged, plan, send_parts
-from bot.wechat.httpio import read_limited, signature_ok
+from bot.wechat.httpio import read_limited, signature_ok, signed
 from bot.wechat.inbound import PLATFORM, Inbound, JobReport, classify
 from bot.wechat.memory import Entry
 from bot.wechat.outgoing import OutgoingSender
@@ -137,8 +137,10 @@ class WeChatWebhook:
         if not isinstance(outer.get("Encrypt"), str):
             raise _Refused(400, "no <Encrypt> element")
         msg_signature = query.get("msg_signature", "")
-        if not msg_signature:
-            raise _Refused(403, "missing msg_signature")
+        if not msg_signature or not signed(
+            msg_signature, ep.token, query["timestamp"], query["nonce"], outer["Encrypt"]
+        ):
+            raise _Refused(403, "missing or bad msg_signature")
         try:
             inner = ep.crypto.decrypt_message(
                 {"Encrypt": outer["Encrypt"]}, msg_signature, query["timestamp"], query["nonce"]
