@@ -8,8 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from store.errors import InvalidInput
+from store.ids import MAX_ID  # the id columns' limit: whole()'s default
 
-MAX_ID = 2_147_483_647  # the id columns are 32-bit
 # "Remove it" after a setting's name: /coupon off, /settings pay off, /note 取消.
 OFF_WORDS = ("off", "none", "关闭", "取消", "不用")
 

@@ -10,6 +10,7 @@ from tortoise.queryset import QuerySet
 from store.db import transaction
 from store.errors import NotFound
 from store.identity_cache import IdentityCache
+from store.ids import row_id
 from store.models import Identity, Person
 from store.prepared import Prepared
 
@@ -84,15 +85,17 @@ class PeopleService:
         return copy.copy(kept)
 
     async def find(self, platform: str, ref: str) -> Person:
-        """A person named in a command: `#<person id>` or a platform user id."""
+        """A person named in a command: `#<person id>` or a platform user id. A `#` and digits
+        that are no id ("#²", more than the column holds) name nobody."""
         ref = ref.strip().lstrip("@")
         if ref.startswith("#") and ref[1:].isdigit():
-            person = await Person.get_or_none(id=int(ref[1:]))
+            pid = row_id(ref[1:])
+            person = await Person.get_or_none(id=pid) if pid is not None else None
         else:
             ident = await Identity.get_or_none(platform=platform, platform_user_id=ref)
             person = await Person.get_or_none(id=ident.person_id) if ident else None  # type: ignore[attr-defined]
         if person is None:
-            raise NotFound("user_not_found", user=ref)
+            raise NotFound("user_not_found", user=ref[:40])
         return person
 
     async def set_locale(self, person_id: int, locale: str) -> None:
