@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 # reply as its text. Anchored at the end, so text quoted above it cannot choose the command.
 REPLY_HINT = re.compile(r"\n⤷ (/[a-z]+ [A-Za-z0-9#]+)\s*\Z")
 
+# Invisible control characters (a NUL, say) mean nothing typed, and PostgreSQL's text can't
+# hold a NUL: dropped before anything reads the message. Newlines and tabs stay.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 # A multi-step flow's next step: (text, ctx) -> replies.
 FlowStep = Callable[[str, Context, dict[str, Any]], Awaitable[Reply | list[Reply]]]
 # The answer to private words that name no command: (text, ctx) -> reply.
@@ -75,6 +79,12 @@ class Engine:
         """Answer one message. Never raises: a person never sees a traceback. `identity`:
         the sender's, when the adapter has already read it for this message."""
         ctx: Context | None = None
+        if CONTROL_CHARS.search(msg.text) or CONTROL_CHARS.search(msg.display_name):
+            msg = replace(
+                msg,
+                text=CONTROL_CHARS.sub("", msg.text),
+                display_name=CONTROL_CHARS.sub("", msg.display_name),
+            )
         try:
             ctx = await self._context(msg, identity)
             try:

@@ -16,6 +16,7 @@ from bot.config import load_settings
 from bot.runtime import build_runtime
 from bot.simulator.inbox import PLATFORM, Inbox
 from handlers.errors import MESSAGES
+from handlers.types import Incoming
 from store.demo import seed_demo
 from store.ids import MAX_ID, row_id
 from tests.conftest import MERCHANT, Chat, FakeClock
@@ -85,3 +86,24 @@ async def test_a_person_id_still_names_the_person(any_chat: Chat) -> None:
     alice = await any_chat.runtime.services.people.find(PLATFORM, "alice")
     reply = await any_chat.text(MERCHANT, f"/tag #{alice.id} vip")
     assert "don't know the user" not in reply and "vip" in reply
+
+
+async def test_invisible_control_characters_are_dropped_not_a_failure(
+    any_chat: Chat, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL's text can't hold a NUL: one typed (or sent by a broken client) in a
+    command, a free-text answer or a display name is dropped, not the generic failure."""
+    await any_chat.say("alice", "/help")
+    reply = await any_chat.text(MERCHANT, "/tag alice v\x00ip")
+    assert MESSAGES["error"] not in reply and "vip" in reply
+    nul_name = Incoming(
+        platform=PLATFORM,
+        user_id="nul",
+        chat_id="nul",
+        text="/search te\x00a\x07",
+        message_id="nul-1",
+        display_name="Ann\x00",
+    )
+    found = await any_chat.runtime.engine.handle(nul_name)
+    assert "Found 3 for “tea”" in found[0].text
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
