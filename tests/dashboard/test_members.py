@@ -96,7 +96,7 @@ async def test_staff_see_but_only_the_owner_changes(dash: Dashboard) -> None:
     before = await rules()
     await dash.login("mia")
     status, body = await dash.get("/dashboard/members")
-    assert status == 200 and "1 points per CN¥1.00 paid" in body
+    assert status == 200 and "1 point per CN¥1.00 paid" in body
     assert 'action="/dashboard/members/rule"' not in body and "Only the shop" in body
     for path, data in (
         ("/dashboard/members/rule", {"earn": "5"}),
@@ -108,3 +108,29 @@ async def test_staff_see_but_only_the_owner_changes(dash: Dashboard) -> None:
         assert status == 403 and "only the shop&#39;s owner" in body, path
     assert (await dash.post("/dashboard/members/rule", {"earn": "5"}, csrf=False))[0] == 403
     assert await rules() == before
+
+
+async def test_the_points_rule_reads_right_with_one_point_and_with_many(dash: Dashboard) -> None:
+    """Each count has its own sentence, singular or plural (one sentence can't be both)."""
+    await dash.login()
+    for data, says in (
+        (
+            {"earn": "1", "value": "1", "cap": "20"},
+            ("1 point per CN¥1.00 paid, when the order completes.", "1 point pays CN¥1.00."),
+        ),
+        (
+            {"earn": "1.5", "value": "100", "cap": "20"},
+            ("1.5 points per CN¥1.00 paid", "100 points pay CN¥1.00."),
+        ),
+    ):
+        await dash.post("/dashboard/members/rule", data)
+        _, body = await dash.get("/dashboard/members")
+        rule = body.split('id="points-rule"')[1].split("</p>")[0]
+        for text in (*says, "Points pay at most 20% of an order."):
+            assert text in rule, (text, rule)
+        assert "1 points" not in rule and "1 point pay " not in rule
+    await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/members"})
+    _, body = await dash.get("/dashboard/members")
+    rule = body.split('id="points-rule"')[1].split("</p>")[0]
+    for text in ("每付 ¥1.00 得 1.5 积分。", "100 积分抵 ¥1.00。", "积分最多抵订单的 20%。"):
+        assert text in rule, (text, rule)
