@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+from yarl import URL
 
 from bot.dashboard.pages import (
     RUNTIME,
@@ -84,11 +86,25 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     if form.get("locale") in LOCALES:
         page.session.locale = str(form["locale"])
     back = str(form.get("next", ""))
-    response = see_other(
-        back if back.startswith("/dashboard") and "//" not in back else "/dashboard"
-    )
+    if not back.startswith("/dashboard") or "//" in back or "\\" in back:
+        back = "/dashboard"
+    response = see_other(await _page_to_show(request, back))
     await request.app[SESSIONS].save(response, page.session)
     return response
+
+
+async def _page_to_show(request: web.Request, back: str) -> str:
+    """`back`, or, when it is where a form was sent (a page only a POST reaches, such as an
+    error shown after saving), the page above it: never a 405."""
+    url = URL(back)
+    path = url.path
+    while path.startswith("/dashboard/"):
+        # A request of its own: this one's body is read, and a read request can't be cloned.
+        match = await request.app.router.resolve(make_mocked_request("GET", path))
+        if match.http_exception is None:
+            return str(url) if path == url.path else path
+        path = path.rsplit("/", 1)[0]
+    return "/dashboard"
 
 
 def setup(app: web.Application) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache, wraps
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
@@ -87,9 +88,18 @@ def render(
     html = (
         html_environment(locale)
         .get_template(f"dashboard/{template}")
-        .render(page=page, locale=locale, path=request.path, **values)
+        .render(page=page, locale=locale, path=request.path, back=_back(request), **values)
     )
     return web.Response(text=html, status=status, content_type="text/html", headers=_NO_STORE)
+
+
+def _back(request: web.Request) -> str:
+    """Where switching the language returns to: this page with its filters, without the
+    one-time note of what was just done (a form's answer returns to the form's page)."""
+    if request.method != "GET":
+        return request.path
+    query = urlencode([(k, v) for k, v in request.query.items() if k != "done"])
+    return request.path + ("?" + query if query else "")
 
 
 # Pages hold personal data (names, phones, addresses): never cached by the browser or proxies.

@@ -198,3 +198,30 @@ async def test_the_owner_removes_a_staff_member_and_staff_cannot(dash: Dashboard
     for person_id in (mia, owner, 99999):  # gone already, the owner, nobody
         assert (await dash.post(f"/dashboard/settings/team/{person_id}/remove"))[0] == 404
     assert await ShopMember.exists(shop_id=shop.id, person_id=owner, role=Role.OWNER)
+
+
+async def test_switching_language_keeps_the_filters_and_never_lands_on_a_form_address(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    # The switch on a filtered list returns to the same filtered list.
+    _, body = await dash.get("/dashboard/orders?status=paid&q=Li+Si&done=x")
+    assert 'name="next" value="/dashboard/orders?status=paid&amp;q=Li+Si"' in body
+    # A form's answer (an error shown at the address the form posts to) has no page of its
+    # own: the switch returns to the page above it, not to a "405 Method Not Allowed".
+    status, body, _ = await dash.post(
+        "/dashboard/members/levels", {"name": "Gold", "min_spend": "12,50", "discount": "5"}
+    )
+    assert status == 400 and 'name="next" value="/dashboard/members/levels"' in body
+    for sent_to, lands in (
+        ("/dashboard/members/levels", "/dashboard/members"),
+        ("/dashboard/broadcasts/3/schedule", "/dashboard/broadcasts"),
+        ("/dashboard/orders/ABCD2345/refund/approve", "/dashboard/orders/ABCD2345"),
+        ("/dashboard/settings/team/invite", "/dashboard/settings"),
+        ("/dashboard/orders?status=paid", "/dashboard/orders?status=paid"),
+    ):
+        status, _, location = await dash.post(
+            "/dashboard/language", {"locale": "zh_CN", "next": sent_to}
+        )
+        assert (status, location) == (303, lands), sent_to
+        assert (await dash.client.get(location)).status in (200, 404), location
