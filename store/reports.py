@@ -20,6 +20,7 @@ from store.groupbuy.models import GroupBuy, GroupStatus
 from store.models import Order, OrderItem, OrderStatus, Shop
 from store.orders import ORDER_NO_MAX, normalise_order_no
 from store.paging import clamp_page
+from store.pricing import refund_share
 
 S = OrderStatus
 # Orders whose money the shop holds: what "sales" means on the dashboard.
@@ -87,10 +88,10 @@ class ShopReports:
         since = datetime.combine(first_day, time(), zone)
         paid = await Order.filter(
             shop_id=shop.id, status__in=REVENUE_STATUSES, paid_at__gte=since
-        ).values_list("id", "paid_at", "total")
+        ).values_list("id", "paid_at", "total", "refunded_amount")
         per_day: dict[date, list[Decimal]] = {}
-        for _id, paid_at, total in paid:
-            per_day.setdefault(paid_at.astimezone(zone).date(), []).append(total)
+        for _id, paid_at, total, refunded in paid:  # what the shop keeps, after part refunds
+            per_day.setdefault(paid_at.astimezone(zone).date(), []).append(total - refunded)
 
         def day_sales(day: date) -> DaySales:
             totals = per_day.get(day, [])
@@ -99,7 +100,7 @@ class ShopReports:
         month = [t for d, ts in per_day.items() if d >= today.replace(day=1) for t in ts]
         chart_start = today - timedelta(days=CHART_DAYS - 1)
         recent_ids = [
-            oid for oid, paid_at, _t in paid if paid_at.astimezone(zone).date() >= chart_start
+            oid for oid, paid_at, *_ in paid if paid_at.astimezone(zone).date() >= chart_start
         ]
         return Overview(
             today=day_sales(today),
@@ -125,15 +126,20 @@ class ShopReports:
         if not order_ids:
             return []
         items = await OrderItem.filter(order_id__in=order_ids).values_list(
-            "product_id", "title", "unit_price", "quantity"
+            "product_id", "title", "unit_price", "quantity", "discount", "refunded_quantity"
         )
         quantity: Counter[int | str] = Counter()
         revenue: dict[int | str, Decimal] = {}
         titles: dict[int | str, str] = {}
-        for product_id, title, unit_price, qty in items:
+        for product_id, title, unit_price, qty, discount, refunded in items:
+            if refunded >= qty:
+                continue  # every unit of the line given back: not sold
             key = product_id if product_id is not None else title  # a deleted product
-            quantity[key] += qty
-            revenue[key] = revenue.get(key, Decimal("0.00")) + unit_price * qty
+            quantity[key] += qty - refunded
+            # What the kept units were paid, after discounts (as a part refund counts them).
+            net = unit_price * qty - discount
+            kept = net - refund_share(net, qty, refunded)
+            revenue[key] = revenue.get(key, Decimal("0.00")) + kept
             titles.setdefault(key, title)
         return [
             BestSeller(titles[k], k if isinstance(k, int) else None, q, revenue[k])

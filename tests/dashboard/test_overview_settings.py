@@ -54,6 +54,21 @@ async def test_a_refunded_order_is_not_a_sale(dash: Dashboard) -> None:
     assert 'id="sales-today">CN¥0.00<' in body
 
 
+async def test_a_part_refund_comes_off_the_sales_and_the_best_sellers(dash: Dashboard) -> None:
+    await dash.chat.say(MERCHANT, "/fullreduce 300 30")
+    no = await place_order(dash.chat, "alice", product=1, qty=3)  # 384.00, 满 300 减 30: 354.00
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/refunditem {no} 1 1")  # one unit: 118.00 back
+    order = await Order.get(order_no=no)
+    assert (order.total, order.refunded_amount) == (Decimal("354.00"), Decimal("118.00"))
+    await dash.login()
+    _, body = await dash.get("/dashboard")
+    assert 'id="sales-today">CN¥236.00<' in body
+    assert 'id="sales-month">CN¥236.00<' in body
+    best = body.split("Best sellers")[1]
+    assert "× 2</strong><small>CN¥236.00</small>" in best  # kept units, what they were paid
+
+
 def test_chart_scale_is_round_and_exact() -> None:
     assert nice_ceiling(Decimal("0")) == 1
     assert nice_ceiling(Decimal("128")) == 200
