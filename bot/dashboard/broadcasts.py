@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
 from handlers.commands.community import opt_out
-from store.community.broadcasts import BroadcastView, parse_when
+from store.community.broadcasts import BroadcastView, parse_when, quiet_until
 from store.errors import NotFound, StoreError
 
 RECENT = 20
@@ -45,18 +45,28 @@ async def broadcasts(request: web.Request) -> web.Response:
 
 
 async def _page(
-    request: web.Request, form: dict[str, str], status: int = 200, problem: str = ""
+    request: web.Request,
+    form: dict[str, str],
+    status: int = 200,
+    problem: str = "",
+    *,
+    card: tuple[int, str, str] | None = None,
 ) -> web.Response:
+    """The page; `card` is (broadcast id, what went wrong, the time typed) for a refusal
+    shown on that broadcast's card, beside its controls."""
     page = page_of(request)
     service = page.runtime.services.community.broadcasts
-    segment = str(form.get("segment", "")).strip()[:64]
+    segment = request.query.get("segment", "").strip()[:64]
     size = None
-    if segment and "segment" not in page.errors:
+    if segment:  # the "who would it reach?" form; its errors are its own ("audience")
         try:
             size = await service.size(page.shop.id, segment)
         except StoreError as e:
-            page.errors = page.errors | {"segment": page.error(e)}
+            page.errors = page.errors | {"audience": page.error(e)}
     views = await service.recent(page.shop.id, limit=RECENT)
+    if card is not None and card[0] not in {v.id for v in views}:
+        problem, card = card[1], None  # not among the cards shown: said at the top
+    hours = await service.quiet_hours(page.shop.id)
     return render(
         request,
         "broadcasts.html.j2",
@@ -66,6 +76,13 @@ async def _page(
         size=size,
         form=form,
         problem=problem,
+        card=card,
+        waits_until={
+            v.id: until
+            for v in views
+            if v.scheduled_at is not None
+            and (until := quiet_until(v.scheduled_at, page.shop.timezone, hours))
+        },
         done=request.query.get("done", ""),
     )
 
@@ -101,9 +118,10 @@ async def act(request: web.Request) -> web.Response:
     service = page.runtime.services.community.broadcasts
     bid, action = path_id(request), request.match_info["action"]
     data = await request.post()
+    at = str(data.get("at", ""))[:40]
     try:
         if action == "schedule":
-            when = parse_when(str(data.get("at", "")), service.clock(), page.shop.timezone)
+            when = parse_when(at, service.clock(), page.shop.timezone)
             await service.schedule(page.shop.id, bid, when)
         elif action in ACTIONS:
             await getattr(service, ACTIONS[action])(page.shop.id, bid)
@@ -112,7 +130,7 @@ async def act(request: web.Request) -> web.Response:
     except NotFound:
         raise
     except StoreError as e:  # already sent, a time in the past: say so, change nothing
-        return await _page(request, {}, status=409, problem=page.error(e))
+        return await _page(request, {}, status=409, card=(bid, page.error(e), at))
     return see_other(f"/dashboard/broadcasts?done={action}#broadcast-{bid}")
 
 

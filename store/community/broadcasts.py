@@ -93,6 +93,18 @@ def quiet(now: datetime, tz: str, hours: tuple[int, int] = QUIET_HOURS) -> bool:
     return start <= local < end
 
 
+def quiet_until(at: datetime, tz: str, hours: tuple[int, int] = QUIET_HOURS) -> datetime | None:
+    """When quiet hours that hold at `at` end (a broadcast scheduled then waits until this),
+    or None when `at` is outside them."""
+    if not quiet(at, tz, hours):
+        return None
+    local = at.astimezone(ZoneInfo(tz))
+    end = local.replace(hour=hours[1], minute=0, second=0, microsecond=0)
+    if end <= local:
+        end = (local + timedelta(days=1)).replace(hour=hours[1], minute=0, second=0, microsecond=0)
+    return end.astimezone(at.tzinfo)
+
+
 def parse_when(text: str, now: datetime, tz: str) -> datetime:
     """`HH:MM` (the next such time) or `YYYY-MM-DD HH:MM`, in the shop's time zone."""
     zone = ZoneInfo(tz)

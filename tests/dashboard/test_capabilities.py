@@ -129,8 +129,11 @@ async def test_broadcasts_progress_and_segment_preview(dash: Dashboard) -> None:
     assert "Rival news" not in body
 
     _, body = await dash.get("/dashboard/broadcasts?segment=nonsense:1")
-    field = body.split('id="f-segment"')[1].split("</label>")[0]
-    assert 'id="err-segment"' in field and "is not a segment" in field
+    field = body.split('id="f-audience"')[1].split("</label>")[0]
+    assert 'id="err-audience"' in field and "is not a segment" in field
+    compose = body.split('id="f-segment"')[1].split("</label>")[0]  # the new broadcast's own
+    assert 'value="nonsense:1"' in compose and "error" not in compose
+    assert body.count('id="f-segment"') == 1
 
     await broadcasts.send_now(shop.id, draft.id)
     _, body = await dash.get("/dashboard/broadcasts")
@@ -267,3 +270,36 @@ async def test_commission_rates_set_on_the_agents_page(dash: Dashboard) -> None:
     assert (await program.get(shop.id)).rates() == [1250, 300]
     _, body = await dash.get("/dashboard/agents")
     assert 'name="level1" type="text" value="12.5"' in body
+
+
+async def test_scheduling_says_what_went_wrong_on_the_card_and_when_quiet_hours_end(
+    dash: Dashboard,
+) -> None:
+    await dash.chat.say("alice", "/start")
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    draft = await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    await dash.login()
+
+    # A refusal is shown on the broadcast's card, beside its time field, the time kept.
+    status, body, _ = await dash.post(
+        f"/dashboard/broadcasts/{draft.id}/schedule", {"at": "2020-01-01 10:00"}
+    )
+    assert status == 409
+    card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
+    assert f'id="problem-{draft.id}"' in card and "has already passed" in card
+    assert 'value="2020-01-01 10:00"' in card
+    assert '<p class="alert"' not in body.split("<ul")[0]  # not (also) at the top
+
+    # 20:00 in Shanghai now; 23:30 is in the quiet hours (22-8): it waits until 08:00.
+    status, _, _ = await dash.post(f"/dashboard/broadcasts/{draft.id}/schedule", {"at": "23:30"})
+    assert status == 303
+    _, body = await dash.get("/dashboard/broadcasts?done=schedule")
+    card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
+    assert "at 2026-11-21 23:30" in card
+    assert "it goes out when they end, at 2026-11-22 08:00" in card
+    await dash.post(f"/dashboard/broadcasts/{draft.id}/schedule", {"at": "21:15"})
+    _, body = await dash.get("/dashboard/broadcasts")
+    card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
+    assert "at 2026-11-21 21:15" in card and "quiet hours" not in card
