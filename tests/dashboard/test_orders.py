@@ -260,3 +260,28 @@ async def test_a_refund_returned_by_hand_is_marked_on_the_order(dash: Dashboard)
     assert "No refunds waiting for you." in await dash.chat.text(MERCHANT, "/refunds")
     status, body, _ = await dash.post(path)  # twice: said, nothing changes
     assert status == 409 and "no refund waiting" in body
+
+
+async def test_the_history_names_how_the_order_was_paid_in_the_pages_language(
+    dash: Dashboard,
+) -> None:
+    payments = dash.chat.runtime.services.payments
+    paid = {}
+    for user, method in (("alice", "wechat"), ("bob", "telegram"), ("carol", "telegram_stars")):
+        no = await place_order(dash.chat, user, product=1, qty=1)
+        order = await Order.get(order_no=no)
+        await payments.confirm(no, method, f"{method}-1", order.total)
+        paid[method] = no
+    await dash.login()
+    for locale, names in (
+        ("en", {"wechat": "WeChat Pay", "telegram": "Telegram, by card"}),
+        ("zh_CN", {"wechat": "微信支付", "telegram": "Telegram 银行卡支付"}),
+    ):
+        await dash.post("/dashboard/language", {"locale": locale, "next": "/dashboard"})
+        for method, name in names.items():
+            _, body = await dash.get(f"/dashboard/orders/{paid[method]}")
+            history = body.split('class="timeline"')[1]
+            assert f"({name})" in history or f"（{name}）" in history, (locale, method)
+            assert f"({method})" not in history and f"（{method}）" not in history
+    _, body = await dash.get(f"/dashboard/orders/{paid['telegram_stars']}")
+    assert "Telegram 星星（Stars）" in body.split('class="timeline"')[1]
