@@ -180,10 +180,12 @@ async def _act(request: web.Request, done: str, action: Action) -> web.Response:
     return see_other(f"/dashboard/orders/{order.order_no}?done={done}")
 
 
-def _required(form: Form, name: str, code: str) -> str:
+def _required(form: Form, name: str, code: str, key: str = "") -> str:
+    """A field that may not be empty; `key` names its error when another form of the page
+    has a field of the same name."""
     value = str(form.get(name, "")).strip()
     if not value:
-        raise InvalidInput(code, field=name)
+        raise InvalidInput(code, field=key or name)
     return value
 
 
@@ -205,7 +207,7 @@ async def _approve(page: Page, order: Order, form: Form) -> None:
 
 
 async def _reject(page: Page, order: Order, form: Form) -> None:
-    reason = _required(form, "reason", "reason_required")
+    reason = _required(form, "reason", "reason_required", "reject_reason")  # not the part refund's
     await page.runtime.services.orders.reject_refund(order, reason)
 
 
