@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from bot.dashboard.pages import csv_response, page_of, path_id, render, see_other, staff_page
@@ -20,10 +23,27 @@ def _form(data: dict[str, str] | object) -> ProductForm:
     return ProductForm(**{k: str(get(k, "")) for k in ProductForm.__dataclass_fields__})
 
 
-async def _list(request: web.Request, *, status: int = 200, **values: object) -> web.Response:
+def _filters(data: Mapping[str, object]) -> tuple[str, str]:
+    """The list's search and visibility filter: from the address, or from a row's form."""
+    return str(data.get("q", ""))[:100], str(data.get("show", "all"))
+
+
+def _back_to_list(data: Mapping[str, object], done: str, pid: int) -> web.Response:
+    """After a row's change, the list as it was filtered, saying what was done."""
+    query, visibility = _filters(data)
+    kept = {k: v for k, v in (("q", query), ("show", visibility)) if v and v != "all"}
+    return see_other(f"/dashboard/products?{urlencode(kept | {'done': done, 'id': pid})}")
+
+
+async def _list(
+    request: web.Request,
+    *,
+    status: int = 200,
+    filters: tuple[str, str] | None = None,
+    **values: object,
+) -> web.Response:
     page = page_of(request)
-    query = request.query.get("q", "")[:100]
-    visibility = request.query.get("show", "all")
+    query, visibility = filters or _filters(request.query)
     products = await request.app[ADMIN].list(page.shop.id, query, visibility)
     values.setdefault("row_errors", {})
     values.setdefault("row_values", {})
@@ -110,10 +130,16 @@ async def quick_edit(request: web.Request) -> web.Response:
         errors["stock"] = page.error(e)
     if price is None or stock is None:
         values = {"price": str(form.get("price", "")), "stock": str(form.get("stock", ""))}
-        return await _list(request, status=400, row_errors={pid: errors}, row_values={pid: values})
+        return await _list(
+            request,
+            status=400,
+            filters=_filters(form),
+            row_errors={pid: errors},
+            row_values={pid: values},
+        )
     await catalog.set_price(page.shop.id, pid, price)
     await catalog.set_stock(page.shop.id, pid, stock)
-    return see_other(f"/dashboard/products?done=saved&id={pid}")
+    return _back_to_list(form, "saved", pid)
 
 
 @staff_page
@@ -123,7 +149,7 @@ async def set_visibility(request: web.Request) -> web.Response:
     visible = form.get("visible") == "1"
     pid = path_id(request)
     await page.runtime.services.catalog.set_active(page.shop.id, pid, visible)
-    return see_other(f"/dashboard/products?done={'shown' if visible else 'hidden'}&id={pid}")
+    return _back_to_list(form, "shown" if visible else "hidden", pid)
 
 
 @staff_page

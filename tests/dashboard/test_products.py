@@ -192,3 +192,22 @@ async def test_import_without_a_file_or_columns(dash: Dashboard) -> None:
     assert status == 400 and 'id="err-file"' in body
     status, body = await upload(dash, b"name,cost\nx,1\n")
     assert status == 400 and "“title” column" in body
+
+
+async def test_a_change_in_a_searched_list_returns_to_the_same_search(dash: Dashboard) -> None:
+    await signed_in(dash)
+    _, body = await dash.get("/dashboard/products?q=tea&show=visible")
+    row = body.split('id="product-2"')[1].split("</tr>")[0]
+    assert 'name="q" value="tea"' in row and 'name="show" value="visible"' in row
+    form = {"price": "99", "stock": "7", "q": "tea", "show": "visible"}
+    status, _, location = await dash.post("/dashboard/products/2/quick", form)
+    assert status == 303
+    assert location == "/dashboard/products?q=tea&show=visible&done=saved&id=2"
+    # A refused change shows the same search, the row's typed values kept.
+    status, body, _ = await dash.post("/dashboard/products/2/quick", form | {"price": "12,50"})
+    assert status == 400 and "Longjing" in body and "nougat" not in body
+    assert 'value="12,50"' in body.split('id="product-2"')[1].split("</tr>")[0]
+    status, _, location = await dash.post(
+        "/dashboard/products/3/visibility", {"visible": "0", "q": "tea"}
+    )
+    assert location == "/dashboard/products?q=tea&done=hidden&id=3"
