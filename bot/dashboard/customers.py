@@ -18,6 +18,13 @@ def _filters(request: web.Request) -> dict[str, str]:
     return {k: request.query.get(k, "").strip()[:40] for k in ("q", "tag")}
 
 
+def _here(request: web.Request) -> str:
+    """The list as it is shown (its filters and page): where a row's change returns to."""
+    page = page_number(request)
+    kept = {k: v for k, v in _filters(request).items() if v}
+    return urlencode(kept | ({"page": str(page)} if page > 1 else {}))
+
+
 @staff_page
 async def customer_list(request: web.Request) -> web.Response:
     return await _page(request)
@@ -34,6 +41,7 @@ async def _page(request: web.Request, status: int = 200, problem: str = "") -> w
         found=found,
         filters=filters,
         query=urlencode({k: v for k, v in filters.items() if v}),
+        here=_here(request),
         problem=problem,
     )
 
@@ -49,8 +57,7 @@ async def _change_tag(request: web.Request, add: bool) -> web.Response:
         await (subs.tag if add else subs.untag)(page.shop.id, person_id, tag)
     except InvalidInput as e:
         return await _page(request, status=400, problem=page.error(e))
-    back = urlencode({k: v for k, v in _filters(request).items() if v})
-    return see_other(f"/dashboard/customers?{back}#customer-{person_id}")
+    return see_other(f"/dashboard/customers?{_here(request)}#customer-{person_id}")
 
 
 @staff_page

@@ -110,3 +110,23 @@ async def test_the_shops_team_is_not_among_its_customers(dash: Dashboard) -> Non
         assert f'id="customer-{await person_of(user)}"' not in body, user
     shop = await chat.runtime.services.shops.by_slug("demo")
     assert (await customers(shop.id)).total == 1
+
+
+async def test_a_tag_changed_on_page_two_returns_to_page_two(dash: Dashboard) -> None:
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    for n in range(23):
+        ident = await services.people.identify("telegram", f"u{n}")
+        await services.community.subscriptions.touch(shop.id, ident.id, new=True)
+    await dash.login()
+    _, body = await dash.get("/dashboard/customers?page=2")
+    person_id = int(body.split('id="customer-')[1].split('"')[0])
+    assert f'action="/dashboard/customers/{person_id}/tags?page=2"' in body
+    status, _, location = await dash.post(
+        f"/dashboard/customers/{person_id}/tags?page=2", {"tag": "vip"}
+    )
+    assert (status, location) == (303, f"/dashboard/customers?page=2#customer-{person_id}")
+    status, body, _ = await dash.post(
+        f"/dashboard/customers/{person_id}/tags?page=2", {"tag": "two words"}
+    )
+    assert status == 400 and f'id="customer-{person_id}"' in body  # still on page 2
