@@ -244,6 +244,11 @@ async def test_merchant_signs_in_adds_a_product_and_ships(server: str) -> None:
             await wide.click("button[name=locale]")
             await wide.wait_for_url(f"{server}/dashboard")
             assert await wide.locator("nav.nav").get_by_text("Orders").is_visible()
+            # On a desk every tab is in sight, the longer English names too (none is left
+            # behind a scroll bar that isn't shown).
+            for tab in await wide.locator("nav.nav a").all():
+                box = await tab.bounding_box()
+                assert box and box["x"] + box["width"] <= 1280, await tab.inner_text()
             await wide.screenshot(path=SHOTS / "overview-desktop-en.png", full_page=True)
 
             # Logging out ends the session.
