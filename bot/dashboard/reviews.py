@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from bot.dashboard.pages import (
@@ -15,6 +17,20 @@ from bot.dashboard.pages import (
     staff_page,
 )
 from store.errors import InvalidInput, NotFound, StoreError
+
+
+def _here(request: web.Request) -> str:
+    """The list as shown (waiting only, which page): where a review's form returns to, and
+    where a refusal is shown beside the review it is about."""
+    page = page_number(request)
+    kept = {"unanswered": "1"} if request.query.get("unanswered") == "1" else {}
+    return urlencode(kept | ({"page": str(page)} if page > 1 else {}))
+
+
+def _back(request: web.Request, done: str, review_id: int) -> web.Response:
+    here = _here(request)
+    query = f"{here}&done={done}" if here else f"done={done}"
+    return see_other(f"/dashboard/reviews?{query}#review-{review_id}")
 
 
 @staff_page
@@ -37,6 +53,7 @@ async def _list(
         found=found,
         unanswered=unanswered,
         texts=texts or {},
+        here=_here(request),
         problem=problem,
         done=request.query.get("done", ""),
     )
@@ -56,7 +73,7 @@ async def reply(request: web.Request) -> web.Response:
         return await _list(request, {review_id: text}, status=400)
     except StoreError as e:  # replied already (a reply is given once)
         return await _list(request, status=409, problem=page.error(e))
-    return see_other(f"/dashboard/reviews?done=replied#review-{review_id}")
+    return _back(request, "replied", review_id)
 
 
 @staff_page
@@ -65,8 +82,7 @@ async def visibility(request: web.Request) -> web.Response:
     review_id = path_id(request)
     hidden = request.match_info["action"] == "hide"
     await page.runtime.services.reviews.set_hidden(page.shop.id, review_id, hidden)
-    done = "hidden" if hidden else "shown"
-    return see_other(f"/dashboard/reviews?done={done}#review-{review_id}")
+    return _back(request, "hidden" if hidden else "shown", review_id)
 
 
 def setup(app: web.Application) -> None:

@@ -106,3 +106,25 @@ async def test_the_list_is_paged_and_speaks_chinese(dash: Dashboard, clock: Fake
     await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/reviews"})
     _, body = await dash.get("/dashboard/reviews")
     assert "评价" in body and "待回复" in body and "5 星（满分 5 星）" in body
+
+
+async def test_a_review_on_page_two_is_answered_there(dash: Dashboard, clock: FakeClock) -> None:
+    for n in range(21):
+        await review(dash, f"user{n}", 1, 5, f"review number {n}")
+        clock.advance(minutes=1)
+    oldest = await Review.get(text="review number 0")  # on page 2
+    await dash.login()
+    _, body = await dash.get("/dashboard/reviews?unanswered=1&page=2")
+    here = "unanswered=1&amp;page=2"
+    assert f'action="/dashboard/reviews/{oldest.id}/reply?{here}"' in card(body, oldest.id)
+    # An empty reply: the error and the box are on the page shown, beside that review.
+    status, body, _ = await dash.post(
+        f"/dashboard/reviews/{oldest.id}/reply?unanswered=1&page=2", {"text": " "}
+    )
+    assert status == 400 and f'id="err-reply-{oldest.id}"' in card(body, oldest.id)
+    status, _, location = await dash.post(
+        f"/dashboard/reviews/{oldest.id}/hide?unanswered=1&page=2"
+    )
+    assert location == f"/dashboard/reviews?unanswered=1&page=2&done=hidden#review-{oldest.id}"
+    status, _, location = await dash.post(f"/dashboard/reviews/{oldest.id}/show")
+    assert location == f"/dashboard/reviews?done=shown#review-{oldest.id}"
