@@ -20,7 +20,7 @@ from bot.dashboard import (
     settings,
     support,
 )
-from bot.dashboard.pages import RUNTIME, SESSIONS
+from bot.dashboard.pages import RUNTIME, SESSIONS, elsewhere
 from bot.dashboard.sessions import CookieSessions, RedisSessions, SessionStore
 from bot.runtime import Runtime
 from handlers.i18n import TEMPLATE_DIR
@@ -59,3 +59,4 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     if runtime.referral is not None:
         agents.setup(app, runtime.referral)
     app.router.add_static("/dashboard/static", TEMPLATE_DIR / "dashboard" / "static")
+    app.router.add_get("/dashboard/{anything:.+}", elsewhere)  # last: only what nothing else is

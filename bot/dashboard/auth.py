@@ -11,12 +11,11 @@ from __future__ import annotations
 import secrets
 
 from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
-from yarl import URL
 
 from bot.dashboard.pages import (
     RUNTIME,
     SESSIONS,
+    nearest_page,
     page_of,
     render,
     secrets_equal,
@@ -88,23 +87,9 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     back = str(form.get("next", ""))
     if not back.startswith("/dashboard") or "//" in back or "\\" in back:
         back = "/dashboard"
-    response = see_other(await _page_to_show(request, back))
+    response = see_other(await nearest_page(request.app, back))
     await request.app[SESSIONS].save(response, page.session)
     return response
-
-
-async def _page_to_show(request: web.Request, back: str) -> str:
-    """`back`, or, when it is where a form was sent (a page only a POST reaches, such as an
-    error shown after saving), the page above it: never a 405."""
-    url = URL(back)
-    path = url.path
-    while path.startswith("/dashboard/"):
-        # A request of its own: this one's body is read, and a read request can't be cloned.
-        match = await request.app.router.resolve(make_mocked_request("GET", path))
-        if match.http_exception is None:
-            return str(url) if path == url.path else path
-        path = path.rsplit("/", 1)[0]
-    return "/dashboard"
 
 
 def setup(app: web.Application) -> None:

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+from yarl import URL
 
 from bot.dashboard.sessions import Session, SessionStore
 from bot.runtime import Runtime
@@ -151,6 +153,39 @@ def secrets_equal(a: str, b: str) -> bool:
 
 def _guess(request: web.Request) -> str:
     return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "zh_CN"
+
+
+async def _page_at(app: web.Application, method: str, path: str) -> bool:
+    """Whether a page of the dashboard answers `method` at `path` (a request of its own: the
+    current one's body may be read already, and then it can't be cloned)."""
+    match = await app.router.resolve(make_mocked_request(method, path))
+    return match.http_exception is None and match.handler is not elsewhere
+
+
+async def nearest_page(app: web.Application, back: str) -> str:
+    """`back`, or, when it is where a form was sent (an address only a POST reaches, such as
+    an error shown after saving), the page above it: never a 405."""
+    url = URL(back)
+    path = url.path
+    while path.startswith("/dashboard/"):
+        if await _page_at(app, "GET", path):
+            return str(url) if path == url.path else path
+        path = path.rsplit("/", 1)[0]
+    return "/dashboard"
+
+
+async def elsewhere(request: web.Request) -> web.StreamResponse:
+    """Any other address under /dashboard opened in the browser: a form's address (typed
+    again, reopened from the history) goes to the page the form is on; an address that is no
+    page says so on a dashboard page, not in a bare "405: Method Not Allowed"."""
+    if await _page_at(request.app, "POST", request.path):
+        return see_other(await nearest_page(request.app, request.path))
+    return await _not_a_page(request)
+
+
+@staff_page
+async def _not_a_page(request: web.Request) -> web.StreamResponse:
+    raise NotFound()
 
 
 def page_of(request: web.Request) -> Page:

@@ -240,3 +240,27 @@ async def test_switching_language_keeps_the_filters_and_never_lands_on_a_form_ad
         )
         assert (status, location) == (303, lands), sent_to
         assert (await dash.client.get(location)).status in (200, 404), location
+
+
+async def test_a_forms_address_opened_in_the_browser_goes_to_the_forms_page(
+    dash: Dashboard,
+) -> None:
+    """After an error the address bar shows where the form was sent; opening it again (Enter
+    in the address bar, the history, a restored tab) is a GET it never answered: 405."""
+    await dash.login()
+    for form_address, page in (
+        ("/dashboard/settings/rules", "/dashboard/settings"),
+        ("/dashboard/members/levels", "/dashboard/members"),
+        ("/dashboard/products/1/quick", "/dashboard/products/1"),
+        ("/dashboard/broadcasts/3/schedule", "/dashboard/broadcasts"),
+        ("/dashboard/language", "/dashboard"),
+    ):
+        resp = await dash.client.get(form_address, allow_redirects=False)
+        assert (resp.status, resp.headers.get("Location")) == (303, page), form_address
+    # An address that is no page at all: the dashboard's own "not found", in its language.
+    status, body = await dash.get("/dashboard/no-such-page")
+    assert status == 404 and "Not found" in body and 'class="nav"' in body
+    # Signed out, it asks to sign in, as every page does.
+    dash.client.session.cookie_jar.clear()
+    status, body = await dash.get("/dashboard/no-such-page")
+    assert status == 401 and "Please sign in" in body
