@@ -130,3 +130,19 @@ async def test_a_tag_changed_on_page_two_returns_to_page_two(dash: Dashboard) ->
         f"/dashboard/customers/{person_id}/tags?page=2", {"tag": "two words"}
     )
     assert status == 400 and f'id="customer-{person_id}"' in body  # still on page 2
+
+
+async def test_the_platforms_are_named_in_the_pages_language(dash: Dashboard) -> None:
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    for platform in ("telegram", "wechat"):
+        ident = await services.people.identify(platform, f"{platform}-fan")
+        await services.community.subscriptions.touch(shop.id, ident.id, new=True)
+    await dash.login()
+    _, body = await dash.get("/dashboard/customers")
+    assert "WeChat · seen" in body and "Telegram · seen" in body
+    assert "wechat · " not in body
+    await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/customers"})
+    _, body = await dash.get("/dashboard/customers")
+    assert "微信 · 最近来访" in body and "Telegram · 最近来访" in body
+    assert "wechat · " not in body
