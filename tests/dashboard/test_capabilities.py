@@ -303,3 +303,39 @@ async def test_scheduling_says_what_went_wrong_on_the_card_and_when_quiet_hours_
     _, body = await dash.get("/dashboard/broadcasts")
     card = body.split(f'id="broadcast-{draft.id}"')[1].split("</li>")[0]
     assert "at 2026-11-21 21:15" in card and "quiet hours" not in card
+
+
+async def test_actions_that_cannot_be_undone_ask_first(dash: Dashboard) -> None:
+    """Sending a broadcast reaches everyone at once; cancelling it, removing a member level
+    or a 满减 rule, ending a flash sale can't be taken back: each button asks first."""
+    chat = dash.chat
+    await chat.say("alice", "/start")
+    services = chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    draft = await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    for command in (
+        "/level add Gold 100 5",
+        "/fullreduce 300 30",
+        "/flash 1 99 now 2h cap=10 limit=2",
+    ):
+        await chat.say(MERCHANT, command)
+    await dash.login()
+
+    def asks(body: str, button: str) -> str:
+        found = re.search(rf'<button[^>]*{button}[^>]*data-confirm="([^"]+)"', body)
+        assert found, button
+        return found.group(1)
+
+    _, body = await dash.get("/dashboard/broadcasts")
+    size = await services.community.broadcasts.size(shop.id, "all")
+    sends = asks(body, f'id="send-{draft.id}"')
+    assert sends == f"Send broadcast #{draft.id} to {size} people now?"
+    assert f"Cancel broadcast #{draft.id}?" in asks(body, f'id="cancel-{draft.id}"')
+    _, body = await dash.get("/dashboard/members")
+    assert "Remove level Gold?" in asks(body, 'class="danger small"')
+    _, body = await dash.get("/dashboard/promotions")
+    rules = body.split("/dashboard/promotions/rules/")[1]
+    assert "spend-and-save rule" in asks(rules, 'class="danger small"')
+    sales = body.split("/dashboard/promotions/flash/")[1]
+    assert "End the flash sale of" in asks(sales, 'class="danger small"')
