@@ -264,3 +264,11 @@ async def test_a_forms_address_opened_in_the_browser_goes_to_the_forms_page(
     dash.client.session.cookie_jar.clear()
     status, body = await dash.get("/dashboard/no-such-page")
     assert status == 401 and "Please sign in" in body
+
+
+async def test_the_quiet_hours_say_which_time_zone_they_are_in(dash: Dashboard) -> None:
+    await Shop.filter(slug="demo").update(timezone="Europe/Berlin")
+    await dash.login()
+    _, body = await dash.get("/dashboard/settings")
+    hint = body.split('id="f-quiet_start"')[1].split("</label>")[0]
+    assert "time zone (Europe/Berlin)" in hint
