@@ -30,7 +30,11 @@ async def customer_list(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-async def _page(request: web.Request, status: int = 200, problem: str = "") -> web.Response:
+async def _page(
+    request: web.Request, status: int = 200, row: tuple[int, str, str] | None = None
+) -> web.Response:
+    """The list; `row` is (person id, what was wrong, the tag typed): said beside that row's
+    tag field, the typed tag kept."""
     page = page_of(request)
     filters = _filters(request)
     found = await find_customers(page.shop.id, filters["q"], filters["tag"], page_number(request))
@@ -42,7 +46,7 @@ async def _page(request: web.Request, status: int = 200, problem: str = "") -> w
         filters=filters,
         query=urlencode({k: v for k, v in filters.items() if v}),
         here=_here(request),
-        problem=problem,
+        row=row,
     )
 
 
@@ -56,7 +60,7 @@ async def _change_tag(request: web.Request, add: bool) -> web.Response:
     try:
         await (subs.tag if add else subs.untag)(page.shop.id, person_id, tag)
     except InvalidInput as e:
-        return await _page(request, status=400, problem=page.error(e))
+        return await _page(request, status=400, row=(person_id, page.error(e), tag[:40]))
     return see_other(f"/dashboard/customers?{_here(request)}#customer-{person_id}")
 
 

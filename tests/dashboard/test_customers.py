@@ -59,7 +59,10 @@ async def test_bad_tags_and_strangers_change_nothing(dash: Dashboard) -> None:
     await dash.login()
 
     status, body, _ = await dash.post(f"/dashboard/customers/{alice}/tags", {"tag": "two words"})
-    assert status == 400 and 'role="alert"' in body
+    assert status == 400
+    # Said beside alice's tag field, what was typed kept in it.
+    assert f'id="err-tag-{alice}" role="alert"' in row(body, alice)
+    assert 'value="two words"' in row(body, alice)
     for path in (
         f"/dashboard/customers/{ghost}/tags",
         "/dashboard/customers/99999/tags",
