@@ -36,7 +36,10 @@ async def _agents_page(
     status: int = 200,
     problem: str = "",
     rates_form: dict[str, str] | None = None,
+    reason_error: tuple[int, str] | None = None,
 ) -> web.Response:
+    """`reason_error`: (withdrawal id, what was wrong) for a refusal without a reason,
+    said beside that withdrawal's reason field."""
     page = page_of(request)
     referral = request.app[REFERRAL]
     shop_id = page.shop.id
@@ -51,6 +54,7 @@ async def _agents_page(
         request,
         "agents.html.j2",
         rates_form=rates_form,
+        reason_error=reason_error,
         status=status,
         problem=problem,
         done=request.query.get("done", ""),
@@ -111,7 +115,8 @@ async def _decide(request: web.Request, approve: bool) -> web.Response:
         else:
             reason = str(form.get("reason", "")).strip()
             if not reason:
-                raise InvalidInput("reason_required")
+                missing = page.error(InvalidInput("reason_required"))
+                return await _agents_page(request, status=400, reason_error=(wid, missing))
             await withdrawals.reject(page.shop.id, wid, reason)
     except NotFound:
         raise

@@ -167,7 +167,9 @@ async def test_withdrawals_are_decided_on_the_agents_page(
     assert status == 200 and f'id="withdrawal-{first.id}"' in body
     # no reason, no refusal; no CSRF token, nothing at all
     status, body, _ = await dash.post(f"/dashboard/agents/withdrawals/{first.id}/reject")
-    assert status == 409 and "reason" in body.lower()
+    assert status == 400  # said beside that withdrawal's reason field
+    row = body.split(f'id="withdrawal-{first.id}"')[1].split("</tr>")[0]
+    assert f'id="err-reason-{first.id}" role="alert">Please give a reason' in row
     status, _, _ = await dash.post(f"/dashboard/agents/withdrawals/{first.id}/approve", csrf=False)
     assert status == 403
     assert (await Withdrawal.get(id=first.id)).status == "pending"
