@@ -38,6 +38,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "status",
     "total",
+    "refunded",  # part refunds too: total - refunded is what the shop kept
     "currency",
     "items",
     "contact_name",
@@ -103,6 +104,7 @@ def _export_row(page: Page, o: Order) -> tuple[object, ...]:
         page.when(o.created_at),
         o.status,
         o.total,
+        o.refunded_amount,
         o.currency,
         items,
         o.contact_name,

@@ -290,3 +290,13 @@ async def test_the_history_names_how_the_order_was_paid_in_the_pages_language(
             assert f"({method})" not in history and f"（{method}）" not in history
     _, body = await dash.get(f"/dashboard/orders/{paid['telegram_stars']}")
     assert "Telegram 星星（Stars）" in body.split('class="timeline"')[1]
+
+
+async def test_the_csv_says_what_was_refunded_of_each_order(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=2)  # 256.00
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/refunditem {no} 1 1")
+    await dash.login()
+    resp = await dash.client.get("/dashboard/orders.csv")
+    [row] = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
+    assert (row["order_no"], row["total"], row["refunded"]) == (no, "256.00", "128.00")
