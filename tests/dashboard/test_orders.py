@@ -300,3 +300,16 @@ async def test_the_csv_says_what_was_refunded_of_each_order(dash: Dashboard) -> 
     resp = await dash.client.get("/dashboard/orders.csv")
     [row] = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
     assert (row["order_no"], row["total"], row["refunded"]) == (no, "256.00", "128.00")
+
+
+async def test_the_list_shows_a_part_refund_under_the_total(dash: Dashboard) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=2)  # 256.00
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/refunditem {no} 1 1")
+    await dash.login()
+    _, body = await dash.get("/dashboard/orders")
+    row = body.split(f'id="order-{no}"')[1].split("</tr>")[0]
+    assert "CN¥256.00" in row and "CN¥128.00 refunded" in row
+    await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/orders"})
+    _, body = await dash.get("/dashboard/orders")
+    assert "已退 ¥128.00" in body.split(f'id="order-{no}"')[1].split("</tr>")[0]
