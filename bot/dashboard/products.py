@@ -12,7 +12,7 @@ from handlers.args import whole
 from store.catalog import MAX_STOCK
 from store.errors import InvalidInput, StoreError
 from store.money import parse_amount
-from store.product_admin import ProductAdmin, ProductForm, check_product
+from store.product_admin import ImportResult, ProductAdmin, ProductForm, check_product
 
 ADMIN = web.AppKey("dashboard_products", ProductAdmin)
 MAX_CSV_BYTES = 1_000_000
@@ -161,7 +161,12 @@ async def export_products(request: web.Request) -> web.Response:
 
 @staff_page
 async def import_page(request: web.Request) -> web.Response:
-    return render(request, "products_import.html.j2", result=None)
+    """The upload form; after an import, what it did (from the address it redirected to)."""
+    counts = {k: request.query.get(k, "") for k in ("created", "updated")}
+    done = None
+    if all(v.isascii() and v.isdigit() and len(v) < 7 for v in counts.values()):
+        done = ImportResult(created=int(counts["created"]), updated=int(counts["updated"]))
+    return render(request, "products_import.html.j2", result=done)
 
 
 @staff_page
@@ -174,8 +179,11 @@ async def import_products(request: web.Request) -> web.Response:
         page.errors = {"file": page.t("Choose a CSV file (1 MB at most).")}
         return render(request, "products_import.html.j2", status=400, result=None)
     result = await request.app[ADMIN].import_csv(page.shop.id, data)
-    status = 400 if result.errors else 200
-    return render(request, "products_import.html.j2", status=status, result=result)
+    if result.errors:  # nothing imported: the problems, row by row, on this answer
+        return render(request, "products_import.html.j2", status=400, result=result)
+    # Imported: a page of its own, so reloading it shows the result, never imports again.
+    counts = urlencode({"created": result.created, "updated": result.updated})
+    return see_other(f"/dashboard/products/import?{counts}")
 
 
 def setup(app: web.Application, admin: ProductAdmin) -> None:

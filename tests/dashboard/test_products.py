@@ -211,3 +211,19 @@ async def test_a_change_in_a_searched_list_returns_to_the_same_search(dash: Dash
         "/dashboard/products/3/visibility", {"visible": "0", "q": "tea"}
     )
     assert location == "/dashboard/products?q=tea&done=hidden&id=3"
+
+
+async def test_reloading_the_import_result_does_not_import_again(dash: Dashboard) -> None:
+    await signed_in(dash)
+    form = FormData()
+    form.add_field("csrf", dash.csrf)
+    data = to_csv([{"title": "Once only", "price": "5", "stock": "5"}])
+    form.add_field("file", data, filename="products.csv", content_type="text/csv")
+    resp = await dash.client.post("/dashboard/products/import", data=form, allow_redirects=False)
+    assert resp.status == 303
+    location = resp.headers["Location"]
+    assert location == "/dashboard/products/import?created=1&updated=0"
+    for _ in range(2):  # shown, and shown again on a reload
+        status, body = await dash.get(location)
+        assert status == 200 and "Imported: 1 new, 0 updated." in body
+    assert await Product.filter(title="Once only").count() == 1
