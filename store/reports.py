@@ -7,13 +7,14 @@ orders at most), so SQLite and PostgreSQL give the same exact figures.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from store.clock import Clock
 from store.groupbuy.models import GroupBuy, GroupStatus
@@ -112,15 +113,12 @@ class ShopReports:
         )
 
     async def status_counts(self, shop_id: int) -> dict[str, int]:
-        rows = (
-            await Order.filter(shop_id=shop_id)
-            .annotate(n=Count("id"))
-            .group_by("status")
-            .values_list("status", "n")
-        )
-        counts = {s.value: 0 for s in OrderStatus}
-        counts.update({str(status): n for status, n in rows})
-        return counts
+        return await _counts(Order.filter(shop_id=shop_id))
+
+    async def filtered_status_counts(self, shop: Shop, flt: OrderFilter) -> dict[str, int]:
+        """How many orders of each status the search and dates find (whatever status the
+        list shows): the counts on the list's status tabs."""
+        return await _counts(self._filtered(shop, replace(flt, status=None)))
 
     async def _best_sellers(self, order_ids: list[int]) -> list[BestSeller]:
         if not order_ids:
@@ -182,6 +180,13 @@ class ShopReports:
             .limit(EXPORT_LIMIT)
             .prefetch_related("items")
         )
+
+
+async def _counts(orders: QuerySet[Order]) -> dict[str, int]:
+    rows = await orders.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    counts = {s.value: 0 for s in OrderStatus}
+    counts.update({str(status): n for status, n in rows})
+    return counts
 
 
 def _matching(query: str) -> Q:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -77,13 +78,16 @@ async def order_list(request: web.Request) -> web.Response:
     page = page_of(request)
     flt = _filter(request)
     found = await request.app[REPORTS].orders(page.shop, flt, page_number(request))
-    counts = await request.app[REPORTS].status_counts(page.shop.id)
+    counts = await request.app[REPORTS].filtered_status_counts(page.shop, flt)
+    # The search and dates, kept when a status tab is chosen.
+    searched = {"q": flt.query, "from": flt.since or "", "to": flt.until or ""}
     return render(
         request,
         "orders.html.j2",
         found=found,
         flt=flt,
         counts=counts,
+        searched=urlencode({k: str(v) for k, v in searched.items() if v}),
         statuses=list(OrderStatus),
         query=request.query_string,
     )

@@ -313,3 +313,19 @@ async def test_the_list_shows_a_part_refund_under_the_total(dash: Dashboard) -> 
     await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/orders"})
     _, body = await dash.get("/dashboard/orders")
     assert "已退 ¥128.00" in body.split(f'id="order-{no}"')[1].split("</tr>")[0]
+
+
+async def test_status_tabs_keep_the_search_and_count_what_it_finds(dash: Dashboard) -> None:
+    zhang = await place_order(dash.chat, "alice", product=1, qty=1)  # "Zhang San"
+    await dash.chat.say(MERCHANT, f"/paid {zhang}")
+    await place_order(dash.chat, "bob", product=2, qty=1)
+    await Order.filter(person__identities__platform_user_id="bob").update(contact_name="Li Si")
+    await dash.login()
+    _, body = await dash.get("/dashboard/orders?q=zhang&from=2026-11-01")
+    tabs = body.split('<nav class="tabs"')[1].split("</nav>")[0]
+    assert 'href="/dashboard/orders?status=paid&amp;q=zhang&amp;from=2026-11-01"' in tabs
+    assert 'href="/dashboard/orders?q=zhang&amp;from=2026-11-01"' in tabs  # "All"
+    # The counts are of what the search finds: Zhang's one paid order, not Li's unpaid one.
+    paid = tabs.split("status=paid")[1].split("</a>")[0]
+    pending = tabs.split("status=pending_payment")[1].split("</a>")[0]
+    assert '"count">1<' in paid and '"count">0<' in pending
