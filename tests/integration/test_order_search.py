@@ -31,3 +31,17 @@ async def test_search_by_number_name_or_phone(any_db: Db, services: StoreService
     assert await found("i_l") == []  # and "_" too (as a wildcard it would match "i L")
     assert await found("g_w") == [wu.order_no]
     assert await found("zzz") == []
+
+
+async def test_status_counts_of_a_search(any_db: Db, services: StoreServices) -> None:
+    shop, _ = await make_shop(services)
+    product = await make_product(services, shop, stock=10)
+    li, wang = await make_customers(services, shop, product, 2)
+    lei = await services.orders.place(li, shop.id, CONTACT)  # Li Lei
+    await services.orders.place(wang, shop.id, Contact("Wang Wu", "13912345678", "1 Road"))
+    await services.payments.confirm_manual(lei)
+    reports = ShopReports(services.clock)
+    counts = await reports.filtered_status_counts(shop, OrderFilter(query="li lei"))
+    assert (counts["paid"], counts["pending_payment"]) == (1, 0)
+    counts = await reports.filtered_status_counts(shop, OrderFilter())
+    assert (counts["paid"], counts["pending_payment"]) == (1, 1)
