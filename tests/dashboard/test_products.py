@@ -227,3 +227,17 @@ async def test_reloading_the_import_result_does_not_import_again(dash: Dashboard
         status, body = await dash.get(location)
         assert status == 200 and "Imported: 1 new, 0 updated." in body
     assert await Product.filter(title="Once only").count() == 1
+
+
+async def test_a_products_picture_is_seen_in_the_list_and_its_form(dash: Dashboard) -> None:
+    await signed_in(dash)
+    url = "https://img.example.com/longjing.jpg?w=400&h=400"
+    await Product.filter(id=1).update(image_url=url)
+    _, body = await dash.get("/dashboard/products")
+    escaped = url.replace("&", "&amp;")
+    assert f'<img class="thumb" src="{escaped}"' in body.split('id="product-1"')[1]
+    assert "<img" not in body.split('id="product-2"')[1].split("</tr>")[0]  # none: no picture
+    _, body = await dash.get("/dashboard/products/1")
+    assert 'id="picture"' in body and escaped in body
+    _, body = await dash.get("/dashboard/products/2")
+    assert 'id="picture"' not in body
