@@ -11,6 +11,7 @@ from bot.dashboard.pages import csv_response, page_of, path_id, render, see_othe
 from handlers.args import whole
 from store.catalog import MAX_STOCK
 from store.errors import InvalidInput, StoreError
+from store.models import Product
 from store.money import parse_amount
 from store.product_admin import ImportResult, ProductAdmin, ProductForm, check_product
 
@@ -45,6 +46,13 @@ async def _list(
     page = page_of(request)
     query, visibility = filters or _filters(request.query)
     products = await request.app[ADMIN].list(page.shop.id, query, visibility)
+    done = request.query.get("done", "")
+    changed = None  # the product just added or changed: the note names it
+    pid = request.query.get("id", "")
+    if done and pid.isascii() and pid.isdigit() and len(pid) < 10:
+        changed = next((p for p in products if p.id == int(pid)), None)
+        if changed is None:  # not in this list (hidden from a list of those shown)
+            changed = await Product.get_or_none(id=int(pid), shop_id=page.shop.id)
     values.setdefault("row_errors", {})
     values.setdefault("row_values", {})
     return render(
@@ -54,7 +62,8 @@ async def _list(
         products=products,
         query=query,
         visibility=visibility,
-        done=request.query.get("done", ""),
+        done=done,
+        changed=changed,
         **values,
     )
 

@@ -241,3 +241,18 @@ async def test_a_products_picture_is_seen_in_the_list_and_its_form(dash: Dashboa
     assert 'id="picture"' in body and escaped in body
     _, body = await dash.get("/dashboard/products/2")
     assert 'id="picture"' not in body
+
+
+async def test_the_note_names_the_product_it_is_about(dash: Dashboard) -> None:
+    await signed_in(dash)
+    status, _, location = await dash.post(
+        "/dashboard/products/3/visibility", {"visible": "0", "show": "visible"}
+    )
+    assert status == 303
+    _, body = await dash.get(location)  # the list of those shown: the hidden one isn't in it
+    assert "Pu&#39;er tea cake 357g: hidden from the catalog." in body
+    _, _, location = await dash.post("/dashboard/products/2/quick", {"price": "9", "stock": "1"})
+    _, body = await dash.get(location)
+    assert "Tieguanyin oolong 200g: saved." in body
+    _, body = await dash.get("/dashboard/products?done=saved&id=99999")  # none: just "Saved."
+    assert '<p class="flash" role="status">✓ Saved.</p>' in body
