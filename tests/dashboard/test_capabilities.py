@@ -192,6 +192,12 @@ async def test_withdrawals_are_decided_on_the_agents_page(
     assert (await Withdrawal.get(id=second.id)).status == "approved"
     assert (await dash.post("/dashboard/agents/withdrawals/999999/approve"))[0] == 404
 
+    # The agent's own page lists their withdrawals, as decided.
+    _, body = await dash.get(f"/dashboard/agents/{agent.id}")
+    listed = body.split('id="withdrawals"')[1].split("</table>")[0]
+    assert "refused · wrong account name" in listed.split(f'id="withdrawal-{first.id}"')[1]
+    assert "paid out" in listed.split(f'id="withdrawal-{second.id}"')[1]
+
 
 async def test_broadcasts_composed_scheduled_sent_and_cancelled_on_the_page(
     dash: Dashboard,
