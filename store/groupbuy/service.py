@@ -48,6 +48,7 @@ from store.groupbuy.models import (
     SeatStatus,
 )
 from store.models import Order, Product
+from store.money import Money
 from store.orders import Contact, OrderService
 
 MIN_SIZE, MAX_SIZE = 2, 50
@@ -146,7 +147,7 @@ class GroupBuyService:
         if not MIN_SIZE <= new.size <= MAX_SIZE:
             raise InvalidInput("gb_bad_size", value=new.size, low=MIN_SIZE, high=MAX_SIZE)
         if new.group_price >= product.price:
-            raise InvalidInput("gb_price_not_lower", price=str(product.price))
+            raise InvalidInput("gb_price_not_lower", price=Money(product.price))
         if new.leader_price is not None and new.leader_price > new.group_price:
             raise InvalidInput("gb_leader_price")
         if new.min_members is not None and not MIN_SIZE <= new.min_members <= new.size:

@@ -239,7 +239,7 @@ class Promotions:
         if product is None:
             raise ProductNotFound(id=new.product_id)
         if new.price >= product.price:
-            raise BadPromotion("flash_price_not_lower", price=product.price)
+            raise BadPromotion("flash_price_not_lower", price=Money(product.price))
         if new.ends_at <= new.starts_at or new.ends_at <= self.clock():
             raise BadPromotion("promo_in_past")
         _count(new.cap, "cap")

@@ -66,7 +66,7 @@ async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None
     await dash.login()
     for changes, field, says in (
         ({"price": "abc"}, "price", "not an amount of money"),
-        ({"price": "200"}, "price", "lower than the normal price"),
+        ({"price": "200"}, "price", "lower than the normal price (CN¥128.00)"),
         ({"size": "1"}, "size", "A group has"),
         ({"duration": "soon"}, "duration", "not a duration"),
         ({"until": "2026-01-01"}, "until", "in the future"),

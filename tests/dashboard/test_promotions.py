@@ -187,7 +187,7 @@ async def test_a_bad_flash_sale_is_refused_beside_its_field(dash: Dashboard) -> 
     form = {"product": "2", "price": "9", "start": "now", "end": "2h", "cap": "10", "limit": "1"}
     for changes, field, says in (
         ({"price": "abc"}, "price", "not an amount of money"),
-        ({"price": "999"}, "price", "lower"),
+        ({"price": "999"}, "price", "lower than the normal price (CN¥96.00)"),
         ({"start": "someday"}, "start", "not a date"),
         ({"end": "2026-01-01"}, "end", "in the future"),
         ({"cap": "0"}, "cap", "not a valid"),
