@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
+from markupsafe import Markup
 from yarl import URL
 
 from bot.dashboard.sessions import Session, SessionStore
@@ -76,7 +77,13 @@ class Page:
         return status_label(self.locale, status)
 
     def error(self, err: StoreError) -> str:
-        return error_text(self.locale, err, self.shop.currency)
+        """The refusal in words; the dashboard's own where the chat's names a command."""
+        own = (
+            html_environment(self.locale)
+            .get_template("dashboard/_error_text.j2")
+            .render(code=err.code, p=err.params)
+        )
+        return Markup(own) if own else error_text(self.locale, err, self.shop.currency)
 
 
 PAGE = web.RequestKey("dashboard_page", Page)  # the signed-in merchant's page

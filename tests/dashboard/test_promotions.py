@@ -72,6 +72,7 @@ async def test_a_bad_coupon_form_says_what_is_wrong_beside_each_field(
     ):
         status, body, _ = await dash.post("/dashboard/promotions/coupons", form)
         assert status == 400 and says in field_error(body, name), (form, body[-2000:])
+        assert "/coupon" not in field_error(body, name)  # the page's words, not chat commands
     assert await coupons() == before
 
 
@@ -199,4 +200,5 @@ async def test_a_bad_flash_sale_is_refused_beside_its_field(dash: Dashboard) -> 
         assert status == 400, changes
         error = body.split(f'id="err-{field}"')[1].split("</small>")[0]
         assert says in error, (changes, error)
+        assert "/flash" not in error
     assert [(f.id, f.product_id, f.active) for f in await FlashSale.all()] == before

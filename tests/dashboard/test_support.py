@@ -77,7 +77,8 @@ async def test_closing_tells_the_customer_and_a_closed_ticket_takes_no_answer(
     status, body, _ = await dash.post(f"/dashboard/support/T{ticket.id}/answer", data)
     assert status == 409 and "is closed" in body
     status, body, _ = await dash.post(f"/dashboard/support/T{ticket.id}/close")
-    assert status == 409 and "is closed" in body
+    assert status == 409 and f"Ticket T{ticket.id} is closed already." in body
+    assert "/tickets" not in body
     assert await messages(ticket.id) == [(False, "Where is my parcel?")]
     assert chat.pushed("alice") == ""
 
