@@ -264,7 +264,7 @@ async def test_a_refund_returned_by_hand_is_marked_on_the_order(dash: Dashboard)
     assert "Refund of CN¥128.00: returned" in body
     assert "No refunds waiting for you." in await dash.chat.text(MERCHANT, "/refunds")
     status, body, _ = await dash.post(path)  # twice: said, nothing changes
-    assert status == 409 and "no refund waiting" in body
+    assert status == 409 and "no refund waiting" in body and "See /refunds" not in body
 
 
 async def test_the_history_names_how_the_order_was_paid_in_the_pages_language(
