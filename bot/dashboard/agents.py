@@ -150,7 +150,7 @@ def _rates(form: dict[str, str], errors: dict[str, StoreError]) -> list[int]:
         except (InvalidOperation, StoreError):
             errors[name] = InvalidInput("bad_percent", value=text[:10])
     if not rates and "level1" not in errors:
-        errors["level1"] = InvalidInput("bad_percent", value="")
+        errors["level1"] = InvalidInput("field_required")  # not "“” is not a percentage"
     return rates
 
 

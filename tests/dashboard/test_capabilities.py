@@ -270,6 +270,9 @@ async def test_commission_rates_set_on_the_agents_page(dash: Dashboard) -> None:
         status, body, _ = await dash.post("/dashboard/agents/rates", bad)
         assert status == 400 and f'id="err-{field}"' in body, bad
         assert (await program.get(shop.id)).rates() == before
+    # Nothing typed: asked for, not "“” is not a percentage".
+    _, body, _ = await dash.post("/dashboard/agents/rates", {"level1": ""})
+    assert 'id="err-level1" role="alert">Please fill this in.' in body
 
     status, _, location = await dash.post(
         "/dashboard/agents/rates", {"level1": "12.5", "level2": "3", "level3": ""}
