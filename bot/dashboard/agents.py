@@ -141,9 +141,11 @@ LEVEL_FIELDS = ("level1", "level2", "level3")
 def _rates(form: dict[str, str], errors: dict[str, StoreError]) -> list[int]:
     """Percentages per level, in basis points; a level left empty ends the list."""
     rates: list[int] = []
-    for name in LEVEL_FIELDS:
+    for n, name in enumerate(LEVEL_FIELDS):
         text = form.get(name, "").strip().rstrip("%")
         if not text:
+            if any(form.get(later, "").strip() for later in LEVEL_FIELDS[n + 1 :]):
+                errors[name] = InvalidInput("field_required")  # level 3 needs a level 2
             break
         try:
             rates.append(percent_to_bp(Decimal(text)))

@@ -273,6 +273,12 @@ async def test_commission_rates_set_on_the_agents_page(dash: Dashboard) -> None:
     # Nothing typed: asked for, not "“” is not a percentage".
     _, body, _ = await dash.post("/dashboard/agents/rates", {"level1": ""})
     assert 'id="err-level1" role="alert">Please fill this in.' in body
+    # A level 3 without a level 2 is not silently dropped.
+    status, body, _ = await dash.post(
+        "/dashboard/agents/rates", {"level1": "10", "level2": "", "level3": "3"}
+    )
+    assert status == 400 and 'id="err-level2" role="alert">Please fill this in.' in body
+    assert (await program.get(shop.id)).rates() == before
 
     status, _, location = await dash.post(
         "/dashboard/agents/rates", {"level1": "12.5", "level2": "3", "level3": ""}
