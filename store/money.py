@@ -35,7 +35,8 @@ class Money:
 def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     """Parse a price typed by a person: at most 2 decimals, positive, below MAX_PRICE; a
     comma only between groups of three digits."""
-    cleaned = text.strip().lstrip("¥￥$")
+    # A Chinese keyboard's full-width point (１２．５０) is a point; "¥ 12" a price too.
+    cleaned = text.strip().lstrip("¥￥$").strip().replace("．", ".")
     if not cleaned:  # a form's empty field, or `/addproduct Tea | | 5`
         raise InvalidInput("amount_missing")
     if "," in cleaned:

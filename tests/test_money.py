@@ -10,7 +10,15 @@ from store.money import format_money, from_minor, parse_amount, plain, to_minor
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("12", "12.00"), ("12.5", "12.50"), ("¥1,234.50", "1234.50"), ("0.01", "0.01")],
+    [
+        ("12", "12.00"),
+        ("12.5", "12.50"),
+        ("¥1,234.50", "1234.50"),
+        ("0.01", "0.01"),
+        ("１２．５０", "12.50"),  # typed with a Chinese keyboard's full-width characters
+        ("¥ 12", "12.00"),
+        ("￥ 8.8", "8.80"),
+    ],
 )
 def test_parse_amount_accepts_prices(text: str, expected: str) -> None:
     assert parse_amount(text) == Decimal(expected)
