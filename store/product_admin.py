@@ -7,6 +7,7 @@ all rows in one transaction.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -106,7 +107,7 @@ def check_product(form: ProductForm) -> tuple[NewProduct | None, dict[str, Store
         price = parse_amount(form.price)
     except StoreError as e:
         errors["price"] = e
-    text = form.stock.strip()
+    text = unicodedata.normalize("NFKC", form.stock).strip()  # full-width ５ is 5
     if not (text.isascii() and text.isdigit() and len(text) <= 7):
         errors["stock"] = InvalidInput("bad_stock", low=0, high=MAX_STOCK)
     else:

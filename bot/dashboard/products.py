@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -134,7 +135,8 @@ async def quick_edit(request: web.Request) -> web.Response:
     except StoreError as e:
         errors["price"] = page.error(e)
     try:
-        stock = whole(str(form.get("stock", "")), low=0, high=MAX_STOCK, code="bad_stock")
+        typed = unicodedata.normalize("NFKC", str(form.get("stock", "")))  # full-width ５ is 5
+        stock = whole(typed, low=0, high=MAX_STOCK, code="bad_stock")
     except InvalidInput as e:
         errors["stock"] = page.error(e)
     if price is None or stock is None:

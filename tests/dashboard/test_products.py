@@ -256,3 +256,18 @@ async def test_the_note_names_the_product_it_is_about(dash: Dashboard) -> None:
     assert "Tieguanyin oolong 200g: saved." in body
     _, body = await dash.get("/dashboard/products?done=saved&id=99999")  # none: just "Saved."
     assert '<p class="flash" role="status">✓ Saved.</p>' in body
+
+
+async def test_numbers_typed_on_a_chinese_keyboard_are_read(dash: Dashboard) -> None:
+    """Full-width characters (a Chinese keyboard in full-width mode) are the same numbers."""
+    await signed_in(dash)
+    typed = {"price": "８８．８", "stock": "１２"}
+    status, _, _ = await dash.post("/dashboard/products/2/quick", typed)
+    assert status == 303
+    product = await Product.get(id=2)
+    assert (product.price, product.stock) == (Decimal("88.80"), 12)
+    form = {"title": "全角 Tea", "price": "¥ １０", "stock": "５"}
+    status, _, _ = await dash.post("/dashboard/products", form)
+    assert status == 303
+    new = await Product.get(title="全角 Tea")
+    assert (new.price, new.stock) == (Decimal("10.00"), 5)
