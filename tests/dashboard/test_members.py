@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from store.loyalty.models import LevelRule, Member, PointsProgram
+from store.models import Shop
 from tests.conftest import MERCHANT
 from tests.dashboard.conftest import Dashboard
 from tests.reviews.test_reviews import completed
@@ -134,3 +135,14 @@ async def test_the_points_rule_reads_right_with_one_point_and_with_many(dash: Da
     rule = body.split('id="points-rule"')[1].split("</p>")[0]
     for text in ("每付 ¥1.00 得 1.5 积分。", "100 积分抵 ¥1.00。", "积分最多抵订单的 20%。"):
         assert text in rule, (text, rule)
+
+
+async def test_the_points_fields_name_the_shops_currency(dash: Dashboard) -> None:
+    await Shop.filter(slug="demo").update(currency="USD")
+    await dash.login()
+    _, body = await dash.get("/dashboard/members")
+    assert "Points per US$1.00 paid" in body or "Points per $1.00 paid" in body
+    await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/members"})
+    _, body = await dash.get("/dashboard/members")
+    assert "元" not in body.split('id="points-rule"')[1].split("</section>")[0]
+    assert "每付 US$1.00 得积分" in body
