@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_of, render, required, see_other, staff_page
+from bot.dashboard.pages import page_number, page_of, render, required, see_other, staff_page
 from store.errors import InvalidInput, NotFound, StoreError
 
 THREAD_LENGTH = 50  # messages shown, the latest ones
@@ -19,8 +19,8 @@ def _ref(request: web.Request) -> str:
 @staff_page
 async def inbox(request: web.Request) -> web.Response:
     page = page_of(request)
-    rows = await page.runtime.services.support.inbox(page.shop.id)
-    return render(request, "tickets.html.j2", rows=rows)
+    found = await page.runtime.services.support.inbox(page.shop.id, page_number(request))
+    return render(request, "tickets.html.j2", rows=found.rows, found=found)
 
 
 @staff_page

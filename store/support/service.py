@@ -18,6 +18,7 @@ from store.db import transaction
 from store.errors import InvalidInput, NotFound, StoreError
 from store.events import EventBus
 from store.models import Person, ShopMember
+from store.paging import clamp_page
 from store.support.events import TicketClosed, TicketPosted
 from store.support.models import (
     MAX_ANSWER,
@@ -57,6 +58,14 @@ class InboxRow:
     def waiting(self) -> bool:
         """The customer spoke last: the shop owes an answer."""
         return not self.last.from_staff
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    rows: list[InboxRow]
+    page: int
+    pages: int
+    total: int  # open tickets in all
 
 
 def ticket_id(ref: str) -> int:
@@ -183,23 +192,28 @@ class Support:
             raise NotFound("ticket_not_found", ticket=ref[:20])
         return Thread(ticket, ticket.person, [], as_staff)
 
-    async def open_for_shop(self, shop_id: int) -> list[Ticket]:
+    async def open_for_shop(self, shop_id: int, offset: int = 0) -> list[Ticket]:
         return (
             await Ticket.filter(shop_id=shop_id, status=TicketStatus.OPEN)
             .order_by("-updated_at", "-id")
+            .offset(offset)
             .limit(LIST_LENGTH)
             .prefetch_related("person")
         )
 
-    async def inbox(self, shop_id: int) -> list[InboxRow]:
-        """The shop's open tickets, latest activity first, each with its last message."""
-        tickets = await self.open_for_shop(shop_id)
+    async def inbox(self, shop_id: int, page: int = 1) -> InboxPage:
+        """The shop's open tickets, latest activity first, each with its last message, a
+        page of LIST_LENGTH at a time (every open ticket is on some page)."""
+        total = await Ticket.filter(shop_id=shop_id, status=TicketStatus.OPEN).count()
+        page, pages = clamp_page(page, total, LIST_LENGTH)
+        tickets = await self.open_for_shop(shop_id, offset=(page - 1) * LIST_LENGTH)
         last_ids = await _last_message_ids([t.id for t in tickets])
         last = {
             m.ticket_id: m  # type: ignore[attr-defined]
             for m in await TicketMessage.filter(id__in=last_ids).prefetch_related("author")
         }
-        return [InboxRow(t, last[t.id]) for t in tickets if t.id in last]
+        rows = [InboxRow(t, last[t.id]) for t in tickets if t.id in last]
+        return InboxPage(rows, page, pages, total)
 
     async def waiting_count(self, shop_id: int) -> int:
         """Open tickets of the shop whose customer spoke last: answers the shop owes."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from store.models import Shop
 from store.support.models import Ticket, TicketMessage, TicketStatus
-from tests.conftest import MERCHANT
+from tests.conftest import MERCHANT, FakeClock
 from tests.dashboard.conftest import Dashboard
 
 
@@ -136,3 +136,20 @@ async def test_the_inbox_speaks_chinese(dash: Dashboard) -> None:
     await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard/support"})
     body = (await dash.get("/dashboard/support"))[1]
     assert "客服" in body and "等待你回复" in body and "有货吗？" in body
+
+
+async def test_every_open_ticket_is_on_a_page_of_the_inbox(
+    dash: Dashboard, clock: FakeClock
+) -> None:
+    """More open tickets than one page: the older ones are on page 2, not left out (the
+    overview counts them all)."""
+    for n in range(23):
+        await dash.chat.say(f"user{n}", f"/ask Question {n}")
+        clock.advance(minutes=1)
+    await dash.login()
+    _, first = await dash.get("/dashboard/support")
+    assert "Question 22" in first and "Question 0<" not in first and "Page 1 of 2" in first
+    _, second = await dash.get("/dashboard/support?page=2")
+    assert all(f"Question {n}<" in second for n in range(3)) and "Question 22" not in second
+    _, overview = await dash.get("/dashboard")
+    assert ">23</strong>" in overview.split('id="kpi-questions"')[1].split("</a>")[0]
