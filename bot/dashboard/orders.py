@@ -65,10 +65,13 @@ def _date(text: str) -> date | None:
 
 def _filter(request: web.Request) -> OrderFilter:
     status = request.query.get("status", "")
+    since, until = _date(request.query.get("from", "")), _date(request.query.get("to", ""))
+    if since and until and since > until:  # picked the wrong way round: the days between
+        since, until = until, since
     return OrderFilter(
         status=OrderStatus(status) if status in OrderStatus._value2member_map_ else None,
-        since=_date(request.query.get("from", "")),
-        until=_date(request.query.get("to", "")),
+        since=since,
+        until=until,
         query=request.query.get("q", "").strip()[:QUERY_MAX],
     )
 

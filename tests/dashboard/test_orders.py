@@ -329,3 +329,14 @@ async def test_status_tabs_keep_the_search_and_count_what_it_finds(dash: Dashboa
     paid = tabs.split("status=paid")[1].split("</a>")[0]
     pending = tabs.split("status=pending_payment")[1].split("</a>")[0]
     assert '"count">1<' in paid and '"count">0<' in pending
+
+
+async def test_dates_picked_the_wrong_way_round_are_the_days_between(
+    dash: Dashboard, clock: FakeClock
+) -> None:
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await Order.filter(order_no=no).update(created_at=clock())  # 2026-11-21 in Shanghai
+    await dash.login()
+    _, body = await dash.get("/dashboard/orders?from=2026-11-30&to=2026-11-01")
+    assert f'id="order-{no}"' in body
+    assert 'name="from" value="2026-11-01"' in body and 'name="to" value="2026-11-30"' in body
