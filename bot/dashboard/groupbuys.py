@@ -59,6 +59,7 @@ async def _page(
         groups=await open_group_buys(page.shop.id, services.clock()),
         products=await product_choices(page.shop.id),
         form=form or {},
+        now=services.clock(),
         done=request.query.get("done", ""),
     )
 

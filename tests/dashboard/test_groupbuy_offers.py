@@ -60,6 +60,10 @@ async def test_the_chats_other_choices_are_on_the_form_too(dash: Dashboard) -> N
     )
     assert campaign.starts_at.isoformat().startswith("2026-11-25T01:00:00")  # Shanghai 09:00
     assert "not open for new groups" in await dash.chat.text("alice", f"/gbopen {campaign.id}")
+    # The list says it hasn't started yet, and when it will.
+    _, body = await dash.get("/dashboard/groupbuys")
+    row = body.split(f'id="campaign-{campaign.id}"')[1].split("</tr>")[0]
+    assert "starts 2026-11-25 09:00" in row
 
 
 async def test_bad_fields_are_refused_beside_themselves(dash: Dashboard) -> None:
