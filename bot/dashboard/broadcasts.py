@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.dashboard.pages import page_of, path_id, render, see_other, staff_page
 from handlers.commands.community import opt_out
-from store.community.broadcasts import BroadcastView, parse_when, quiet_until
+from store.community.broadcasts import BroadcastView, parse_when, quiet, quiet_until
 from store.errors import NotFound, StoreError
 
 RECENT = 20
@@ -83,6 +83,7 @@ async def _page(
             if v.scheduled_at is not None
             and (until := quiet_until(v.scheduled_at, page.shop.timezone, hours))
         },
+        quiet_now=quiet(service.clock(), page.shop.timezone, hours),
         done=request.query.get("done", ""),
     )
 

@@ -356,3 +356,22 @@ async def test_actions_that_cannot_be_undone_ask_first(dash: Dashboard) -> None:
     assert "spend-and-save rule" in asks(rules, 'class="danger small"')
     sales = body.split("/dashboard/promotions/flash/")[1]
     assert "End the flash sale of" in asks(sales, 'class="danger small"')
+
+
+async def test_sending_now_in_quiet_hours_says_so_first(dash: Dashboard, clock: FakeClock) -> None:
+    """Send now goes out at once, quiet hours or not (a schedule waits them out): the
+    question before it says when it is quiet hours."""
+    await dash.chat.say("alice", "/start")
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    draft = await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    await dash.login()
+    _, body = await dash.get("/dashboard/broadcasts")  # 20:00 in Shanghai
+    assert "Send now sends at once" in body
+    send = body.split(f'id="send-{draft.id}"')[1].split(">")[0]
+    assert "quiet hours" not in send
+    clock.advance(hours=3)  # 23:00: quiet hours (22-8)
+    _, body = await dash.get("/dashboard/broadcasts")
+    send = body.split(f'id="send-{draft.id}"')[1].split(">")[0]
+    assert "It is quiet hours now. Send broadcast" in send
