@@ -340,3 +340,18 @@ async def test_dates_picked_the_wrong_way_round_are_the_days_between(
     _, body = await dash.get("/dashboard/orders?from=2026-11-30&to=2026-11-01")
     assert f'id="order-{no}"' in body
     assert 'name="from" value="2026-11-01"' in body and 'name="to" value="2026-11-30"' in body
+
+
+async def test_a_cancelled_order_says_why(dash: Dashboard, clock: FakeClock) -> None:
+    by_customer = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.chat.say("alice", f"/cancel {by_customer}")
+    too_late = await place_order(dash.chat, "bob", product=1, qty=1)
+    clock.advance(hours=2)
+    await dash.chat.runtime.services.orders.sweep()
+    await dash.login()
+    for no, why in ((by_customer, "Cancelled by the customer"), (too_late, "not paid in time")):
+        _, body = await dash.get(f"/dashboard/orders/{no}")
+        assert why in body.split('id="cancelled"')[1].split("</span>")[0], no
+    await dash.post("/dashboard/language", {"locale": "zh_CN", "next": "/dashboard"})
+    _, body = await dash.get(f"/dashboard/orders/{too_late}")
+    assert "已取消：未按时付款" in body
