@@ -168,7 +168,7 @@ class ReportService:
             (
                 [
                     e.id,
-                    e.created_at.isoformat(),
+                    _local(e.created_at, shop),
                     codes[e.agent_id],
                     e.order_no,
                     e.level or "",  # type: ignore[attr-defined]
@@ -194,13 +194,13 @@ class ReportService:
             (
                 [
                     w.id,
-                    w.created_at.isoformat(),
+                    _local(w.created_at, shop),
                     codes[w.agent_id],  # type: ignore[attr-defined]
                     _money(w.amount_minor, shop.currency),
                     _money(w.fee_minor, shop.currency),
                     _money(w.amount_minor - w.fee_minor, shop.currency),
                     w.status.value,
-                    w.decided_at.isoformat() if w.decided_at else "",
+                    _local(w.decided_at, shop) if w.decided_at else "",
                     w.reason,  # typed by a person: write_csv keeps it from running as a formula
                     shop.currency,
                 ]
@@ -234,3 +234,8 @@ def _money(minor: int, currency: str) -> Decimal:
 
 async def _agent_codes(shop_id: int) -> dict[int, str]:
     return dict(await Agent.filter(shop_id=shop_id).values_list("id", "code"))
+
+
+def _local(moment: datetime, shop: Shop) -> str:
+    """A time in the shop's time zone, as the dashboard and its orders export show it."""
+    return moment.astimezone(ZoneInfo(shop.timezone or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")

@@ -101,6 +101,8 @@ async def test_agents_balances_ledger_and_exports(dash: Dashboard) -> None:
     resp = await dash.client.get("/dashboard/agents/ledger.csv")
     text = (await resp.read()).decode("utf-8-sig")
     assert resp.status == 200 and agent.code in text and "12.80" in text
+    # Times in the shop's time zone, as everywhere on the dashboard (12:00 UTC is 20:00).
+    assert ",2026-11-21 20:00," in text and "+00:00" not in text
     resp = await dash.client.get("/dashboard/agents/withdrawals.csv")
     assert resp.status == 200 and "amount" in (await resp.read()).decode("utf-8-sig")
 
