@@ -377,3 +377,16 @@ async def test_sending_now_in_quiet_hours_says_so_first(dash: Dashboard, clock: 
     _, body = await dash.get("/dashboard/broadcasts")
     send = body.split(f'id="send-{draft.id}"')[1].split(">")[0]
     assert "It is quiet hours now. Send broadcast" in send
+
+
+async def test_a_draft_that_reaches_nobody_says_so(dash: Dashboard) -> None:
+    await dash.chat.say("alice", "/start")
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    broadcasts = services.community.broadcasts
+    nobody = await broadcasts.draft(shop.id, owner.person_id, "tag:nobody", "Hi")  # type: ignore[attr-defined]
+    everyone = await broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    await dash.login()
+    _, body = await dash.get("/dashboard/broadcasts")
+    assert f'id="nobody-{nobody.id}"' in body and f'id="nobody-{everyone.id}"' not in body
