@@ -12,6 +12,9 @@ MESSAGES: dict[str, str] = {
     "error": N_("Something went wrong. Please try again."),
     "invalid_input": N_("That input doesn't look right."),
     "category_too_long": N_("A category's name has at most {high} characters."),
+    "stock_moved": N_(
+        "Orders changed the stock to {now} since this page was shown: check it and save again."
+    ),
     "pay_note_too_long": N_("How to pay has at most {high} characters."),
     "bad_amount": N_("“{value}” is not an amount of money. Write it like 12.50."),
     "amount_missing": N_("The amount of money is missing. Write it like 12.50."),

@@ -10,7 +10,7 @@ from functools import partial
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
-from store.errors import InvalidInput, ProductNotFound
+from store.errors import InvalidInput, ProductNotFound, StockMoved
 from store.events import EventBus, OrderCancelled, OrderEvent, OrderPlaced, OrderRefunded
 from store.listings import Listings, card_part, page_part, search_part
 from store.models import Category, Product
@@ -204,10 +204,15 @@ class CatalogService:
         await self.products_changed(shop_id)
         return await self.product(shop_id, product_id, include_hidden=True)
 
-    async def set_stock(self, shop_id: int, product_id: int, stock: int) -> Product:
+    async def set_stock(
+        self, shop_id: int, product_id: int, stock: int, *, was: int | None = None
+    ) -> Product:
+        """The count on hand. With `was` (what the merchant's form showed): written only if
+        the stock is still that, else StockMoved and nothing written, so an order placed
+        while the form was open keeps the units it took."""
         check_stock(stock)
         await self.product(shop_id, product_id, include_hidden=True)
-        await Product.filter(id=product_id).update(stock=stock)
+        await replace_stock(product_id, stock, was)
         await self.products_changed(shop_id)
         return await self.product(shop_id, product_id, include_hidden=True)
 
@@ -239,3 +244,13 @@ CATEGORY_PAGE = Prepared(
         Product.filter(shop_id=shop_id, active=True, category_id=category_id), offset
     ),
 )
+
+
+async def replace_stock(product_id: int, stock: int, was: int | None) -> None:
+    """Set the stock; with `was`, only while it still is that (StockMoved otherwise)."""
+    rows = Product.filter(id=product_id)
+    if was is not None:
+        rows = rows.filter(stock=was)
+    if not await rows.update(stock=stock):
+        now = await Product.filter(id=product_id).values_list("stock", flat=True)
+        raise StockMoved(now=now[0] if now else 0)

@@ -51,6 +51,12 @@ class OutOfStock(StoreError):
     code = "out_of_stock"
 
 
+class StockMoved(StoreError):
+    """Orders moved a product's stock since the merchant's form showed it."""
+
+    code = "stock_moved"
+
+
 class IllegalTransition(StoreError):
     code = "illegal_transition"
 

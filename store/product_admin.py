@@ -17,6 +17,7 @@ from store.catalog import (
     NewProduct,
     check_category,
     check_stock,
+    replace_stock,
     search_text_of,
 )
 from store.csvfile import read_csv, write_csv
@@ -168,9 +169,17 @@ class ProductAdmin:
         await product.fetch_related("category")
         return product
 
-    async def update(self, shop_id: int, product_id: int, new: NewProduct) -> Product:
+    async def update(
+        self, shop_id: int, product_id: int, new: NewProduct, stock_was: int | None = None
+    ) -> Product:
+        """The whole product from its form. `stock_was`, the stock the form showed: the
+        stock is written only when the merchant changed it, and only while no order has
+        moved it meanwhile (StockMoved, nothing written), so no order's units are undone."""
         await self.catalog.product(shop_id, product_id, include_hidden=True)
-        await self._write(shop_id, product_id, new)
+        async with transaction():
+            if new.stock != stock_was:
+                await replace_stock(product_id, new.stock, stock_was)
+            await self._write(shop_id, product_id, new, stock=False)
         await self.catalog.products_changed(shop_id)
         return await self.get(shop_id, product_id)
 
@@ -197,18 +206,20 @@ class ProductAdmin:
         await self.catalog.products_changed(shop_id)
         return await self.get(shop_id, product_id)
 
-    async def _write(self, shop_id: int, product_id: int, new: NewProduct) -> None:
+    async def _write(
+        self, shop_id: int, product_id: int, new: NewProduct, *, stock: bool = True
+    ) -> None:
         category = None
         if new.category:
             category = await self.catalog.category_named(shop_id, new.category)
         await Product.filter(id=product_id, shop_id=shop_id).update(
             title=new.title,
             price=new.price,
-            stock=new.stock,
             description=new.description,
             category_id=category.id if category else None,
             image_url=new.image_url,
             search_text=search_text_of(new.title, new.description, new.category or ""),
+            **({"stock": new.stock} if stock else {}),
         )
 
     # -- CSV -------------------------------------------------------------------------------

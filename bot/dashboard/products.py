@@ -11,10 +11,10 @@ from aiohttp import web
 from bot.dashboard.pages import csv_response, page_of, path_id, render, see_other, staff_page
 from handlers.args import whole
 from store.catalog import MAX_STOCK
-from store.errors import InvalidInput, StoreError
+from store.errors import InvalidInput, StockMoved, StoreError
 from store.models import Product
 from store.money import parse_amount
-from store.product_admin import ImportResult, ProductAdmin, ProductForm, check_product
+from store.product_admin import ImportResult, ProductAdmin, ProductForm, check_product, form_of
 
 ADMIN = web.AppKey("dashboard_products", ProductAdmin)
 MAX_CSV_BYTES = 1_000_000
@@ -95,15 +95,14 @@ async def create_product(request: web.Request) -> web.Response:
 async def edit_product(request: web.Request) -> web.Response:
     page = page_of(request)
     product = await request.app[ADMIN].get(page.shop.id, path_id(request))
-    form = ProductForm(
-        title=product.title,
-        price=str(product.price),
-        stock=str(product.stock),
-        description=product.description,
-        category=product.category.name if product.category else "",
-        image_url=product.image_url or "",
-    )
-    return render(request, "product_form.html.j2", product=product, form=form)
+    form = form_of(product)
+    return render(request, "product_form.html.j2", product=product, form=form, stock_was=form.stock)
+
+
+def _stock_was(data: Mapping[str, object]) -> int | None:
+    """The stock the form showed, sent back with it (None from a form that has none)."""
+    text = str(data.get("stock_was", ""))
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else None
 
 
 @staff_page
@@ -111,18 +110,25 @@ async def save_product(request: web.Request) -> web.Response:
     page = page_of(request)
     admin = request.app[ADMIN]
     product = await admin.get(page.shop.id, path_id(request))
-    form = _form(await request.post())
+    data = await request.post()
+    form, was = _form(data), _stock_was(data)
     new, errors = check_product(form)
-    if new is None:
-        page.errors = {k: page.error(e) for k, e in errors.items()}
-        return render(request, "product_form.html.j2", status=400, product=product, form=form)
-    await admin.update(page.shop.id, product.id, new)
-    return see_other(f"/dashboard/products?done=saved&id={product.id}")
+    if new is not None:
+        try:
+            await admin.update(page.shop.id, product.id, new, stock_was=was)
+        except StockMoved as moved:
+            errors, was = {"stock": moved}, moved.params["now"]
+        else:
+            return see_other(f"/dashboard/products?done=saved&id={product.id}")
+    page.errors = {k: page.error(e) for k, e in errors.items()}
+    return render(
+        request, "product_form.html.j2", status=400, product=product, form=form, stock_was=was
+    )
 
 
 @staff_page
 async def quick_edit(request: web.Request) -> web.Response:
-    """Price and stock straight from the list."""
+    """Price and stock straight from the list; the stock only when it was changed there."""
     page = page_of(request)
     catalog = page.runtime.services.catalog
     pid = path_id(request)
@@ -139,18 +145,23 @@ async def quick_edit(request: web.Request) -> web.Response:
         stock = whole(typed, low=0, high=MAX_STOCK, code="bad_stock")
     except InvalidInput as e:
         errors["stock"] = page.error(e)
-    if price is None or stock is None:
-        values = {"price": str(form.get("price", "")), "stock": str(form.get("stock", ""))}
-        return await _list(
-            request,
-            status=400,
-            filters=_filters(form),
-            row_errors={pid: errors},
-            row_values={pid: values},
-        )
-    await catalog.set_price(page.shop.id, pid, price)
-    await catalog.set_stock(page.shop.id, pid, stock)
-    return _back_to_list(form, "saved", pid)
+    was = _stock_was(form)
+    if price is not None and stock is not None:
+        try:
+            if stock != was:
+                await catalog.set_stock(page.shop.id, pid, stock, was=was)
+            await catalog.set_price(page.shop.id, pid, price)
+            return _back_to_list(form, "saved", pid)
+        except StockMoved as moved:
+            errors["stock"] = page.error(moved)
+    values = {"price": str(form.get("price", "")), "stock": str(form.get("stock", ""))}
+    return await _list(
+        request,
+        status=400,
+        filters=_filters(form),
+        row_errors={pid: errors},
+        row_values={pid: values},
+    )
 
 
 @staff_page

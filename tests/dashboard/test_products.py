@@ -10,6 +10,7 @@ from aiohttp import FormData
 
 from store.models import Category, Product
 from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
 
 
 async def signed_in(dash: Dashboard) -> Dashboard:
@@ -271,3 +272,57 @@ async def test_numbers_typed_on_a_chinese_keyboard_are_read(dash: Dashboard) -> 
     assert status == 303
     new = await Product.get(title="全角 Tea")
     assert (new.price, new.stock) == (Decimal("10.00"), 5)
+
+
+async def _order_two_of_tea(dash: Dashboard) -> None:
+    """A customer's order of 2 × #1 (stock 50 → 48), placed while a form is open."""
+    await place_order(dash.chat, qty=2)
+    assert (await Product.get(id=1)).stock == 48
+
+
+async def test_saving_an_open_form_never_undoes_an_order_placed_meanwhile(dash: Dashboard) -> None:
+    await signed_in(dash)
+    status, body = await dash.get("/dashboard/products/1")
+    assert 'name="stock_was" value="50"' in body
+    form = {
+        "title": "West Lake Longjing 特级",
+        "price": "128.00",
+        "stock": "50",  # as the form showed it: not touched
+        "stock_was": "50",
+        "description": "",
+        "category": "",
+        "image_url": "",
+    }
+    await _order_two_of_tea(dash)
+    status, _, _ = await dash.post("/dashboard/products/1", form)
+    assert status == 303
+    product = await Product.get(id=1)
+    assert product.title == "West Lake Longjing 特级" and product.stock == 48  # not back to 50
+
+    # Stock typed while an order came in: refused, nothing written, the form says why.
+    await place_order(dash.chat, "bob", qty=2)  # 48 → 46
+    status, body, _ = await dash.post("/dashboard/products/1", form | {"stock": "60", "title": "X"})
+    assert status == 400 and "Orders changed the stock to 46 since this page was shown" in body
+    assert 'name="stock_was" value="46"' in body  # saving again now sets it
+    product = await Product.get(id=1)
+    assert (product.title, product.stock) == ("West Lake Longjing 特级", 46)
+    status, _, _ = await dash.post(
+        "/dashboard/products/1", form | {"stock": "60", "stock_was": "46"}
+    )
+    assert status == 303 and (await Product.get(id=1)).stock == 60
+
+
+async def test_the_lists_quick_edit_never_undoes_an_order_placed_meanwhile(
+    dash: Dashboard,
+) -> None:
+    await signed_in(dash)
+    status, body = await dash.get("/dashboard/products")
+    assert 'form="quick-1" type="hidden" name="stock_was" value="50"' in body
+    await _order_two_of_tea(dash)
+    row = {"price": "120.00", "stock": "50", "stock_was": "50"}
+    status, _, _ = await dash.post("/dashboard/products/1/quick", row)
+    product = await Product.get(id=1)
+    assert status == 303 and (product.price, product.stock) == (Decimal("120.00"), 48)
+    status, body, _ = await dash.post("/dashboard/products/1/quick", row | {"stock": "70"})
+    assert status == 400 and "Orders changed the stock to 48" in body
+    assert (await Product.get(id=1)).stock == 48
