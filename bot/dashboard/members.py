@@ -20,6 +20,7 @@ LEVEL_FIELDS = ("name", "min_spend", "discount")
 LEVEL_ERROR_FIELD = {
     "level_bad_name": "name",
     "level_too_many": "name",
+    "level_name_taken": "name",
     "level_bad_discount": "discount",
 }
 

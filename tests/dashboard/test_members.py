@@ -75,6 +75,7 @@ async def test_bad_values_are_refused_beside_their_fields(dash: Dashboard) -> No
         status, body, _ = await dash.post("/dashboard/members/rule", data)
         assert status == 400 and says in field_error(body, name), data
     for data, name, says in (
+        ({"name": "silver", "min_spend": "700", "discount": "7"}, "name", "already"),
         ({"name": "two words", "min_spend": "1", "discount": "1"}, "name", "one word"),
         (
             {"name": "Gold", "min_spend": "x", "discount": "1"},
