@@ -32,6 +32,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         N_("<discount %>"),
         N_("<duration>"),
         N_("<end|duration>"),
+        N_("<fee>"),
         N_("<from hour>"),
         N_("<group code>"),
         N_("<group price>"),

@@ -39,6 +39,10 @@ class Shop(Model):
     # How to pay the shop by hand (a WeChat or Alipay account, a bank card), shown with
     # every order that can't be paid inside the chat.
     pay_note = fields.CharField(max_length=300, default="", db_default="")
+    # Shipping (运费): a flat fee per order (0: free shipping), and the goods total after
+    # discounts from which an order ships free (满 X 包邮; None: no such threshold).
+    shipping_fee = _money(default=0, db_default=0)
+    free_shipping_over = _money(null=True, default=None)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -170,6 +170,7 @@ async def _new_order(
     payment_method: str,
     pay_deadline: datetime,
     discount_total: Decimal = Decimal("0.00"),
+    shipping_fee: Decimal = Decimal("0.00"),
 ) -> Order:
     order_no = new_order_no()
     while await _ORDER_NO_TAKEN.first(order_no) is not None:  # 31^8 numbers: all but never
@@ -179,9 +180,9 @@ async def _new_order(
         shop_id=shop.id,
         person_id=person_id,
         subtotal=subtotal,
-        shipping_fee=Decimal("0.00"),
+        shipping_fee=shipping_fee,
         discount_total=discount_total,
-        total=subtotal - discount_total,
+        total=subtotal - discount_total + shipping_fee,
         currency=shop.currency,
         contact_name=contact.name,
         phone=contact.phone,
@@ -299,6 +300,7 @@ class OrderService:
                 payment_method,
                 now + timedelta(minutes=shop.unpaid_timeout_minutes),
                 quote.discount_total,
+                quote.shipping,
             )
             items = await self._create_items(order, quote)
             # A second press of "confirm" racing this one finds the cart already gone.
@@ -349,7 +351,8 @@ class OrderService:
         payment_method: str = "manual",
     ) -> tuple[Order, OrderEvent]:
         """One unit of one product at a given price and pay deadline, without the cart (a
-        group-buy seat: its price is the offer's, so no coupon, points or other promotion).
+        group-buy seat: its price is the offer's, so no coupon, points or other promotion,
+        and it ships free: the group price is all the customer pays).
 
         Call it in the caller's own transaction, which does more (the seat), and publish the
         returned event after its commit."""
@@ -496,7 +499,8 @@ class OrderService:
         return await self.get(order.order_no)
 
     async def _return_money(self, order: Order, reason: str, restock: bool = True) -> OrderEvent:
-        """Restock and queue the refund of what is not refunded yet, inside the transaction
+        """Restock and queue the refund of what is not refunded yet (shipping included: item
+        refunds never return it), inside the transaction
         that moved the order to refunded; the caller publishes the returned event after
         commit. The row is read again under the move's lock: a partial refund may have
         committed just before."""

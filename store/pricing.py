@@ -2,8 +2,13 @@
 
 Order of application (docs/promotions.md): flash-sale unit prices -> member level % off ->
 the best 满减 rule met -> one coupon -> points. Each step works on what is left after the
-ones before it, never takes the total below MIN_PAYABLE, and is spread over the lines in
+ones before it, never takes the goods below MIN_PAYABLE, and is spread over the lines in
 exact cents (largest remainder), so any partial refund returns exactly a line's net share.
+
+Shipping is no discount's business: the shop's flat fee is added to the total, unless the
+goods after the promotions (flash, member, 满减, coupon; before points, which pay like money)
+reach the shop's free-shipping threshold (满 X 包邮). Discounts, coupon minimums and points
+only ever see the goods, so nothing takes anything off shipping.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from store.clock import Clock
 from store.errors import EmptyCart, InvalidInput, StoreError
 from store.loyalty.rules import InsufficientPoints
 from store.loyalty.service import Loyalty
-from store.models import CartItem, Order, OrderItem
+from store.models import CartItem, Order, OrderItem, Shop
 from store.money import CENT, Money, quantize
 from store.promotions.errors import CouponUnusable, PriceChanged
 from store.promotions.models import (
@@ -30,6 +35,7 @@ from store.promotions.models import (
     OrderDiscount,
 )
 from store.promotions.service import Promotions
+from store.shops import ShopService
 
 MIN_PAYABLE = CENT  # an order always costs something: payment providers refuse zero
 ZERO = Decimal("0.00")
@@ -52,6 +58,15 @@ def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     for i in order[: cents - sum(floors)]:
         floors[i] += 1
     return [Decimal(c) * CENT for c in floors]
+
+
+def shipping_for(shop: Shop, goods: Decimal) -> Decimal:
+    """The shop's flat fee, or nothing when `goods` (after discounts) reaches its threshold."""
+    fee = Decimal(shop.shipping_fee)
+    over = shop.free_shipping_over
+    if fee <= 0 or (over is not None and goods >= over):
+        return ZERO
+    return fee.quantize(CENT)
 
 
 def refund_share(net: Decimal, quantity: int, units: int) -> Decimal:
@@ -80,22 +95,33 @@ class Quote:
     lines: tuple[CartLine, ...]
     subtotal: Decimal
     discounts: tuple[Discount, ...]
-    total: Decimal
+    total: Decimal  # what is paid: the goods after discounts, plus shipping
     points: int = 0  # points this quote spends
     coupon: Coupon | None = None
     # A chosen coupon or point amount that does not apply any more, and why.
     problems: tuple[StoreError, ...] = ()
     flash: tuple[FlashHold, ...] = ()
     chosen: bool = False  # the customer had chosen a coupon or points: cleared once ordered
+    shipping: Decimal = ZERO  # the shop's fee, or 0 (free, or the threshold is met)
+    free_shipping_over: Decimal | None = None  # the threshold of a shop that charges a fee
+    # How much more goods would ship the order free (None: it does, or there's no threshold).
+    free_shipping_gap: Decimal | None = None
 
     @property
     def discount_total(self) -> Decimal:
         return sum((d.amount for d in self.discounts), ZERO)
 
     @property
+    def goods(self) -> Decimal:
+        """What the goods cost after every discount, points included (the total less
+        shipping). The free-shipping threshold looks at them before points."""
+        return self.total - self.shipping
+
+    @property
     def room(self) -> Decimal:
-        """How much more could be taken off while the order still costs MIN_PAYABLE."""
-        return max(self.total - MIN_PAYABLE, ZERO)
+        """How much more could be taken off the goods while they still cost MIN_PAYABLE
+        (shipping is never discounted: points cannot pay it)."""
+        return max(self.goods - MIN_PAYABLE, ZERO)
 
     def line_discount(self, index: int) -> Decimal:
         return sum((d.shares[index] for d in self.discounts), ZERO)
@@ -130,10 +156,13 @@ class _Builder:
 
 
 class Pricing:
-    def __init__(self, promotions: Promotions, loyalty: Loyalty, clock: Clock) -> None:
+    def __init__(
+        self, promotions: Promotions, loyalty: Loyalty, clock: Clock, shops: ShopService
+    ) -> None:
         self.promotions = promotions
         self.loyalty = loyalty
         self.clock = clock
+        self.shops = shops
 
     async def quote_cart(self, person_id: int, shop_id: int, cart: Cart | None = None) -> Quote:
         """The cart as it would be ordered now, with the customer's coupon and points; `cart`
@@ -164,17 +193,26 @@ class Pricing:
         await self._full_reduction(b, shop_id)
         problems: list[StoreError] = []
         coupon = await self._coupon(b, choice, person_id, now, problems)
+        # The threshold sees the goods after the promotions, before points: points pay for
+        # goods like money, so using them never makes an order lose its free shipping.
+        shop = await self.shops.get(shop_id)
+        shipping = shipping_for(shop, b.total) if lines else ZERO
+        over = shop.free_shipping_over if shop.shipping_fee > 0 else None
+        gap = over - b.total if shipping and over is not None else None
         points = await self._points(b, choice, shop_id, person_id)
         return Quote(
             lines=tuple(lines),
             subtotal=sum((ln.line_total for ln in lines), ZERO),
             discounts=tuple(b.discounts),
-            total=b.total,
+            total=b.total + shipping,
             points=points,
             coupon=coupon,
             problems=tuple(problems),
             flash=flash,
             chosen=choice is not None and choice.pk is not None,
+            shipping=shipping,
+            free_shipping_over=over,
+            free_shipping_gap=gap,
         )
 
     async def _flash(
@@ -277,7 +315,7 @@ class Pricing:
         if not cart.lines:
             raise EmptyCart()
         quote = await self.quote(person_id, shop_id, cart.lines, None)
-        await self.promotions.check_coupon(coupon, person_id, quote.total, self.clock())
+        await self.promotions.check_coupon(coupon, person_id, quote.goods, self.clock())
         choice = await self.promotions.choice(person_id, shop_id)
         before = choice.coupon_id if choice else None  # type: ignore[attr-defined]
         await self.promotions.choose(person_id, shop_id, coupon_id=coupon.id)

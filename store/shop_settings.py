@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from store.errors import InvalidInput, StoreError
 from store.models import Shop
-from store.shops import SETTING_LIMITS, ShopService
+from store.shops import SETTING_LIMITS, ShopService, check_free_shipping, check_shipping_fee
 
 SHOP_LOCALES = ("zh_CN", "en")
 
@@ -16,6 +16,8 @@ class SettingsForm:
     unpaid_timeout_minutes: str
     autocomplete_days: str
     locale: str
+    shipping_fee: str = ""  # empty: 0, free shipping
+    free_shipping_over: str = ""  # empty: no threshold
 
 
 def check_settings(form: SettingsForm) -> tuple[dict[str, object], dict[str, StoreError]]:
@@ -27,6 +29,14 @@ def check_settings(form: SettingsForm) -> tuple[dict[str, object], dict[str, Sto
             values[key] = int(text)
         else:
             errors[key] = InvalidInput("setting_out_of_range", key=key, low=low, high=high)
+    try:
+        values["shipping_fee"] = check_shipping_fee(form.shipping_fee.strip() or "0")
+    except StoreError as err:
+        errors["shipping_fee"] = err
+    try:
+        values["free_shipping_over"] = check_free_shipping(form.free_shipping_over)
+    except StoreError as err:
+        errors["free_shipping_over"] = err
     if form.locale in SHOP_LOCALES:
         values["locale"] = form.locale
     else:

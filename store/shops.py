@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
 from store.db import transaction
 from store.errors import InvalidInput, PermissionDenied, ShopNotFound
 from store.models import GroupBinding, Identity, Person, Role, Shop, ShopMember
+from store.money import parse_amount
 from store.people import PeopleService
 from store.shop_cache import ShopCache
 
@@ -31,6 +33,16 @@ def check_pay_note(text: str) -> str:
     if len(text) > PAY_NOTE_MAX:
         raise InvalidInput("pay_note_too_long", high=PAY_NOTE_MAX)
     return text
+
+
+def check_shipping_fee(text: str) -> Decimal:
+    """The flat shipping fee per order, as typed: 0 is free shipping."""
+    return parse_amount(text, allow_zero=True)
+
+
+def check_free_shipping(text: str) -> Decimal | None:
+    """The goods total (after discounts) from which orders ship free; "" is none."""
+    return parse_amount(text) if text.strip() else None
 
 
 def slugify(name: str) -> str:
@@ -166,6 +178,18 @@ class ShopService:
         """How customers pay by hand; "" shows only the general advice."""
         await self.require_staff(shop_id, actor_id)
         await self.save_settings(shop_id, {"pay_note": check_pay_note(text)})
+        return await self.get(shop_id)
+
+    async def set_shipping_fee(self, shop_id: int, actor_id: int, fee: Decimal) -> Shop:
+        """The flat fee every order pays for shipping (check_shipping_fee); 0: free."""
+        await self.require_staff(shop_id, actor_id)
+        await self.save_settings(shop_id, {"shipping_fee": fee})
+        return await self.get(shop_id)
+
+    async def set_free_shipping(self, shop_id: int, actor_id: int, over: Decimal | None) -> Shop:
+        """Orders whose goods after discounts cost `over` or more ship free; None: none do."""
+        await self.require_staff(shop_id, actor_id)
+        await self.save_settings(shop_id, {"free_shipping_over": over})
         return await self.get(shop_id)
 
     async def save_settings(self, shop_id: int, values: dict[str, object]) -> None:

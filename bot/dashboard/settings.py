@@ -11,6 +11,7 @@ from referral.models import BindPolicy
 from referral.program import MAX_POLICY_DAYS
 from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
 from store.models import Person, Role
+from store.money import plain
 from store.shop_settings import SHOP_LOCALES, SettingsForm, ShopSettings
 from store.shops import SETTING_LIMITS
 
@@ -54,10 +55,13 @@ async def _render(
 
 def _current_form(request: web.Request) -> SettingsForm:
     shop = page_of(request).shop
+    free = shop.free_shipping_over
     return SettingsForm(
         unpaid_timeout_minutes=str(shop.unpaid_timeout_minutes),
         autocomplete_days=str(shop.autocomplete_days),
         locale=shop.locale,
+        shipping_fee=plain(shop.shipping_fee),
+        free_shipping_over="" if free is None else plain(free),
     )
 
 

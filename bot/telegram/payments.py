@@ -59,6 +59,20 @@ def method_for(currency: str) -> str:
     return METHOD_STARS if currency == STARS else METHOD_PROVIDER
 
 
+def _invoice_prices(order: Order, locale: str) -> list[LabeledPrice]:
+    """The invoice's lines, summing to exactly what is charged (the order's total): one
+    total, or the goods and the shipping when the order has a fee. ValueError: an amount
+    that has no whole minor units in the currency."""
+    total = to_minor(order.total, order.currency)
+    shipping = to_minor(order.shipping_fee, order.currency)
+    if shipping <= 0:
+        return [LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL), amount=total)]
+    return [
+        LabeledPrice(label=texts.t(locale, texts.INVOICE_GOODS), amount=total - shipping),
+        LabeledPrice(label=texts.t(locale, texts.INVOICE_SHIPPING), amount=shipping),
+    ]
+
+
 class TelegramPayments:
     def __init__(
         self,
@@ -96,7 +110,7 @@ class TelegramPayments:
             )
             return
         try:
-            amount = to_minor(order.total, order.currency)
+            prices = _invoice_prices(order, locale)
         except ValueError:
             log.error(
                 "order %s: %s %s can't be paid in whole minor units; no invoice",
@@ -115,7 +129,7 @@ class TelegramPayments:
             description=clip(lines or order.order_no, MAX_DESCRIPTION),
             payload=order.order_no,
             currency=order.currency,
-            prices=[LabeledPrice(label=texts.t(locale, texts.INVOICE_TOTAL), amount=amount)],
+            prices=prices,
             provider_token=self.provider_token if order.currency != STARS else None,
         )
 

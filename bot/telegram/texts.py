@@ -18,6 +18,8 @@ BUTTON_EXPIRED = N_("This button has expired. Please send the command again.")
 INVOICE_TITLE = N_("Order {no}")
 INVOICE_LINE = N_("{title} × {quantity}")
 INVOICE_TOTAL = N_("Total")
+INVOICE_GOODS = N_("Goods")
+INVOICE_SHIPPING = N_("Shipping")
 
 # Pre-checkout answers (the buyer reads them in Telegram's payment form).
 PAY_ORDER_GONE = N_("Order {no} was not found. Please check out again.")

@@ -12,7 +12,7 @@ from handlers.types import Incoming, ParsedCommand, Reply
 from store.catalog import MAX_STOCK, NewProduct
 from store.money import parse_amount
 from store.product_admin import EDITABLE, ProductAdmin
-from store.shops import SETTING_LIMITS
+from store.shops import SETTING_LIMITS, check_free_shipping, check_shipping_fee
 
 router = Router(topic=N_("Shop"))
 ADD_USAGE = (
@@ -168,13 +168,18 @@ async def joinstaff(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     return ctx.reply("chat/staff_joined.j2", buttons=[[ctx.button("Dashboard", "/dashboard")]])
 
 
-SETTINGS_USAGE = "/settings unpaid <minutes> | autocomplete <days> | pay <how to pay> | pay off"
+SETTINGS_USAGE = (
+    "/settings unpaid <minutes> | autocomplete <days> | pay <how to pay> | pay off"
+    " | shipping <fee> | freeship <amount> | freeship off"
+)
+SHIPPING_WORDS = ("shipping", "运费")
+FREESHIP_WORDS = ("freeship", "包邮")
 
 
 @router.command(
     "settings",
     "设置",
-    help=N_("View or change the shop's timeouts and how to pay it"),
+    help=N_("View or change the shop's timeouts, how to pay it and shipping"),
     usage=SETTINGS_USAGE.removeprefix("/settings "),
     merchant=True,
 )
@@ -188,6 +193,15 @@ async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
             note = cmd.raw_args.split(None, 1)[1]
             note = "" if note.casefold() in OFF_WORDS else note
             ctx.shop = await ctx.services.shops.set_pay_note(shop.id, ctx.person.id, note)
+            return ctx.reply("chat/settings.j2", saved=True)
+        if name in SHIPPING_WORDS:
+            fee = check_shipping_fee(cmd.args[1])
+            ctx.shop = await ctx.services.shops.set_shipping_fee(shop.id, ctx.person.id, fee)
+            return ctx.reply("chat/settings.j2", saved=True)
+        if name in FREESHIP_WORDS:
+            text = "" if cmd.args[1].casefold() in OFF_WORDS else cmd.args[1]
+            over = check_free_shipping(text)
+            ctx.shop = await ctx.services.shops.set_free_shipping(shop.id, ctx.person.id, over)
             return ctx.reply("chat/settings.j2", saved=True)
         key = SETTING_NAMES.get(name)
         if key is None:

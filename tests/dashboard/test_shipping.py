@@ -1,0 +1,58 @@
+"""Shipping on the dashboard: the two settings fields, and the order page's shipping line."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from store.models import Shop
+from tests.conftest import MERCHANT
+from tests.dashboard.conftest import Dashboard
+from tests.test_chat_flow import place_order
+
+FORM = {"unpaid_timeout_minutes": "30", "autocomplete_days": "10", "locale": "zh_CN"}
+
+
+def field_value(body: str, name: str) -> str:
+    found = re.search(rf'name="{name}" type="text" value="([^"]*)"', body)
+    assert found, name
+    return found.group(1)
+
+
+async def test_settings_form_saves_shipping_or_errors_beside_the_field(dash: Dashboard) -> None:
+    await dash.login()
+    _, body = await dash.get("/dashboard/settings")
+    assert (field_value(body, "shipping_fee"), field_value(body, "free_shipping_over")) == ("0", "")
+
+    bad = FORM | {"shipping_fee": "ten", "free_shipping_over": "-1"}
+    status, body, _ = await dash.post("/dashboard/settings", bad)
+    assert status == 400
+    assert 'id="err-shipping_fee"' in body and 'id="err-free_shipping_over"' in body
+    shop = await Shop.get(slug="demo")
+    assert (shop.shipping_fee, shop.free_shipping_over) == (0, None)
+
+    good = FORM | {"shipping_fee": "8.5", "free_shipping_over": "99"}
+    status, _, location = await dash.post("/dashboard/settings", good)
+    assert status == 303 and location.endswith("done=saved")
+    shop = await Shop.get(slug="demo")
+    assert (shop.shipping_fee, shop.free_shipping_over) == (Decimal("8.50"), Decimal("99.00"))
+    _, body = await dash.get("/dashboard/settings")
+    assert (field_value(body, "shipping_fee"), field_value(body, "free_shipping_over")) == (
+        "8.5",
+        "99",
+    )
+    assert "每单运费：¥8.50" in await dash.chat.text(MERCHANT, "/settings")  # zh_CN now
+
+    status, _, _ = await dash.post("/dashboard/settings", FORM)  # empty: free, no threshold
+    shop = await Shop.get(slug="demo")
+    assert status == 303 and (shop.shipping_fee, shop.free_shipping_over) == (0, None)
+
+
+async def test_order_page_shows_the_shipping_line(dash: Dashboard) -> None:
+    await dash.chat.say(MERCHANT, "/settings shipping 10")
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    line = body.split('id="shipping"')[1].split("</tr>")[0]
+    assert "Shipping" in line or "运费" in line
+    assert "10.00" in line and "138.00" in body
