@@ -182,10 +182,14 @@ class Ledger:
                 await OrderReferral.filter(id=referral.id, refunded_minor=before).update(
                     refunded_minor=after
                 )
+                # Commission was earned on goods: it goes back as the goods are refunded.
+                # Item refunds never return shipping, and a whole refund returns it last, so
+                # the goods refunded so far are the refunded amount up to the goods' total.
+                goods = referral.goods_minor
                 for c in await _commissions(referral):
                     # Cumulative shares, so several partial refunds never drift by a fen.
-                    delta = _share(c.amount_minor, after, referral.total_minor) - _share(
-                        c.amount_minor, before, referral.total_minor
+                    delta = _share(c.amount_minor, min(after, goods), goods) - _share(
+                        c.amount_minor, min(before, goods), goods
                     )
                     if delta == 0:
                         continue

@@ -214,8 +214,9 @@ def _state(r: OrderReferral) -> str:
         return "cancelled"
     if r.paid_at is None:
         return "placed"
-    if r.total_minor and r.refunded_minor >= r.total_minor:
-        return "refunded"  # refunded in full: nothing of it is coming, whatever the freeze
+    goods = min(r.goods_minor, r.total_minor)  # the base; shipping may stay unrefunded
+    if goods and r.refunded_minor >= goods:
+        return "refunded"  # goods refunded in full: nothing of it is coming, whatever the freeze
     if r.released_at is not None:
         return "available"
     return "frozen" if r.release_at is not None else "pending"

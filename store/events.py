@@ -43,6 +43,12 @@ class OrderEvent:
     total: Decimal
     currency: str
     stock_moved: StockMoved = field(default=NO_STOCK_MOVED, kw_only=True)
+    shipping: Decimal = field(default=Decimal("0.00"), kw_only=True)  # part of total
+
+    @property
+    def goods(self) -> Decimal:
+        """What was paid for goods: the total less shipping."""
+        return self.total - self.shipping
 
 
 @dataclass(frozen=True, slots=True)

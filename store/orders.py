@@ -158,6 +158,7 @@ def order_event(cls: type[OrderEvent], order: Order, **extra: object) -> OrderEv
         person_id=order.person_id,
         total=order.total,
         currency=order.currency,  # type: ignore[attr-defined]
+        shipping=order.shipping_fee,
         **extra,
     )
 
@@ -548,7 +549,8 @@ class OrderService:
         """The merchant refunds `quantity` units (default: all left) of the order's `line`-th
         item (1-based): exactly those units' net share, back in stock unless `restock` is
         False (the customer keeps them: a refund without a return, 仅退款). The refund that
-        leaves nothing makes the order refunded and gives its coupon and flash units back."""
+        leaves nothing makes the order refunded and gives its coupon and flash units back;
+        it returns the shipping as well if the order never shipped (never otherwise)."""
         reason = reason.strip()[:300]
         async with transaction():
             current = await Order.get(id=order.id)
@@ -575,6 +577,10 @@ class OrderService:
             final = all(i.refunded_quantity == i.quantity for i in items if i.id != item.id) and (
                 units == left
             )
+            if final and current.shipped_at is None:
+                # Nothing was sent: the refund that leaves nothing returns the shipping too.
+                # Once shipped, the shipping was spent and item refunds keep it.
+                amount += current.shipping_fee
             seq = current.refunds_made + 1
             changes: dict[str, object] = {
                 "refunds_made": seq,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from store.models import Order, Shop
+from referral.models import OrderCommission, OrderReferral
+from store.loyalty.models import EntryKind, PointsEntry
+from store.models import Order, RefundJob, Shop
 from tests.conftest import MERCHANT, Chat
 from tests.groupbuy.test_chat import campaign, open_group
-from tests.test_chat_flow import order_no
+from tests.test_chat_flow import order_no, place_order
 
 CONTACT = ("Zhang San", "13800138000", "1 Wensan Road, Hangzhou")
 
@@ -172,6 +174,81 @@ async def test_a_fee_changed_after_the_confirmation_asks_again(chat: Chat) -> No
     assert await Order.all().count() == 0
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert (order.shipping_fee, order.total) == (D("6.00"), D("134.00"))
+
+
+async def _paid_order(chat: Chat, qty: int = 2) -> Order:
+    await chat.say(MERCHANT, "/settings shipping 10")
+    no = await place_order(chat, qty=qty)  # 2 × 128.00 + 10.00
+    await chat.say(MERCHANT, f"/paid {no}")
+    return await order_of(no)
+
+
+async def test_item_refunds_keep_shipping_once_shipped(chat: Chat) -> None:
+    order = await _paid_order(chat)
+    assert order.total == D("266.00")
+    await chat.say(MERCHANT, f"/ship {order.order_no} SF SF1")
+    assert "128.00" in await chat.text(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    order = await order_of(order.order_no)
+    assert order.status == "refunded" and order.refunded_amount == D("256.00")  # not shipping
+    jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
+    assert jobs == [D("128.00"), D("128.00")]
+
+
+async def test_the_last_item_refund_of_an_unshipped_order_returns_shipping(chat: Chat) -> None:
+    order = await _paid_order(chat)
+    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    order = await order_of(order.order_no)
+    assert order.status == "refunded" and order.refunded_amount == order.total == D("266.00")
+    jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
+    assert jobs == [D("128.00"), D("138.00")]
+
+
+async def test_a_whole_refund_returns_everything_shipping_included(chat: Chat) -> None:
+    order = await _paid_order(chat)
+    await chat.say(MERCHANT, f"/ship {order.order_no} SF SF1")
+    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")  # 128.00 of goods
+    await chat.say("alice", f"/refund {order.order_no} broken")
+    await chat.say(MERCHANT, f"/refundok {order.order_no}")
+    order = await order_of(order.order_no)
+    assert order.status == "refunded" and order.refunded_amount == order.total == D("266.00")
+    jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
+    assert jobs == [D("128.00"), D("138.00")]  # the rest: goods and shipping, never more
+
+
+async def test_commission_base_is_goods_and_claw_back_takes_it_all(chat: Chat) -> None:
+    reply = (await chat.say("amy", "/ref"))[0]
+    code = reply.text.split("agent code: ")[1][:8]
+    await chat.say("bob", f"/start ref_{code}")
+    await chat.say(MERCHANT, "/settings shipping 10")
+    no = await place_order(chat, "bob", product=1, qty=1)  # 128.00 + 10.00
+    await chat.say(MERCHANT, f"/paid {no}")
+    assert f"You earned CN¥12.80 on order {no} (level 1)" in chat.pushed("amy")
+    referral = await OrderReferral.get(order_no=no)
+    assert (referral.total_minor, referral.goods_minor) == (13800, 12800)
+    assert (await OrderCommission.get(referral_id=referral.id)).base_minor == 12800
+    await chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await chat.say(MERCHANT, f"/refunditem {no} 1")  # all the goods; shipping kept
+    text = await chat.text("amy", "/earnings")
+    assert f"{no} · b** · level 1 · CN¥12.80 (refunded: -CN¥12.80) · refunded" in text
+
+
+async def test_points_come_back_whole_when_the_goods_are_refunded(chat: Chat) -> None:
+    await chat.say(MERCHANT, "/pointsrule earn=1 value=100 cap=20")
+    await chat.say("alice", "/start")
+    await chat.say(MERCHANT, "/pointsadjust alice 1000")
+    await chat.say(MERCHANT, "/settings shipping 10")
+    await chat.say("alice", "/add 1 1")
+    await chat.say("alice", "/usepoints 1000")
+    await confirm_text(chat)
+    order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
+    assert order.total == D("128.00")  # 118.00 of goods + 10.00 shipping
+    await chat.say(MERCHANT, f"/paid {order.order_no}")
+    await chat.say(MERCHANT, f"/ship {order.order_no} SF SF1")
+    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1")
+    returned = await PointsEntry.filter(kind=EntryKind.RETURN).values_list("points", flat=True)
+    assert returned == [1000]
 
 
 async def test_group_buy_seats_ship_free(chat: Chat) -> None:

@@ -1,7 +1,8 @@
 """How order events move points, each exactly once however often it is delivered.
 
 - OrderCancelled: the points spent on the order come back (entry key: return/order/"cancel").
-- OrderRefunded: spent points come back and earned points are taken back in proportion to
+- OrderRefunded: spent points come back in proportion to the goods refunded so far (shipping
+  is refunded only with the last goods), and earned points are taken back in proportion to
   what has been refunded so far (entry keys: return|reverse/order/refund key). One entry per
   kind is written even when the share rounds to 0 points: it is what marks the refund done.
 - OrderCompleted: points are earned on what was paid net of refunds, and that amount is
@@ -65,8 +66,11 @@ class Reactions:
                 now = self.clock()
                 shop_id, person_id = snap.shop_id, snap.person_id  # type: ignore[attr-defined]
                 if snap.spent:
-                    back = share(snap.spent, after, event.total) - share(
-                        snap.spent, before, event.total
+                    # Points paid for goods: they come back as the goods are refunded (item
+                    # refunds never return shipping; a whole refund returns it last).
+                    goods = event.goods
+                    back = share(snap.spent, min(after, goods), goods) - share(
+                        snap.spent, min(before, goods), goods
                     )
                     await ledger.post(
                         shop_id,
