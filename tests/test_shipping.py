@@ -188,7 +188,8 @@ async def test_item_refunds_keep_shipping_once_shipped(chat: Chat) -> None:
     assert order.total == D("266.00")
     await chat.say(MERCHANT, f"/ship {order.order_no} SF SF1")
     assert "128.00" in await chat.text(MERCHANT, f"/refunditem {order.order_no} 1 1")
-    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    last = await chat.text(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    assert "The shipping (CN¥10.00) is not refunded: the order had shipped." in last
     order = await order_of(order.order_no)
     assert order.status == "refunded" and order.refunded_amount == D("256.00")  # not shipping
     jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
@@ -198,7 +199,9 @@ async def test_item_refunds_keep_shipping_once_shipped(chat: Chat) -> None:
 async def test_the_last_item_refund_of_an_unshipped_order_returns_shipping(chat: Chat) -> None:
     order = await _paid_order(chat)
     await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
-    await chat.say(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    last = await chat.text(MERCHANT, f"/refunditem {order.order_no} 1 1")
+    assert "Refunded CN¥138.00 for line 1" in last
+    assert "The shipping (CN¥10.00) is included: the order never shipped." in last
     order = await order_of(order.order_no)
     assert order.status == "refunded" and order.refunded_amount == order.total == D("266.00")
     jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
