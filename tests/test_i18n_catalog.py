@@ -254,3 +254,16 @@ def test_zh_cn_uses_one_word_per_notion() -> None:
         if any(other in msgstr for other in ZH_TERMS)
     }
     assert not mixed, f"write {ZH_TERMS} instead: {mixed}"
+
+
+def test_zh_cn_holds_no_translation_the_code_no_longer_uses() -> None:
+    """A message reworded in the code leaves its old translation behind, which nobody sees
+    and the next translator keeps updating: it goes with the change."""
+    stale = sorted(set(catalog(ZH_PO)) - set(extracted()))
+    assert not stale, f"{len(stale)} msgid(s) in {ZH_PO.relative_to(ROOT)} no code uses: {stale}"
+
+
+def test_the_template_catalog_lists_what_the_code_uses() -> None:
+    pot = set(catalog(ROOT / "templates" / "locale" / "messages.pot"))
+    used = set(extracted())
+    assert pot == used, {"missing": sorted(used - pot), "stale": sorted(pot - used)}
