@@ -12,16 +12,8 @@ from store.loyalty.models import EntryKind, PointsEntry
 from store.models import Order, RefundJob, Shop
 from tests.conftest import MERCHANT, Chat
 from tests.groupbuy.test_chat import campaign, open_group
+from tests.promotions.test_chat import checkout
 from tests.test_chat_flow import order_no, place_order
-
-CONTACT = ("Zhang San", "13800138000", "1 Wensan Road, Hangzhou")
-
-
-async def confirm_text(chat: Chat, user: str = "alice") -> str:
-    await chat.say(user, "/checkout")
-    for answer in CONTACT[:-1]:
-        await chat.say(user, answer)
-    return await chat.text(user, CONTACT[-1])
 
 
 async def order_of(no: str) -> Order:
@@ -64,7 +56,7 @@ async def test_a_shop_without_shipping_prices_exactly_as_before(chat: Chat) -> N
     await chat.say("alice", "/add 1 1")
     cart = await chat.text("alice", "/cart")
     assert "Shipping" not in cart and "Subtotal" not in cart and "Total: CN¥128.00" in cart
-    confirm = await confirm_text(chat)
+    confirm = await checkout(chat)
     assert "Shipping" not in confirm and "Total: CN¥128.00" in confirm
     no = order_no(await chat.text("alice", "/checkout confirm"))
     order = await order_of(no)
@@ -78,7 +70,7 @@ async def test_the_fee_is_added_shown_everywhere_and_stored(chat: Chat) -> None:
     cart = await chat.text("alice", "/cart")
     assert "Subtotal: CN¥128.00" in cart and "Shipping: CN¥8.00" in cart
     assert "Total: CN¥136.00" in cart and "more for free shipping" not in cart
-    confirm = await confirm_text(chat)
+    confirm = await checkout(chat)
     assert "Shipping: CN¥8.00" in confirm and "Total: CN¥136.00" in confirm
     placed = await chat.text("alice", "/checkout confirm")
     assert "Shipping: CN¥8.00" in placed and "Total: CN¥136.00" in placed
@@ -105,7 +97,7 @@ async def test_the_threshold_makes_it_free_at_it_not_below(chat: Chat) -> None:
     cart = await chat.text("alice", "/cart")
     assert "Shipping: free (goods from CN¥128.00)" in cart and "Total: CN¥128.00" in cart
     assert "more for free shipping" not in cart
-    await confirm_text(chat)
+    await checkout(chat)
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert (order.shipping_fee, order.total) == (0, D("128.00"))
 
@@ -122,7 +114,7 @@ async def test_discounts_never_reduce_shipping_and_the_threshold_sees_them(chat:
     await chat.say(MERCHANT, "/coupon new HUGE 500")
     cart = await chat.text("alice", "/coupon HUGE")
     assert "Coupon HUGE  −CN¥117.99" in cart and "Total: CN¥10.01" in cart
-    await confirm_text(chat)
+    await checkout(chat)
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert (order.shipping_fee, order.discount_total, order.total) == (
         D("10.00"),
@@ -146,10 +138,10 @@ async def test_points_pay_goods_only_and_never_cost_free_shipping(chat: Chat) ->
     await chat.say("alice", "/start")
     await chat.say(MERCHANT, "/pointsadjust alice 100000")
     await chat.say("alice", "/add 1 1")
-    offer = await confirm_text(chat)  # 100000 points could pay 1000.00: the goods less a fen
+    offer = await checkout(chat)  # 100000 points could pay 1000.00: the goods less a fen
     assert "You can pay 12799 points towards this order" in offer
     await chat.say("alice", "/usepoints max")
-    await confirm_text(chat)
+    await checkout(chat)
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert (order.discount_total, order.shipping_fee, order.total) == (
         D("127.99"),
@@ -160,14 +152,14 @@ async def test_points_pay_goods_only_and_never_cost_free_shipping(chat: Chat) ->
     await chat.say(MERCHANT, "/settings freeship 128")
     await chat.say("alice", "/add 1 1")
     await chat.say("alice", "/usepoints 5000")  # 50.00
-    await confirm_text(chat)
+    await checkout(chat)
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert (order.shipping_fee, order.total) == (0, D("78.00"))
 
 
 async def test_a_fee_changed_after_the_confirmation_asks_again(chat: Chat) -> None:
     await chat.say("alice", "/add 1 1")
-    assert "Total: CN¥128.00" in await confirm_text(chat)
+    assert "Total: CN¥128.00" in await checkout(chat)
     await chat.say(MERCHANT, "/settings shipping 6")
     again = await chat.text("alice", "/checkout confirm")
     assert "placed" not in again and "Total: CN¥134.00" in again
@@ -244,7 +236,7 @@ async def test_points_come_back_whole_when_the_goods_are_refunded(chat: Chat) ->
     await chat.say(MERCHANT, "/settings shipping 10")
     await chat.say("alice", "/add 1 1")
     await chat.say("alice", "/usepoints 1000")
-    await confirm_text(chat)
+    await checkout(chat)
     order = await order_of(order_no(await chat.text("alice", "/checkout confirm")))
     assert order.total == D("128.00")  # 118.00 of goods + 10.00 shipping
     await chat.say(MERCHANT, f"/paid {order.order_no}")

@@ -16,6 +16,15 @@ from tests.test_chat_flow import place_order
 CONTACT = Contact("Zhang San", "13800138000", "1 Wensan Road, Hangzhou")
 
 
+async def draft_to_all(dash: Dashboard) -> Broadcast:
+    """The owner's draft "Hi" to everyone, with alice subscribed."""
+    await dash.chat.say("alice", "/start")
+    services = dash.chat.runtime.services
+    shop = await services.shops.by_slug("demo")
+    owner = (await services.shops.staff(shop.id))[0]
+    return await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+
+
 async def test_group_buys_show_fill_time_left_and_completion(
     dash: Dashboard, clock: FakeClock
 ) -> None:
@@ -294,11 +303,7 @@ async def test_commission_rates_set_on_the_agents_page(dash: Dashboard) -> None:
 async def test_scheduling_says_what_went_wrong_on_the_card_and_when_quiet_hours_end(
     dash: Dashboard,
 ) -> None:
-    await dash.chat.say("alice", "/start")
-    services = dash.chat.runtime.services
-    shop = await services.shops.by_slug("demo")
-    owner = (await services.shops.staff(shop.id))[0]
-    draft = await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    draft = await draft_to_all(dash)
     await dash.login()
 
     # A refusal is shown on the broadcast's card, beside its time field, the time kept.
@@ -363,11 +368,7 @@ async def test_actions_that_cannot_be_undone_ask_first(dash: Dashboard) -> None:
 async def test_sending_now_in_quiet_hours_says_so_first(dash: Dashboard, clock: FakeClock) -> None:
     """Send now goes out at once, quiet hours or not (a schedule waits them out): the
     question before it says when it is quiet hours."""
-    await dash.chat.say("alice", "/start")
-    services = dash.chat.runtime.services
-    shop = await services.shops.by_slug("demo")
-    owner = (await services.shops.staff(shop.id))[0]
-    draft = await services.community.broadcasts.draft(shop.id, owner.person_id, "all", "Hi")  # type: ignore[attr-defined]
+    draft = await draft_to_all(dash)
     await dash.login()
     _, body = await dash.get("/dashboard/broadcasts")  # 20:00 in Shanghai
     assert "Send now sends at once" in body
