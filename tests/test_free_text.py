@@ -48,3 +48,17 @@ async def test_words_nobody_understands_say_so_and_offer_the_ways_on(chat: Chat)
 async def test_words_in_a_group_stay_unanswered(chat: Chat) -> None:
     assert await chat.say("zoe", "你好", group="tea-lovers") == []
     assert await chat.say("zoe", "龙井", group="tea-lovers") == []
+
+
+async def test_the_words_around_what_is_asked_for_are_looked_past(chat: Chat) -> None:
+    """Chinese runs words together: "我想买茶叶" finds nothing as it is, "茶叶" does."""
+    for asked, found in (
+        ("我想买茶叶", "西湖龙井"),  # by its category, 茶叶 Tea
+        ("龙井多少钱？", "西湖龙井"),
+        ("有没有牛肉干", "麻辣牛肉干"),
+        ("请问普洱还有货吗", "云南普洱"),
+        ("Do you have nougat?", "手工牛轧糖"),
+    ):
+        reply = (await chat.say("zoe", asked))[0]
+        assert found in reply.text and "/product" in str(reply.buttons), asked
+    assert "didn't understand" in await chat.text("zoe", "我想买飞机")

@@ -28,6 +28,17 @@ GREETINGS = frozenset(
     }
 )  # fmt: skip
 SEARCHED_UP_TO = 40  # characters: longer text is a sentence, not a product's name
+# The words around what a customer asks for ("我想买茶叶", "龙井多少钱", "有没有牛肉干？"),
+# taken off the ends, longest first, when the whole text finds nothing. Chinese is written
+# without spaces, so a product's name is only found once they are gone.
+ASKING = (
+    "请问", "我想买", "我想要", "我要买", "我要", "想买", "想要", "有没有", "还有没有", "有",
+    "买", "do you have", "i want", "i'd like", "looking for", "any",
+)  # fmt: skip
+ASKED = (
+    "多少钱", "怎么卖", "怎么买", "还有货吗", "还有吗", "有货吗", "有吗", "卖吗", "的价格",
+    "价格", "吗", "呢", "呀", "啊", "吧", "please",
+)  # fmt: skip
 
 
 def _plain(text: str) -> str:
@@ -45,13 +56,36 @@ async def answer(text: str, ctx: Context) -> Reply:
             buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
             return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
         if len(text) <= SEARCHED_UP_TO:
-            try:
-                page = await ctx.services.catalog.search(ctx.shop.id, text)
-            except InvalidInput:  # no searchable words
-                page = None
-            if page is not None and page.products:
-                return search_reply(ctx, text, page)
+            for words in dict.fromkeys((text, _wanted(text))):  # each once, as typed first
+                found = await _found(ctx, ctx.shop.id, words)
+                if found is not None:
+                    return found
     return unknown_command(text, ctx, plain=True)
+
+
+async def _found(ctx: Context, shop_id: int, words: str) -> Reply | None:
+    try:
+        page = await ctx.services.catalog.search(shop_id, words)
+    except InvalidInput:  # no searchable words
+        return None
+    return search_reply(ctx, words, page) if page.products else None
+
+
+def _wanted(text: str) -> str:
+    """`text` without the asking around it: "我想买茶叶？" -> "茶叶"."""
+    words = text.casefold().strip(" ?？!！.。,，~～")
+    changed = True
+    while changed:
+        changed = False
+        for ask in sorted(ASKING, key=len, reverse=True):
+            if words.startswith(ask) and len(words) > len(ask):
+                words, changed = words[len(ask) :].strip(), True
+                break
+        for ask in sorted(ASKED, key=len, reverse=True):
+            if words.endswith(ask) and len(words) > len(ask):
+                words, changed = words[: -len(ask)].strip(" ?？!！.。,，~～"), True
+                break
+    return words
 
 
 def _covering(entries: list[FaqEntry], plain: str) -> FaqEntry | None:
