@@ -17,7 +17,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from store.clock import Clock
-from store.groupbuy.models import GroupBuy, GroupStatus
+from store.groupbuy.models import GroupBuy, GroupSeat, GroupStatus
 from store.models import Order, OrderItem, OrderStatus, Shop
 from store.orders import ORDER_NO_MAX, normalise_order_no
 from store.paging import clamp_page
@@ -56,6 +56,12 @@ class Overview:
     status_counts: dict[str, int]
     daily: list[DaySales]  # oldest first, CHART_DAYS days ending today
     best_sellers: list[BestSeller]
+    # Paid orders that are seats of a group still open: counted as paid, not yet to ship.
+    awaiting_group: int = 0
+
+    @property
+    def to_ship(self) -> int:
+        return self.status_counts[OrderStatus.PAID.value] - self.awaiting_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +116,11 @@ class ShopReports:
             status_counts=await self.status_counts(shop.id),
             daily=[day_sales(chart_start + timedelta(days=i)) for i in range(CHART_DAYS)],
             best_sellers=await self._best_sellers(recent_ids),
+            awaiting_group=await GroupSeat.filter(
+                order__shop_id=shop.id,
+                order__status=OrderStatus.PAID,
+                group__status=GroupStatus.OPEN,
+            ).count(),
         )
 
     async def status_counts(self, shop_id: int) -> dict[str, int]:

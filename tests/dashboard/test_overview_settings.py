@@ -13,6 +13,7 @@ from store.reviews.models import Review
 from store.support.models import Ticket
 from tests.conftest import MERCHANT, FakeClock
 from tests.dashboard.conftest import Dashboard
+from tests.groupbuy.test_chat import campaign, open_group
 from tests.reviews.test_reviews import completed
 from tests.test_chat_flow import place_order
 
@@ -272,3 +273,14 @@ async def test_the_quiet_hours_say_which_time_zone_they_are_in(dash: Dashboard) 
     _, body = await dash.get("/dashboard/settings")
     hint = body.split('id="f-quiet_start"')[1].split("</label>")[0]
     assert "time zone (Europe/Berlin)" in hint
+
+
+async def test_to_ship_leaves_out_paid_seats_whose_group_has_not_filled(dash: Dashboard) -> None:
+    no = await place_order(dash.chat)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    _, seat = await open_group(dash.chat, "bob", await campaign(dash.chat))  # a group of 3
+    await dash.chat.say(MERCHANT, f"/paid {seat}")
+    await dash.login()
+    _, body = await dash.get("/dashboard")
+    assert '<strong class="kpi-value" id="to-ship">1</strong>' in body  # the seat can't ship
+    assert "1 more paid in a group buy that has not filled yet" in body
