@@ -21,8 +21,10 @@ async def test_the_merchant_edits_a_product_from_chat(chat: Chat) -> None:
     assert "特级西湖龙井" in await chat.text("alice", "/search qingming")  # search follows
 
     await chat.say(MERCHANT, "/edit 1 image off")
+    await chat.say(MERCHANT, "/edit 1 description off")
     product = await Product.get(id=1)
     assert product.image_url is None and product.stock == 48 and str(product.price) == "128.00"
+    assert product.description == ""  # not the word "off"
 
 
 async def test_bad_edits_are_refused_and_change_nothing(chat: Chat) -> None:
@@ -30,6 +32,7 @@ async def test_bad_edits_are_refused_and_change_nothing(chat: Chat) -> None:
     assert "Usage" in await chat.text(MERCHANT, "/edit 1 price 5")  # /price does that
     assert "Usage" in await chat.text(MERCHANT, "/edit 1")
     assert "title" in (await chat.text(MERCHANT, "/edit 1 title")).lower()
+    assert "title" in (await chat.text(MERCHANT, "/edit 1 title off")).lower()  # not "off"
     assert "http(s) link" in await chat.text(MERCHANT, "/edit 1 image ftp://x/y.jpg")
     assert "no product 999" in await chat.text(MERCHANT, "/edit 999 title New")
     assert "only the shop's owner and staff" in await chat.text("alice", "/edit 1 title Mine")

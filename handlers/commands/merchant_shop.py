@@ -95,8 +95,8 @@ async def edit(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     words = cmd.raw_args.split(None, 2)
     value = words[2] if len(words) > 2 else ""
     name = cmd.args[1].casefold()
-    if EDITABLE[name] in ("image_url", "category") and value.casefold() in OFF_WORDS:
-        value = ""  # no picture, no category
+    if value.casefold() in OFF_WORDS:
+        value = ""  # no description, category or picture; a title can't go (refused)
     admin = ProductAdmin(ctx.services.catalog)
     product = await admin.edit(shop.id, product_id(cmd.args[0]), name, value)
     return ctx.reply(
