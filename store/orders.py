@@ -146,6 +146,12 @@ def normalise_order_no(text: str) -> str:
     return text.strip().lstrip("#").upper()
 
 
+def looks_like_order_no(text: str) -> bool:
+    """Could `text` be an order number (typed in any case, with or without "#")?"""
+    no = normalise_order_no(text)
+    return len(no) == _NO_LENGTH and all(c in _NO_ALPHABET for c in no)
+
+
 # A longer number is unknown without asking (the ORM refuses to even look it up).
 ORDER_NO_MAX = Order._meta.fields_map["order_no"].max_length  # type: ignore[attr-defined]
 

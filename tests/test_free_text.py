@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import MERCHANT, Chat
+from tests.test_chat_flow import place_order
 
 
 async def test_a_greeting_gets_the_welcome_in_either_language(chat: Chat) -> None:
@@ -62,3 +63,16 @@ async def test_the_words_around_what_is_asked_for_are_looked_past(chat: Chat) ->
         reply = (await chat.say("zoe", asked))[0]
         assert found in reply.text and "/product" in str(reply.buttons), asked
     assert "didn't understand" in await chat.text("zoe", "我想买飞机")
+
+
+async def test_an_order_number_typed_alone_shows_that_order(chat: Chat) -> None:
+    no = await place_order(chat, "zoe")
+    assert (await chat.text("zoe", no.lower())) == await chat.text("zoe", f"/order {no}")
+    # someone else's number is no order of theirs: not understood, nothing shown
+    assert "didn't understand" in await chat.text("alice", no)
+
+
+async def test_digits_alone_find_no_product(chat: Chat) -> None:
+    """Every "200g" has a 2 and a 0 in it: a number typed alone names no product."""
+    for digits in ("2", "0", "13812345678"):
+        assert "didn't understand" in await chat.text("zoe", digits), digits

@@ -1,8 +1,9 @@
 """Words in a private chat that name no command: what the person most likely meant.
 
 Customers of a chat shop write as they would to the seller: "你好", "在吗", a product's
-name, "什么时候发货". A greeting gets the welcome, words that one of the shop's frequent
-questions covers get its answer, words found in the catalog get the products, and anything
+name, "什么时候发货", their order's number. A greeting gets the welcome, words that one of the
+shop's frequent questions covers get its answer, an order number of theirs the order, words
+found in the catalog get the products, and anything
 else a friendly "not understood" with the ways on. A mistyped slash command still gets the
 unknown-command reply (the engine's), which suggests the command meant.
 """
@@ -13,10 +14,12 @@ import unicodedata
 
 from handlers.commands.browse import search_reply
 from handlers.commands.general import welcome
+from handlers.commands.orders import order_view
 from handlers.context import Context
 from handlers.engine import unknown_command
 from handlers.types import Reply
-from store.errors import InvalidInput
+from store.errors import InvalidInput, OrderNotFound
+from store.orders import looks_like_order_no
 from store.support.models import FaqEntry
 
 # Compared after `_plain`: case folded, spaces and punctuation gone.
@@ -55,7 +58,15 @@ async def answer(text: str, ctx: Context) -> Reply:
         if entry is not None:
             buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
             return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
-        if len(text) <= SEARCHED_UP_TO:
+        if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order
+            try:
+                return await order_view(
+                    ctx, await ctx.services.orders.for_person(text, ctx.person.id)
+                )
+            except OrderNotFound:
+                pass
+        # Digits alone are no product's name ("2" would find every "200g")
+        if len(text) <= SEARCHED_UP_TO and not plain.isdigit():
             for words in dict.fromkeys((text, _wanted(text))):  # each once, as typed first
                 found = await _found(ctx, ctx.shop.id, words)
                 if found is not None:

@@ -48,7 +48,11 @@ async def orders(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 @router.command("order", "订单详情", "查单", help=N_("Show one order"), usage="<no>", private=True)
 async def order(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/order <no>")[0]
-    found = await ctx.services.orders.for_person(no, ctx.person.id)
+    return await order_view(ctx, await ctx.services.orders.for_person(no, ctx.person.id))
+
+
+async def order_view(ctx: Context, found: Order) -> Reply:
+    """The person's order as /order shows it: how to pay while it awaits payment."""
     if found.status != S.PENDING_PAYMENT:
         return order_reply(ctx, found)
     return order_reply(ctx, found, pay_shop=await ctx.services.shops.get(found.shop_id))
