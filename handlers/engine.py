@@ -196,7 +196,11 @@ class Engine:
 def unknown_command(word: str, ctx: Context, *, plain: bool = False) -> Reply:
     """`word` names no command: say so, and suggest the commands whose names are close.
     `plain`: words that were never meant as a command; the ways on are offered with them."""
-    suggestions = ctx.registry.suggest(word, staff=ctx.role is not None)
+    # Words never meant as a command are offered only a close command: one character in
+    # common is a typo's distance in "/退货" but not in "付款" (it is no /refund, 退款).
+    suggestions = ctx.registry.suggest(
+        word, staff=ctx.role is not None, cutoff=0.6 if plain else 0.5
+    )
     buttons = [[ctx.button("Help", "/help")]]
     if plain:
         buttons.insert(

@@ -83,9 +83,11 @@ class Registry:
     def lookup(self, word: str) -> CommandSpec | None:
         return self.by_word.get(word.casefold())
 
-    def suggest(self, word: str, limit: int = 3, *, staff: bool = False) -> list[CommandSpec]:
+    def suggest(
+        self, word: str, limit: int = 3, *, staff: bool = False, cutoff: float = 0.5
+    ) -> list[CommandSpec]:
         """Commands whose names are close to `word`; the shop's own only to its staff."""
-        matches = difflib.get_close_matches(word.casefold(), list(self.by_word), n=8, cutoff=0.5)
+        matches = difflib.get_close_matches(word.casefold(), list(self.by_word), n=8, cutoff=cutoff)
         seen: list[CommandSpec] = []
         for m in matches:
             spec = self.by_word[m]

@@ -76,3 +76,10 @@ async def test_digits_alone_find_no_product(chat: Chat) -> None:
     """Every "200g" has a 2 and a 0 in it: a number typed alone names no product."""
     for digits in ("2", "0", "13812345678"):
         assert "didn't understand" in await chat.text("zoe", digits), digits
+
+
+async def test_a_word_sharing_one_character_with_a_command_is_not_offered_it(chat: Chat) -> None:
+    """付款 (to pay) and 退款 (/refund) differ by a character, and mean opposite things."""
+    reply = await chat.text("zoe", "付款")
+    assert "didn't understand" in reply and "/refund" not in reply
+    assert "/refund" in await chat.text("zoe", "/付款")  # with its slash a command was meant
