@@ -184,6 +184,9 @@ async def test_item_refunds_keep_shipping_once_shipped(chat: Chat) -> None:
     assert "The shipping (CN¥10.00) is not refunded: the order had shipped." in last
     order = await order_of(order.order_no)
     assert order.status == "refunded" and order.refunded_amount == D("256.00")  # not shipping
+    # the order says how much came back, not only "refunded" beside its total of 266.00
+    assert "Refunded in all: CN¥256.00" in last
+    assert "Refunded in all: CN¥256.00" in await chat.text("alice", f"/order {order.order_no}")
     jobs = await RefundJob.filter(order_id=order.id).order_by("id").values_list("amount", flat=True)
     assert jobs == [D("128.00"), D("128.00")]
 

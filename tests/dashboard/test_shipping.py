@@ -56,3 +56,17 @@ async def test_order_page_shows_the_shipping_line(dash: Dashboard) -> None:
     line = body.split('id="shipping"')[1].split("</tr>")[0]
     assert "Shipping" in line or "运费" in line
     assert "10.00" in line and "138.00" in body
+
+
+async def test_an_order_refunded_but_its_shipping_says_how_much_came_back(dash: Dashboard) -> None:
+    await dash.chat.say(MERCHANT, "/settings shipping 10")
+    no = await place_order(dash.chat, "alice", product=1, qty=1)
+    await dash.chat.say(MERCHANT, f"/paid {no}")
+    await dash.chat.say(MERCHANT, f"/ship {no} SF SF1")
+    await dash.chat.say(MERCHANT, f"/refunditem {no} 1")  # the goods; the shipping is kept
+    await dash.login()
+    _, body = await dash.get(f"/dashboard/orders/{no}")
+    line = body.split('id="refunded-in-all"')[1].split("</tr>")[0]
+    assert "128.00" in line and "138.00" not in line
+    _, body = await dash.get("/dashboard/orders")  # the list too, under the total
+    assert "CN¥128.00 refunded" in body.split(f'id="order-{no}"')[1].split("</tr>")[0]
