@@ -195,7 +195,8 @@ class Engine:
 
 def unknown_command(word: str, ctx: Context, *, plain: bool = False) -> Reply:
     """`word` names no command: say so, and suggest the commands whose names are close.
-    `plain`: words that were never meant as a command; the ways on are offered with them."""
+    `plain`: words that were never meant as a command; the ways on are offered with them,
+    and Ask the shop asks it these words (/ask alone would only say how to ask)."""
     # Words never meant as a command are offered only a close command: one character in
     # common is a typo's distance in "/退货" but not in "付款" (it is no /refund, 退款).
     suggestions = ctx.registry.suggest(
@@ -204,7 +205,11 @@ def unknown_command(word: str, ctx: Context, *, plain: bool = False) -> Reply:
     buttons = [[ctx.button("Help", "/help")]]
     if plain:
         buttons.insert(
-            0, [ctx.button("Browse products", "/catalog"), ctx.button("Ask the shop", "/ask")]
+            0,
+            [
+                ctx.button("Browse products", "/catalog"),
+                ctx.button("Ask the shop", f"/ask {word}".strip()),
+            ],
         )
     return ctx.reply(
         "chat/unknown.j2",

@@ -39,7 +39,8 @@ async def test_words_nobody_understands_say_so_and_offer_the_ways_on(chat: Chat)
     cut = "I want something nice for my mother,…"
     assert reply.text.startswith(f"Sorry, I didn't understand “{cut}”.")
     assert "/ask <question>" in reply.text
-    assert [b.payload for row in reply.buttons for b in row] == ["/catalog", "/ask", "/help"]
+    asked = "/ask I want something nice for my mother, she likes flowers"  # the words, whole
+    assert [b.payload for row in reply.buttons for b in row] == ["/catalog", asked, "/help"]
     typo = await chat.text("zoe", "catalgo")  # a command's name, mistyped without its slash
     assert "didn't understand" in typo and "Did you mean:" in typo and "/catalog" in typo
     # with its slash it was meant as a command
@@ -83,3 +84,12 @@ async def test_a_word_sharing_one_character_with_a_command_is_not_offered_it(cha
     reply = await chat.text("zoe", "付款")
     assert "didn't understand" in reply and "/refund" not in reply
     assert "/refund" in await chat.text("zoe", "/付款")  # with its slash a command was meant
+
+
+async def test_ask_the_shop_asks_it_the_words_not_understood(chat: Chat) -> None:
+    """Pressing it used to say "write your question after /ask", and the question typed
+    again without /ask was not understood either."""
+    reply = (await chat.say("zoe", "能发货到北京吗"))[0]
+    [ask] = [b.payload for row in reply.buttons for b in row if b.payload.startswith("/ask")]
+    assert "ticket T1" in await chat.text("zoe", ask, button=True)
+    assert "能发货到北京吗" in await chat.text(MERCHANT, "/ticket T1")
