@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "amount_missing": N_("The amount of money is missing. Write it like 12.50."),
     "too_many_decimals": N_("Amounts of money have at most 2 decimals: “{value}”."),
     "amount_not_positive": N_("The amount must be more than zero."),
+    "amount_negative": N_("The amount can't be below zero."),
     "amount_too_large": N_("That amount is too large."),
     "bad_quantity": N_("The quantity must be a whole number from {low} to {high}."),
     "bad_number": N_("“{value}” is not a valid number."),

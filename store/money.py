@@ -48,6 +48,8 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     value = Decimal(cleaned)
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InvalidInput("too_many_decimals", value=text)
+    if value < 0 and allow_zero:  # 0 is fine here: "more than zero" would be untrue
+        raise InvalidInput("amount_negative", value=text)
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput("amount_not_positive", value=text)
     if value >= MAX_PRICE:

@@ -96,3 +96,11 @@ def test_plain_numbers_read_as_written() -> None:
         "0",
         "100",
     ]
+
+
+def test_where_zero_is_allowed_a_negative_amount_is_not_called_not_above_zero() -> None:
+    """A shipping fee of 0 is free shipping: "-5" must not say "more than zero"."""
+    assert parse_amount("0", allow_zero=True) == Decimal("0.00")
+    with pytest.raises(InvalidInput) as err:
+        parse_amount("-5", allow_zero=True)
+    assert err.value.code == "amount_negative"

@@ -35,7 +35,7 @@ async def test_settings_set_show_and_refuse_bad_amounts(chat: Chat) -> None:
     for bad, said in (
         ("/settings shipping abc", "is not an amount"),
         ("/settings shipping 1.005", "at most 2 decimals"),
-        ("/settings shipping -3", "more than zero"),
+        ("/settings shipping -3", "can't be below zero"),
         ("/settings freeship 0", "more than zero"),
         ("/settings freeship 12,5", "is not an amount"),
         ("/settings shipping", "Usage: /settings"),

@@ -161,7 +161,7 @@ BAD_RULES = [
     ("/level", "Usage: /level"),
     ("/level add 银卡 1000", "Usage: /level"),
     ("/level add 银卡 lots 5", "not an amount of money"),
-    ("/level add 银卡 -5 5", "more than zero"),
+    ("/level add 银卡 -5 5", "can't be below zero"),
     ("/level add 银卡 100 100", "percentage below 100"),
     ("/level add 银卡 100 five", "percentage below 100"),
     ("/level add 一二三四五六七八九十一二三四五六七八九十X 100 5", "1 to 20 characters"),
