@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from store.errors import InvalidInput, StoreError
 from store.models import Shop
-from store.shops import SETTING_LIMITS, ShopService, check_free_shipping, check_shipping_fee
+from store.shops import (
+    SETTING_LIMITS,
+    ShopService,
+    check_free_shipping,
+    check_pay_note,
+    check_shipping_fee,
+)
 
 SHOP_LOCALES = ("zh_CN", "en")
 
@@ -18,6 +24,7 @@ class SettingsForm:
     locale: str
     shipping_fee: str = ""  # empty: 0, free shipping
     free_shipping_over: str = ""  # empty: no threshold
+    pay_note: str | None = None  # how to pay by hand (/settings pay); None: left as it is
 
 
 def check_settings(form: SettingsForm) -> tuple[dict[str, object], dict[str, StoreError]]:
@@ -37,6 +44,11 @@ def check_settings(form: SettingsForm) -> tuple[dict[str, object], dict[str, Sto
         values["free_shipping_over"] = check_free_shipping(form.free_shipping_over)
     except StoreError as err:
         errors["free_shipping_over"] = err
+    if form.pay_note is not None:
+        try:
+            values["pay_note"] = check_pay_note(form.pay_note.replace("\r\n", "\n"))
+        except StoreError as err:
+            errors["pay_note"] = err
     if form.locale in SHOP_LOCALES:
         values["locale"] = form.locale
     else:

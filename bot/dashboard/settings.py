@@ -13,7 +13,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
 from store.models import Person, Role
 from store.money import plain
 from store.shop_settings import SHOP_LOCALES, SettingsForm, ShopSettings
-from store.shops import SETTING_LIMITS
+from store.shops import PAY_NOTE_MAX, SETTING_LIMITS
 
 SETTINGS = web.AppKey("dashboard_settings", ShopSettings)
 
@@ -40,6 +40,7 @@ async def _render(
         status=status,
         form=form,
         limits=SETTING_LIMITS,
+        pay_note_max=PAY_NOTE_MAX,
         locales=SHOP_LOCALES,
         done=request.query.get("done", ""),
         quiet=quiet,
@@ -62,6 +63,7 @@ def _current_form(request: web.Request) -> SettingsForm:
         locale=shop.locale,
         shipping_fee=plain(shop.shipping_fee),
         free_shipping_over="" if free is None else plain(free),
+        pay_note=shop.pay_note,
     )
 
 
@@ -74,7 +76,10 @@ async def settings_page(request: web.Request) -> web.Response:
 async def save_settings(request: web.Request) -> web.Response:
     page = page_of(request)
     data = await request.post()
-    form = SettingsForm(**{k: str(data.get(k, "")) for k in SettingsForm.__dataclass_fields__})
+    fields = {k: str(data.get(k, "")) for k in SettingsForm.__dataclass_fields__}
+    if "pay_note" not in data:  # a form without the field leaves how to pay as it is
+        fields["pay_note"] = None  # type: ignore[assignment]
+    form = SettingsForm(**fields)  # type: ignore[arg-type]
     page.shop, errors = await request.app[SETTINGS].update(page.shop.id, page.person.id, form)
     if errors:
         page.errors = {k: page.error(e) for k, e in errors.items()}

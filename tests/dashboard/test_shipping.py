@@ -70,3 +70,28 @@ async def test_an_order_refunded_but_its_shipping_says_how_much_came_back(dash: 
     assert "128.00" in line and "138.00" not in line
     _, body = await dash.get("/dashboard/orders")  # the list too, under the total
     assert "CN¥128.00 refunded" in body.split(f'id="order-{no}"')[1].split("</tr>")[0]
+
+
+async def test_how_to_pay_is_set_on_the_settings_form_as_in_chat(dash: Dashboard) -> None:
+    """/settings pay had no field on the dashboard: a shop run from it could not say how."""
+    await dash.chat.say(MERCHANT, "/settings pay 微信 wx_shop")
+    no = await place_order(dash.chat, "alice", product=1, qty=1)  # awaiting payment
+    await dash.login()
+    _, body = await dash.get("/dashboard/settings")
+    assert (
+        '<textarea id="f-pay_note" name="pay_note"' in body and ">微信 wx_shop</textarea>" in body
+    )
+
+    status, _, _ = await dash.post("/dashboard/settings", FORM)  # an older form: kept as it is
+    assert status == 303 and (await Shop.get(slug="demo")).pay_note == "微信 wx_shop"
+
+    too_long = FORM | {"pay_note": "x" * 301}
+    status, body, _ = await dash.post("/dashboard/settings", too_long)
+    assert status == 400 and 'id="err-pay_note"' in body
+    assert (await Shop.get(slug="demo")).pay_note == "微信 wx_shop"
+
+    status, _, _ = await dash.post(
+        "/dashboard/settings", FORM | {"pay_note": "支付宝 a@b.cn\r\n备注订单号"}
+    )
+    assert status == 303 and (await Shop.get(slug="demo")).pay_note == "支付宝 a@b.cn\n备注订单号"
+    assert "支付宝 a@b.cn\n备注订单号" in await dash.chat.text("alice", f"/order {no}")
