@@ -93,3 +93,10 @@ async def test_ask_the_shop_asks_it_the_words_not_understood(chat: Chat) -> None
     [ask] = [b.payload for row in reply.buttons for b in row if b.payload.startswith("/ask")]
     assert "ticket T1" in await chat.text("zoe", ask, button=True)
     assert "能发货到北京吗" in await chat.text(MERCHANT, "/ticket T1")
+
+
+async def test_thanks_and_ok_get_a_kind_word_not_a_not_understood(chat: Chat) -> None:
+    for said in ("谢谢", "好的，谢谢！", "OK", "Thanks!"):
+        reply = (await chat.say("zoe", said))[0]
+        assert reply.text.startswith("You're welcome!"), said
+        assert [b.payload for row in reply.buttons for b in row] == ["/catalog", "/orders"]

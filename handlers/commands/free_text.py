@@ -30,6 +30,14 @@ GREETINGS = frozenset(
         "早", "早上好", "中午好", "下午好", "晚上好", "菜单", "menu",
     }
 )  # fmt: skip
+# "谢谢", "好的": what a customer says after an answer; "not understood" would be rude.
+THANKS = frozenset(
+    {
+        "谢谢", "谢谢你", "谢谢您", "谢谢老板", "谢谢亲", "谢啦", "谢了", "多谢", "感谢", "好的",
+        "好的谢谢", "好", "好滴", "好哒", "嗯", "嗯嗯", "收到", "知道了", "明白了", "ok", "okay",
+        "thanks", "thankyou", "thx", "ty", "great", "cool",
+    }
+)  # fmt: skip
 SEARCHED_UP_TO = 40  # characters: longer text is a sentence, not a product's name
 # The words around what a customer asks for ("我想买茶叶", "龙井多少钱", "有没有牛肉干？"),
 # taken off the ends, longest first, when the whole text finds nothing. Chinese is written
@@ -53,6 +61,9 @@ async def answer(text: str, ctx: Context) -> Reply:
     plain = _plain(text)
     if not plain or plain in GREETINGS:  # "你好", or a wave: 👋
         return welcome(ctx)
+    if plain in THANKS:
+        buttons = [[ctx.button("Browse products", "/catalog"), ctx.button("My orders", "/orders")]]
+        return ctx.reply("chat/thanks.j2", buttons=buttons)
     if ctx.shop is not None and plain:
         entry = _covering(await ctx.services.support.faq(ctx.shop.id), plain)
         if entry is not None:
