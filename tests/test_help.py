@@ -89,6 +89,7 @@ async def test_usage_lines_read_in_the_readers_words(chat: Chat) -> None:
 # Bracketed words of usage lines that are typed as they are, so never translated.
 TYPED_AS_IS = {
     "<HH:MM>",
+    "[confirm]",
     "[keep]",
     "[min=]",
     "[per=]",

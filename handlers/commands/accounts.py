@@ -24,7 +24,7 @@ def _minutes(ttl: timedelta) -> int:
     "关联账号",
     "绑定账号",
     help=N_("Link your accounts on Telegram and WeChat: one code, then everything is shared"),
-    usage="[code]",
+    usage="[<link code> [confirm]]",
     private=True,
 )
 async def link(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:

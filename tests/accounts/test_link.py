@@ -235,6 +235,7 @@ async def test_chinese_calls_the_link_code_one_name(talk: Talk) -> None:
     help_line = await talk.text(TG, "alice", "/help link")
     for text in (asked, refused, help_line):
         assert "关联码" in text and "验证码" not in text, text
+    assert "/link [<关联码> [confirm]]" in help_line  # the second step is in the usage too
 
 
 async def test_a_code_first_says_whose_account_it_joins_and_links_only_when_confirmed(
