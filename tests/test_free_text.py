@@ -71,6 +71,8 @@ async def test_an_order_number_typed_alone_shows_that_order(chat: Chat) -> None:
     assert (await chat.text("zoe", no.lower())) == await chat.text("zoe", f"/order {no}")
     # someone else's number is no order of theirs: not understood, nothing shown
     assert "didn't understand" in await chat.text("alice", no)
+    # to the shop's staff it is one of the shop's orders, as /sale shows it
+    assert await chat.text(MERCHANT, no) == await chat.text(MERCHANT, f"/sale {no}")
 
 
 async def test_digits_alone_find_no_product(chat: Chat) -> None:

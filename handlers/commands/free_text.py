@@ -14,6 +14,7 @@ import unicodedata
 
 from handlers.commands.browse import search_reply
 from handlers.commands.general import welcome
+from handlers.commands.merchant_orders import merchant_order_reply
 from handlers.commands.orders import order_view
 from handlers.context import Context
 from handlers.engine import unknown_command
@@ -69,13 +70,10 @@ async def answer(text: str, ctx: Context) -> Reply:
         if entry is not None:
             buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
             return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
-        if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order
-            try:
-                return await order_view(
-                    ctx, await ctx.services.orders.for_person(text, ctx.person.id)
-                )
-            except OrderNotFound:
-                pass
+        if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order (or /sale)
+            found = await _order_named(ctx, ctx.shop.id, text)
+            if found is not None:
+                return found
         # Digits alone are no product's name ("2" would find every "200g")
         if len(text) <= SEARCHED_UP_TO and not plain.isdigit():
             for words in dict.fromkeys((text, _wanted(text))):  # each once, as typed first
@@ -83,6 +81,20 @@ async def answer(text: str, ctx: Context) -> Reply:
                 if found is not None:
                     return found
     return unknown_command(text, ctx, plain=True)
+
+
+async def _order_named(ctx: Context, shop_id: int, no: str) -> Reply | None:
+    """The person's own order, or to the shop's staff one of the shop's, as /sale shows it."""
+    orders = ctx.services.orders
+    try:
+        return await order_view(ctx, await orders.for_person(no, ctx.person.id))
+    except OrderNotFound:
+        if ctx.role is None:
+            return None
+    try:
+        return await merchant_order_reply(ctx, await orders.for_shop(no, shop_id))
+    except OrderNotFound:  # ShopOrderNotFound too
+        return None
 
 
 async def _found(ctx: Context, shop_id: int, words: str) -> Reply | None:
