@@ -60,6 +60,10 @@ async def test_the_words_around_what_is_asked_for_are_looked_past(chat: Chat) ->
         ("有没有牛肉干", "麻辣牛肉干"),
         ("请问普洱还有货吗", "云南普洱"),
         ("Do you have nougat?", "手工牛轧糖"),
+        ("What is the price of the jerky?", "麻辣牛肉干"),
+        ("how much is the pu'er", "云南普洱"),
+        ("Do you sell some nougat?", "手工牛轧糖"),
+        ("jerky price?", "麻辣牛肉干"),
     ):
         reply = (await chat.say("zoe", asked))[0]
         assert found in reply.text and "/product" in str(reply.buttons), asked

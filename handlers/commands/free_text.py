@@ -45,11 +45,13 @@ SEARCHED_UP_TO = 40  # characters: longer text is a sentence, not a product's na
 # without spaces, so a product's name is only found once they are gone.
 ASKING = (
     "请问", "我想买", "我想要", "我要买", "我要", "想买", "想要", "有没有", "还有没有", "有",
-    "买", "do you have", "i want", "i'd like", "looking for", "any",
+    "买", "do you have", "do you sell", "i want", "i'd like", "looking for", "any",
+    "how much is", "how much are", "how much for", "what is the price of",
+    "what's the price of", "price of", "the ", "some ",
 )  # fmt: skip
 ASKED = (
     "多少钱", "怎么卖", "怎么买", "还有货吗", "还有吗", "有货吗", "有吗", "卖吗", "的价格",
-    "价格", "吗", "呢", "呀", "啊", "吧", "please",
+    "价格", "吗", "呢", "呀", "啊", "吧", "please", "how much", " price", " cost",
 )  # fmt: skip
 
 
