@@ -106,3 +106,17 @@ async def test_thanks_and_ok_get_a_kind_word_not_a_not_understood(chat: Chat) ->
         reply = (await chat.say("zoe", said))[0]
         assert reply.text.startswith("You're welcome!"), said
         assert [b.payload for row in reply.buttons for b in row] == ["/catalog", "/orders"]
+
+
+async def test_a_frequent_question_asked_in_other_words_gets_its_answer(chat: Chat) -> None:
+    """A customer asks "什么时候发货" where the shop wrote "多久发货？"."""
+    await chat.say(MERCHANT, "/faq add 多久发货？ | 付款后 48 小时内发货。")
+    await chat.say(MERCHANT, "/faq add 可以退货吗？ | 确认收货前可申请退款。")
+    for words, answer in (
+        ("什么时候发货", "48 小时"),
+        ("请问几天能发货呀？", "48 小时"),
+        ("怎么退货", "确认收货前"),
+    ):
+        assert answer in await chat.text("zoe", words), words
+    assert "龙井" in await chat.text("zoe", "龙井怎么卖")  # a product is still a product
+    assert "didn't understand" in await chat.text("zoe", "什么时候开门")

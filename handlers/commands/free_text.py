@@ -54,6 +54,13 @@ ASKED = (
     "价格", "吗", "呢", "呀", "啊", "吧", "please", "how much", " price", " cost",
 )  # fmt: skip
 
+# How a question starts, taken off with ASKED's endings to find what it is about.
+QUESTION_WORDS = (
+    *ASKING, "什么时候", "啥时候", "多久", "多长时间", "几天", "怎么", "如何", "怎样", "可以",
+    "能不能", "能", "会不会", "是不是", "when do you", "when will you", "how do i", "can i",
+    "do you",
+)  # fmt: skip
+
 
 def _plain(text: str) -> str:
     """`text` without case, spaces, punctuation and symbols (emoji included)."""
@@ -68,10 +75,10 @@ async def answer(text: str, ctx: Context) -> Reply:
         buttons = [[ctx.button("Browse products", "/catalog"), ctx.button("My orders", "/orders")]]
         return ctx.reply("chat/thanks.j2", buttons=buttons)
     if ctx.shop is not None and plain:
-        entry = _covering(await ctx.services.support.faq(ctx.shop.id), plain)
+        faq = await ctx.services.support.faq(ctx.shop.id)
+        entry = _covering(faq, plain)
         if entry is not None:
-            buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
-            return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
+            return _faq_answer(ctx, entry)
         if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order (or /sale)
             found = await _order_named(ctx, ctx.shop.id, text)
             if found is not None:
@@ -82,7 +89,16 @@ async def answer(text: str, ctx: Context) -> Reply:
                 found = await _found(ctx, ctx.shop.id, words)
                 if found is not None:
                     return found
+        # The same question asked in other words: "什么时候发货" and "几天发货" ask "多久发货？"
+        entry = _covering(faq, _plain(_wanted(text, QUESTION_WORDS)))
+        if entry is not None:
+            return _faq_answer(ctx, entry)
     return unknown_command(text, ctx, plain=True)
+
+
+def _faq_answer(ctx: Context, entry: FaqEntry) -> Reply:
+    buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
+    return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
 
 
 async def _order_named(ctx: Context, shop_id: int, no: str) -> Reply | None:
@@ -107,13 +123,13 @@ async def _found(ctx: Context, shop_id: int, words: str) -> Reply | None:
     return search_reply(ctx, words, page) if page.products else None
 
 
-def _wanted(text: str) -> str:
+def _wanted(text: str, asking: tuple[str, ...] = ASKING) -> str:
     """`text` without the asking around it: "我想买茶叶？" -> "茶叶"."""
     words = text.casefold().strip(" ?？!！.。,，~～")
     changed = True
     while changed:
         changed = False
-        for ask in sorted(ASKING, key=len, reverse=True):
+        for ask in sorted(asking, key=len, reverse=True):
             if words.startswith(ask) and len(words) > len(ask):
                 words, changed = words[len(ask) :].strip(), True
                 break
