@@ -259,3 +259,12 @@ async def test_a_code_first_says_whose_account_it_joins_and_links_only_when_conf
     shop_code = asked.split("link code: ")[1].split()[0]
     owner = (await talk.say("sim", MERCHANT, f"/link {shop_code}"))[0].text
     assert "the shops either of you runs" in owner
+
+
+async def test_a_code_from_an_account_without_a_name_says_which_platform(talk: Talk) -> None:
+    """WeChat gives no name: the preview said "the account of — (WeChat)"."""
+    asked = (await talk.say(WX, "wx-nameless", "/link"))[0].text
+    code = asked.split("link code: ")[1].split()[0]
+    preview = await talk.text(TG, "7002", f"/link {code}")
+    assert "This code joins this account with an account on WeChat." in preview
+    assert "—" not in preview
