@@ -76,9 +76,11 @@ async def settings_page(request: web.Request) -> web.Response:
 async def save_settings(request: web.Request) -> web.Response:
     page = page_of(request)
     data = await request.post()
-    fields = {k: str(data.get(k, "")) for k in SettingsForm.__dataclass_fields__}
+    fields: dict[str, str | None] = {
+        k: str(data.get(k, "")) for k in SettingsForm.__dataclass_fields__
+    }
     if "pay_note" not in data:  # a form without the field leaves how to pay as it is
-        fields["pay_note"] = None  # type: ignore[assignment]
+        fields["pay_note"] = None
     form = SettingsForm(**fields)  # type: ignore[arg-type]
     page.shop, errors = await request.app[SETTINGS].update(page.shop.id, page.person.id, form)
     if errors:
