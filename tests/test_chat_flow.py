@@ -368,3 +368,15 @@ async def test_the_shop_hears_when_an_order_leaves_few_units_or_none(chat: Chat)
     assert "Running low" not in chat.pushed(MERCHANT)
     await place_order(chat, "carol", qty=5)
     assert "Sold out now: 西湖龙井 West Lake Longjing tea 250g" in chat.pushed(MERCHANT)
+
+
+async def test_typing_the_confirm_buttons_words_places_the_order(chat: Chat) -> None:
+    """WeChat shows no button at the confirmation: "确认下单", as the button says, places it."""
+    await chat.say("alice", "/add 1 1")
+    await chat.say("alice", "/checkout")
+    for answer in ("Zhang San", "13800138000", "1 Wensan Road, Hangzhou"):
+        await chat.say("alice", answer)
+    asked_again = await chat.text("alice", "hmm")  # anything else asks again, places nothing
+    assert "Confirm order" in asked_again and await Order.all().count() == 0
+    assert "placed" in await chat.text("alice", "确认下单！")
+    assert await Order.all().count() == 1

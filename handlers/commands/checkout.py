@@ -26,6 +26,10 @@ _ASK = {
 }
 _CHECK = {"name": check_name, "phone": check_phone, "address": check_address}
 _NEXT = {"name": "phone", "phone": "address", "address": "confirm"}
+# The Confirm order button's words, typed: WeChat shows no button to press at the confirmation.
+CONFIRM_WORDS = frozenset(
+    {"确认", "确认下单", "确定", "确定下单", "下单", "confirm", "confirmorder"}
+)
 
 
 def _cancel_button(ctx: Context) -> list:
@@ -82,10 +86,13 @@ async def reconfirm(ctx: Context, note: str = "") -> Reply | None:
     return None
 
 
-async def checkout_step(text: str, ctx: Context, flow: dict[str, Any]) -> Reply:
+async def checkout_step(text: str, ctx: Context, flow: dict[str, Any]) -> Reply | list[Reply]:
     """One answer in the checkout conversation."""
     step, data = flow.get("step", "name"), dict(flow.get("data", {}))
     if step not in _CHECK:  # waiting for the confirm button; repeat the question
+        typed = "".join(c for c in text.casefold() if c.isalnum())
+        if step == "confirm" and typed in CONFIRM_WORDS:
+            return await _confirm(ctx, data)
         return await _ask(ctx, step, data)
     data[step] = _CHECK[step](text)
     return await _ask(ctx, _NEXT[step], data)
