@@ -26,8 +26,10 @@ async def test_words_a_frequent_question_covers_get_its_answer(chat: Chat) -> No
     await chat.say(MERCHANT, "/faq add 什么时候发货？ | 付款后 48 小时内发货。")
     # "发货" is also the shop's /ship, which a customer can't mean
     for words in ("什么时候发货", "请问什么时候发货呀", "发货"):
-        answer = await chat.text("zoe", words)
-        assert "付款后 48 小时内发货。" in answer, words
+        answer = (await chat.say("zoe", words))[0]
+        assert "付款后 48 小时内发货。" in answer.text, words
+        # not enough? Ask the shop asks those words, not an empty /ask that says how to
+        assert [b.payload for row in answer.buttons for b in row] == ["/faq", f"/ask {words}"]
     assert "/ship" in await chat.text(MERCHANT, "发货")  # the shop's own people: /ship's usage
     # one character says too little to pick a question by
     assert "付款后" not in await chat.text("zoe", "发")

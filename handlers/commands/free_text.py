@@ -78,7 +78,7 @@ async def answer(text: str, ctx: Context) -> Reply:
         faq = await ctx.services.support.faq(ctx.shop.id)
         entry = _covering(faq, plain)
         if entry is not None:
-            return _faq_answer(ctx, entry)
+            return _faq_answer(ctx, entry, text)
         if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order (or /sale)
             found = await _order_named(ctx, ctx.shop.id, text)
             if found is not None:
@@ -92,12 +92,14 @@ async def answer(text: str, ctx: Context) -> Reply:
         # The same question asked in other words: "什么时候发货" and "几天发货" ask "多久发货？"
         entry = _covering(faq, _plain(_wanted(text, QUESTION_WORDS)))
         if entry is not None:
-            return _faq_answer(ctx, entry)
+            return _faq_answer(ctx, entry, text)
     return unknown_command(text, ctx, plain=True)
 
 
-def _faq_answer(ctx: Context, entry: FaqEntry) -> Reply:
-    buttons = [[ctx.button("All questions", "/faq"), ctx.button("Ask the shop", "/ask")]]
+def _faq_answer(ctx: Context, entry: FaqEntry, text: str) -> Reply:
+    """The answer; if it is not enough, Ask the shop asks it the customer's own words."""
+    ask = ctx.button("Ask the shop", f"/ask {text}")
+    buttons = [[ctx.button("All questions", "/faq"), ask]]
     return ctx.reply("support/faq_one.j2", entry=entry, buttons=buttons)
 
 
