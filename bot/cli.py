@@ -56,7 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default="alice", help="who you are (default: %(default)s)")
     chat.add_argument("--demo", action="store_true", help="seed the demo shop first")
 
-    serve = command(sub, "serve", "run the web app: simulator at /sim, webhooks, /healthz")
+    serve = command(
+        sub,
+        "serve",
+        "run the web app: webhooks, dashboard, /healthz; the simulator at /sim while no"
+        " platform is configured (server.simulator)",
+    )
     serve.add_argument("--demo", action="store_true", help="seed the demo shop first")
     serve.add_argument("--host", help="bind address (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 8080)")

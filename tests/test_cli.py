@@ -117,7 +117,7 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     ("args", "says"),
     [
         (["--help"], "Chat-commerce for micro-merchants"),
-        (["serve", "--help"], "run the web app: simulator at /sim"),
+        (["serve", "--help"], "the simulator at /sim while no"),
         (["chat", "--help"], "chat in the terminal"),
     ],
 )
