@@ -380,3 +380,13 @@ async def test_typing_the_confirm_buttons_words_places_the_order(chat: Chat) -> 
     assert "Confirm order" in asked_again and await Order.all().count() == 0
     assert "placed" in await chat.text("alice", "确认下单！")
     assert await Order.all().count() == 1
+
+
+async def test_buy_again_from_another_shop_says_the_chat_moved_there(chat: Chat) -> None:
+    no = await place_order(chat)  # in the demo shop
+    await chat.say("carol", "/newshop Carol's Cakes")
+    await chat.say("alice", "/shop carol-s-cakes")
+    again = await chat.text("alice", f"/reorder {no}")
+    assert "You are in 微店小铺 Demo Shop now, where this order was placed." in again
+    assert "In your cart again" in again
+    assert "You are in" not in await chat.text("alice", f"/reorder {no}")  # already there

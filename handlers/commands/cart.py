@@ -85,8 +85,9 @@ async def remove(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
 async def reorder(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     no = need(cmd.args, 1, "/reorder <order no>")[0]
     order = await ctx.services.orders.for_person(no, ctx.person.id)
-    if ctx.shop is None or ctx.shop.id != order.shop_id:  # type: ignore[attr-defined]
+    moved = ctx.shop is None or ctx.shop.id != order.shop_id  # type: ignore[attr-defined]
+    if moved:  # the cart is the order's shop's: the chat goes there, and says so
         await ctx.enter(await ctx.services.shops.get(order.shop_id))  # type: ignore[attr-defined]
     again = await ctx.services.carts.add_again(ctx.person.id, order)
-    note = ctx.render("chat/added_again.j2", again=again, errors=errors(ctx))
+    note = ctx.render("chat/added_again.j2", again=again, moved=moved, errors=errors(ctx))
     return await show_quote(ctx, note=note.strip())
