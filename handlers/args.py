@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
@@ -12,6 +13,12 @@ from store.ids import MAX_ID  # the id columns' limit: whole()'s default
 
 # "Remove it" after a setting's name: /coupon off, /settings pay off, /note 取消.
 OFF_WORDS = ("off", "none", "关闭", "取消", "不用")
+
+
+def plain(text: str) -> str:
+    """`text` without case, spaces, punctuation and symbols (emoji included), to compare
+    typed words with a list of them: "确认 下单！" is "确认下单"."""
+    return "".join(c for c in text.casefold() if unicodedata.category(c)[0] not in "PSZ")
 
 
 def shop_date(text: str, tz: ZoneInfo, *, end: bool) -> datetime:

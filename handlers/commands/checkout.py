@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from handlers.args import OFF_WORDS, usage
+from handlers.args import OFF_WORDS, plain, usage
 from handlers.commands.cart import errors
 from handlers.context import Context
 from handlers.errors import error_text
@@ -90,8 +90,7 @@ async def checkout_step(text: str, ctx: Context, flow: dict[str, Any]) -> Reply 
     """One answer in the checkout conversation."""
     step, data = flow.get("step", "name"), dict(flow.get("data", {}))
     if step not in _CHECK:  # waiting for the confirm button; repeat the question
-        typed = "".join(c for c in text.casefold() if c.isalnum())
-        if step == "confirm" and typed in CONFIRM_WORDS:
+        if step == "confirm" and plain(text) in CONFIRM_WORDS:
             return await _confirm(ctx, data)
         return await _ask(ctx, step, data)
     data[step] = _CHECK[step](text)

@@ -10,8 +10,7 @@ unknown-command reply (the engine's), which suggests the command meant.
 
 from __future__ import annotations
 
-import unicodedata
-
+from handlers.args import plain
 from handlers.commands.browse import search_reply
 from handlers.commands.general import welcome
 from handlers.commands.merchant_orders import merchant_order_reply
@@ -23,7 +22,7 @@ from store.errors import InvalidInput, OrderNotFound
 from store.orders import looks_like_order_no
 from store.support.models import FaqEntry
 
-# Compared after `_plain`: case folded, spaces and punctuation gone.
+# Compared after `plain`: case folded, spaces and punctuation gone.
 GREETINGS = frozenset(
     {
         "你好", "您好", "你好呀", "你好啊", "您好呀", "哈喽", "嗨", "hi", "hello", "hey",
@@ -60,23 +59,27 @@ QUESTION_WORDS = (
     "能不能", "能", "会不会", "是不是", "when do you", "when will you", "how do i", "can i",
     "do you",
 )  # fmt: skip
+_AROUND = " ?？!！.。,，~～"  # what is trimmed off the ends with the asking
 
 
-def _plain(text: str) -> str:
-    """`text` without case, spaces, punctuation and symbols (emoji included)."""
-    return "".join(c for c in text.casefold() if unicodedata.category(c)[0] not in "PSZ")
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    """So that "还有货吗" comes off whole, before "有货吗" or "吗" can."""
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+_ASKING, _ASKED, _QUESTION = map(_longest_first, (ASKING, ASKED, QUESTION_WORDS))
 
 
 async def answer(text: str, ctx: Context) -> Reply:
-    plain = _plain(text)
-    if not plain or plain in GREETINGS:  # "你好", or a wave: 👋
+    words = plain(text)
+    if not words or words in GREETINGS:  # "你好", or a wave: 👋
         return welcome(ctx)
-    if plain in THANKS:
+    if words in THANKS:
         buttons = [[ctx.button("Browse products", "/catalog"), ctx.button("My orders", "/orders")]]
         return ctx.reply("chat/thanks.j2", buttons=buttons)
-    if ctx.shop is not None and plain:
+    if ctx.shop is not None:
         faq = await ctx.services.support.faq(ctx.shop.id)
-        entry = _covering(faq, plain)
+        entry = _covering(faq, words)
         if entry is not None:
             return _faq_answer(ctx, entry, text)
         if looks_like_order_no(text):  # "4TJ9VDUZ" typed without /order (or /sale)
@@ -84,13 +87,13 @@ async def answer(text: str, ctx: Context) -> Reply:
             if found is not None:
                 return found
         # Digits alone are no product's name ("2" would find every "200g")
-        if len(text) <= SEARCHED_UP_TO and not plain.isdigit():
-            for words in dict.fromkeys((text, _wanted(text))):  # each once, as typed first
-                found = await _found(ctx, ctx.shop.id, words)
+        if len(text) <= SEARCHED_UP_TO and not words.isdigit():
+            for asked in dict.fromkeys((text, _wanted(text))):  # each once, as typed first
+                found = await _found(ctx, ctx.shop.id, asked)
                 if found is not None:
                     return found
         # The same question asked in other words: "什么时候发货" and "几天发货" ask "多久发货？"
-        entry = _covering(faq, _plain(_wanted(text, QUESTION_WORDS)))
+        entry = _covering(faq, plain(_wanted(text, _QUESTION)))
         if entry is not None:
             return _faq_answer(ctx, entry, text)
     return unknown_command(text, ctx, plain=True)
@@ -125,30 +128,30 @@ async def _found(ctx: Context, shop_id: int, words: str) -> Reply | None:
     return search_reply(ctx, words, page) if page.products else None
 
 
-def _wanted(text: str, asking: tuple[str, ...] = ASKING) -> str:
+def _wanted(text: str, asking: tuple[str, ...] = _ASKING) -> str:
     """`text` without the asking around it: "我想买茶叶？" -> "茶叶"."""
-    words = text.casefold().strip(" ?？!！.。,，~～")
+    words = text.casefold().strip(_AROUND)
     changed = True
     while changed:
         changed = False
-        for ask in sorted(asking, key=len, reverse=True):
+        for ask in asking:
             if words.startswith(ask) and len(words) > len(ask):
                 words, changed = words[len(ask) :].strip(), True
                 break
-        for ask in sorted(ASKED, key=len, reverse=True):
+        for ask in _ASKED:
             if words.endswith(ask) and len(words) > len(ask):
-                words, changed = words[: -len(ask)].strip(" ?？!！.。,，~～"), True
+                words, changed = words[: -len(ask)].strip(_AROUND), True
                 break
     return words
 
 
-def _covering(entries: list[FaqEntry], plain: str) -> FaqEntry | None:
+def _covering(entries: list[FaqEntry], words: str) -> FaqEntry | None:
     """The first frequent question that is in the words, or that has them in it ("发货" and
     "请问什么时候发货呀" both find "什么时候发货？"); one character says too little."""
-    if len(plain) < 2:
+    if len(words) < 2:
         return None
     for entry in entries:
-        question = _plain(entry.question)
-        if question and (plain in question or question in plain):
+        question = plain(entry.question)
+        if question and (words in question or question in words):
             return entry
     return None
