@@ -193,33 +193,35 @@ class ProductAdmin:
         )
         if new is None:
             raise next(iter(errors.values()))
-        category = (
-            await self.catalog.category_named(shop_id, new.category) if new.category else None
-        )
-        await Product.filter(id=product_id, shop_id=shop_id).update(
-            title=new.title,
-            description=new.description,
-            category_id=category.id if category else None,
-            image_url=new.image_url,
-            search_text=search_text_of(new.title, new.description, new.category or ""),
-        )
+        await self._write(shop_id, product_id, new, price=False, stock=False)
         await self.catalog.products_changed(shop_id)
         return await self.get(shop_id, product_id)
 
     async def _write(
-        self, shop_id: int, product_id: int, new: NewProduct, *, stock: bool = True
+        self,
+        shop_id: int,
+        product_id: int,
+        new: NewProduct,
+        *,
+        price: bool = True,
+        stock: bool = True,
     ) -> None:
+        """The product's words and picture; its price and stock unless told not to."""
         category = None
         if new.category:
             category = await self.catalog.category_named(shop_id, new.category)
+        counts: dict[str, object] = {}
+        if price:
+            counts["price"] = new.price
+        if stock:
+            counts["stock"] = new.stock
         await Product.filter(id=product_id, shop_id=shop_id).update(
             title=new.title,
-            price=new.price,
             description=new.description,
             category_id=category.id if category else None,
             image_url=new.image_url,
             search_text=search_text_of(new.title, new.description, new.category or ""),
-            **({"stock": new.stock} if stock else {}),
+            **counts,
         )
 
     # -- CSV -------------------------------------------------------------------------------

@@ -174,22 +174,11 @@ class ShopService:
         await self.save_settings(shop_id, {key: value})
         return await self.get(shop_id)
 
-    async def set_pay_note(self, shop_id: int, actor_id: int, text: str) -> Shop:
-        """How customers pay by hand; "" shows only the general advice."""
+    async def change_settings(self, shop_id: int, actor_id: int, values: dict[str, object]) -> Shop:
+        """A staff member's settings, already checked (check_pay_note, check_shipping_fee,
+        check_free_shipping): written, and the shop as it is now."""
         await self.require_staff(shop_id, actor_id)
-        await self.save_settings(shop_id, {"pay_note": check_pay_note(text)})
-        return await self.get(shop_id)
-
-    async def set_shipping_fee(self, shop_id: int, actor_id: int, fee: Decimal) -> Shop:
-        """The flat fee every order pays for shipping (check_shipping_fee); 0: free."""
-        await self.require_staff(shop_id, actor_id)
-        await self.save_settings(shop_id, {"shipping_fee": fee})
-        return await self.get(shop_id)
-
-    async def set_free_shipping(self, shop_id: int, actor_id: int, over: Decimal | None) -> Shop:
-        """Orders whose goods after discounts cost `over` or more ship free; None: none do."""
-        await self.require_staff(shop_id, actor_id)
-        await self.save_settings(shop_id, {"free_shipping_over": over})
+        await self.save_settings(shop_id, values)
         return await self.get(shop_id)
 
     async def save_settings(self, shop_id: int, values: dict[str, object]) -> None:

@@ -12,7 +12,7 @@ from handlers.types import Incoming, ParsedCommand, Reply
 from store.catalog import MAX_STOCK, NewProduct
 from store.money import parse_amount
 from store.product_admin import EDITABLE, ProductAdmin
-from store.shops import SETTING_LIMITS, check_free_shipping, check_shipping_fee
+from store.shops import SETTING_LIMITS, check_free_shipping, check_pay_note, check_shipping_fee
 
 router = Router(topic=N_("Shop"))
 ADD_USAGE = (
@@ -189,19 +189,9 @@ async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         name = cmd.args[0].casefold()
         if len(cmd.args) < 2:
             raise usage(SETTINGS_USAGE)
-        if name in ("pay", "付款"):
-            note = cmd.raw_args.split(None, 1)[1]
-            note = "" if note.casefold() in OFF_WORDS else note
-            ctx.shop = await ctx.services.shops.set_pay_note(shop.id, ctx.person.id, note)
-            return ctx.reply("chat/settings.j2", saved=True)
-        if name in SHIPPING_WORDS:
-            fee = check_shipping_fee(cmd.args[1])
-            ctx.shop = await ctx.services.shops.set_shipping_fee(shop.id, ctx.person.id, fee)
-            return ctx.reply("chat/settings.j2", saved=True)
-        if name in FREESHIP_WORDS:
-            text = "" if cmd.args[1].casefold() in OFF_WORDS else cmd.args[1]
-            over = check_free_shipping(text)
-            ctx.shop = await ctx.services.shops.set_free_shipping(shop.id, ctx.person.id, over)
+        checked = _checked_setting(name, cmd)
+        if checked is not None:
+            ctx.shop = await ctx.services.shops.change_settings(shop.id, ctx.person.id, checked)
             return ctx.reply("chat/settings.j2", saved=True)
         key = SETTING_NAMES.get(name)
         if key is None:
@@ -211,6 +201,20 @@ async def settings(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
         shop = await ctx.services.shops.update_setting(shop.id, ctx.person.id, key, value)
         ctx.shop = shop
     return ctx.reply("chat/settings.j2", saved=bool(cmd.args))
+
+
+def _checked_setting(name: str, cmd: ParsedCommand) -> dict[str, object] | None:
+    """/settings pay, shipping or freeship and its value, checked; None for other names."""
+    if name in ("pay", "付款"):  # the rest of the line, lines and all
+        note = cmd.raw_args.split(None, 1)[1]
+        return {"pay_note": check_pay_note("" if note.casefold() in OFF_WORDS else note)}
+    value = cmd.args[1]
+    if name in SHIPPING_WORDS:
+        return {"shipping_fee": check_shipping_fee(value)}
+    if name in FREESHIP_WORDS:
+        over = "" if value.casefold() in OFF_WORDS else value
+        return {"free_shipping_over": check_free_shipping(over)}
+    return None
 
 
 @router.command("bindgroup", "绑定群", help=N_("Bind this group chat to your shop"), merchant=True)
