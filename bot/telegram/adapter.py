@@ -6,7 +6,6 @@ import logging
 
 from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import texts
 from bot.telegram.callbacks import CallbackCodec
@@ -14,11 +13,10 @@ from bot.telegram.convert import (
     PLATFORM,
     anonymous_command,
     callback_to_incoming,
-    is_group,
     message_to_incoming,
-    topic_of,
 )
 from bot.telegram.delivery import Delivery, Origin
+from bot.telegram.inbound import ButtonPress, ChatMessage
 from bot.telegram.locales import Locales
 from handlers.engine import Engine
 from handlers.i18n import render
@@ -57,7 +55,7 @@ class TelegramAdapter:
         me = await self.bot.me()
         return me.username or ""
 
-    async def on_message(self, message: Message) -> SendMessage | None:
+    async def on_message(self, message: ChatMessage) -> SendMessage | None:
         """The last reply comes back unsent when it can travel in the webhook's answer (or
         aiogram's polling sends it): see Delivery.deliver."""
         username = await self.username()
@@ -66,74 +64,79 @@ class TelegramAdapter:
             if anonymous_command(message, username):
                 return await self._cannot_tell_who(message)
             return None  # group chatter, another bot's command, a sticker
-        assert message.from_user is not None
+        assert message.sender is not None
         return await self._answer(
             incoming,
             Origin(
-                chat_id=message.chat.id,
-                user_id=message.from_user.id,
-                is_group=is_group(message.chat),
-                language_code=message.from_user.language_code,
-                thread_id=topic_of(message),
+                chat_id=message.chat_id,
+                user_id=message.sender.id,
+                is_group=message.is_group,
+                language_code=message.sender.language_code,
+                thread_id=message.topic,
             ),
             hand_back=True,
         )
 
-    async def _cannot_tell_who(self, message: Message) -> SendMessage | None:
+    async def _cannot_tell_who(self, message: ChatMessage) -> SendMessage | None:
         """An anonymous admin's command (a /bindgroup, most likely): say why nothing happens,
         in the group's language, instead of staying silent."""
-        locale = await self.locales.for_group(message.chat.id)
+        locale = await self.locales.for_group(message.chat_id)
         reply = Reply(text=render(locale, "chat/anonymous_admin.j2"))
         return await self.delivery.deliver(
             [reply],
             Origin(
-                chat_id=message.chat.id,
+                chat_id=message.chat_id,
                 user_id=None,
                 is_group=True,
-                thread_id=topic_of(message),
+                thread_id=message.topic,
             ),
             hand_back=True,
         )
 
-    async def on_group_moved(self, message: Message) -> None:
+    async def on_group_moved(self, message: ChatMessage) -> None:
         """Telegram upgrades a group to a supergroup (made public, grown large, some settings
         changed) under a new chat id, and says so in both chats: the old one gets
         `migrate_to_chat_id`, the new one `migrate_from_chat_id`. The group's shop follows it,
         or its members would be answered by another shop and the merchant's posts would go
         to a chat that no longer takes messages."""
         if message.migrate_to_chat_id is not None:
-            old, new = message.chat.id, message.migrate_to_chat_id
+            old, new = message.chat_id, message.migrate_to_chat_id
         else:
             assert message.migrate_from_chat_id is not None
-            old, new = message.migrate_from_chat_id, message.chat.id
+            old, new = message.migrate_from_chat_id, message.chat_id
         shops = self.delivery.services.shops
         if await shops.move_group(PLATFORM, str(old), str(new)):
             log.info("telegram group %s is now supergroup %s; its shop moved with it", old, new)
 
-    async def on_callback(self, query: CallbackQuery) -> AnswerCallbackQuery:
+    async def on_callback(self, press: ButtonPress) -> AnswerCallbackQuery:
         """The answer that stops the button's spinner comes back unsent, after the work, for
         the webhook's answer to carry (as aiogram's CallbackAnswerMiddleware does by default)."""
-        user = query.from_user
-        payload = await self.codec.decode(query.data or "")
+        user = press.sender
+        payload = await self.codec.decode(press.data)
         if payload is None:
             locale = await self.locales.for_user(user.id, user.language_code)
-            return query.answer(text=texts.t(locale, texts.BUTTON_EXPIRED), show_alert=True)
-        incoming = callback_to_incoming(query, payload, await self.username())
-        message = query.message
-        chat_id = message.chat.id if message is not None else user.id
+            return AnswerCallbackQuery(
+                callback_query_id=press.id,
+                text=texts.t(locale, texts.BUTTON_EXPIRED),
+                show_alert=True,
+            )
+        incoming = callback_to_incoming(press, payload, await self.username())
+        message = press.message
         await self._answer(
             incoming,
             Origin(
-                chat_id=chat_id,
+                chat_id=message.chat_id if message is not None else user.id,
                 user_id=user.id,
                 is_group=incoming.is_group,
                 language_code=user.language_code,
                 message_id=message.message_id if message is not None else None,
-                message_is_text=isinstance(message, Message) and message.text is not None,
-                thread_id=topic_of(message) if isinstance(message, Message) else None,
+                message_is_text=(
+                    message is not None and message.accessible and message.text is not None
+                ),
+                thread_id=message.topic if message is not None and message.accessible else None,
             ),
         )
-        return query.answer()
+        return AnswerCallbackQuery(callback_query_id=press.id)
 
     async def _answer(
         self, incoming: Incoming, origin: Origin, *, hand_back: bool = False

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
@@ -23,20 +23,20 @@ from bot.telegram.client import build_bot
 from bot.telegram.commands import publish_commands
 from bot.telegram.convert import PLATFORM
 from bot.telegram.delivery import Delivery
-from bot.telegram.gate import UpdateGate, log_error
+from bot.telegram.gate import UpdateGate
 from bot.telegram.links import share_link
 from bot.telegram.locales import Locales
 from bot.telegram.payments import TelegramPayments
+from bot.telegram.polling import Polling
 from bot.telegram.redelivery import RetryInProcess
 from bot.telegram.refunds import register_refund_gateways
 from bot.telegram.refusals import GroupMoves
-from bot.telegram.router import build_router
+from bot.telegram.router import ALLOWED_UPDATES, UpdateRouter
 from bot.telegram.webhook import WEBHOOK_PATH, WebhookHandler
 
 log = logging.getLogger(__name__)
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret token
-POLLING_RESTART_SECONDS = 5.0
 STARTUP_CLAIM_SECONDS = 300  # processes starting within this window set the webhook once
 
 
@@ -46,12 +46,12 @@ class TelegramParts:
 
     runtime: Runtime
     bot: Bot
-    dispatcher: Dispatcher
+    router: UpdateRouter
     adapter: TelegramAdapter
     payments: TelegramPayments
     mode: str
-    retry: RetryInProcess | None  # polling mode: what Telegram would deliver again
-    polling: asyncio.Task[Any] | None = field(default=None)
+    polling: Polling | None  # polling mode: aiogram's loop feeding the router
+    polling_task: asyncio.Task[Any] | None = field(default=None)
 
 
 TELEGRAM = web.AppKey("telegram", TelegramParts)
@@ -100,13 +100,10 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
         bot, runtime.engine, codec, delivery, locales, username=settings.telegram.bot_username
     )
 
-    dispatcher = Dispatcher(disable_fsm=True)
-    retry = RetryInProcess() if settings.telegram.mode == "polling" else None
-    if retry is not None:
-        dispatcher.update.outer_middleware(retry)
-    dispatcher.update.outer_middleware(UpdateGate(runtime.dedup, settings.shop.locale))
-    dispatcher.errors.register(log_error)
-    dispatcher.include_router(build_router(adapter, payments))
+    router = UpdateRouter(
+        bot, adapter, payments, UpdateGate(bot, runtime.dedup, settings.shop.locale)
+    )
+    polling = Polling(router, RetryInProcess()) if settings.telegram.mode == "polling" else None
 
     runtime.register_sender(PLATFORM, adapter.send_outgoing)
     register_refund_gateways(services.refunds, bot)
@@ -117,12 +114,10 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
     if runtime.referral is not None:  # referral share links, made with aiogram's helpers
         runtime.referral.links[PLATFORM] = share_link
 
-    parts = TelegramParts(
-        runtime, bot, dispatcher, adapter, payments, settings.telegram.mode, retry
-    )
+    parts = TelegramParts(runtime, bot, router, adapter, payments, settings.telegram.mode, polling)
     app[TELEGRAM] = parts
     if secret is not None:
-        WebhookHandler(dispatcher, bot, secret).register(app, path=WEBHOOK_PATH)
+        WebhookHandler(router, secret).register(app)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
     log.info(
@@ -136,15 +131,17 @@ async def mount(app: web.Application, runtime: Runtime) -> None:
 async def _on_startup(app: web.Application) -> None:
     parts = app[TELEGRAM]
     settings = parts.runtime.settings
-    bot, dispatcher = parts.bot, parts.dispatcher
-    if parts.mode == "polling":
+    bot = parts.bot
+    if parts.polling is not None:
         await _publish_commands(parts)
-        parts.polling = asyncio.create_task(_poll_forever(bot, dispatcher), name="telegram-polling")
+        parts.polling_task = asyncio.create_task(
+            parts.polling.poll_forever(bot), name="telegram-polling"
+        )
         return
     secret = settings.telegram.webhook_secret
     assert secret is not None
     url = settings.server.public_url.rstrip("/") + WEBHOOK_PATH
-    allowed = dispatcher.resolve_used_update_types()
+    allowed = ALLOWED_UPDATES
     # Several serving processes start together: one of them tells Telegram (Redis decides).
     fingerprint = hashlib.sha256(
         "|".join([url, secret.get_secret_value(), *allowed]).encode()
@@ -170,34 +167,15 @@ async def _publish_commands(parts: TelegramParts) -> None:
         log.exception("telegram: could not publish the command menu")
 
 
-async def _poll_forever(bot: Bot, dispatcher: Dispatcher) -> None:
-    """Long polling for the app's lifetime; a crash is logged and polling starts again."""
-    while True:
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-            await dispatcher.start_polling(
-                bot,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=dispatcher.resolve_used_update_types(),
-            )
-            return  # stopped on purpose
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("telegram polling stopped; restarting in %.0fs", POLLING_RESTART_SECONDS)
-            await asyncio.sleep(POLLING_RESTART_SECONDS)
-
-
 async def _on_cleanup(app: web.Application) -> None:
     parts = app[TELEGRAM]
     if parts.polling is not None:
-        with contextlib.suppress(RuntimeError):  # not started yet
-            await parts.dispatcher.stop_polling()
-        parts.polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await parts.polling
-    if parts.retry is not None:
-        await parts.retry.give_up()
+        if parts.polling_task is not None:
+            with contextlib.suppress(RuntimeError):  # not started yet
+                await parts.polling.stop_polling()
+            parts.polling_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await parts.polling_task
+        await parts.polling.retry.give_up()
     await parts.runtime.outbox.drain()  # notifications already queued still go out
     await parts.bot.session.close()

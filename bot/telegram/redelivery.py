@@ -12,26 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 FIRST_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 30.0
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+T = TypeVar("T")
 
 
 class Redeliver(Exception):
     """Not handled, and must not be lost; the message says what it was and why."""
 
 
-class RetryInProcess(BaseMiddleware):
-    """Outer middleware on the dispatcher's update observer, in polling mode, outside the
-    de-dup gate: each try goes through the gate again (a payment's update always passes)."""
+class RetryInProcess:
+    """Polling mode's way to handle an update: each try goes through the de-dup gate again
+    (a payment's update always passes)."""
 
     def __init__(
         self, first_delay: float = FIRST_DELAY_SECONDS, max_delay: float = MAX_DELAY_SECONDS
@@ -40,15 +37,14 @@ class RetryInProcess(BaseMiddleware):
         self.max_delay = max_delay
         self._waiting: set[asyncio.Task[Any]] = set()
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, Update)
+    async def run(self, update_id: int, handle: Callable[[], Awaitable[T]]) -> T:
         delay = self.first_delay
         while True:
             try:
-                return await handler(event, data)
+                return await handle()
             except Redeliver as e:
                 reason = e
-            log.warning("telegram update %s: %s; again in %.1fs", event.update_id, reason, delay)
+            log.warning("telegram update %s: %s; again in %.1fs", update_id, reason, delay)
             task = asyncio.current_task()
             assert task is not None
             self._waiting.add(task)
@@ -58,7 +54,7 @@ class RetryInProcess(BaseMiddleware):
                 log.error(
                     "telegram update %s not applied before shutdown, and polling cannot get it "
                     "again: %s. Apply it by hand.",
-                    event.update_id,
+                    update_id,
                     reason,
                 )
                 raise

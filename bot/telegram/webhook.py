@@ -1,7 +1,7 @@
-"""Webhook mode: aiogram's aiohttp request handler on /telegram/webhook, hardened.
+"""Webhook mode: POST /telegram/webhook.
 
 - the secret token is required and compared in constant time (401 otherwise, nothing read);
-- a body that is not a JSON update answers 400;
+- a body that is not a JSON update (or whose parts we read are malformed) answers 400;
 - an update is processed before the answer (so a crash can't lose it silently), and
   whatever happens while processing, Telegram gets 200: a retry would not help; except a
   payment that could not be recorded for now (`Redeliver`): 503, and Telegram delivers it
@@ -10,9 +10,10 @@
   the answer itself (a Bot API method in the webhook's response body, which Telegram runs),
   unless Telegram stopped waiting meanwhile: then it is sent as a call.
 
-The update runs in the request's own task (aiogram's `feed_webhook_update` would start one
-more task with a 55 s timer for each): the answer waits for the work either way, and the
-work is not cancelled when the connection goes (aiohttp no longer cancels handlers).
+The update runs in the request's own task (aiogram's request handler would start one more
+task with a 55 s timer for each): the answer waits for the work either way, and the work is
+not cancelled when the connection goes (aiohttp no longer cancels handlers). aiogram's
+dispatcher is not on this path at all: `UpdateRouter` reads and routes the update.
 """
 
 from __future__ import annotations
@@ -22,15 +23,14 @@ import secrets
 from typing import Any
 
 import orjson
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import TelegramMethod
-from aiogram.types import Update
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from pydantic import ValidationError
 
 from bot.telegram.client import JsonSession
 from bot.telegram.redelivery import Redeliver
+from bot.telegram.router import UpdateRouter, read_update
 
 log = logging.getLogger(__name__)
 
@@ -39,49 +39,45 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 JSON = "application/json"
 
 
-class WebhookHandler(SimpleRequestHandler):
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret_token: str, **data: Any) -> None:
+class WebhookHandler:
+    def __init__(self, router: UpdateRouter, secret_token: str) -> None:
         if not secret_token:
             raise ValueError("a webhook secret token is required")
-        super().__init__(
-            dispatcher, bot, handle_in_background=False, secret_token=secret_token, **data
-        )
-        self._secret = secret_token
+        self.router = router
+        self.bot = router.bot
+        self._secret = secret_token.encode()
 
-    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
-        return bool(telegram_secret_token) and secrets.compare_digest(
-            telegram_secret_token.encode(), self._secret.encode()
-        )
-
-    async def close(self) -> None:
-        """The bot's session is closed by the adapter's own shutdown hook."""
+    def register(self, app: web.Application) -> None:
+        app.router.add_post(WEBHOOK_PATH, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        bot = await self.resolve_bot(request)
-        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+        given = request.headers.get(SECRET_HEADER, "")
+        if not given or not secrets.compare_digest(given.encode(), self._secret):
             log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
-            data = orjson.loads(await request.read())
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.model_validate(data, context={"bot": bot})
-        except (ValueError, ValidationError, UnicodeDecodeError):
+            update = read_update(orjson.loads(await request.read()), self.bot)
+        except (ValueError, UnicodeDecodeError):
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         try:
-            result = await self.dispatcher.feed_update(bot, update, **self.data)
-            if isinstance(result, TelegramMethod):
-                if request.transport is not None and (answer := _as_answer(bot, result)):
-                    return web.Response(body=orjson.dumps(answer), content_type=JSON)
-                await self.dispatcher.silent_call_request(bot, result)
+            result = await self.router.feed(update)
         except Redeliver as e:
             log.warning("telegram update %s: %s; left to deliver again", update.update_id, e)
             return web.Response(status=503, text="Service Unavailable: deliver again later")
-        except Exception:
-            log.exception("telegram update %s failed", update.update_id)
+        if result is not None:
+            if request.transport is not None and (answer := _as_answer(self.bot, result)):
+                return web.Response(body=orjson.dumps(answer), content_type=JSON)
+            await _call(self.bot, result)
         return web.json_response({})
 
-    __call__ = handle
+
+async def _call(bot: Bot, method: TelegramMethod[Any]) -> None:
+    """The answer as a call, when Telegram stopped waiting for it: its outcome is only
+    logged, as it would have been unknown in the webhook's response."""
+    try:
+        await bot(method)
+    except TelegramAPIError as e:
+        log.error("telegram refused the answer %s: %s", method.__api_method__, e)
 
 
 def _as_answer(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from aiogram.types import Update
 
 from bot.telegram import TELEGRAM
 from bot.telegram.convert import message_to_incoming
+from bot.telegram.inbound import read_message
 from bot.telegram.links import start_link
 
 from . import updates as u
@@ -26,9 +26,8 @@ def _start_param(link: str) -> str:
 
 def test_start_payload_becomes_incoming_start_payload() -> None:
     for payload in ("shop_demo", "ref_AB12", "gb_x-9"):
-        update = Update.model_validate(u.message(ALICE, f"/start {payload}"))
-        assert update.message is not None
-        incoming = message_to_incoming(update.message, BOT_USERNAME)
+        message = read_message(u.message(ALICE, f"/start {payload}")["message"])
+        incoming = message_to_incoming(message, BOT_USERNAME)
         assert incoming is not None
         assert (incoming.text, incoming.start_payload) == ("/start", payload)
         assert incoming.platform == "telegram" and incoming.user_id == str(ALICE)
