@@ -1,9 +1,9 @@
 """Which update goes to which part of the adapter: one path for webhook and polling.
 
-An update arrives as Telegram's JSON. `read_update` checks and reads it (the chat's text messages
-and button presses by `bot.telegram.inbound`, payments by aiogram's types); `feed` lets it
-through the de-dup gate once and hands it over. Unknown update types, edits, stickers and
-the like are ignored. Nothing raises out of `feed` but `Redeliver` (a payment that must
+An update arrives as Telegram's JSON. `read_update` checks and reads it (the chat's text
+messages and button presses by `bot.telegram.inbound`, payments by aiogram's types); `feed`
+lets it through the de-dup gate once and hands it over. Unknown update types, edits,
+stickers and the like are ignored. Nothing raises out of `feed` but `Redeliver` (a payment that must
 come again): a failing update is logged, and a person never sees a traceback.
 """
 
