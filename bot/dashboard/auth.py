@@ -87,7 +87,7 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     back = str(form.get("next", ""))
     if not back.startswith("/dashboard") or "//" in back or "\\" in back:
         back = "/dashboard"
-    response = see_other(await nearest_page(request.app, back))
+    response = see_other(nearest_page(request.app, back))
     await request.app[SESSIONS].save(response, page.session)
     return response
 

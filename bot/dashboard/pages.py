@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
 from markupsafe import Markup
 from yarl import URL
 
@@ -162,20 +161,29 @@ def _guess(request: web.Request) -> str:
     return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "zh_CN"
 
 
-async def _page_at(app: web.Application, method: str, path: str) -> bool:
-    """Whether a page of the dashboard answers `method` at `path` (a request of its own: the
-    current one's body may be read already, and then it can't be cloned)."""
-    match = await app.router.resolve(make_mocked_request(method, path))
-    return match.http_exception is None and match.handler is not elsewhere
+def _page_at(app: web.Application, method: str, path: str) -> bool:
+    """Whether a page of the dashboard answers `method` at `path`: its routes' own patterns
+    (resolving would take a request of its own, and the current one's body may be read)."""
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "path" in info:
+            here = info["path"] == path
+        elif "pattern" in info:
+            here = info["pattern"].fullmatch(path) is not None
+        else:
+            continue  # static files
+        if here and any(r.method == method and r.handler is not elsewhere for r in resource):
+            return True
+    return False
 
 
-async def nearest_page(app: web.Application, back: str) -> str:
+def nearest_page(app: web.Application, back: str) -> str:
     """`back`, or, when it is where a form was sent (an address only a POST reaches, such as
     an error shown after saving), the page above it: never a 405."""
     url = URL(back)
     path = url.path
     while path.startswith("/dashboard/"):
-        if await _page_at(app, "GET", path):
+        if _page_at(app, "GET", path):
             return str(url) if path == url.path else path
         path = path.rsplit("/", 1)[0]
     return "/dashboard"
@@ -185,8 +193,8 @@ async def elsewhere(request: web.Request) -> web.StreamResponse:
     """Any other address under /dashboard opened in the browser: a form's address (typed
     again, reopened from the history) goes to the page the form is on; an address that is no
     page says so on a dashboard page, not in a bare "405: Method Not Allowed"."""
-    if await _page_at(request.app, "POST", request.path):
-        return see_other(await nearest_page(request.app, request.path))
+    if _page_at(request.app, "POST", request.path):
+        return see_other(nearest_page(request.app, request.path))
     return await _not_a_page(request)
 
 
