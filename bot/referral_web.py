@@ -7,6 +7,7 @@ active agent; the QR code opens the platform's link to the shop with ``ref_<code
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -25,6 +26,10 @@ from store.money import format_money
 log = logging.getLogger(__name__)
 REFERRAL = web.AppKey("referral", ReferralServices)
 CACHE_SECONDS = 3600
+# A poster takes 60-85 ms of CPU to draw and is about 27 KB: the last ones drawn are kept,
+# keyed by everything drawn on them (names, price, language, link), so a change to any of
+# them draws a new one, and a link passed round a group doesn't draw it again and again.
+_drawn = functools.lru_cache(maxsize=128)(render_poster)
 
 
 async def poster(request: web.Request) -> web.Response:
@@ -56,7 +61,7 @@ async def poster(request: web.Request) -> web.Response:
         caption=translate(locale, "Scan to visit the shop"),
         agent=translate(locale, "Recommended by {name}", name=mask_name(agent.person.display_name)),
     )
-    png = await asyncio.to_thread(render_poster, text, link)
+    png = await asyncio.to_thread(_drawn, text, link)
     return web.Response(
         body=png,
         content_type="image/png",

@@ -10,9 +10,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 from bot.app import build_app
+from bot.referral_web import _drawn
 from referral import posters
 from referral.posters import PosterText, render_poster
-from tests.conftest import Chat
+from tests.conftest import MERCHANT, Chat
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -62,6 +63,29 @@ async def test_poster_is_served_for_an_active_agent(chat: Chat) -> None:
         for product in ("²", "9" * 5000, "99999999999999999999"):  # no product line, no 500
             resp = await client.get(url.path, params={"product": product})
             assert resp.status == 200 and resp.content_type == "image/png"
+
+
+async def test_a_poster_is_drawn_once_until_what_it_shows_changes(chat: Chat) -> None:
+    """Each request would otherwise draw it again (60-85 ms of CPU): a shared link is opened
+    by everyone in the group. A new price is a new poster."""
+    reply = (await chat.say("amy", "/ref 1"))[0]
+    assert reply.image is not None
+    url = urlsplit(reply.image)
+    app = await build_app(chat.runtime, simulator=False)
+    async with TestClient(TestServer(app)) as client:
+
+        async def fetch() -> bytes:
+            resp = await client.get(f"{url.path}?{url.query}")
+            assert resp.status == 200
+            return await resp.read()
+
+        first = await fetch()
+        drawn = _drawn.cache_info().misses
+        assert await fetch() == first
+        assert _drawn.cache_info().misses == drawn  # kept, not drawn again
+        assert "99.00" in await chat.text(MERCHANT, "/price 1 99")
+        assert await fetch() != first
+        assert _drawn.cache_info().misses == drawn + 1
 
 
 async def test_share_links_per_platform() -> None:
