@@ -5,8 +5,8 @@
 
 Each mode starts `microstore serve` with the Telegram adapter in webhook mode (its Bot API
 pointed at a local stand-in) and one WeChat account, then:
-1. closed loop, `--users` concurrent users, the realistic mix (browse 70%, search 10%,
-   cart 15%, checkout 5%) through POST /telegram/webhook: updates/s, p50, p99;
+1. closed loop, `--users` concurrent users, the realistic mix (of the messages: browse 70%,
+   search 10%, cart 15%, checkout 5%) through POST /telegram/webhook: updates/s, p50, p99;
 2. the `OPEN_USERS` users' first contacts, `--users` at a time (a burst of newcomers: each
    creates a person, an identity and a subscription, the write-heaviest message there is):
    new users/s, reported on their own; then, in an open loop at half the peak rate, the
