@@ -3,11 +3,14 @@ polling reads from aiogram's validated Update, and malformed parts are refused."
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 from aiogram import Bot
 from aiogram.types import Update
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.telegram.convert import callback_to_incoming, message_to_incoming
 from bot.telegram.router import read_update
@@ -141,3 +144,60 @@ def _with(update: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str
 def test_malformed_parts_are_refused(update: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         read_update(update, BOT)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+def _shaped(draw_part: Any, junk: dict[str, Any]) -> dict[str, Any]:
+    """A real update with parts replaced by garbage, at any depth the reader looks."""
+    update = draw_part
+    for path, value in junk.items():
+        part = update
+        keys = path.split(".")
+        for key in keys[:-1]:
+            part = part.get(key) if isinstance(part, dict) else None
+            if not isinstance(part, dict):
+                break
+        else:
+            part[keys[-1]] = value
+    return update
+
+
+PATHS = [
+    "message", "message.chat", "message.chat.id", "message.chat.type", "message.from",
+    "message.from.id", "message.from.is_bot", "message.from.first_name",
+    "message.from.last_name", "message.from.language_code", "message.text",
+    "message.message_id", "message.message_thread_id", "message.is_topic_message",
+    "message.sender_chat", "message.reply_to_message", "message.migrate_to_chat_id",
+    "message.date", "callback_query", "callback_query.from", "callback_query.data",
+    "callback_query.message", "callback_query.id", "update_id",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    base=st.sampled_from(list(UPDATES.values())),
+    junk=st.dictionaries(st.sampled_from(PATHS), JSON, max_size=3),
+)
+def test_garbage_in_any_part_read_is_a_value_error_never_a_crash(
+    base: dict[str, Any], junk: dict[str, Any]
+) -> None:
+    update = _shaped(copy.deepcopy(base), junk)
+    try:
+        read = read_update(update, BOT)
+    except ValueError:
+        return
+    if read.message is not None:  # what was read has the types the adapter relies on
+        assert type(read.message.chat_id) is int and type(read.message.message_id) is int
+        assert read.message.text is None or isinstance(read.message.text, str)
+        message_to_incoming(read.message, BOT_USERNAME)
+    if read.press is not None:
+        assert type(read.press.sender.id) is int and isinstance(read.press.data, str)
+        callback_to_incoming(read.press, read.press.data, BOT_USERNAME)
