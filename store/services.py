@@ -18,6 +18,7 @@ from store.orders import OrderService
 from store.payments import PaymentService
 from store.people import PeopleService
 from store.pricing import Pricing
+from store.product_admin import ProductAdmin
 from store.promotions.service import Promotions
 from store.refunds import RefundOutbox
 from store.reviews.service import Reviews
@@ -32,6 +33,7 @@ class StoreServices:
     shops: ShopService
     people: PeopleService
     catalog: CatalogService
+    product_admin: ProductAdmin  # the merchant's edits: dashboard forms, CSV, /edit
     carts: CartService
     orders: OrderService
     payments: PaymentService
@@ -87,6 +89,7 @@ class StoreServices:
             shops=shops,
             people=people,
             catalog=catalog,
+            product_admin=ProductAdmin(catalog),
             carts=CartService(catalog),
             orders=orders,
             payments=PaymentService(bus, clock),

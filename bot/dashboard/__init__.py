@@ -24,7 +24,6 @@ from bot.dashboard.pages import RUNTIME, SESSIONS, elsewhere
 from bot.dashboard.sessions import CookieSessions, RedisSessions, SessionStore
 from bot.runtime import Runtime
 from handlers.i18n import TEMPLATE_DIR
-from store.product_admin import ProductAdmin
 from store.reports import ShopReports
 from store.shop_settings import ShopSettings
 
@@ -45,7 +44,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     reports = ShopReports(services.clock)
     auth.setup(app)
     overview.setup(app, reports)
-    products.setup(app, ProductAdmin(services.catalog))
+    products.setup(app, services.product_admin)
     orders.setup(app, reports)
     customers.setup(app)
     settings.setup(app, ShopSettings(services.shops))

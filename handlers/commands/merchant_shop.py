@@ -11,7 +11,7 @@ from handlers.router import Router
 from handlers.types import Incoming, ParsedCommand, Reply
 from store.catalog import MAX_STOCK, NewProduct
 from store.money import parse_amount
-from store.product_admin import EDITABLE, ProductAdmin
+from store.product_admin import EDITABLE
 from store.shops import SETTING_LIMITS, check_free_shipping, check_pay_note, check_shipping_fee
 
 router = Router(topic=N_("Shop"))
@@ -97,8 +97,7 @@ async def edit(msg: Incoming, cmd: ParsedCommand, ctx: Context) -> Reply:
     name = cmd.args[1].casefold()
     if value.casefold() in OFF_WORDS:
         value = ""  # no description, category or picture; a title can't go (refused)
-    admin = ProductAdmin(ctx.services.catalog)
-    product = await admin.edit(shop.id, product_id(cmd.args[0]), name, value)
+    product = await ctx.services.product_admin.edit(shop.id, product_id(cmd.args[0]), name, value)
     return ctx.reply(
         "chat/product_saved.j2",
         product=product,
