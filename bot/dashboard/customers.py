@@ -8,7 +8,15 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.dashboard.pages import page_number, page_of, path_id, render, see_other, staff_page
+from bot.dashboard.pages import (
+    list_query,
+    page_number,
+    page_of,
+    path_id,
+    render,
+    see_other,
+    staff_page,
+)
 from store.community.customers import customers as find_customers
 from store.community.customers import is_customer
 from store.errors import InvalidInput, NotFound
@@ -20,9 +28,7 @@ def _filters(request: web.Request) -> dict[str, str]:
 
 def _here(request: web.Request) -> str:
     """The list as it is shown (its filters and page): where a row's change returns to."""
-    page = page_number(request)
-    kept = {k: v for k, v in _filters(request).items() if v}
-    return urlencode(kept | ({"page": str(page)} if page > 1 else {}))
+    return list_query(request, _filters(request))
 
 
 @staff_page

@@ -213,6 +213,14 @@ def page_number(request: web.Request) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
 
 
+def list_query(request: web.Request, filters: dict[str, str]) -> str:
+    """A paged list's query as it is shown: the filters that are set, and its page past the
+    first (where a row's change returns to)."""
+    page = page_number(request)
+    kept = {k: v for k, v in filters.items() if v}
+    return urlencode(kept | ({"page": str(page)} if page > 1 else {}))
+
+
 def required(value: str) -> str:
     """A form field that may not be left empty (the chat's own errors speak of commands)."""
     if not value.strip():

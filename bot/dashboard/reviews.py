@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from aiohttp import web
 
 from bot.dashboard.pages import (
+    list_query,
     page_number,
     page_of,
     path_id,
@@ -22,9 +21,8 @@ from store.errors import InvalidInput, NotFound, StoreError
 def _here(request: web.Request) -> str:
     """The list as shown (waiting only, which page): where a review's form returns to, and
     where a refusal is shown beside the review it is about."""
-    page = page_number(request)
-    kept = {"unanswered": "1"} if request.query.get("unanswered") == "1" else {}
-    return urlencode(kept | ({"page": str(page)} if page > 1 else {}))
+    unanswered = "1" if request.query.get("unanswered") == "1" else ""
+    return list_query(request, {"unanswered": unanswered})
 
 
 def _back(request: web.Request, done: str, review_id: int) -> web.Response:
