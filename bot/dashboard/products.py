@@ -12,6 +12,7 @@ from bot.dashboard.pages import csv_response, page_of, path_id, render, see_othe
 from handlers.args import whole
 from store.catalog import MAX_STOCK
 from store.errors import InvalidInput, StockMoved, StoreError
+from store.ids import row_id
 from store.models import Product
 from store.money import parse_amount
 from store.product_admin import ImportResult, ProductAdmin, ProductForm, check_product, form_of
@@ -49,11 +50,11 @@ async def _list(
     products = await request.app[ADMIN].list(page.shop.id, query, visibility)
     done = request.query.get("done", "")
     changed = None  # the product just added or changed: the note names it
-    pid = request.query.get("id", "")
-    if done and pid.isascii() and pid.isdigit() and len(pid) < 10:
-        changed = next((p for p in products if p.id == int(pid)), None)
+    pid = row_id(request.query.get("id", ""))
+    if done and pid is not None:
+        changed = next((p for p in products if p.id == pid), None)
         if changed is None:  # not in this list (hidden from a list of those shown)
-            changed = await Product.get_or_none(id=int(pid), shop_id=page.shop.id)
+            changed = await Product.get_or_none(id=pid, shop_id=page.shop.id)
     values.setdefault("row_errors", {})
     values.setdefault("row_values", {})
     return render(
