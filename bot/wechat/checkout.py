@@ -287,16 +287,16 @@ class WeChatCheckout:
             return web.json_response({"paid": order.paid_at is not None, "trade_state": ""})
         last = self.queries.claim(order.order_no, services.clock())
         if last is not None:  # asked a moment ago: answer what WeChat said then
-            state = last.trade_state
-            return web.json_response({"paid": state == "SUCCESS", "trade_state": state})
-        try:
-            result = await self.query_and_settle(order.order_no)
-        except PayError as e:
-            return web.json_response({"paid": False, "error": e.code})
-        except (OSError, TimeoutError):
-            return web.json_response({"paid": False, "error": "unreachable"}, status=503)
-        trade_state = result.get("trade_state", "")
-        self.queries.heard(order.order_no, trade_state)
+            trade_state = last.trade_state
+        else:
+            try:
+                result = await self.query_and_settle(order.order_no)
+            except PayError as e:
+                return web.json_response({"paid": False, "error": e.code})
+            except (OSError, TimeoutError):
+                return web.json_response({"paid": False, "error": "unreachable"}, status=503)
+            trade_state = result.get("trade_state", "")
+            self.queries.heard(order.order_no, trade_state)
         return web.json_response({"paid": trade_state == "SUCCESS", "trade_state": trade_state})
 
     # -- the JSAPI page -------------------------------------------------------------------------
