@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 
 from bot.telegram.redelivery import RetryInProcess
@@ -28,10 +27,7 @@ class Polling(Dispatcher):
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         """What the loop calls for each update; the answer that comes back, it sends."""
         read = read_update(update.model_dump(by_alias=True, exclude_none=True), bot)
-        result: TelegramMethod[Any] | None = await self.retry.run(
-            read.update_id, lambda: self.router.feed(read)
-        )
-        return result
+        return await self.retry.run(read.update_id, lambda: self.router.feed(read))
 
     async def poll_forever(self, bot: Bot) -> None:
         """Long polling for the app's lifetime; a crash is logged and polling starts again."""
